@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the service reads from the environment, parsed and checked once at boot. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Unset: an embedded PostgreSQL is started under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  /** Unset: BullMQ runs on the PostgreSQL backend in the same database. */
+  redisUrl?: string;
+  adminApiKey: string;
+  /** True when no ADMIN_API_KEY was given and one was generated into the data directory. */
+  adminApiKeyGenerated: boolean;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+}
+
+/** A bad environment value; the message names the variable so the operator can fix it. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL like ${protocols[0]}//host:port/... (could not parse it)`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+  }
+  return raw;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 * 1024 };
+
+function byteSize(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+  if (!match) throw new ConfigError(name, `must be a size like 1mb, 512kb or 1048576 (got "${raw}")`);
+  const bytes = Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()];
+  if (bytes < 1024 || bytes > 64 * 1024 * 1024) throw new ConfigError(name, 'must be between 1kb and 64mb');
+  return bytes;
+}
+
+/**
+ * Without ADMIN_API_KEY the admin API must still be locked, so a random key is generated once and kept
+ * in the data directory (readable by the owner only). The key itself is never logged.
+ */
+function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: boolean } {
+  const given = optional(env, 'ADMIN_API_KEY');
+  if (given !== undefined) {
+    if (given.length < 16) throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters long');
+    return { key: given, generated: false };
+  }
+  const file = join(dataDir, 'admin-api-key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: true };
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { key, generated: true };
+}
+
+export function adminKeyFile(config: Pick<AppConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'admin-api-key');
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = optional(env, 'HOST') ?? '0.0.0.0';
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDirRaw = optional(env, 'DATA_DIR') ?? './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
+  const embeddedPgPort = integer(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const logLevelRaw = (optional(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
+  }
+  const bodyLimitBytes = byteSize(env, 'BODY_LIMIT', 1024 * 1024);
+  const admin = resolveAdminKey(env, dataDir);
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    embeddedPgPort,
+    redisUrl,
+    adminApiKey: admin.key,
+    adminApiKeyGenerated: admin.generated,
+    logLevel: logLevelRaw as LogLevel,
+    bodyLimitBytes,
+  };
+}
+
+/** Injection token for {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

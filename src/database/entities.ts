@@ -1,0 +1,8 @@
+import { OrderHistoryEntry } from '../orders/order-history.entity';
+import { Order } from '../orders/order.entity';
+import { StatusMappingAudit } from '../status-mapping/status-mapping-audit.entity';
+import { StatusMappingRevision } from '../status-mapping/status-mapping-revision.entity';
+import { StatusMapping } from '../status-mapping/status-mapping.entity';
+
+/** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision];

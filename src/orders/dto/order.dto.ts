@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ORDER_STATUSES, type OrderStatus } from '../order-status';
+
+export class ListOrdersQuery {
+  @ApiPropertyOptional({ enum: ORDER_STATUSES, example: 'PROCESSING' })
+  @IsOptional()
+  @IsIn(ORDER_STATUSES)
+  status?: OrderStatus;
+
+  @ApiPropertyOptional({ example: 'market', description: 'Orders that received at least one event from this source' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  source?: string;
+
+  @ApiPropertyOptional({ example: '12345', description: 'OMS order number, IMSHOP uuid or Market order id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  externalId?: string;
+
+  @ApiPropertyOptional({ example: 1, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page?: number;
+
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class AdminStatusChangeDto {
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'PROCESSING' })
+  @IsIn(ORDER_STATUSES)
+  status: OrderStatus;
+
+  @ApiProperty({ example: 'Buyer asked to reopen the order by phone', description: 'Kept in the order history' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(400)
+  reason: string;
+
+  @ApiPropertyOptional({ example: false, description: 'Bypass the state machine (e.g. DELIVERED back to PROCESSING)' })
+  @IsOptional()
+  @IsBoolean()
+  override?: boolean;
+}
+
+export class OrderView {
+  @ApiProperty({ example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10' }) id: string;
+  @ApiPropertyOptional({ example: '05671863', nullable: true }) omsOrderNumber: string | null;
+  @ApiPropertyOptional({ example: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', nullable: true }) imshopUuid: string | null;
+  @ApiPropertyOptional({ example: '1234567', nullable: true }) marketCampaignId: string | null;
+  @ApiPropertyOptional({ example: '987654321', nullable: true }) marketOrderId: string | null;
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'READY_TO_SHIP' }) status: OrderStatus;
+  @ApiPropertyOptional({ example: 'market', nullable: true }) statusSource: string | null;
+  @ApiPropertyOptional({ example: 'PROCESSING', nullable: true }) sourceStatus: string | null;
+  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true }) sourceSubstatus: string | null;
+  @ApiPropertyOptional({ example: '2026-11-24T12:00:00.000Z', nullable: true }) statusEventAt: Date | null;
+  @ApiPropertyOptional({ example: null, nullable: true }) trackingNumber: string | null;
+  @ApiPropertyOptional({ example: 'https://www.cdek.ru/ru/tracking?order_id=1234567890', nullable: true }) trackingUrl: string | null;
+  @ApiProperty({ example: [], type: 'array', items: { type: 'object' } }) items: unknown[];
+  @ApiProperty({ example: 3 }) version: number;
+}
+
+export class OrderPage {
+  @ApiProperty({ type: OrderView, isArray: true }) items: OrderView[];
+  @ApiProperty({ example: 1 }) total: number;
+  @ApiProperty({ example: 1 }) page: number;
+  @ApiProperty({ example: 50 }) limit: number;
+}

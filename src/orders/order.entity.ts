@@ -1,0 +1,81 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
+import type { OrderHistoryEntry } from './order-history.entity';
+import type { OrderStatus } from './order-status';
+
+export interface OrderItem {
+  sku?: string;
+  name?: string;
+  count?: number;
+  price?: number;
+  [extra: string]: unknown;
+}
+
+@Entity('orders')
+@Index('uq_orders_oms_order_number', ['omsOrderNumber'], { unique: true, where: '"oms_order_number" IS NOT NULL' })
+@Index('uq_orders_imshop_uuid', ['imshopUuid'], { unique: true, where: '"imshop_uuid" IS NOT NULL' })
+@Index('uq_orders_market', ['marketCampaignId', 'marketOrderId'], { unique: true, where: '"market_order_id" IS NOT NULL' })
+@Index('ix_orders_status', ['status'])
+export class Order {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'oms_order_number', type: 'varchar', length: 128, nullable: true })
+  omsOrderNumber: string | null;
+
+  @Column({ name: 'imshop_uuid', type: 'varchar', length: 64, nullable: true })
+  imshopUuid: string | null;
+
+  /** int64 ids are kept as strings end to end so they are never rounded. */
+  @Column({ name: 'market_campaign_id', type: 'bigint', nullable: true })
+  marketCampaignId: string | null;
+
+  @Column({ name: 'market_order_id', type: 'bigint', nullable: true })
+  marketOrderId: string | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  status: OrderStatus;
+
+  /** Which source set the current status (market, imshop_ticket, oms, admin, ...). */
+  @Column({ name: 'status_source', type: 'varchar', length: 32, nullable: true })
+  statusSource: string | null;
+
+  @Column({ name: 'source_status', type: 'varchar', length: 128, nullable: true })
+  sourceStatus: string | null;
+
+  @Column({ name: 'source_substatus', type: 'varchar', length: 128, nullable: true })
+  sourceSubstatus: string | null;
+
+  /** Event time of the last applied status: an older event never moves the order. */
+  @Column({ name: 'status_event_at', type: 'timestamptz', nullable: true })
+  statusEventAt: Date | null;
+
+  @Column({ name: 'tracking_number', type: 'varchar', length: 256, nullable: true })
+  trackingNumber: string | null;
+
+  @Column({ name: 'tracking_url', type: 'varchar', length: 2048, nullable: true })
+  trackingUrl: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  items: OrderItem[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @VersionColumn()
+  version: number;
+
+  @OneToMany('OrderHistoryEntry', (entry: OrderHistoryEntry) => entry.order)
+  history?: OrderHistoryEntry[];
+}

@@ -1,0 +1,39 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, AdminOnly } from '../auth/admin-key.guard';
+import { AdminStatusChangeDto, ListOrdersQuery, OrderPage, OrderView } from './dto/order.dto';
+import { OrdersService } from './orders.service';
+
+@ApiTags('admin: orders')
+@AdminOnly()
+@Controller('admin/orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Orders, newest change first; filter by status, source or any external id' })
+  @ApiOkResponse({ type: OrderPage })
+  list(@Query() query: ListOrdersQuery) {
+    return this.orders.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One order with its full history' })
+  @ApiOkResponse({ type: OrderView })
+  get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.orders.findById(id);
+  }
+
+  @Post(':id/status')
+  @ApiOperation({ summary: 'Set a status by hand; `override` bypasses the state machine and is recorded as such' })
+  async setStatus(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: AdminStatusChangeDto, @Actor() actor: string) {
+    const result = await this.orders.applyStatus({
+      source: 'admin',
+      identity: { id },
+      internalStatus: dto.status,
+      override: dto.override ?? false,
+      note: `${actor}: ${dto.reason}`,
+    });
+    return { outcome: result.outcome, reason: result.reason, order: result.order };
+  }
+}

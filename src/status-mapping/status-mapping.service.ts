@@ -1,0 +1,228 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { isOrderStatus, ORDER_STATUSES, OrderStatus } from '../orders/order-status';
+import { CreateStatusMappingDto, ExportedStatusCode, ListStatusMappingsQuery, UpdateStatusMappingDto } from './dto/status-mapping.dto';
+import { INBOUND_SOURCES, OUTBOUND_TARGETS, TICKET_TYPES } from './mapping-systems';
+import { StatusMappingAudit } from './status-mapping-audit.entity';
+import { StatusMappingRevision } from './status-mapping-revision.entity';
+import { inboundMatchKey, matchKeyOf, outboundMatchKey, StatusMapping } from './status-mapping.entity';
+
+export interface InboundResolution {
+  /** The row that matched, or null when the code is not in the table (a mapping miss). */
+  mapping: StatusMapping | null;
+  /** null when unmapped or when the row says "no status change". */
+  internalStatus: OrderStatus | null;
+}
+
+export interface InboundLookup {
+  source: string;
+  code: string;
+  substatus?: string | null;
+  ticketType?: string | null;
+}
+
+interface MappingCache {
+  revision: string;
+  byKey: Map<string, StatusMapping>;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class StatusMappingService {
+  private cache?: MappingCache;
+  private loading?: Promise<MappingCache>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Resolution order, most specific first: exact ticket type and substatus, then any substatus,
+   * then rows valid for any ticket type.
+   */
+  async resolveInbound(lookup: InboundLookup): Promise<InboundResolution> {
+    const { byKey } = await this.freshCache();
+    const types = lookup.ticketType ? [lookup.ticketType, null] : [null];
+    const substatuses = lookup.substatus ? [lookup.substatus, null] : [null];
+    for (const ticketType of types) {
+      for (const substatus of substatuses) {
+        const row = byKey.get(inboundMatchKey(lookup.source, ticketType, lookup.code, substatus));
+        if (row) return { mapping: row, internalStatus: row.internalStatus };
+      }
+    }
+    return { mapping: null, internalStatus: null };
+  }
+
+  async resolveOutbound(target: string, internalStatus: OrderStatus): Promise<{ code: string; message: string | null } | null> {
+    const row = (await this.freshCache()).byKey.get(outboundMatchKey(target, internalStatus));
+    return row?.code ? { code: row.code, message: row.message } : null;
+  }
+
+  async list(query: ListStatusMappingsQuery): Promise<StatusMapping[]> {
+    const qb = this.dataSource.getRepository(StatusMapping).createQueryBuilder('m').orderBy('m.id', 'ASC');
+    if (query.source) qb.andWhere("m.direction = 'inbound' AND m.system = :source", { source: query.source });
+    if (query.target) qb.andWhere("m.direction = 'outbound' AND m.system = :target", { target: query.target });
+    return qb.getMany();
+  }
+
+  async get(id: number): Promise<StatusMapping> {
+    const row = await this.dataSource.getRepository(StatusMapping).findOneBy({ id });
+    if (!row) throw new NotFoundException(`status mapping ${id} does not exist`);
+    return row;
+  }
+
+  /** The codes IMSHOP asks retailers to hand over, each with a description (the buyer-facing message). */
+  async exportCodes(target: string): Promise<ExportedStatusCode[]> {
+    const rows = await this.list({ target });
+    const byCode = new Map<string, ExportedStatusCode>();
+    for (const row of rows) {
+      if (!row.code) continue;
+      const entry = byCode.get(row.code) ?? { code: row.code, description: row.message ?? row.code, internalStatuses: [] };
+      entry.internalStatuses.push(row.internalStatus as OrderStatus);
+      byCode.set(row.code, entry);
+    }
+    return [...byCode.values()];
+  }
+
+  async create(dto: CreateStatusMappingDto, actor: string): Promise<StatusMapping> {
+    if (dto.source !== undefined && dto.target !== undefined) {
+      throw new BadRequestException(['target: give either source (inbound row) or target (outbound row), not both']);
+    }
+    const inbound = dto.source !== undefined;
+    const row = this.dataSource.getRepository(StatusMapping).create({
+      direction: inbound ? 'inbound' : 'outbound',
+      system: (inbound ? dto.source : dto.target) as string,
+      ticketType: inbound ? (dto.ticketType ?? null) : null,
+      externalCode: inbound ? (dto.externalCode ?? null) : null,
+      externalSubstatus: inbound ? (dto.externalSubstatus ?? null) : null,
+      internalStatus: dto.internalStatus ?? null,
+      code: inbound ? null : (dto.code ?? null),
+      message: dto.message ?? null,
+      attention: dto.attention ?? false,
+    });
+    assertValidRow(row);
+    row.matchKey = matchKeyOf(row);
+    return this.edit(async (manager) => {
+      const saved = await manager.save(StatusMapping, row);
+      await this.audit(manager, saved.id, 'create', actor, null, saved);
+      return saved;
+    }, row);
+  }
+
+  async update(id: number, dto: UpdateStatusMappingDto, actor: string): Promise<StatusMapping> {
+    return this.edit(async (manager) => {
+      const current = await manager.findOne(StatusMapping, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) throw new NotFoundException(`status mapping ${id} does not exist`);
+      if (dto.expectedVersion !== undefined && dto.expectedVersion !== current.version) {
+        throw new ConflictException(
+          `status mapping ${id} was changed by someone else (version ${current.version}, you expected ${dto.expectedVersion}); reload it and try again`,
+        );
+      }
+      const before = { ...current };
+      const next: StatusMapping = Object.assign(manager.create(StatusMapping, current), {
+        ticketType: dto.ticketType !== undefined ? dto.ticketType : current.ticketType,
+        externalCode: dto.externalCode !== undefined ? dto.externalCode : current.externalCode,
+        externalSubstatus: dto.externalSubstatus !== undefined ? dto.externalSubstatus : current.externalSubstatus,
+        internalStatus: dto.internalStatus !== undefined ? dto.internalStatus : current.internalStatus,
+        code: dto.code !== undefined ? dto.code : current.code,
+        message: dto.message !== undefined ? dto.message : current.message,
+        attention: dto.attention !== undefined ? dto.attention : current.attention,
+      });
+      assertValidRow(next);
+      next.matchKey = matchKeyOf(next);
+      const saved = await manager.save(StatusMapping, next);
+      await this.audit(manager, id, 'update', actor, before, saved);
+      return saved;
+    }, dto);
+  }
+
+  async remove(id: number, actor: string): Promise<void> {
+    await this.edit(async (manager) => {
+      const current = await manager.findOne(StatusMapping, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) throw new NotFoundException(`status mapping ${id} does not exist`);
+      await manager.delete(StatusMapping, { id });
+      await this.audit(manager, id, 'delete', actor, current, null);
+    }, {});
+  }
+
+  async history(id: number): Promise<StatusMappingAudit[]> {
+    return this.dataSource.getRepository(StatusMappingAudit).find({ where: { mappingId: id }, order: { id: 'ASC' } });
+  }
+
+  /** Every edit bumps the shared revision in the same transaction, which is what invalidates all caches. */
+  private async edit<T>(work: (manager: EntityManager) => Promise<T>, attempted: Partial<StatusMapping> | object): Promise<T> {
+    try {
+      const result = await this.dataSource.transaction(async (manager) => {
+        const value = await work(manager);
+        await manager.query('UPDATE status_mapping_revision SET revision = revision + 1 WHERE id = 1');
+        return value;
+      });
+      this.cache = undefined;
+      return result;
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === UNIQUE_VIOLATION) {
+        throw new ConflictException(`externalCode: a mapping with the same key already exists (${describeKey(attempted)})`);
+      }
+      throw error;
+    }
+  }
+
+  private async audit(
+    manager: EntityManager,
+    mappingId: number,
+    action: StatusMappingAudit['action'],
+    actor: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<void> {
+    await manager.insert(StatusMappingAudit, { mappingId, action, actor, before: before as object, after: after as object });
+  }
+
+  private async freshCache(): Promise<MappingCache> {
+    const [{ revision }] = (await this.dataSource.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as {
+      revision: string;
+    }[];
+    if (this.cache?.revision === revision) return this.cache;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    const loaded = await this.loading;
+    // A load that began before this edit was seen may be older than the revision just read: check again.
+    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.freshCache();
+  }
+
+  private async load(): Promise<MappingCache> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const [{ revision }] = (await manager.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as {
+        revision: string;
+      }[];
+      const rows = await manager.find(StatusMapping);
+      this.cache = { revision, byKey: new Map(rows.map((row) => [row.matchKey, row])) };
+      return this.cache;
+    });
+  }
+}
+
+function describeKey(row: Partial<StatusMapping> & { source?: string; target?: string }): string {
+  return Object.entries(row)
+    .filter(([key, value]) => value !== undefined && value !== null && key !== 'matchKey' && key !== 'message')
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(', ');
+}
+
+/** Cross-field rules that class-validator cannot express on a single field; messages start with the field. */
+export function assertValidRow(row: Pick<StatusMapping, 'direction' | 'system' | 'ticketType' | 'externalCode' | 'internalStatus' | 'code'>): void {
+  const problems: string[] = [];
+  if (row.direction === 'inbound') {
+    if (!(INBOUND_SOURCES as readonly string[]).includes(row.system)) problems.push(`source must be one of ${INBOUND_SOURCES.join(', ')}`);
+    if (!row.externalCode?.trim()) problems.push('externalCode must not be empty');
+    if (row.ticketType !== null && row.system !== 'imshop_ticket') problems.push('ticketType is only allowed for source imshop_ticket');
+    if (row.ticketType !== null && !(TICKET_TYPES as readonly string[]).includes(row.ticketType)) {
+      problems.push(`ticketType must be one of ${TICKET_TYPES.join(', ')}`);
+    }
+    if (row.internalStatus !== null && !isOrderStatus(row.internalStatus)) problems.push(`internalStatus must be one of ${ORDER_STATUSES.join(', ')} or null`);
+  } else {
+    if (!(OUTBOUND_TARGETS as readonly string[]).includes(row.system)) problems.push(`target must be one of ${OUTBOUND_TARGETS.join(', ')}`);
+    if (!isOrderStatus(row.internalStatus)) problems.push(`internalStatus must be one of ${ORDER_STATUSES.join(', ')}`);
+    if (!row.code?.trim()) problems.push('code must not be empty');
+  }
+  if (problems.length) throw new BadRequestException(problems);
+}
