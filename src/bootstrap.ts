@@ -22,15 +22,13 @@ export function createLogger(level: LogLevel): ConsoleLogger {
   return new ConsoleLogger({ logLevels: NEST_LEVELS[level], json: process.env.NODE_ENV === 'production' });
 }
 
+/** The service is always started from its package root (npm start, start:prod, the container's WORKDIR). */
 export function packageVersion(): string {
-  for (const candidate of [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')]) {
-    try {
-      return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
-    } catch {
-      // dist/ is one level deeper than src/; try the next candidate
-    }
+  try {
+    return (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
   }
-  return '0.0.0';
 }
 
 /** Builds the whole HTTP app (used by main.ts and by the e2e tests, so both run the same thing). */

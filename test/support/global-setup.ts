@@ -1,0 +1,23 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres';
+
+declare global {
+  var __embeddedTestDatabase: EmbeddedDatabase | undefined;
+}
+
+/**
+ * Tests run against a real PostgreSQL: DATABASE_URL when given (CI points it at the machine's server),
+ * otherwise one embedded server for the whole run. Each test app then creates its own database on it.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    process.env.TEST_DATABASE_SERVER_URL = process.env.DATABASE_URL;
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-test-pg-'));
+  const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339);
+  globalThis.__embeddedTestDatabase = await startEmbeddedPostgres({ dataDir, port, databaseName: 'postgres' });
+  process.env.TEST_DATABASE_SERVER_URL = globalThis.__embeddedTestDatabase.url;
+}
