@@ -47,7 +47,7 @@ describe('admin API authentication and docs', () => {
     const broken = await t.http().post('/admin/status-mappings').set('X-Api-Key', ADMIN_KEY).set('Content-Type', 'application/json').send('{"source": ');
     expect(broken.status).toBe(400);
     expect(broken.headers['content-type']).toMatch(/application\/json/);
-    expect(broken.body.message).toMatch(/JSON/);
+    expect(broken.body.message).toMatch(/^body: malformed JSON/);
 
     const huge = JSON.stringify({ source: 'oms', externalCode: 'x'.repeat(2 * 1024 * 1024) });
     const tooLarge = await t.http().post('/admin/status-mappings').set('X-Api-Key', ADMIN_KEY).set('Content-Type', 'application/json').send(huge);

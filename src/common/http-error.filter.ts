@@ -18,14 +18,15 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
+    // Nest wraps body-parser's errors in an HttpException whose cause keeps the parser's error type.
+    const parserError = (exception instanceof HttpException ? exception.cause : exception) as BodyParserError;
+    if (parserError?.type && typeof parserError.status === 'number' && parserError.status < 500) {
+      response.status(parserError.status).json({ statusCode: parserError.status, error: parserError.type, message: describeParserError(parserError) });
+      return;
+    }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       response.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
-      return;
-    }
-    const parserError = exception as BodyParserError;
-    if (parserError?.type && typeof parserError.status === 'number' && parserError.status < 500) {
-      response.status(parserError.status).json({ statusCode: parserError.status, error: parserError.type, message: describeParserError(parserError) });
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -216,8 +216,8 @@ export class OrdersService {
     if (existing) return { order: this.mergeIdentity(existing, identity), created: false };
     if (identity.id) throw new NotFoundException(`order ${identity.id} does not exist`);
     const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO orders (oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status)
-       VALUES ($1, $2, $3, $4, 'UNKNOWN') ON CONFLICT DO NOTHING RETURNING id`,
+      `INSERT INTO orders (oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status, version)
+       VALUES ($1, $2, $3, $4, 'UNKNOWN', 1) ON CONFLICT DO NOTHING RETURNING id`,
       [identity.omsOrderNumber ?? null, identity.imshopUuid ?? null, identity.market?.campaignId ?? null, identity.market?.orderId ?? null],
     );
     const order = await this.lockByIdentity(manager, inserted.length ? { id: inserted[0].id } : identity);
