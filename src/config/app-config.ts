@@ -5,6 +5,19 @@ import { isAbsolute, join, resolve } from 'node:path';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Every environment variable the service reads; `.env.example` documents each (checked by a test). */
+export const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'EMBEDDED_PG_PORT',
+  'REDIS_URL',
+  'ADMIN_API_KEY',
+  'LOG_LEVEL',
+  'BODY_LIMIT',
+] as const;
+
 /** Everything the service reads from the environment, parsed and checked once at boot. */
 export interface AppConfig {
   port: number;
