@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { MarketModule } from './market/market.module';
 import { OrdersModule } from './orders/orders.module';
 import { QueueModule } from './queue/queue.module';
 import { StatusMappingModule } from './status-mapping/status-mapping.module';
@@ -21,6 +22,7 @@ export class AppModule {
         StatusMappingModule,
         OrdersModule,
         HealthModule,
+        MarketModule,
       ],
     };
   }

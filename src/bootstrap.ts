@@ -2,11 +2,13 @@ import { ConsoleLogger, INestApplication, LogLevel as NestLogLevel, ValidationPi
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { ADMIN_SECURITY_SCHEME } from './auth/admin-key.guard';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { packageVersion } from './common/package-version';
+import { MARKET_PATH_PREFIX } from './market/market-answer';
+import { marketIpAllowlist } from './market/market-ip-allowlist';
+import { raw } from 'express';
 import type { AppConfig, LogLevel } from './config/app-config';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
@@ -22,14 +24,7 @@ export function createLogger(level: LogLevel): ConsoleLogger {
   return new ConsoleLogger({ logLevels: NEST_LEVELS[level], json: process.env.NODE_ENV === 'production' });
 }
 
-/** The service is always started from its package root (npm start, start:prod, the container's WORKDIR). */
-export function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+
 
 /** Builds the whole HTTP app (used by main.ts and by the e2e tests, so both run the same thing). */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -38,6 +33,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
     rawBody: true,
   });
+  // Order matters: /market is checked against the allowlist before its body is read, and read raw so
+  // int64 ids can be parsed without rounding; every other route gets the usual JSON parser.
+  app.set('trust proxy', config.trustProxy);
+  app.use(MARKET_PATH_PREFIX, marketIpAllowlist(config.marketAllowedCidrs), raw({ type: () => true, limit: config.bodyLimitBytes }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { MARKET_PATH_PREFIX, marketErrorFor } from '../market/market-answer';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -15,9 +16,20 @@ interface BodyParserError extends Error {
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
+  private answerMarket(exception: unknown, response: Response): void {
+    const { status, body } = marketAnswerFor(exception);
+    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    response.status(status).json(body);
+  }
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
+    const request = host.switchToHttp().getRequest<Request>();
+    if (request.path === MARKET_PATH_PREFIX || request.path.startsWith(`${MARKET_PATH_PREFIX}/`)) {
+      this.answerMarket(exception, response);
+      return;
+    }
     // Nest wraps body-parser's errors in an HttpException whose cause keeps the parser's error type.
     const parserError = (exception instanceof HttpException ? exception.cause : exception) as BodyParserError;
     if (parserError?.type && typeof parserError.status === 'number' && parserError.status < 500) {
@@ -32,6 +44,18 @@ export class HttpErrorFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, message: 'Internal server error' });
   }
+}
+
+/** Market understands only its own error body, and only 200 and 400 as final answers. */
+function marketAnswerFor(exception: unknown): { status: number; body: unknown } {
+  if (exception instanceof HttpException) {
+    const body = exception.getResponse() as { error?: { type?: string } };
+    if (typeof body === 'object' && body?.error?.type) return { status: exception.getStatus(), body };
+    const parserError = exception.cause as BodyParserError | undefined;
+    const message = parserError?.type ? describeParserError(parserError) : exception.message;
+    return marketErrorFor(exception.getStatus(), message);
+  }
+  return marketErrorFor(500, 'internal error');
 }
 
 export function describeParserError(error: BodyParserError): string {

