@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres';
@@ -17,7 +18,19 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-test-pg-'));
-  const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339);
+  const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? (await freePort()));
   globalThis.__embeddedTestDatabase = await startEmbeddedPostgres({ dataDir, port, databaseName: 'postgres' });
   process.env.TEST_DATABASE_SERVER_URL = globalThis.__embeddedTestDatabase.url;
+}
+
+/** A port nobody listens on right now, so parallel runs on one machine do not collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
