@@ -4,7 +4,9 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { ImshopSyncModule } from './imshop-sync/imshop-sync.module';
 import { MarketModule } from './market/market.module';
+import { OutboxModule } from './outbox/outbox.module';
 import { OrdersModule } from './orders/orders.module';
 import { QueueModule } from './queue/queue.module';
 import { StatusMappingModule } from './status-mapping/status-mapping.module';
@@ -23,6 +25,8 @@ export class AppModule {
         OrdersModule,
         HealthModule,
         MarketModule,
+        OutboxModule,
+        ImshopSyncModule,
       ],
     };
   }

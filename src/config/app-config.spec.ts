@@ -41,6 +41,10 @@ describe('configuration', () => {
     ['MARKET_ALLOWED_CIDRS', '300.1.1.1/8'],
     ['MARKET_ALLOWED_CIDRS', '10.0.0.0/33'],
     ['MARKET_INTEGRATION_NAME', 'x'.repeat(101)],
+    ['IMSHOP_STATUS_URL', 'ftp://imshop/x'],
+    ['DELIVERY_MAX_ATTEMPTS', '0'],
+    ['DELIVERY_TIMEOUT_MS', 'soon'],
+    ['QUEUE_PREFIX', 'a b'],
   ])('refuses %s=%s with a message naming the variable', (variable, value) => {
     const attempt = () => loadConfig({ ...base(), [variable]: value });
     expect(attempt).toThrow(ConfigError);

@@ -20,6 +20,17 @@ export const CONFIG_VARIABLES = [
   'TRUST_PROXY',
   'MARKET_INTEGRATION_NAME',
   'MARKET_ALLOWED_CIDRS',
+  'IMSHOP_API_KEY',
+  'IMSHOP_WEBHOOK_KEY',
+  'IMSHOP_STATUS_URL',
+  'IMSHOP_TICKETS_URL',
+  'DELIVERY_MAX_ATTEMPTS',
+  'DELIVERY_BACKOFF_MS',
+  'DELIVERY_BACKOFF_MAX_MS',
+  'DELIVERY_TIMEOUT_MS',
+  'DELIVERY_CONCURRENCY',
+  'OUTBOX_SWEEP_MS',
+  'QUEUE_PREFIX',
 ] as const;
 
 /** The networks Yandex Market sends notifications from (its partner documentation). */
@@ -45,6 +56,29 @@ export interface AppConfig {
   marketIntegrationName: string;
   /** Networks allowed to call /market; null means everyone (MARKET_ALLOWED_CIDRS=*, for development). */
   marketAllowedCidrs: string[] | null;
+  imshop: ImshopConfig;
+  delivery: DeliveryConfig;
+  /** Namespace of the BullMQ queues, so several deployments (or test runs) can share one Redis. */
+  queuePrefix: string;
+}
+
+export interface ImshopConfig {
+  /** Sent as a Bearer token on every call to IMSHOP. Unset: the IMSHOP integration is off. */
+  apiKey?: string;
+  /** What IMSHOP's calls to us must carry; defaults to the API key. Unset: IMSHOP webhooks get 401. */
+  webhookKey?: string;
+  /** The whole URL is treated as a secret (IMSHOP may put a token in it): it is never logged. */
+  statusUrl?: string;
+  ticketsUrl?: string;
+}
+
+export interface DeliveryConfig {
+  maxAttempts: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  timeoutMs: number;
+  concurrency: number;
+  sweepMs: number;
 }
 
 /** A bad environment value; the message names the variable so the operator can fix it. */
@@ -158,6 +192,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
   }
   const bodyLimitBytes = byteSize(env, 'BODY_LIMIT', 1024 * 1024);
+  const imshopApiKey = optional(env, 'IMSHOP_API_KEY');
+  const imshop: ImshopConfig = {
+    apiKey: imshopApiKey,
+    webhookKey: optional(env, 'IMSHOP_WEBHOOK_KEY') ?? imshopApiKey,
+    statusUrl: url(env, 'IMSHOP_STATUS_URL', ['https:', 'http:']),
+    ticketsUrl: url(env, 'IMSHOP_TICKETS_URL', ['https:', 'http:']),
+  };
+  const delivery: DeliveryConfig = {
+    maxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 10, 1, 100),
+    backoffMs: integer(env, 'DELIVERY_BACKOFF_MS', 5000, 1, 3_600_000),
+    backoffMaxMs: integer(env, 'DELIVERY_BACKOFF_MAX_MS', 10 * 3_600_000, 1, 7 * 24 * 3_600_000),
+    timeoutMs: integer(env, 'DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
+    concurrency: integer(env, 'DELIVERY_CONCURRENCY', 10, 1, 200),
+    sweepMs: integer(env, 'OUTBOX_SWEEP_MS', 30_000, 50, 3_600_000),
+  };
+  const queuePrefix = optional(env, 'QUEUE_PREFIX') ?? 'order-sync';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits, - or _');
   const marketIntegrationName = optional(env, 'MARKET_INTEGRATION_NAME') ?? 'order-sync';
   if (marketIntegrationName.length > 100) throw new ConfigError('MARKET_INTEGRATION_NAME', 'must be 1-100 characters');
   const admin = resolveAdminKey(env, dataDir);
@@ -175,6 +226,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: trustProxy(env),
     marketIntegrationName,
     marketAllowedCidrs: cidrList(env, 'MARKET_ALLOWED_CIDRS', MARKET_DEFAULT_CIDRS),
+    imshop,
+    delivery,
+    queuePrefix,
   };
 }
 

@@ -1,5 +1,7 @@
 import { MarketEvent } from '../market/market-event.entity';
 import { MarketReturn } from '../market/market-return.entity';
+import { DeliveryAttempt } from '../outbox/delivery-attempt.entity';
+import { Delivery } from '../outbox/delivery.entity';
 import { OrderHistoryEntry } from '../orders/order-history.entity';
 import { Order } from '../orders/order.entity';
 import { StatusMappingAudit } from '../status-mapping/status-mapping-audit.entity';
@@ -7,4 +9,4 @@ import { StatusMappingRevision } from '../status-mapping/status-mapping-revision
 import { StatusMapping } from '../status-mapping/status-mapping.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn];
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt];

@@ -37,6 +37,11 @@ export interface StatusEvent {
   trackingUrl?: string;
   items?: OrderItem[];
   cancellationRequestedAt?: Date;
+  /**
+   * A message to pass on to outbound targets exactly as given, whatever the outcome (the retailer's
+   * OMS reports its own codes; we relay them reliably rather than re-deriving them).
+   */
+  relay?: Record<string, unknown>;
   payload?: unknown;
   note?: string;
 }
@@ -57,7 +62,7 @@ export interface ApplyResult {
 /** Adds a named section to the admin view of an order (another module's records about it). */
 export type OrderDetailSection = (order: Order) => Promise<unknown>;
 
-/** Called inside the transaction that changed an order's status (the outbox writes its rows here). */
+/** Called inside the transaction of every applied (non-duplicate) event; the outbox writes its rows here. */
 export type StatusChangeListener = (change: ApplyResult, event: StatusEvent, manager: EntityManager) => Promise<void>;
 
 @Injectable()
@@ -70,7 +75,7 @@ export class OrdersService {
     private readonly mappings: StatusMappingService,
   ) {}
 
-  onStatusChange(listener: StatusChangeListener): void {
+  onApplied(listener: StatusChangeListener): void {
     this.listeners.push(listener);
   }
 
@@ -182,7 +187,7 @@ export class OrdersService {
       reason,
       attention,
     };
-    if (statusChanged) for (const listener of this.listeners) await listener(result, event, manager);
+    for (const listener of this.listeners) await listener(result, event, manager);
     return result;
   }
 

@@ -27,7 +27,7 @@ class QueueErrorLogger implements OnModuleInit {
   imports: [
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ connection: selectQueueBackend(config) }),
+      useFactory: (config: AppConfig) => ({ connection: selectQueueBackend(config), prefix: config.queuePrefix }),
     }),
     BullModule.registerQueue({ name: DELIVERY_QUEUE }),
   ],

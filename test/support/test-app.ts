@@ -76,6 +76,8 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: { 
     DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-test-')),
     LOG_LEVEL: 'fatal',
     REDIS_URL: process.env.REDIS_URL,
+    // Test apps may share one Redis: each gets its own queue namespace.
+    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
     ...env,
     DATABASE_URL: database.url,
   });

@@ -1,0 +1,95 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
+import { OutboxService, type SendResult } from '../outbox/outbox.service';
+import { StatusMappingService } from '../status-mapping/status-mapping.service';
+import { ImshopClient } from './imshop.client';
+import type { OrderStatusUpdateDto, OrderStatusUpdateResponse } from './dto/order-status-update.dto';
+import { buildStatusPush, parseImshopStatusResponse } from './imshop-payloads';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Sources whose changes IMSHOP already knows about: pushing them back would only echo. */
+const ECHO_SOURCES = new Set(['imshop_app']);
+
+/**
+ * Pushes the retailer's order statuses to IMSHOP: decides, inside the transaction of each change,
+ * whether IMSHOP must hear of it and with which code, and sends it when the outbox's worker asks.
+ */
+@Injectable()
+export class ImshopSyncService implements OnModuleInit {
+  private readonly logger = new Logger('ImshopSync');
+
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly outbox: OutboxService,
+    private readonly mappings: StatusMappingService,
+    private readonly client: ImshopClient,
+  ) {}
+
+  onModuleInit(): void {
+    this.orders.onApplied((result, event, manager) => this.queuePush(result, event, manager));
+    this.outbox.registerTarget('imshop', (payload) => this.send(payload));
+    if (!this.client.statusPushConfigured) this.logger.log('IMSHOP status push is off (set IMSHOP_API_KEY and IMSHOP_STATUS_URL)');
+  }
+
+  /**
+   * The OMS reports a status in IMSHOP's own request shape. It is recorded on the order through the
+   * mapping table (an unknown code changes nothing but is kept) and relayed to IMSHOP as given.
+   */
+  async reportOmsStatus(dto: OrderStatusUpdateDto): Promise<OrderStatusUpdateResponse & { outcome: string }> {
+    const byUuid = UUID.test(dto.id) ? await this.orders.findByIdentity({ imshopUuid: dto.id }) : null;
+    const identity = byUuid ? { id: byUuid.id } : { omsOrderNumber: dto.id };
+    const result = await this.orders.applyStatus({
+      source: 'oms',
+      identity,
+      externalCode: dto.code,
+      trackingUrl: dto.trackingUrl,
+      relay: { code: dto.code, message: dto.message, trackingUrl: dto.trackingUrl, userId: dto.userId, payment: dto.payment },
+      payload: dto,
+    });
+    return {
+      success: true,
+      internalId: result.order.omsOrderNumber ?? dto.id,
+      uuid: result.order.imshopUuid ?? undefined,
+      newStatus: dto.code,
+      message: dto.message,
+      outcome: result.outcome,
+    } as OrderStatusUpdateResponse & { outcome: string };
+  }
+
+  private async queuePush(result: ApplyResult, event: StatusEvent, manager: EntityManager): Promise<void> {
+    if (!this.client.statusPushConfigured || ECHO_SOURCES.has(event.source) || !result.historyId) return;
+    const order = result.order;
+    // Since 2021 IMSHOP identifies an order by the retailer's number; a Market-only order is not IMSHOP's.
+    const orderNumber = order.omsOrderNumber ?? order.imshopUuid;
+    if (!orderNumber) return;
+    let body: object;
+    if (event.relay) {
+      body = buildStatusPush({ ...(event.relay as { code: string }), orderNumber });
+    } else if (result.statusChanged) {
+      const mapped = await this.mappings.resolveOutbound('imshop', order.status);
+      if (!mapped) {
+        this.logger.warn(`no outbound imshop mapping for ${order.status}: order ${order.id} not pushed`);
+        return;
+      }
+      body = buildStatusPush({ orderNumber, code: mapped.code, message: mapped.message ?? undefined, trackingUrl: order.trackingUrl ?? undefined });
+    } else {
+      return;
+    }
+    await this.outbox.createDelivery(manager, { orderId: order.id, target: 'imshop', changeSeq: result.historyId, internalStatus: order.status, payload: body });
+  }
+
+  private async send(payload: unknown): Promise<SendResult> {
+    const answer = await this.client.pushStatus(payload as object);
+    const verdict = parseImshopStatusResponse(answer.status, answer.body);
+    return {
+      outcome: verdict.ok ? 'sent' : verdict.retryable ? 'retry' : 'dead',
+      statusCode: answer.status,
+      latencyMs: answer.latencyMs,
+      error: verdict.ok ? undefined : (answer.error ?? verdict.error),
+      response: answer.body,
+      retryAfterSeconds: answer.retryAfterSeconds,
+    };
+  }
+}

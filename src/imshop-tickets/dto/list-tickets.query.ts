@@ -1,0 +1,47 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { TICKET_TYPES } from '../../status-mapping/mapping-systems';
+
+/** `type=unknown` lists tickets we did not create whose type could not be told from their statuses. */
+export const TICKET_TYPE_FILTERS = [...TICKET_TYPES, 'unknown'] as const;
+
+export class ListTicketsQuery {
+  @ApiPropertyOptional({ example: 'a-12345', description: "The order: its OMS number (the tickets' orderId) or our order id" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  orderId?: string;
+
+  @ApiPropertyOptional({ example: 'done', description: 'Latest ticket status (created, done, shipped, failed, ...)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  status?: string;
+
+  @ApiPropertyOptional({ enum: TICKET_TYPE_FILTERS, example: 'prepare' })
+  @IsOptional()
+  @IsIn(TICKET_TYPE_FILTERS)
+  type?: (typeof TICKET_TYPE_FILTERS)[number];
+
+  @ApiPropertyOptional({ example: false, description: 'true: only closed tickets; false: only open ones' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  closed?: boolean;
+
+  @ApiPropertyOptional({ example: 1, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page?: number;
+
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}

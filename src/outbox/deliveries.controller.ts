@@ -1,0 +1,34 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/admin-key.guard';
+import { ParseBigintIdPipe } from '../common/parse-bigint-id.pipe';
+import { ListDeliveriesQuery } from './dto/list-deliveries.query';
+import { OutboxService } from './outbox.service';
+
+@ApiTags('admin: deliveries')
+@AdminOnly()
+@Controller('admin/deliveries')
+export class DeliveriesController {
+  constructor(private readonly outbox: OutboxService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Outbound deliveries, newest first: pending, retrying, sent, dead, superseded' })
+  list(@Query() query: ListDeliveriesQuery) {
+    return this.outbox.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One delivery with every attempt (status code, latency, error)' })
+  @ApiParam({ name: 'id', example: '1' })
+  get(@Param('id', ParseBigintIdPipe) id: string) {
+    return this.outbox.get(id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Give a dead or superseded delivery a fresh set of attempts' })
+  @ApiParam({ name: 'id', example: '1' })
+  retry(@Param('id', ParseBigintIdPipe) id: string) {
+    return this.outbox.retry(id);
+  }
+}

@@ -1,0 +1,35 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Every HTTP attempt of a delivery: what came back and how long it took. */
+@Entity('delivery_attempts')
+@Index('ix_delivery_attempts_delivery', ['deliveryId', 'attempt'])
+export class DeliveryAttempt {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'delivery_id', type: 'bigint' })
+  deliveryId: string;
+
+  @Column({ type: 'int' })
+  attempt: number;
+
+  @Column({ name: 'started_at', type: 'timestamptz' })
+  startedAt: Date;
+
+  @Column({ name: 'latency_ms', type: 'int' })
+  latencyMs: number;
+
+  /** 0 when no HTTP answer arrived (timeout, refused, reset). */
+  @Column({ name: 'status_code', type: 'int' })
+  statusCode: number;
+
+  /** sent, retry or dead. */
+  @Column({ type: 'varchar', length: 8 })
+  outcome: string;
+
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  error: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  response: unknown;
+}

@@ -1,0 +1,37 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { OUTBOUND_TARGETS } from '../../status-mapping/mapping-systems';
+import { DELIVERY_STATES } from '../delivery.entity';
+
+export class ListDeliveriesQuery {
+  @ApiPropertyOptional({ enum: DELIVERY_STATES, example: 'dead' })
+  @IsOptional()
+  @IsIn(DELIVERY_STATES)
+  state?: string;
+
+  @ApiPropertyOptional({ enum: OUTBOUND_TARGETS, example: 'imshop' })
+  @IsOptional()
+  @IsIn(OUTBOUND_TARGETS)
+  target?: string;
+
+  @ApiPropertyOptional({ example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10' })
+  @IsOptional()
+  @IsUUID()
+  orderId?: string;
+
+  @ApiPropertyOptional({ example: 1, minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page?: number;
+
+  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
