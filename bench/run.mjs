@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { benchPush } from './push.mjs';
 
 const require = createRequire(import.meta.url);
 require('reflect-metadata');
@@ -32,11 +33,11 @@ HttpCode(200)(BareController.prototype, 'handle', handle);
 class BareModule {}
 Module({ controllers: [BareController] })(BareModule);
 
+let embedded;
 async function database() {
   let server = process.env.DATABASE_URL;
-  let embedded;
   if (!server) {
-    embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'order-sync-bench-')), port: 54000 + Math.floor(Math.random() * 900), databaseName: 'postgres' });
+    embedded ??= await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'order-sync-bench-')), port: 54000 + Math.floor(Math.random() * 900), databaseName: 'postgres' });
     server = embedded.url;
   }
   const name = `order_sync_bench_${Date.now()}`;
@@ -55,7 +56,6 @@ async function database() {
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
-      await embedded?.stop();
     },
   };
 }
@@ -120,3 +120,26 @@ try {
   await bare.close();
   await db.drop();
 }
+
+// IMSHOP push: OMS request → outbox → queue → worker → fake IMSHOP, on each queue backend.
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUp = await new Promise((resolve) => {
+  const url = new URL(redisUrl);
+  const socket = require('node:net').connect(Number(url.port || 6379), url.hostname);
+  socket.once('connect', () => (socket.end(), resolve(true)));
+  socket.once('error', () => resolve(false));
+});
+console.log(`\nIMSHOP push, end to end (from the OMS request to the push arriving at a local fake IMSHOP), ${Number(process.env.BENCH_PUSHES ?? 2000)} changes, 20 clients:\n`);
+console.log('| queue backend | p50ms | p99ms | accepted/s | pushes/s |');
+console.log('| ------------- | ----- | ----- | ---------- | -------- |');
+for (const backend of redisUp ? ['redis', 'postgres'] : ['postgres']) {
+  const pushDb = await database();
+  try {
+    const r = await benchPush({ databaseUrl: pushDb.url, redisUrl: backend === 'redis' ? redisUrl : undefined, total: Number(process.env.BENCH_PUSHES ?? 2000) });
+    console.log(`| ${backend.padEnd(13)} | ${String(r.p50).padStart(5)} | ${String(r.p99).padStart(5)} | ${String(r.acceptedPerSecond).padStart(10)} | ${String(r.pushesPerSecond).padStart(8)} |`);
+  } finally {
+    await pushDb.drop();
+  }
+}
+if (!redisUp) console.log(`(Redis at ${redisUrl} is not reachable: the Redis row was skipped)`);
+await embedded?.stop();
