@@ -68,7 +68,7 @@ export class ImshopSyncService implements OnModuleInit {
     if (event.relay) {
       body = buildStatusPush({ ...(event.relay as { code: string }), orderNumber });
     } else if (result.statusChanged) {
-      const mapped = await this.mappings.resolveOutbound('imshop', order.status);
+      const mapped = await this.mappings.resolveOutbound('imshop', order.status, manager);
       if (!mapped) {
         this.logger.warn(`no outbound imshop mapping for ${order.status}: order ${order.id} not pushed`);
         return;

@@ -114,7 +114,7 @@ export class OrdersService {
         code: event.externalCode,
         substatus: event.externalSubstatus,
         ticketType: event.ticketType,
-      });
+      }, manager);
       target = resolved.internalStatus;
       attention = resolved.mapping?.attention ?? false;
       outcome = resolved.mapping === null ? 'unmapped' : target === null ? 'info' : 'applied';

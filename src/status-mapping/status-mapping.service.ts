@@ -40,8 +40,8 @@ export class StatusMappingService {
    * Resolution order, most specific first: exact ticket type and substatus, then any substatus,
    * then rows valid for any ticket type.
    */
-  async resolveInbound(lookup: InboundLookup): Promise<InboundResolution> {
-    const { byKey } = await this.freshCache();
+  async resolveInbound(lookup: InboundLookup, manager?: EntityManager): Promise<InboundResolution> {
+    const { byKey } = await this.freshCache(manager);
     const types = lookup.ticketType ? [lookup.ticketType, null] : [null];
     const substatuses = lookup.substatus ? [lookup.substatus, null] : [null];
     for (const ticketType of types) {
@@ -53,8 +53,8 @@ export class StatusMappingService {
     return { mapping: null, internalStatus: null };
   }
 
-  async resolveOutbound(target: string, internalStatus: OrderStatus): Promise<{ code: string; message: string | null } | null> {
-    const row = (await this.freshCache()).byKey.get(outboundMatchKey(target, internalStatus));
+  async resolveOutbound(target: string, internalStatus: OrderStatus, manager?: EntityManager): Promise<{ code: string; message: string | null } | null> {
+    const row = (await this.freshCache(manager)).byKey.get(outboundMatchKey(target, internalStatus));
     return row?.code ? { code: row.code, message: row.message } : null;
   }
 
@@ -178,26 +178,32 @@ export class StatusMappingService {
     await manager.insert(StatusMappingAudit, { mappingId, action, actor, before: before as object, after: after as object });
   }
 
-  private async freshCache(): Promise<MappingCache> {
-    const [{ revision }] = (await this.dataSource.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as {
+  /**
+   * Pass the caller's transaction when there is one: asking the pool for a second connection while a
+   * transaction holds one can starve the pool under load.
+   */
+  private async freshCache(manager: EntityManager = this.dataSource.manager): Promise<MappingCache> {
+    const [{ revision }] = (await manager.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as {
       revision: string;
     }[];
     if (this.cache?.revision === revision) return this.cache;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    this.loading ??= this.load(manager).finally(() => (this.loading = undefined));
     const loaded = await this.loading;
     // A load that began before this edit was seen may be older than the revision just read: check again.
-    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.freshCache();
+    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.freshCache(manager);
   }
 
-  private async load(): Promise<MappingCache> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const [{ revision }] = (await manager.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as {
-        revision: string;
-      }[];
-      const rows = await manager.find(StatusMapping);
-      this.cache = { revision, byKey: new Map(rows.map((row) => [row.matchKey, row])) };
-      return this.cache;
-    });
+  /** One statement, so the rows and the revision come from the same snapshot. */
+  private async load(manager: EntityManager): Promise<MappingCache> {
+    const rows = (await manager
+      .getRepository(StatusMapping)
+      .createQueryBuilder('m')
+      .addSelect('r.revision::text', 'revision')
+      .innerJoin(StatusMappingRevision, 'r', 'r.id = 1')
+      .getRawAndEntities()) as { entities: StatusMapping[]; raw: { revision: string }[] };
+    const revision = rows.raw[0]?.revision ?? (await manager.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1'))[0].revision;
+    this.cache = { revision, byKey: new Map(rows.entities.map((row) => [row.matchKey, row])) };
+    return this.cache;
   }
 }
 
