@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { ImshopTicketsModule } from './imshop-tickets/imshop-tickets.module';
 import { ImshopSyncModule } from './imshop-sync/imshop-sync.module';
 import { MarketModule } from './market/market.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -27,6 +28,7 @@ export class AppModule {
         MarketModule,
         OutboxModule,
         ImshopSyncModule,
+        ImshopTicketsModule,
       ],
     };
   }

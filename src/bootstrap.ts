@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ADMIN_SECURITY_SCHEME } from './auth/admin-key.guard';
+import { IMSHOP_SECURITY_SCHEME } from './auth/imshop-key.guard';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { packageVersion } from './common/package-version';
 import { MARKET_PATH_PREFIX } from './market/market-answer';
@@ -49,6 +50,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .setDescription('Keeps a retailer\'s orders in step across Yandex Market and an IMSHOP.IO app. Admin endpoints need the admin key (Authorize).')
       .setVersion(packageVersion())
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'ADMIN_API_KEY' }, ADMIN_SECURITY_SCHEME)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'IMSHOP_WEBHOOK_KEY (what IMSHOP sends)' }, IMSHOP_SECURITY_SCHEME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });

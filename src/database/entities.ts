@@ -1,3 +1,5 @@
+import { ImshopTicketEvent } from '../imshop-tickets/ticket-event.entity';
+import { ImshopTicket } from '../imshop-tickets/ticket.entity';
 import { MarketEvent } from '../market/market-event.entity';
 import { MarketReturn } from '../market/market-return.entity';
 import { DeliveryAttempt } from '../outbox/delivery-attempt.entity';
@@ -9,4 +11,4 @@ import { StatusMappingRevision } from '../status-mapping/status-mapping-revision
 import { StatusMapping } from '../status-mapping/status-mapping.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt];
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent];

@@ -2,6 +2,7 @@ import { InitialSchema1795577910132 } from './1795577910132-InitialSchema';
 import { SeedDefaultStatusMappings1795577910200 } from './1795577910200-SeedDefaultStatusMappings';
 import { MarketInbox1795578564034 } from './1795578564034-MarketInbox';
 import { Outbox1795579016703 } from './1795579016703-Outbox';
+import { ImshopTickets1795590000000 } from './1795590000000-ImshopTickets';
 
 /** In order. Listed explicitly (no glob) so the app, the CLI and Jest's ESM loader see the same set. */
-export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703];
+export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703, ImshopTickets1795590000000];

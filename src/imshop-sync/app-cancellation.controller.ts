@@ -1,0 +1,45 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ImshopOnly } from '../auth/imshop-key.guard';
+import { APP_CANCELLATION_EXAMPLES } from '../imshop-tickets/dto/swagger-examples';
+import { AppCancellationService } from './app-cancellation.service';
+import { AppCancellationDto, AppCancellationResponse } from './dto/app-cancellation.dto';
+
+/** IMSHOP app → us: "Статус заказа изменяется со стороны мобильного приложения" (seed 001). */
+@ApiTags('IMSHOP')
+@Controller('imshop/orders')
+export class AppCancellationController {
+  constructor(private readonly cancellations: AppCancellationService) {}
+
+  @Post('cancel')
+  @HttpCode(200)
+  @ImshopOnly()
+  @ApiOperation({
+    summary: 'Buyer cancels an order in the IMSHOP app',
+    description:
+      'Accepts the seed shape `{uuid, internalId, reason}` and the newer `{id, status: "canceled", reason}`. An order still in the ' +
+      'store is cancelled (history keeps the reason) and its open tickets are withdrawn through IMSHOP; the answer carries both ' +
+      '`newStatus`/`newMessage` and `status`/`message`. An order handed to delivery, delivered or unknown gets `success: false` ' +
+      'with the reason in Russian. A repeat answers the same and changes nothing.',
+  })
+  @ApiBody({ type: AppCancellationDto, examples: APP_CANCELLATION_EXAMPLES })
+  @ApiOkResponse({
+    type: AppCancellationResponse,
+    examples: {
+      cancelled: { summary: 'cancelled', value: { success: true, newStatus: 'canceled', newMessage: 'Заказ отменён', status: 'canceled', message: 'Заказ отменён' } },
+      refused: {
+        summary: 'refused',
+        value: {
+          success: false,
+          newMessage: 'Заказ уже передан в доставку, отменить его нельзя',
+          message: 'Заказ уже передан в доставку, отменить его нельзя',
+        },
+      },
+      unknown: { summary: 'unknown order', value: { success: false, newMessage: 'Заказ не найден', message: 'Заказ не найден' } },
+    },
+  })
+  @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['id is required (or uuid / internalId in the older request shape)'] } } })
+  cancel(@Body() body: unknown): Promise<AppCancellationResponse> {
+    return this.cancellations.cancel(body);
+  }
+}

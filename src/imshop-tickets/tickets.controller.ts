@@ -1,0 +1,100 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { AdminOnly } from '../auth/admin-key.guard';
+import { ImshopOnly } from '../auth/imshop-key.guard';
+import { CreateTicketDto, CreateTicketResponse } from './dto/create-ticket.dto';
+import { ListTicketsQuery } from './dto/list-tickets.query';
+import { CREATE_TICKET_EXAMPLES, TICKET_STATUS_EXAMPLES } from './dto/swagger-examples';
+import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
+import { TicketsService } from './tickets.service';
+
+/** IMSHOP → us: "Уведомления об обновлении статуса заявки" (seed 000). */
+@ApiTags('IMSHOP')
+@Controller('imshop/tickets')
+export class TicketStatusController {
+  constructor(private readonly tickets: TicketsService) {}
+
+  @Post('status')
+  @HttpCode(200)
+  @ImshopOnly()
+  @ApiOperation({
+    summary: 'IMSHOP ticket status webhook (register https://<host>/imshop/tickets/status with the IMSHOP manager)',
+    description:
+      'Needs the IMSHOP key (Authorization: Bearer, or `key` in the body). Stored with its effect on the order before the 200 answer; ' +
+      'a repeat (same ticket, status, timestamp and step) answers 200 and changes nothing. The status must be valid for the type of a ' +
+      'ticket we know (else 400). A ticket we never created is recorded; its status moves the order only when exactly one ticket type has it.',
+  })
+  @ApiBody({ type: TicketStatusWebhookDto, examples: TICKET_STATUS_EXAMPLES })
+  @ApiOkResponse({ schema: { example: { success: true } } })
+  @ApiBadRequestResponse({
+    schema: { example: { statusCode: 400, error: 'Bad Request', message: ['status "shipped" is not valid for ticket rsp-12345 of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)'] } },
+  })
+  async status(@Body() body: unknown): Promise<{ success: true }> {
+    await this.tickets.receiveStatus(body);
+    return { success: true };
+  }
+}
+
+/** Admin → IMSHOP: create a ticket (заявка) for store staff. */
+@ApiTags('admin: IMSHOP tickets')
+@ApiExtraModels(CreateTicketResponse)
+@AdminOnly()
+@Controller()
+export class TicketsController {
+  constructor(private readonly tickets: TicketsService) {}
+
+  @Post('tickets')
+  @ApiOperation({
+    summary: "Create an IMSHOP ticket through IMSHOP's ticket API and register it",
+    description:
+      "The body is IMSHOP's ticket request and is forwarded as is (with IMSHOP_API_KEY as Bearer). Registered only once IMSHOP " +
+      'accepted it (`success: true` and a `ticketId`); the answer carries our ticket and IMSHOP\'s answer.',
+  })
+  @ApiBody({ type: CreateTicketDto, examples: CREATE_TICKET_EXAMPLES })
+  @ApiCreatedResponse({
+    description: "Our ticket, and IMSHOP's answer (`CreateTicketResponse`) under `imshop`",
+    schema: {
+      type: 'object',
+      properties: { ticket: { type: 'object' }, imshop: { $ref: getSchemaPath(CreateTicketResponse) } },
+      example: {
+        ticket: { id: '7d1b0c0e-3b7a-4d8e-9a51-6b2c1f0e4a11', imshopTicketId: 'rsp-1746761', type: 'prepare', omsOrderNumber: 'a-12345', storeId: '16784', status: 'created', createdByUs: true, closed: false },
+        imshop: { success: true, status: 'created', ticketId: 'rsp-1746761' },
+      },
+    },
+  })
+  @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['type is required', 'orderId is required'] } } })
+  @ApiBadGatewayResponse({
+    schema: { example: { statusCode: 502, error: 'Bad Gateway', message: 'IMSHOP refused the ticket: STORE_NOT_FOUND: Магазин 16784 не найден', imshop: { status: 200, body: { success: false, errorCode: 'STORE_NOT_FOUND', errorMessage: 'Магазин 16784 не найден' } } } },
+  })
+  @ApiServiceUnavailableResponse({ description: 'IMSHOP_API_KEY / IMSHOP_TICKETS_URL are not configured' })
+  create(@Body() body: unknown) {
+    return this.tickets.create(body);
+  }
+
+  @Get('admin/tickets')
+  @ApiOperation({ summary: 'IMSHOP tickets, newest first; filter by order, status, type, closed' })
+  @ApiOkResponse({ description: '`{items, total, page, limit}`; items are registry rows (type null: a ticket we did not create whose type is not known)' })
+  list(@Query() query: ListTicketsQuery) {
+    return this.tickets.list(query);
+  }
+
+  @Get('admin/tickets/:id')
+  @ApiOperation({ summary: "One ticket (our id or IMSHOP's ticketId) with every status IMSHOP reported" })
+  @ApiOkResponse({ description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)' })
+  @ApiNotFoundResponse({ description: 'No such ticket' })
+  get(@Param('id') id: string) {
+    return this.tickets.get(id);
+  }
+}

@@ -1,0 +1,407 @@
+import {
+  BadGatewayException,
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
+import { OrdersService } from '../orders/orders.service';
+import type { Order } from '../orders/order.entity';
+import type { TicketType } from '../status-mapping/mapping-systems';
+import { CreateTicketDto } from './dto/create-ticket.dto';
+import type { ListTicketsQuery } from './dto/list-tickets.query';
+import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
+import { isPlainObject, validateDto } from './dto/validate-dto';
+import { ImshopTicketEvent } from './ticket-event.entity';
+import {
+  inferTicketType,
+  isFinalTicketStatus,
+  isStatusValidForType,
+  isTicketType,
+  ticketDedupeKey,
+  ticketEventTime,
+  TICKET_STATUSES_BY_TYPE,
+} from './ticket-rules';
+import { ImshopTicket } from './ticket.entity';
+
+/** Dedupe keys are indexed; a longer one (long ticket id and step) is stored as its hash. */
+const MAX_KEY_LENGTH = 400;
+const KEY_PREFIX = 'imshop_ticket:';
+const MAX_COMMENT = 4000;
+
+/** IMSHOP's answer to ticket creation ("Создание заявки"). */
+interface ImshopTicketAnswer {
+  success?: unknown;
+  ticketId?: unknown;
+  status?: unknown;
+  errorCode?: unknown;
+  errorMessage?: unknown;
+}
+
+export interface TicketReceipt {
+  duplicate: boolean;
+  /** The order history outcome, `recorded` (type unknown, order untouched) or `duplicate`. */
+  outcome: string;
+  ticket: ImshopTicket;
+}
+
+export interface CreatedTicket {
+  ticket: ImshopTicket;
+  /** IMSHOP's answer as it came. */
+  imshop: unknown;
+}
+
+@Injectable()
+export class TicketsService implements OnModuleInit {
+  private readonly logger = new Logger('ImshopTickets');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrdersService,
+    private readonly client: ImshopClient,
+  ) {}
+
+  onModuleInit(): void {
+    // The admin view of an order lists its tickets (with unavailable items, tracking and waybill numbers).
+    this.orders.addDetailSection('imshopTickets', (order) => this.ticketsOfOrder(order));
+  }
+
+  // ---------------------------------------------------------------- IMSHOP → us: status webhook
+
+  /**
+   * Validates the webhook, then in one transaction: registers an unknown ticket, stores the event (its
+   * dedupe key makes a re-delivery a no-op), applies the status to the order through the mapping table when
+   * the ticket type is known, and updates the ticket. Only then may the controller answer 200.
+   */
+  async receiveStatus(body: unknown): Promise<TicketReceipt> {
+    const checked = validateDto(TicketStatusWebhookDto, body);
+    if (!checked.ok) throw new BadRequestException(checked.messages);
+    const dto = checked.value;
+    const payload = withoutKey(body as Record<string, unknown>);
+    const eventAt = ticketEventTime(dto) ?? new Date();
+    const dedupeKey = boundedKey(`${KEY_PREFIX}${ticketDedupeKey(dto)}`);
+    const metadata = dto.metadata ?? undefined;
+
+    return this.dataSource.transaction(async (manager) => {
+      let ticket = await this.lockTicket(manager, dto.ticketId);
+      let type: TicketType | null;
+      /** IMSHOP reports the withdrawal of a ticket we asked to cancel under the ticket's own id. */
+      let withdrawn = false;
+      if (ticket && ticket.type) {
+        type = ticket.type as TicketType;
+        if (!isStatusValidForType(type, dto.status)) {
+          if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
+          else throw new BadRequestException([invalidStatusMessage(dto.status, type, ticket.imshopTicketId)]);
+        }
+      } else {
+        // A ticket we did not create (or one whose type is still open): the status names the type only when
+        // exactly one type has it; `failed`, `not-accepted`, `timeout`, `advance` and unknown codes do not.
+        type = inferTicketType(dto.status);
+        ticket ??= await this.registerUnknownTicket(manager, dto.ticketId, dto.orderId, dto.storeId);
+      }
+
+      const inserted: { id: string }[] = await manager.query(
+        `INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, payload)
+         VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+        [ticket.id, dto.status, dto.step ?? null, eventAt, dedupeKey, JSON.stringify(payload)],
+      );
+      if (inserted.length === 0) return { duplicate: true, outcome: 'duplicate', ticket };
+
+      const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
+      // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
+      // webhooks never take the ticket and order locks in opposite orders.
+      if (mappingType === 'cancel' && dto.status === 'cancelled' && ticket.cancelsTicketId) {
+        await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt);
+      }
+      const note = describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn);
+      let outcome: string;
+      let eventNote: string | null = null;
+      let orderId = ticket.orderId;
+      if (mappingType) {
+        const result = await this.orders.applyStatus(
+          {
+            source: 'imshop_ticket',
+            identity: { omsOrderNumber: dto.orderId },
+            ticketType: mappingType,
+            externalCode: dto.status,
+            eventAt,
+            dedupeKey,
+            trackingNumber: metadata?.deliveryTrackingNumber ?? undefined,
+            payload,
+            note,
+          },
+          manager,
+        );
+        outcome = result.outcome;
+        eventNote = result.reason ?? null;
+        orderId = result.order.id;
+        if (result.attention) this.logger.warn(`${note}: needs attention (order ${dto.orderId})`);
+      } else {
+        outcome = 'recorded';
+        eventNote = 'ticket type unknown (not created by us, status fits several types or none): order left as it is';
+        orderId ??= (await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null;
+      }
+      await manager.query('UPDATE imshop_ticket_events SET outcome = $1, note = $2 WHERE id = $3', [outcome, truncate(eventNote), inserted[0].id]);
+
+      // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
+      if (ticket.type === null && type !== null) ticket.type = type;
+      const latest = ticket.statusAt === null || eventAt >= ticket.statusAt;
+      if (latest) {
+        ticket.status = dto.status;
+        ticket.statusAt = eventAt;
+      }
+      if (withdrawn || (mappingType !== null && isFinalTicketStatus(mappingType, dto.status))) ticket.closed = true;
+      if (metadata?.unavailableItems && (latest || ticket.unavailableItems === null)) ticket.unavailableItems = metadata.unavailableItems;
+      if (metadata?.deliveryTrackingNumber && (latest || ticket.trackingNumber === null)) ticket.trackingNumber = metadata.deliveryTrackingNumber;
+      if (metadata?.deliveryOrderId && (latest || ticket.deliveryOrderId === null)) ticket.deliveryOrderId = metadata.deliveryOrderId;
+      ticket.orderId = orderId;
+      ticket = await manager.save(ImshopTicket, ticket);
+
+      return { duplicate: false, outcome, ticket };
+    });
+  }
+
+  // ---------------------------------------------------------------- us → IMSHOP: ticket creation
+
+  /** `POST /tickets`: validates, asks IMSHOP to create the ticket, and registers it once IMSHOP accepted it. */
+  async create(body: unknown): Promise<CreatedTicket> {
+    const checked = validateDto(CreateTicketDto, body);
+    if (!checked.ok) throw new BadRequestException(checked.messages);
+    return this.send(checked.value, body as Record<string, unknown>);
+  }
+
+  /**
+   * Withdraws, through IMSHOP's ticket API, every open ticket we created for the order (a `cancel` ticket per
+   * ticket). A ticket already asked to be withdrawn is skipped, so a repeat does not ask twice; a failed
+   * request leaves the ticket to be tried again next time.
+   */
+  async cancelOpenTicketsForOrder(omsOrderNumber: string, reason?: string): Promise<{ cancelled: string[]; failed: string[] }> {
+    const open = await this.dataSource
+      .getRepository(ImshopTicket)
+      .createQueryBuilder('t')
+      .where('t.oms_order_number = :omsOrderNumber', { omsOrderNumber })
+      .andWhere("NOT t.closed AND t.created_by_us AND t.type IS NOT NULL AND t.type <> 'cancel' AND t.cancel_requested_at IS NULL")
+      .orderBy('t.created_at', 'ASC')
+      .getMany();
+    const cancelled: string[] = [];
+    const failed: string[] = [];
+    for (const ticket of open) {
+      // Claim the ticket first, so two concurrent cancellations of the order send one cancel ticket.
+      const claimed: unknown[] = await this.dataSource.query(
+        'UPDATE imshop_tickets SET cancel_requested_at = now() WHERE id = $1 AND cancel_requested_at IS NULL AND NOT closed RETURNING id',
+        [ticket.id],
+      );
+      if (claimedCount(claimed) === 0) continue;
+      const body: Record<string, unknown> = { type: 'cancel', orderId: ticket.omsOrderNumber, storeId: ticket.storeId, ticketId: ticket.imshopTicketId };
+      if (reason) body.comment = reason.slice(0, MAX_COMMENT);
+      try {
+        const checked = validateDto(CreateTicketDto, body);
+        if (!checked.ok) throw new Error(checked.messages.join('; '));
+        await this.send(checked.value, body);
+        cancelled.push(ticket.imshopTicketId);
+      } catch (error) {
+        await this.dataSource.query('UPDATE imshop_tickets SET cancel_requested_at = NULL WHERE id = $1', [ticket.id]);
+        failed.push(ticket.imshopTicketId);
+        this.logger.warn(`could not withdraw ticket ${ticket.imshopTicketId} of order ${omsOrderNumber}: ${errorText(error)}`);
+      }
+    }
+    return { cancelled, failed };
+  }
+
+  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>): Promise<CreatedTicket> {
+    if (!this.client.ticketsConfigured) {
+      throw new ServiceUnavailableException('the IMSHOP ticket API is not configured (IMSHOP_API_KEY and IMSHOP_TICKETS_URL)');
+    }
+    const call = await this.client.createTicket(requestBody);
+    const answer = (isPlainObject(call.body) ? call.body : {}) as ImshopTicketAnswer;
+    const accepted = call.status >= 200 && call.status < 300 && answer.success === true && isIdLike(answer.ticketId);
+    if (!accepted) {
+      const message = describeRefusal(call, answer);
+      this.logger.warn(`IMSHOP did not create the ${dto.type} ticket for order ${dto.orderId}: ${message}`);
+      throw new BadGatewayException({ statusCode: 502, error: 'Bad Gateway', message, imshop: { status: call.status, body: call.body ?? null } });
+    }
+    const imshopTicketId = String(answer.ticketId);
+    const answerStatus = typeof answer.status === 'string' && answer.status ? answer.status.slice(0, 128) : 'created';
+    const withdrawnAtOnce = dto.type === 'cancel' && answerStatus === 'cancelled';
+
+    const ticket = await this.dataSource.transaction(async (manager) => {
+      const order = await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager);
+      if (dto.type === 'cancel') {
+        await manager.query('UPDATE imshop_tickets SET cancel_requested_at = COALESCE(cancel_requested_at, now()) WHERE imshop_ticket_id = $1', [dto.ticketId]);
+      }
+      if (dto.type === 'cancel' && imshopTicketId === dto.ticketId) {
+        // IMSHOP answered with the id of the withdrawn ticket ("идентификатор созданной / отменённой заявки"):
+        // there is no separate cancel ticket to register.
+        const target = (await this.lockTicket(manager, imshopTicketId)) ?? (await this.registerUnknownTicket(manager, imshopTicketId, dto.orderId, dto.storeId));
+        if (withdrawnAtOnce) await this.closeWithdrawn(manager, imshopTicketId, imshopTicketId, new Date());
+        return (await this.lockTicket(manager, target.imshopTicketId))!;
+      }
+      const rows: { id: string }[] = await manager.query(
+        `INSERT INTO imshop_tickets (imshop_ticket_id, type, oms_order_number, order_id, store_id, status, created_by_us, request, cancels_ticket_id, closed)
+         VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $9)
+         ON CONFLICT (imshop_ticket_id) DO UPDATE SET
+           created_by_us = true,
+           type = COALESCE(imshop_tickets.type, EXCLUDED.type),
+           order_id = COALESCE(imshop_tickets.order_id, EXCLUDED.order_id),
+           request = EXCLUDED.request,
+           cancels_ticket_id = EXCLUDED.cancels_ticket_id,
+           closed = imshop_tickets.closed OR EXCLUDED.closed,
+           updated_at = now()
+         RETURNING id`,
+        [
+          imshopTicketId,
+          dto.type,
+          dto.orderId,
+          order?.id ?? null,
+          dto.storeId,
+          answerStatus,
+          JSON.stringify(requestBody),
+          dto.type === 'cancel' ? dto.ticketId : null,
+          withdrawnAtOnce,
+        ],
+      );
+      if (withdrawnAtOnce) await this.closeWithdrawn(manager, dto.ticketId!, imshopTicketId, new Date());
+      return manager.getRepository(ImshopTicket).findOneByOrFail({ id: rows[0].id });
+    });
+    this.logger.log(`IMSHOP ${dto.type} ticket ${imshopTicketId} for order ${dto.orderId}: ${answerStatus}`);
+    return { ticket, imshop: call.body };
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  async list(query: ListTicketsQuery): Promise<{ items: ImshopTicket[]; total: number; page: number; limit: number }> {
+    const page = query.page ?? 1;
+    const limit = query.limit ?? 50;
+    const qb = this.dataSource.getRepository(ImshopTicket).createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'ASC');
+    if (query.orderId) qb.andWhere('(t.oms_order_number = :orderId OR t.order_id::text = :orderId)', { orderId: query.orderId });
+    if (query.status) qb.andWhere('t.status = :status', { status: query.status });
+    if (query.type === 'unknown') qb.andWhere('t.type IS NULL');
+    else if (query.type) qb.andWhere('t.type = :type', { type: query.type });
+    if (query.closed !== undefined) qb.andWhere('t.closed = :closed', { closed: query.closed });
+    const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
+    return { items, total, page, limit };
+  }
+
+  /** One ticket by our id or IMSHOP's, with every event IMSHOP reported for it. */
+  async get(id: string): Promise<ImshopTicket & { events: ImshopTicketEvent[] }> {
+    const ticket = await this.dataSource
+      .getRepository(ImshopTicket)
+      .createQueryBuilder('t')
+      .where('t.imshop_ticket_id = :id OR t.id::text = :id', { id })
+      .orderBy('t.created_at', 'ASC')
+      .getOne();
+    if (!ticket) throw new NotFoundException(`ticket ${id} does not exist`);
+    const events = await this.dataSource.getRepository(ImshopTicketEvent).find({ where: { ticketId: ticket.id }, order: { id: 'ASC' } });
+    return Object.assign(ticket, { events });
+  }
+
+  private ticketsOfOrder(order: Order): Promise<ImshopTicket[]> {
+    const qb = this.dataSource.getRepository(ImshopTicket).createQueryBuilder('t').where('t.order_id = :id', { id: order.id });
+    if (order.omsOrderNumber) qb.orWhere('t.oms_order_number = :number', { number: order.omsOrderNumber });
+    return qb.orderBy('t.created_at', 'ASC').getMany();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private lockTicket(manager: EntityManager, imshopTicketId: string): Promise<ImshopTicket | null> {
+    return manager
+      .getRepository(ImshopTicket)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.imshop_ticket_id = :imshopTicketId', { imshopTicketId })
+      .getOne();
+  }
+
+  /** A ticket we did not create; concurrent first events of it meet at the unique index. */
+  private async registerUnknownTicket(manager: EntityManager, imshopTicketId: string, omsOrderNumber: string, storeId: string): Promise<ImshopTicket> {
+    await manager.query(
+      `INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id, created_by_us)
+       VALUES ($1, $2, $3, false) ON CONFLICT (imshop_ticket_id) DO NOTHING`,
+      [imshopTicketId, omsOrderNumber, storeId],
+    );
+    const ticket = await this.lockTicket(manager, imshopTicketId);
+    if (!ticket) throw new Error(`ticket ${imshopTicketId} vanished between insert and lock`);
+    return ticket;
+  }
+
+  /** A cancel ticket succeeded: the ticket it withdrew gets no further statuses. Recorded on that ticket. */
+  private async closeWithdrawn(manager: EntityManager, targetImshopId: string, byImshopId: string, at: Date): Promise<void> {
+    const target = await this.lockTicket(manager, targetImshopId);
+    if (!target) return;
+    await manager.query('UPDATE imshop_tickets SET closed = true, updated_at = now() WHERE id = $1', [target.id]);
+    await manager.query(
+      `INSERT INTO imshop_ticket_events (ticket_id, status, event_at, dedupe_key, outcome, note)
+       VALUES ($1, 'cancelled', $2, $3, 'closed', $4) ON CONFLICT (dedupe_key) DO NOTHING`,
+      [
+        target.id,
+        at,
+        boundedKey(`${KEY_PREFIX}withdrawn|${targetImshopId}|${byImshopId}`),
+        byImshopId === targetImshopId ? 'withdrawn at our request' : `withdrawn by cancel ticket ${byImshopId}`,
+      ],
+    );
+  }
+}
+
+function invalidStatusMessage(status: string, type: TicketType, ticketId: string): string {
+  const valid = isTicketType(type) ? TICKET_STATUSES_BY_TYPE[type].join(', ') : '';
+  return `status "${status}" is not valid for ticket ${ticketId} of type ${type} (valid for ${type}: ${valid})`;
+}
+
+function describeEvent(dto: TicketStatusWebhookDto, type: TicketType | null, withdrawn: boolean): string {
+  const parts = [`IMSHOP ${type ?? 'unknown-type'} ticket ${dto.ticketId}: ${dto.status}`];
+  if (withdrawn) parts.push('(withdrawn at our request)');
+  if (dto.step) parts.push(`(step ${dto.step})`);
+  if (dto.staffId) parts.push(`by staff ${dto.staffId}`);
+  let text = parts.join(' ');
+  if (dto.comment) text += `; comment: ${dto.comment}`;
+  return text;
+}
+
+function describeRefusal(call: ImshopCallResult, answer: ImshopTicketAnswer): string {
+  if (call.status === 0) return `IMSHOP did not answer: ${call.error ?? 'no response'}`;
+  const code = typeof answer.errorCode === 'string' || typeof answer.errorCode === 'number' ? String(answer.errorCode) : undefined;
+  const text = typeof answer.errorMessage === 'string' ? answer.errorMessage : undefined;
+  const detail = [code, text].filter(Boolean).join(': ');
+  if (call.status < 200 || call.status >= 300) return `IMSHOP refused the ticket with HTTP ${call.status}${detail ? ` (${detail})` : ''}`;
+  if (answer.success !== true) return `IMSHOP refused the ticket${detail ? `: ${detail}` : ' (success is not true)'}`;
+  return 'IMSHOP answered success without a ticketId';
+}
+
+function isIdLike(value: unknown): value is string | number {
+  return (typeof value === 'string' && value.trim() !== '' && value.length <= 255) || Number.isSafeInteger(value);
+}
+
+/** The webhook body as stored: never with the auth key. */
+function withoutKey(body: Record<string, unknown>): Record<string, unknown> {
+  const { key: _key, ...rest } = body;
+  return rest;
+}
+
+function boundedKey(key: string): string {
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  return `${KEY_PREFIX}sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+function truncate(text: string | null): string | null {
+  return text ? text.slice(0, 512) : null;
+}
+
+/** `UPDATE ... RETURNING` through the pg driver gives `[rows, count]`. */
+function claimedCount(result: unknown): number {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
+  return Array.isArray(result) ? result.length : 0;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof BadGatewayException || error instanceof ServiceUnavailableException) {
+    const body = error.getResponse() as { message?: unknown };
+    return typeof body === 'object' && typeof body.message === 'string' ? body.message : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,462 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
+import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+
+const IMSHOP_KEY = 'imshop-test-key-123';
+/** 2026-05-28T…: IMSHOP sends unix seconds, as a string in its examples. */
+const T0 = 1_780_000_000;
+
+describe('IMSHOP tickets', () => {
+  let t: TestApp;
+  let fake: FakeImshop;
+
+  const webhook = (body: unknown, auth: string | null = `Bearer ${IMSHOP_KEY}`) => {
+    const req = t.http().post('/imshop/tickets/status');
+    if (auth !== null) req.set('Authorization', auth);
+    return req.send(body as object);
+  };
+  const createTicket = (body: unknown) => t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send(body as object);
+  const seedOrder = async (omsOrderNumber: string, status = 'NEW') =>
+    (await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1) RETURNING id`, [omsOrderNumber, status]))[0].id as string;
+  const order = async (omsOrderNumber: string) =>
+    (await t.db.query('SELECT * FROM orders WHERE oms_order_number = $1', [omsOrderNumber]))[0] as Record<string, any> | undefined;
+  const history = async (orderId: string) =>
+    (await t.db.query('SELECT * FROM order_history WHERE order_id = $1 ORDER BY id', [orderId])) as Record<string, any>[];
+  const ticket = async (imshopTicketId: string) =>
+    (await t.db.query('SELECT * FROM imshop_tickets WHERE imshop_ticket_id = $1', [imshopTicketId]))[0] as Record<string, any> | undefined;
+  const events = async (imshopTicketId: string) =>
+    (await t.db.query(
+      'SELECT e.* FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id = $1 ORDER BY e.id',
+      [imshopTicketId],
+    )) as Record<string, any>[];
+  const count = async (table: string) => (await t.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
+  const statusEvent = (ticketId: string, orderId: string, status: string, at: number | string, extra: Record<string, unknown> = {}) => ({
+    ticketId,
+    orderId,
+    storeId: '1456',
+    staffId: '12393',
+    status,
+    comment: null,
+    ...extra,
+    metadata: { timestamp: typeof at === 'number' ? String(at) : at, ...((extra.metadata as object) ?? {}) },
+  });
+  /** Creates a ticket through POST /tickets (the fake accepts it) and returns IMSHOP's ticket id. */
+  const newTicket = async (type: string, orderId: string, extra: Record<string, unknown> = {}) => {
+    const res = await createTicket({ type, orderId, storeId: '1456', ...extra });
+    expect(res.status).toBe(201);
+    return res.body.ticket.imshopTicketId as string;
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeImshop();
+    t = await startTestApp({
+      IMSHOP_API_KEY: IMSHOP_KEY,
+      IMSHOP_TICKETS_URL: `${fake.url}/tickets`,
+      IMSHOP_STATUS_URL: `${fake.url}/statuses`,
+      MARKET_ALLOWED_CIDRS: '*',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+  beforeEach(() => fake.respond(() => undefined));
+
+  describe('life cycles of the five ticket types', () => {
+    it('prepare: created through IMSHOP with our Bearer key, advance then done → READY_TO_SHIP, ticket closed', async () => {
+      const orderId = await seedOrder('L-prep');
+      const request = {
+        type: 'prepare',
+        orderId: 'L-prep',
+        storeId: '1456',
+        shouldBeAcceptedInTimeout: 900,
+        steps: [
+          { id: 'prepare-order', title: 'Сборка заказа', cta: 'Завершить сборку', displayCart: true, scanToConfirm: true, timeout: 1200 },
+          { id: 'pack-order', title: 'Упаковка' },
+        ],
+        buyer: { name: 'Петр Иванов', phone: '+79997771234' },
+        cart: [{ configurationId: 'cfg-1', quantity: 2, price: 4999 }],
+      };
+      const before = fake.to('/tickets').length;
+      const res = await createTicket(request);
+      expect(res.status).toBe(201);
+      const sent = fake.to('/tickets').slice(before);
+      expect(sent).toHaveLength(1);
+      expect(sent[0].headers.authorization).toBe(`Bearer ${IMSHOP_KEY}`);
+      expect(sent[0].headers['content-type']).toMatch(/^application\/json/);
+      expect(sent[0].body).toEqual(request);
+      const id = res.body.ticket.imshopTicketId as string;
+      expect(res.body).toMatchObject({
+        ticket: { imshopTicketId: id, type: 'prepare', omsOrderNumber: 'L-prep', orderId, storeId: '1456', status: 'created', createdByUs: true, closed: false },
+        imshop: { success: true, status: 'created', ticketId: id },
+      });
+      expect((await ticket(id))!.request).toEqual(request);
+
+      expect((await webhook(statusEvent(id, 'L-prep', 'advance', T0, { step: 'pack-order' }))).body).toEqual({ success: true });
+      expect((await order('L-prep'))!.status).toBe('NEW');
+      const done = await webhook(statusEvent(id, 'L-prep', 'done', T0 + 60));
+      expect(done.status).toBe(200);
+      expect(done.body).toEqual({ success: true });
+
+      expect((await order('L-prep'))!.status).toBe('READY_TO_SHIP');
+      const rows = await history(orderId);
+      expect(rows.map((r) => [r.source, r.external_code, r.outcome, r.to_status])).toEqual([
+        ['imshop_ticket', 'advance', 'info', null],
+        ['imshop_ticket', 'done', 'applied', 'READY_TO_SHIP'],
+      ]);
+      expect(rows[1].event_at.toISOString()).toBe(new Date((T0 + 60) * 1000).toISOString());
+      expect(rows[1].note).toContain(`prepare ticket ${id}: done`);
+      expect(await ticket(id)).toMatchObject({ status: 'done', closed: true, order_id: orderId });
+      const stored = await events(id);
+      expect(stored.map((e) => [e.status, e.step, e.outcome])).toEqual([
+        ['advance', 'pack-order', 'info'],
+        ['done', null, 'applied'],
+      ]);
+    });
+
+    it('prepare: partiallyDone keeps the unavailable items; failed → ASSEMBLY_FAILED', async () => {
+      const orderId = await seedOrder('L-prep2', 'PROCESSING');
+      const id = await newTicket('prepare', 'L-prep2');
+      const unavailableItems = [{ configurationId: '12345', quantity: 1 }];
+      expect((await webhook(statusEvent(id, 'L-prep2', 'partiallyDone', T0, { metadata: { unavailableItems } }))).status).toBe(200);
+      expect((await order('L-prep2'))!.status).toBe('PARTIALLY_READY');
+      expect((await ticket(id))!.unavailable_items).toEqual(unavailableItems);
+      const view = await t.http().get(`/admin/orders/${orderId}`).set('X-Api-Key', ADMIN_KEY);
+      expect(view.status).toBe(200);
+      expect(view.body.imshopTickets).toEqual([expect.objectContaining({ imshopTicketId: id, unavailableItems })]);
+
+      await seedOrder('L-prep3', 'PROCESSING');
+      const failedId = await newTicket('prepare', 'L-prep3');
+      expect((await webhook(statusEvent(failedId, 'L-prep3', 'failed', T0))).status).toBe(200);
+      expect((await order('L-prep3'))!.status).toBe('ASSEMBLY_FAILED');
+      expect((await ticket(failedId))!.closed).toBe(true);
+    });
+
+    it('ship: shipped → SHIPPED with tracking number on order and ticket, waybill on the ticket; failed changes nothing', async () => {
+      const orderId = await seedOrder('L-ship', 'READY_TO_SHIP');
+      const id = await newTicket('ship', 'L-ship', { delivery: { type: 'regular', provider: 'cdek' } });
+      const res = await webhook(
+        statusEvent(id, 'L-ship', 'shipped', T0, { metadata: { deliveryTrackingNumber: '1234567890', deliveryOrderId: 'CDEK-1029384756' } }),
+      );
+      expect(res.status).toBe(200);
+      expect(await order('L-ship')).toMatchObject({ status: 'SHIPPED', tracking_number: '1234567890' });
+      expect(await ticket(id)).toMatchObject({ type: 'ship', status: 'shipped', tracking_number: '1234567890', delivery_order_id: 'CDEK-1029384756', closed: true });
+
+      await seedOrder('L-ship2', 'READY_TO_SHIP');
+      const failedId = await newTicket('ship', 'L-ship2');
+      expect((await webhook(statusEvent(failedId, 'L-ship2', 'failed', T0))).status).toBe(200);
+      const o = await order('L-ship2');
+      expect(o!.status).toBe('READY_TO_SHIP');
+      expect((await history(o!.id)).map((r) => [r.external_code, r.outcome, r.to_status])).toEqual([['failed', 'info', null]]);
+      expect(orderId).toBeDefined();
+    });
+
+    it('receive: received → READY_FOR_PICKUP (ticket stays open), handedOver → DELIVERED (closed)', async () => {
+      const orderId = await seedOrder('L-recv', 'SHIPPED');
+      const id = await newTicket('receive', 'L-recv');
+      await webhook(statusEvent(id, 'L-recv', 'received', T0));
+      expect((await order('L-recv'))!.status).toBe('READY_FOR_PICKUP');
+      expect((await ticket(id))!.closed).toBe(false);
+      await webhook(statusEvent(id, 'L-recv', 'handedOver', T0 + 3600));
+      expect((await order('L-recv'))!.status).toBe('DELIVERED');
+      expect(await ticket(id)).toMatchObject({ status: 'handedOver', closed: true });
+      expect((await history(orderId)).map((r) => r.to_status)).toEqual(['READY_FOR_PICKUP', 'DELIVERED']);
+    });
+
+    it('receive: notHandedOver → NOT_REDEEMED, then returned → RETURNED', async () => {
+      await seedOrder('L-recv2', 'SHIPPED');
+      const id = await newTicket('receive', 'L-recv2');
+      await webhook(statusEvent(id, 'L-recv2', 'received', T0));
+      await webhook(statusEvent(id, 'L-recv2', 'notHandedOver', T0 + 100));
+      expect((await order('L-recv2'))!.status).toBe('NOT_REDEEMED');
+      expect((await ticket(id))!.closed).toBe(false);
+      await webhook(statusEvent(id, 'L-recv2', 'returned', T0 + 200));
+      expect((await order('L-recv2'))!.status).toBe('RETURNED');
+      expect((await ticket(id))!.closed).toBe(true);
+    });
+
+    it('release: released sends an assembled order back to PROCESSING', async () => {
+      const orderId = await seedOrder('L-rel', 'PROCESSING');
+      const prep = await newTicket('prepare', 'L-rel');
+      await webhook(statusEvent(prep, 'L-rel', 'done', T0));
+      expect((await order('L-rel'))!.status).toBe('READY_TO_SHIP');
+      const id = await newTicket('release', 'L-rel');
+      expect((await webhook(statusEvent(id, 'L-rel', 'released', T0 + 60))).status).toBe(200);
+      expect((await order('L-rel'))!.status).toBe('PROCESSING');
+      expect(await ticket(id)).toMatchObject({ type: 'release', status: 'released', closed: true });
+      expect((await history(orderId)).map((r) => [r.external_code, r.to_status])).toEqual([
+        ['done', 'READY_TO_SHIP'],
+        ['released', 'PROCESSING'],
+      ]);
+    });
+
+    it('cancel: a cancel ticket withdraws an open ticket; its cancelled closes both and leaves the order alone', async () => {
+      const orderId = await seedOrder('L-cancel', 'PROCESSING');
+      const prep = await newTicket('prepare', 'L-cancel');
+      const before = fake.to('/tickets').length;
+      const res = await createTicket({ type: 'cancel', orderId: 'L-cancel', storeId: '1456', ticketId: prep, comment: 'Передумали' });
+      expect(res.status).toBe(201);
+      expect(fake.to('/tickets').slice(before).map((r) => r.body)).toEqual([
+        { type: 'cancel', orderId: 'L-cancel', storeId: '1456', ticketId: prep, comment: 'Передумали' },
+      ]);
+      const cancelId = res.body.ticket.imshopTicketId as string;
+      expect(cancelId).not.toBe(prep);
+      expect(await ticket(cancelId)).toMatchObject({ type: 'cancel', cancels_ticket_id: prep, closed: false });
+      expect((await ticket(prep))!.cancel_requested_at).not.toBeNull();
+
+      expect((await webhook(statusEvent(cancelId, 'L-cancel', 'cancelled', T0))).status).toBe(200);
+      expect((await order('L-cancel'))!.status).toBe('PROCESSING');
+      expect(await ticket(cancelId)).toMatchObject({ status: 'cancelled', closed: true });
+      expect((await ticket(prep))!.closed).toBe(true);
+      expect((await events(prep)).map((e) => [e.status, e.outcome, e.note])).toEqual([['cancelled', 'closed', `withdrawn by cancel ticket ${cancelId}`]]);
+      expect((await history(orderId)).map((r) => [r.external_code, r.outcome])).toEqual([['cancelled', 'info']]);
+    });
+
+    it("cancel: IMSHOP's answer naming the withdrawn ticket itself closes it at once, and a later cancelled for it is accepted", async () => {
+      await seedOrder('L-cancel2', 'PROCESSING');
+      const prep = await newTicket('prepare', 'L-cancel2');
+      fake.respond((req) => (req.path === '/tickets' ? { status: 200, body: { success: true, status: 'cancelled', ticketId: req.body.ticketId } } : undefined));
+      const res = await createTicket({ type: 'cancel', orderId: 'L-cancel2', storeId: '1456', ticketId: prep });
+      expect(res.status).toBe(201);
+      expect(res.body.ticket).toMatchObject({ imshopTicketId: prep, type: 'prepare', closed: true });
+      expect(res.body.imshop).toEqual({ success: true, status: 'cancelled', ticketId: prep });
+      expect(await count(`imshop_tickets WHERE oms_order_number = 'L-cancel2'`)).toBe(1);
+      // IMSHOP may then report the withdrawal under the ticket's own id: not valid for prepare, but we asked for it
+      expect((await webhook(statusEvent(prep, 'L-cancel2', 'cancelled', T0))).status).toBe(200);
+      expect((await order('L-cancel2'))!.status).toBe('PROCESSING');
+    });
+  });
+
+  describe('tickets we did not create', () => {
+    it('failed of an unknown ticket is recorded and changes nothing (not even creating the order)', async () => {
+      const orderId = await seedOrder('U-1', 'PROCESSING');
+      const res = await webhook(statusEvent('rsp-unknown-1', 'U-1', 'failed', T0));
+      expect(res.status).toBe(200);
+      expect(await ticket('rsp-unknown-1')).toMatchObject({ type: null, created_by_us: false, status: 'failed', order_id: orderId, oms_order_number: 'U-1' });
+      expect((await events('rsp-unknown-1')).map((e) => e.outcome)).toEqual(['recorded']);
+      expect((await order('U-1'))!.status).toBe('PROCESSING');
+      expect(await history(orderId)).toEqual([]);
+
+      expect((await webhook(statusEvent('rsp-unknown-2', 'U-nope', 'failed', T0))).status).toBe(200);
+      expect(await order('U-nope')).toBeUndefined();
+      expect((await ticket('rsp-unknown-2'))!.order_id).toBeNull();
+    });
+
+    it('an unknown ticket with a status only one type has is applied, and the type is remembered', async () => {
+      await seedOrder('U-2', 'READY_TO_SHIP');
+      expect((await webhook(statusEvent('rsp-unknown-3', 'U-2', 'shipped', T0, { metadata: { deliveryTrackingNumber: 'TRK-9' } }))).status).toBe(200);
+      expect(await order('U-2')).toMatchObject({ status: 'SHIPPED', tracking_number: 'TRK-9' });
+      expect(await ticket('rsp-unknown-3')).toMatchObject({ type: 'ship', created_by_us: false, closed: true });
+    });
+
+    it('an unknown ticket first seen with failed learns its type from a later unambiguous status', async () => {
+      await seedOrder('U-3', 'PROCESSING');
+      await webhook(statusEvent('rsp-unknown-4', 'U-3', 'advance', T0, { step: 's1' }));
+      expect((await ticket('rsp-unknown-4'))!.type).toBeNull();
+      await webhook(statusEvent('rsp-unknown-4', 'U-3', 'partiallyDone', T0 + 10));
+      expect((await ticket('rsp-unknown-4'))!.type).toBe('prepare');
+      expect((await order('U-3'))!.status).toBe('PARTIALLY_READY');
+    });
+  });
+
+  describe('validation', () => {
+    it('a status not valid for the ticket type is 400 naming both, and nothing is stored', async () => {
+      await seedOrder('V-1', 'PROCESSING');
+      const id = await newTicket('prepare', 'V-1');
+      const before = await count('imshop_ticket_events');
+      for (const status of ['shipped', 'somethingNew']) {
+        const res = await webhook(statusEvent(id, 'V-1', status, T0));
+        expect(res.status).toBe(400);
+        expect(res.body.statusCode).toBe(400);
+        expect(res.body.message).toHaveLength(1);
+        expect(res.body.message[0]).toContain(`"${status}"`);
+        expect(res.body.message[0]).toContain('prepare');
+      }
+      expect(await count('imshop_ticket_events')).toBe(before);
+      expect(await ticket(id)).toMatchObject({ status: 'created', closed: false });
+      expect((await order('V-1'))!.status).toBe('PROCESSING');
+      expect(await history((await order('V-1'))!.id)).toEqual([]);
+    });
+
+    it('missing or mistyped fields are 400 naming each field', async () => {
+      const before = await count('imshop_ticket_events');
+      const res = await webhook({ orderId: 'V-2', status: 'done', metadata: { timestamp: 'yesterday' } });
+      expect(res.status).toBe(400);
+      expect(res.body.statusCode).toBe(400);
+      expect(res.body.message).toEqual(
+        expect.arrayContaining(['ticketId is required', 'storeId is required', expect.stringMatching(/^metadata\.timestamp must be a unix timestamp/)]),
+      );
+      expect((await webhook([1, 2])).status).toBe(400);
+      expect(await count('imshop_ticket_events')).toBe(before);
+      expect(await order('V-2')).toBeUndefined();
+    });
+
+    it('accepts the timestamp as a string or a number (same instant = same event), and the newer step and cart', async () => {
+      await seedOrder('V-3', 'PROCESSING');
+      const id = await newTicket('prepare', 'V-3');
+      const asNumber = { ...statusEvent(id, 'V-3', 'done', T0), metadata: { timestamp: T0, cart: [{ configurationId: '12345', datamatrix: '0000' }] } };
+      expect((await webhook(asNumber)).status).toBe(200);
+      expect((await order('V-3'))!.status).toBe('READY_TO_SHIP');
+      expect((await events(id))[0].event_at.toISOString()).toBe(new Date(T0 * 1000).toISOString());
+      // The same event with the timestamp as a string is a repeat
+      expect((await webhook(statusEvent(id, 'V-3', 'done', String(T0)))).status).toBe(200);
+      expect(await events(id)).toHaveLength(1);
+      expect((await events(id))[0].payload.metadata.cart).toEqual([{ configurationId: '12345', datamatrix: '0000' }]);
+    });
+  });
+
+  describe('delivery semantics', () => {
+    it('an exact repeat answers 200 and changes nothing', async () => {
+      const orderId = await seedOrder('D-1', 'PROCESSING');
+      const id = await newTicket('prepare', 'D-1');
+      const event = statusEvent(id, 'D-1', 'done', T0);
+      expect((await webhook(event)).body).toEqual({ success: true });
+      const updatedAt = (await ticket(id))!.updated_at;
+      expect((await webhook(event)).body).toEqual({ success: true });
+      expect(await events(id)).toHaveLength(1);
+      expect(await history(orderId)).toHaveLength(1);
+      expect((await ticket(id))!.updated_at).toEqual(updatedAt);
+    });
+
+    it('concurrent re-deliveries of a first event of an unknown ticket store it once', async () => {
+      const orderId = await seedOrder('D-3', 'PROCESSING');
+      const event = statusEvent('rsp-race-1', 'D-3', 'done', T0);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => webhook(event)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(await events('rsp-race-1')).toHaveLength(1);
+      expect(await count(`imshop_tickets WHERE imshop_ticket_id = 'rsp-race-1'`)).toBe(1);
+      expect((await history(orderId)).map((r) => r.to_status)).toEqual(['READY_TO_SHIP']);
+    });
+
+    it('an older ticket event does not move the order (recorded as stale), nor the ticket status', async () => {
+      const orderId = await seedOrder('D-2', 'SHIPPED');
+      const id = await newTicket('receive', 'D-2');
+      await webhook(statusEvent(id, 'D-2', 'handedOver', T0 + 500));
+      expect((await webhook(statusEvent(id, 'D-2', 'received', T0 + 100))).status).toBe(200);
+      expect((await order('D-2'))!.status).toBe('DELIVERED');
+      expect((await history(orderId)).map((r) => [r.external_code, r.outcome])).toEqual([
+        ['handedOver', 'applied'],
+        ['received', 'stale'],
+      ]);
+      expect(await ticket(id)).toMatchObject({ status: 'handedOver', closed: true });
+      expect((await events(id)).map((e) => e.outcome)).toEqual(['applied', 'stale']);
+    });
+  });
+
+  describe('authentication', () => {
+    it('no key, a wrong Bearer or a wrong body key → 401 and nothing stored', async () => {
+      await seedOrder('A-1', 'PROCESSING');
+      const before = await count('imshop_ticket_events');
+      const tickets = await count('imshop_tickets');
+      const event = statusEvent('rsp-auth-1', 'A-1', 'done', T0);
+      expect((await webhook(event, null)).status).toBe(401);
+      expect((await webhook(event, 'Bearer wrong-key')).status).toBe(401);
+      expect((await webhook(event, `Basic ${IMSHOP_KEY}`)).status).toBe(401);
+      expect((await webhook({ ...event, key: 'wrong-key' }, null)).status).toBe(401);
+      expect(await count('imshop_ticket_events')).toBe(before);
+      expect(await count('imshop_tickets')).toBe(tickets);
+      expect((await order('A-1'))!.status).toBe('PROCESSING');
+    });
+
+    it('the key in the body works, and is never stored', async () => {
+      await seedOrder('A-2', 'PROCESSING');
+      const res = await webhook({ ...statusEvent('rsp-auth-2', 'A-2', 'done', T0), key: IMSHOP_KEY }, null);
+      expect(res.status).toBe(200);
+      expect((await order('A-2'))!.status).toBe('READY_TO_SHIP');
+      const [event] = await events('rsp-auth-2');
+      expect(event.payload).not.toHaveProperty('key');
+      expect(event.payload.ticketId).toBe('rsp-auth-2');
+      const rows = await history((await order('A-2'))!.id);
+      expect(JSON.stringify(rows[0].payload)).not.toContain(IMSHOP_KEY);
+    });
+
+    it('POST /tickets and the admin listing need the admin key', async () => {
+      expect((await t.http().post('/tickets').send({ type: 'receive', orderId: 'A-3', storeId: '1' })).status).toBe(401);
+      expect((await t.http().post('/tickets').set('Authorization', `Bearer ${IMSHOP_KEY}`).send({ type: 'receive', orderId: 'A-3', storeId: '1' })).status).toBe(401);
+      expect((await t.http().get('/admin/tickets')).status).toBe(401);
+      expect(fake.to('/tickets').filter((r) => r.body?.orderId === 'A-3')).toEqual([]);
+    });
+  });
+
+  describe('POST /tickets failures', () => {
+    it('a ticket IMSHOP refuses is 502 naming its error, and nothing is stored', async () => {
+      const tickets = await count('imshop_tickets');
+      fake.respond((req) =>
+        req.path === '/tickets' ? { status: 200, body: { success: false, errorCode: 'STORE_NOT_FOUND', errorMessage: 'Магазин 999 не найден' } } : undefined,
+      );
+      const refused = await createTicket({ type: 'prepare', orderId: 'F-1', storeId: '999' });
+      expect(refused.status).toBe(502);
+      expect(refused.body.message).toContain('STORE_NOT_FOUND');
+      expect(refused.body.message).toContain('Магазин 999 не найден');
+
+      fake.respond((req) => (req.path === '/tickets' ? { status: 500, body: { error: 'boom' } } : undefined));
+      const broken = await createTicket({ type: 'prepare', orderId: 'F-1', storeId: '999' });
+      expect(broken.status).toBe(502);
+      expect(broken.body.message).toContain('500');
+
+      fake.respond((req) => (req.path === '/tickets' ? { status: 403, body: { success: false, errorCode: 'BAD_TOKEN' } } : undefined));
+      const forbidden = await createTicket({ type: 'prepare', orderId: 'F-1', storeId: '999' });
+      expect(forbidden.status).toBe(502);
+      expect(forbidden.body.message).toContain('403');
+      expect(forbidden.body.message).toContain('BAD_TOKEN');
+
+      expect(await count('imshop_tickets')).toBe(tickets);
+    });
+
+    it('an invalid ticket request is 400 naming the fields and never reaches IMSHOP', async () => {
+      const before = fake.to('/tickets').length;
+      const res = await createTicket({ type: 'cancel', orderId: 'F-2' });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toEqual(['storeId is required', expect.stringMatching(/^ticketId is required when type is cancel/)]);
+      expect(fake.to('/tickets').length).toBe(before);
+    });
+  });
+
+  describe('admin', () => {
+    it('lists tickets by order, type and status, and shows one with its events', async () => {
+      const orderId = await seedOrder('M-1', 'PROCESSING');
+      const prep = await newTicket('prepare', 'M-1');
+      await newTicket('receive', 'M-1');
+      await webhook(statusEvent(prep, 'M-1', 'done', T0));
+
+      const all = await t.http().get('/admin/tickets').query({ orderId: 'M-1' }).set('X-Api-Key', ADMIN_KEY);
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ total: 2, page: 1, limit: 50 });
+      const byOurId = await t.http().get('/admin/tickets').query({ orderId, type: 'prepare' }).set('X-Api-Key', ADMIN_KEY);
+      expect(byOurId.body.items.map((i: any) => i.imshopTicketId)).toEqual([prep]);
+      const byStatus = await t.http().get('/admin/tickets').query({ orderId: 'M-1', status: 'created' }).set('X-Api-Key', ADMIN_KEY);
+      expect(byStatus.body.items.map((i: any) => i.type)).toEqual(['receive']);
+      const open = await t.http().get('/admin/tickets').query({ orderId: 'M-1', closed: 'false' }).set('X-Api-Key', ADMIN_KEY);
+      expect(open.body.total).toBe(1);
+      const paged = await t.http().get('/admin/tickets').query({ orderId: 'M-1', limit: 1, page: 2 }).set('X-Api-Key', ADMIN_KEY);
+      expect(paged.body).toMatchObject({ total: 2, page: 2, limit: 1 });
+      expect(paged.body.items).toHaveLength(1);
+      expect((await t.http().get('/admin/tickets').query({ type: 'bogus' }).set('X-Api-Key', ADMIN_KEY)).status).toBe(400);
+
+      const one = await t.http().get(`/admin/tickets/${prep}`).set('X-Api-Key', ADMIN_KEY);
+      expect(one.status).toBe(200);
+      expect(one.body).toMatchObject({ imshopTicketId: prep, status: 'done', closed: true });
+      expect(one.body.events).toEqual([expect.objectContaining({ status: 'done', outcome: 'applied' })]);
+      const sameById = await t.http().get(`/admin/tickets/${one.body.id}`).set('X-Api-Key', ADMIN_KEY);
+      expect(sameById.body.imshopTicketId).toBe(prep);
+      expect((await t.http().get('/admin/tickets/rsp-nope').set('X-Api-Key', ADMIN_KEY)).status).toBe(404);
+    });
+  });
+});
+
+describe('IMSHOP tickets without IMSHOP configured', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ MARKET_ALLOWED_CIDRS: '*' });
+  });
+  afterAll(() => t?.close());
+
+  it('POST /tickets is 503 and stores nothing; the webhook refuses every call', async () => {
+    const res = await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ type: 'receive', orderId: 'N-1', storeId: '1' });
+    expect(res.status).toBe(503);
+    expect(res.body.message).toContain('IMSHOP_TICKETS_URL');
+    expect((await t.db.query('SELECT count(*)::int AS n FROM imshop_tickets'))[0].n).toBe(0);
+    const hook = await t.http().post('/imshop/tickets/status').set('Authorization', 'Bearer anything').send({ ticketId: 'x', orderId: 'N-1', storeId: '1', status: 'done' });
+    expect(hook.status).toBe(401);
+  });
+});
