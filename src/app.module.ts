@@ -6,10 +6,19 @@ import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { ImshopTicketsModule } from './imshop-tickets/imshop-tickets.module';
 import { ImshopSyncModule } from './imshop-sync/imshop-sync.module';
+import { MarketApiModule } from './market-api/market-api.module';
+import { MarketReconcileWorkerModule } from './market-reconcile/market-reconcile-worker.module';
+import { MarketReconcileModule } from './market-reconcile/market-reconcile.module';
 import { MarketModule } from './market/market.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { OutboxWorkerModule } from './outbox/outbox-worker.module';
+import { MetricsModule } from './metrics/metrics.module';
+
 import { OrdersModule } from './orders/orders.module';
 import { QueueModule } from './queue/queue.module';
+import { ReplayModule } from './replay/replay.module';
+import { RetentionWorkerModule } from './retention/retention-worker.module';
+import { RetentionModule } from './retention/retention.module';
 import { StatusMappingModule } from './status-mapping/status-mapping.module';
 
 @Module({})
@@ -20,15 +29,26 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), migrationsRun: true }),
+        MetricsModule,
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
         QueueModule,
         StatusMappingModule,
         OrdersModule,
         HealthModule,
         MarketModule,
         OutboxModule,
+        // The delivery worker and the sweeper run everywhere but in an api-only process.
+        ...(config.role === 'api' ? [] : [OutboxWorkerModule]),
         ImshopSyncModule,
         ImshopTicketsModule,
+        MarketApiModule,
+        ReplayModule,
+        RetentionModule,
+        // The retention schedule and the paused-target probe (in OutboxWorkerModule) run on the workers.
+        ...(config.role === 'api' ? [] : [RetentionWorkerModule]),
+        MarketReconcileModule,
+        // The reconciliation pull runs on a schedule on the workers only.
+        ...(config.role === 'api' ? [] : [MarketReconcileWorkerModule]),
       ],
     };
   }

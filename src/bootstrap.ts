@@ -1,4 +1,4 @@
-import { ConsoleLogger, INestApplication, LogLevel as NestLogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,39 +6,90 @@ import { AppModule } from './app.module';
 import { ADMIN_SECURITY_SCHEME } from './auth/admin-key.guard';
 import { IMSHOP_SECURITY_SCHEME } from './auth/imshop-key.guard';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { rejectUnsafeJson } from './common/json-guard';
 import { packageVersion } from './common/package-version';
 import { MARKET_PATH_PREFIX } from './market/market-answer';
 import { marketIpAllowlist } from './market/market-ip-allowlist';
-import { raw } from 'express';
+import { raw, type NextFunction, type Request, type Response } from 'express';
 import type { AppConfig, LogLevel } from './config/app-config';
+import helmet from 'helmet';
+import { DataSource } from 'typeorm';
+import type { DestinationStream } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { createPinoLogger, PinoNestLogger } from './logging/logger';
+import { currentRequestId, requestContext } from './logging/request-context';
+import { MetricsService } from './metrics/metrics.service';
+import { mountQueueDashboard } from './queue/queue-dashboard';
+import { webhookMetrics } from './metrics/webhook-metrics.middleware';
 
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
-export function createLogger(level: LogLevel): ConsoleLogger {
-  return new ConsoleLogger({ logLevels: NEST_LEVELS[level], json: process.env.NODE_ENV === 'production' });
+/** The process-wide logger: JSON lines through pino (pretty only with NODE_ENV=development). */
+export function createLogger(level: LogLevel, destination?: DestinationStream): PinoNestLogger {
+  return new PinoNestLogger(createPinoLogger(level, destination));
 }
 
+/** A worker process answers only what its own operation needs; webhooks and admin go to api processes. */
+function workerOnlyRoutes() {
+  const served = ['/health', '/metrics', '/admin/queues'];
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (served.some((path) => req.path === path || req.path.startsWith(`${path}/`))) return next();
+    res.status(404).json({ statusCode: 404, message: 'this is a worker process (APP_ROLE=worker): webhooks, the admin API and the docs are served by api processes' });
+  };
+}
 
+/**
+ * Several processes may boot at once on a fresh database (api and worker replicas): the first one
+ * to take the lock migrates, the others wait and then find nothing left to do.
+ */
+async function runMigrationsExclusively(dataSource: DataSource, logger: { info(message: string): void }): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query("SELECT pg_advisory_lock(hashtext('order-sync:migrations'))");
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length) logger.info(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+  } finally {
+    await runner.query("SELECT pg_advisory_unlock(hashtext('order-sync:migrations'))").catch(() => undefined);
+    await runner.release();
+  }
+}
+
+export interface CreateAppOptions {
+  /** Where log lines go (tests capture them); default stdout. */
+  logDestination?: DestinationStream;
+}
 
 /** Builds the whole HTTP app (used by main.ts and by the e2e tests, so both run the same thing). */
-export async function createApp(config: AppConfig): Promise<INestApplication> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
+  const pinoLogger = createPinoLogger(config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: createLogger(config.logLevel),
+    logger: new PinoNestLogger(pinoLogger),
     bodyParser: false,
     rawBody: true,
   });
+  await runMigrationsExclusively(app.get(DataSource), pinoLogger);
+  // Every request gets an id (echoed as X-Request-Id, carried into queue jobs) and one access-log line.
+  app.use(requestContext());
+  app.use(
+    pinoHttp({
+      logger: pinoLogger,
+      genReqId: (req, res) => (res.getHeader('X-Request-Id') as string) ?? currentRequestId() ?? '-',
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      quietReqLogger: true,
+    }),
+  );
+  app.use(webhookMetrics(app.get(MetricsService)));
+  // Security headers where a browser comes: the admin API and dashboard, the docs, metrics. CORS stays off.
+  app.use(['/admin', '/docs', '/docs-json', '/metrics'], helmet());
+  mountQueueDashboard(app, config.adminApiKey);
+  if (config.role === 'worker') app.use(workerOnlyRoutes());
   // Order matters: /market is checked against the allowlist before its body is read, and read raw so
   // int64 ids can be parsed without rounding; every other route gets the usual JSON parser.
   app.set('trust proxy', config.trustProxy);
   app.use(MARKET_PATH_PREFIX, marketIpAllowlist(config.marketAllowedCidrs), raw({ type: () => true, limit: config.bodyLimitBytes }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  // NUL, lone surrogates, absurd nesting and nested constructor keys are 400 here, not a 500 later.
+  app.use(rejectUnsafeJson());
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),

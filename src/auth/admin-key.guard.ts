@@ -1,17 +1,32 @@
 import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import { ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AdminRateLimitGuard } from './admin-rate-limit.guard';
+import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { secretsEqual } from './constant-time';
 
 export const ADMIN_SECURITY_SCHEME = 'admin-key';
 
-export function presentedKey(request: Request): string | undefined {
+export function presentedKey(request: Pick<Request, 'headers'>): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header) return header;
   const authorization = request.headers.authorization;
   if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim();
   return undefined;
+}
+
+/**
+ * For pages a browser opens (the queue dashboard), where no header can be set by hand: the key is
+ * also accepted as the password of HTTP Basic authentication, and the browser is asked for it.
+ */
+export function adminKeyMiddleware(adminApiKey: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const authorization = req.headers.authorization ?? '';
+    const basic = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':').slice(1).join(':') : undefined;
+    if (secretsEqual(presentedKey(req) ?? basic, adminApiKey)) return next();
+    res.setHeader('WWW-Authenticate', 'Basic realm="order-sync admin", charset="UTF-8"');
+    res.status(401).json({ statusCode: 401, message: 'admin key required: X-Api-Key, Authorization: Bearer, or the key as the Basic password' });
+  };
 }
 
 @Injectable()
@@ -30,10 +45,19 @@ export class AdminKeyGuard implements CanActivate {
 /** Marks a controller or route as admin-only, for the guard and for Swagger alike. */
 export function AdminOnly(): ClassDecorator & MethodDecorator {
   return applyDecorators(
-    UseGuards(AdminKeyGuard),
+    UseGuards(AdminKeyGuard, AdminRateLimitGuard),
+    ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT admin requests in a minute' }),
     ApiSecurity(ADMIN_SECURITY_SCHEME),
     ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }),
   );
+}
+
+/**
+ * The admin key without the admin rate limit: for machine-to-machine intake (the OMS reporting its
+ * statuses), which must never be turned away for being busy.
+ */
+export function AdminKeyIntake(): ClassDecorator & MethodDecorator {
+  return applyDecorators(UseGuards(AdminKeyGuard), ApiSecurity(ADMIN_SECURITY_SCHEME), ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }));
 }
 
 /** Who made an admin change, for audit rows: the optional X-Actor header, else "admin". */

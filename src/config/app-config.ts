@@ -24,6 +24,10 @@ export const CONFIG_VARIABLES = [
   'IMSHOP_WEBHOOK_KEY',
   'IMSHOP_STATUS_URL',
   'IMSHOP_TICKETS_URL',
+  'MARKET_API_URL',
+  'MARKET_API_KEY',
+  'MARKET_API_PARALLEL',
+  'MARKET_RECONCILE_MINUTES',
   'DELIVERY_MAX_ATTEMPTS',
   'DELIVERY_BACKOFF_MS',
   'DELIVERY_BACKOFF_MAX_MS',
@@ -31,7 +35,21 @@ export const CONFIG_VARIABLES = [
   'DELIVERY_CONCURRENCY',
   'OUTBOX_SWEEP_MS',
   'QUEUE_PREFIX',
+  'APP_ROLE',
+  'METRICS_TOKEN',
+  'ADMIN_RATE_LIMIT',
+  'PAUSE_AFTER_MINUTES',
+  'TARGET_PROBE_INTERVAL_MS',
+  'RETENTION_EVENTS_DAYS',
+  'RETENTION_ATTEMPTS_DAYS',
+  'RETENTION_INTERVAL_MS',
+  'RETENTION_BATCH_SIZE',
+  'REPLAY_SYNC_LIMIT',
 ] as const;
+
+/** api: HTTP only; worker: deliveries and the outbox sweeper (plus /health and /metrics); all: both. */
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
 
 /** The networks Yandex Market sends notifications from (its partner documentation). */
 export const MARKET_DEFAULT_CIDRS = ['5.45.207.0/25', '141.8.142.0/25', '5.255.253.0/25'];
@@ -57,9 +75,34 @@ export interface AppConfig {
   /** Networks allowed to call /market; null means everyone (MARKET_ALLOWED_CIDRS=*, for development). */
   marketAllowedCidrs: string[] | null;
   imshop: ImshopConfig;
+  marketApi: MarketApiConfig;
   delivery: DeliveryConfig;
   /** Namespace of the BullMQ queues, so several deployments (or test runs) can share one Redis. */
   queuePrefix: string;
+  role: AppRole;
+  /** A scrape-only credential for /metrics, so Prometheus needs no admin key. */
+  metricsToken?: string;
+  /** Admin requests per minute per client address. */
+  adminRateLimit: number;
+  operations: OperationsConfig;
+}
+
+/** Endpoint health (pausing), retention and replay. */
+export interface OperationsConfig {
+  /** A target failing continuously this long is paused (0: never paused automatically). */
+  pauseAfterMs: number;
+  /** How often a paused target is probed with one waiting delivery. */
+  probeIntervalMs: number;
+  /** Inbound events (market_events, imshop_ticket_events) older than this are deleted. */
+  retentionEventsDays: number;
+  /** Delivery attempts, and finished deliveries that are not the latest of their order and target, older than this are deleted. */
+  retentionAttemptsDays: number;
+  /** How often the retention job runs (0: never on a schedule; POST /admin/retention/run still works). */
+  retentionIntervalMs: number;
+  /** Rows deleted per statement. */
+  retentionBatchSize: number;
+  /** A replay matching more events than this runs in the background. */
+  replaySyncLimit: number;
 }
 
 export interface ImshopConfig {
@@ -70,6 +113,18 @@ export interface ImshopConfig {
   /** The whole URL is treated as a secret (IMSHOP may put a token in it): it is never logged. */
   statusUrl?: string;
   ticketsUrl?: string;
+}
+
+/** Market's partner API (our calls to Market). */
+export interface MarketApiConfig {
+  /** Base URL, default Market's public host. */
+  apiUrl: string;
+  /** Sent in the `Api-Key` header. Unset: nothing is sent to Market (status push, detail fetch, cancellation answers). */
+  apiKey?: string;
+  /** Parallel requests per campaign / business (Market allows 4). */
+  maxParallel: number;
+  /** How often the workers pull orders changed on Market (reconciliation); 0: only by POST /admin/market/reconcile. */
+  reconcileIntervalMs: number;
 }
 
 export interface DeliveryConfig {
@@ -100,6 +155,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+/** A non-negative decimal (e.g. `0.05` minutes in tests). */
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `must be a number between ${min} and ${max} (got "${raw}")`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
   return value;
@@ -199,8 +264,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     statusUrl: url(env, 'IMSHOP_STATUS_URL', ['https:', 'http:']),
     ticketsUrl: url(env, 'IMSHOP_TICKETS_URL', ['https:', 'http:']),
   };
+  const marketApi: MarketApiConfig = {
+    apiUrl: url(env, 'MARKET_API_URL', ['https:', 'http:']) ?? 'https://api.partner.market.yandex.ru',
+    apiKey: optional(env, 'MARKET_API_KEY'),
+    maxParallel: integer(env, 'MARKET_API_PARALLEL', 4, 1, 4),
+    reconcileIntervalMs: Math.round(decimal(env, 'MARKET_RECONCILE_MINUTES', 10, 0, 1440) * 60_000),
+  };
   const delivery: DeliveryConfig = {
-    maxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 10, 1, 100),
+    // 8 attempts = the first one and the 7 retries of the schedule in backoff.ts (5 s ... 10 h).
+    maxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),
     backoffMs: integer(env, 'DELIVERY_BACKOFF_MS', 5000, 1, 3_600_000),
     backoffMaxMs: integer(env, 'DELIVERY_BACKOFF_MAX_MS', 10 * 3_600_000, 1, 7 * 24 * 3_600_000),
     timeoutMs: integer(env, 'DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
@@ -209,6 +281,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   const queuePrefix = optional(env, 'QUEUE_PREFIX') ?? 'order-sync';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits, - or _');
+  const role = (optional(env, 'APP_ROLE') ?? 'all').toLowerCase();
+  if (!(APP_ROLES as readonly string[]).includes(role)) throw new ConfigError('APP_ROLE', `must be one of ${APP_ROLES.join(', ')} (got "${role}")`);
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long');
   const marketIntegrationName = optional(env, 'MARKET_INTEGRATION_NAME') ?? 'order-sync';
   if (marketIntegrationName.length > 100) throw new ConfigError('MARKET_INTEGRATION_NAME', 'must be 1-100 characters');
   const admin = resolveAdminKey(env, dataDir);
@@ -227,8 +303,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
     marketIntegrationName,
     marketAllowedCidrs: cidrList(env, 'MARKET_ALLOWED_CIDRS', MARKET_DEFAULT_CIDRS),
     imshop,
+    marketApi,
     delivery,
     queuePrefix,
+    role: role as AppRole,
+    metricsToken,
+    adminRateLimit: integer(env, 'ADMIN_RATE_LIMIT', 600, 1, 1_000_000),
+    operations: {
+      pauseAfterMs: Math.round(decimal(env, 'PAUSE_AFTER_MINUTES', 60, 0, 10_080) * 60_000),
+      probeIntervalMs: integer(env, 'TARGET_PROBE_INTERVAL_MS', 60_000, 50, 86_400_000),
+      retentionEventsDays: integer(env, 'RETENTION_EVENTS_DAYS', 90, 1, 3650),
+      retentionAttemptsDays: integer(env, 'RETENTION_ATTEMPTS_DAYS', 30, 1, 3650),
+      retentionIntervalMs: integer(env, 'RETENTION_INTERVAL_MS', 3_600_000, 0, 7 * 86_400_000),
+      retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 1000, 1, 100_000),
+      replaySyncLimit: integer(env, 'REPLAY_SYNC_LIMIT', 100, 0, 100_000),
+    },
   };
 }
 

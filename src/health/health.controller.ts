@@ -42,7 +42,7 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness and dependencies: 503 when the database is down; a queue outage only degrades' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', checks: { database: { status: 'up', latencyMs: 2 }, queue: { status: 'up', latencyMs: 3, backend: 'postgres' } } } } })
+  @ApiOkResponse({ schema: { example: { status: 'ok', checks: { database: { status: 'up', latencyMs: 2 }, queue: { status: 'up', latencyMs: 3, backend: 'postgres' }, targets: { status: 'up', paused: [] } } } } })
   @ApiServiceUnavailableResponse({ description: 'The database is unreachable' })
   async check(@Res({ passthrough: true }) response: Response) {
     const [database, queue] = await Promise.all([
@@ -50,9 +50,25 @@ export class HealthController {
       timed(() => this.queue.getJobCounts('waiting')),
     ]);
     queue.backend = queueBackendName(this.config);
-    // Webhooks are still stored while the queue is down (the outbox sweeper catches up later).
-    const status = database.status === 'down' ? 'error' : queue.status === 'down' ? 'degraded' : 'ok';
+    const targets = await this.pausedTargets(database.status === 'up');
+    // Webhooks are still stored while the queue is down (the outbox sweeper catches up later); a paused
+    // target's deliveries wait (the probe resumes it): both degrade the service without stopping it.
+    const status = database.status === 'down' ? 'error' : queue.status === 'down' || targets.status === 'paused' ? 'degraded' : 'ok';
     if (status === 'error') response.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return { status, checks: { database, queue } };
+    return { status, checks: { database, queue, targets } };
+  }
+
+  /** Outbound targets whose deliveries are paused (endpoint health, see GET /admin/targets). */
+  private async pausedTargets(databaseUp: boolean): Promise<{ status: 'up' | 'paused' | 'unknown'; paused: unknown[] }> {
+    if (!databaseUp) return { status: 'unknown', paused: [] };
+    try {
+      const paused = (await this.dataSource.query(
+        `SELECT target, pause_reason AS "reason", paused_at AS "pausedAt", failing_since AS "failingSince", last_error AS "lastError"
+         FROM delivery_targets WHERE paused ORDER BY target`,
+      )) as unknown[];
+      return { status: paused.length ? 'paused' : 'up', paused };
+    } catch {
+      return { status: 'unknown', paused: [] };
+    }
   }
 }

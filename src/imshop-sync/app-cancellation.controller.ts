@@ -1,4 +1,6 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ImshopOnly } from '../auth/imshop-key.guard';
 import { APP_CANCELLATION_EXAMPLES } from '../imshop-tickets/dto/swagger-examples';
@@ -39,7 +41,9 @@ export class AppCancellationController {
     },
   })
   @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['id is required (or uuid / internalId in the older request shape)'] } } })
-  cancel(@Body() body: unknown): Promise<AppCancellationResponse> {
-    return this.cancellations.cancel(body);
+  async cancel(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<AppCancellationResponse> {
+    const answer = await this.cancellations.cancel(body);
+    recordWebhookOutcome(res, { type: 'cancel', outcome: answer.success ? 'cancelled' : 'refused' });
+    return answer;
   }
 }

@@ -64,6 +64,9 @@ export class ImshopSyncService implements OnModuleInit {
     // Since 2021 IMSHOP identifies an order by the retailer's number; a Market-only order is not IMSHOP's.
     const orderNumber = order.omsOrderNumber ?? order.imshopUuid;
     if (!orderNumber) return;
+    // A Market order gets an OMS number for store tickets, but it is not in the app: IMSHOP's status
+    // sync only hears of orders the app knows (placed there, or linked to an IMSHOP uuid).
+    if (order.marketOrderId && !order.imshopUuid) return;
     let body: object;
     if (event.relay) {
       body = buildStatusPush({ ...(event.relay as { code: string }), orderNumber });

@@ -1,11 +1,13 @@
-import { Body, Controller, HttpCode, Post, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UsePipes, ValidationPipe } from '@nestjs/common';
+import type { Response } from 'express';
+import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/admin-key.guard';
+import { AdminKeyIntake } from '../auth/admin-key.guard';
 import { OrderStatusUpdateDto, OrderStatusUpdateResponse } from './dto/order-status-update.dto';
 import { ImshopSyncService } from './imshop-sync.service';
 
 @ApiTags('retailer OMS')
-@AdminOnly()
+@AdminKeyIntake()
 @Controller('orders')
 export class OmsStatusController {
   constructor(private readonly sync: ImshopSyncService) {}
@@ -20,7 +22,9 @@ export class OmsStatusController {
     description: 'An OMS code without a mapping row leaves the internal status as it is, is kept in history and is still relayed.',
   })
   @ApiOkResponse({ type: OrderStatusUpdateResponse })
-  report(@Body() dto: OrderStatusUpdateDto) {
-    return this.sync.reportOmsStatus(dto);
+  async report(@Body() dto: OrderStatusUpdateDto, @Res({ passthrough: true }) res: Response) {
+    const answer = await this.sync.reportOmsStatus(dto);
+    recordWebhookOutcome(res, { type: dto.code, outcome: answer.outcome });
+    return answer;
   }
 }

@@ -8,6 +8,7 @@ import type { ImshopTicket } from './ticket.entity';
 @Entity('imshop_ticket_events')
 @Index('uq_imshop_ticket_events_dedupe_key', ['dedupeKey'], { unique: true })
 @Index('ix_imshop_ticket_events_ticket', ['ticketId', 'id'])
+@Index('ix_imshop_ticket_events_received', ['receivedAt'])
 export class ImshopTicketEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

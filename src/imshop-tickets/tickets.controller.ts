@@ -1,4 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -41,8 +43,9 @@ export class TicketStatusController {
   @ApiBadRequestResponse({
     schema: { example: { statusCode: 400, error: 'Bad Request', message: ['status "shipped" is not valid for ticket rsp-12345 of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)'] } },
   })
-  async status(@Body() body: unknown): Promise<{ success: true }> {
-    await this.tickets.receiveStatus(body);
+  async status(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<{ success: true }> {
+    const receipt = await this.tickets.receiveStatus(body);
+    recordWebhookOutcome(res, { type: receipt.ticket?.type ?? 'unknown', outcome: receipt.outcome });
     return { success: true };
   }
 }

@@ -114,39 +114,7 @@ export class TicketsService implements OnModuleInit {
       if (inserted.length === 0) return { duplicate: true, outcome: 'duplicate', ticket };
 
       const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
-      // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
-      // webhooks never take the ticket and order locks in opposite orders.
-      if (mappingType === 'cancel' && dto.status === 'cancelled' && ticket.cancelsTicketId) {
-        await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt);
-      }
-      const note = describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn);
-      let outcome: string;
-      let eventNote: string | null = null;
-      let orderId = ticket.orderId;
-      if (mappingType) {
-        const result = await this.orders.applyStatus(
-          {
-            source: 'imshop_ticket',
-            identity: { omsOrderNumber: dto.orderId },
-            ticketType: mappingType,
-            externalCode: dto.status,
-            eventAt,
-            dedupeKey,
-            trackingNumber: metadata?.deliveryTrackingNumber ?? undefined,
-            payload,
-            note,
-          },
-          manager,
-        );
-        outcome = result.outcome;
-        eventNote = result.reason ?? null;
-        orderId = result.order.id;
-        if (result.attention) this.logger.warn(`${note}: needs attention (order ${dto.orderId})`);
-      } else {
-        outcome = 'recorded';
-        eventNote = 'ticket type unknown (not created by us, status fits several types or none): order left as it is';
-        orderId ??= (await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null;
-      }
+      const { outcome, eventNote, orderId } = await this.applyToOrder(manager, { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload });
       await manager.query('UPDATE imshop_ticket_events SET outcome = $1, note = $2 WHERE id = $3', [outcome, truncate(eventNote), inserted[0].id]);
 
       // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
@@ -164,6 +132,82 @@ export class TicketsService implements OnModuleInit {
       ticket = await manager.save(ImshopTicket, ticket);
 
       return { duplicate: false, outcome, ticket };
+    });
+  }
+
+  /**
+   * The event's effect on the order (live and replayed alike): through the mapping table by ticket type,
+   * or `recorded` when the type is unknown.
+   */
+  private async applyToOrder(
+    manager: EntityManager,
+    e: { dto: TicketStatusWebhookDto; ticket: ImshopTicket; type: TicketType | null; withdrawn: boolean; eventAt: Date; dedupeKey: string; payload: unknown },
+  ): Promise<{ outcome: string; eventNote: string | null; orderId: string | null }> {
+    const { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload } = e;
+    const metadata = dto.metadata ?? undefined;
+    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
+    // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
+    // webhooks never take the ticket and order locks in opposite orders.
+    if (mappingType === 'cancel' && dto.status === 'cancelled' && ticket.cancelsTicketId) {
+      await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt);
+    }
+    const note = describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn);
+    if (!mappingType) {
+      const orderId = ticket.orderId ?? (await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null;
+      return { outcome: 'recorded', eventNote: 'ticket type unknown (not created by us, status fits several types or none): order left as it is', orderId };
+    }
+    const result = await this.orders.applyStatus(
+      {
+        source: 'imshop_ticket',
+        identity: { omsOrderNumber: dto.orderId },
+        ticketType: mappingType,
+        externalCode: dto.status,
+        eventAt,
+        dedupeKey,
+        trackingNumber: metadata?.deliveryTrackingNumber ?? undefined,
+        payload,
+        note,
+      },
+      manager,
+    );
+    if (result.attention) this.logger.warn(`${note}: needs attention (order ${dto.orderId})`);
+    return { outcome: result.outcome, eventNote: result.reason ?? null, orderId: result.order.id };
+  }
+
+  /**
+   * Replay (POST /admin/events/replay): a stored status event's effect on the order once more, through the
+   * same `applyToOrder` as live traffic, in a transaction of its own. `historyKeyPrefix` makes the history
+   * dedupe key differ from the original's, so the replay applies once per prefix; latest-event-time-wins
+   * and the state machine hold. The ticket's own status is not touched (it never depended on the mapping).
+   */
+  async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
+    return this.dataSource.transaction(async (manager) => {
+      const [event] = (await manager.query(
+        `SELECT e.dedupe_key, e.event_at, e.payload, e.outcome, t.imshop_ticket_id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE e.id = $1`,
+        [eventId],
+      )) as { dedupe_key: string; event_at: Date; payload: unknown; outcome: string; imshop_ticket_id: string }[];
+      if (!event) throw new Error(`IMSHOP ticket event ${eventId} does not exist`);
+      if (event.payload === null || event.outcome === 'closed') return 'recorded'; // our own bookkeeping row (a withdrawn ticket)
+      const checked = validateDto(TicketStatusWebhookDto, event.payload);
+      if (!checked.ok) throw new Error(`stored IMSHOP ticket event ${eventId} no longer validates: ${checked.messages.join('; ')}`);
+      const dto = checked.value;
+      const ticket = (await this.lockTicket(manager, event.imshop_ticket_id))!;
+      const type: TicketType | null = (ticket.type as TicketType | null) ?? inferTicketType(dto.status);
+      let withdrawn = false;
+      if (type && !isStatusValidForType(type, dto.status)) {
+        if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
+        else throw new Error(invalidStatusMessage(dto.status, type, ticket.imshopTicketId));
+      }
+      const result = await this.applyToOrder(manager, {
+        dto,
+        ticket,
+        type,
+        withdrawn,
+        eventAt: new Date(event.event_at),
+        dedupeKey: `${historyKeyPrefix}${event.dedupe_key}`,
+        payload: event.payload,
+      });
+      return result.outcome;
     });
   }
 

@@ -8,6 +8,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('uq_market_events_dedupe_key', ['dedupeKey'], { unique: true })
 @Index('ix_market_events_type', ['notificationType', 'id'])
 @Index('ix_market_events_order', ['campaignId', 'orderId'])
+@Index('ix_market_events_received', ['receivedAt'])
 export class MarketEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

@@ -27,6 +27,7 @@ export interface MarketOrderRef {
 }
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(MARKET_NOTIFICATION_TYPES);
+const MAX_NOTIFICATION_TYPE_LENGTH = 64;
 
 export function isKnownMarketNotificationType(type: string): type is MarketNotificationType {
   return KNOWN_TYPES.has(type);
@@ -51,6 +52,10 @@ export function parseMarketNotification(body: unknown): MarketNotificationParseR
   }
   if (typeof type !== 'string' || type.trim() === '') {
     return { ok: false, message: 'notificationType must be a non-empty string' };
+  }
+  // market_events.notification_type is varchar(64): a longer (unknown) type could not be stored (was a 500).
+  if (type.length > MAX_NOTIFICATION_TYPE_LENGTH) {
+    return { ok: false, message: `notificationType must be at most ${MAX_NOTIFICATION_TYPE_LENGTH} characters` };
   }
   if (!isKnownMarketNotificationType(type)) {
     return { ok: true, type, known: false, dto: copyJsonValue(body) as object };

@@ -18,6 +18,8 @@ const MAX_KEY_LENGTH = 400;
 
 export interface MarketReceipt {
   answer: MarketSuccessBody;
+  /** The notificationType, for metrics (known or not). */
+  type: string;
   duplicate: boolean;
   outcome: string;
 }
@@ -56,7 +58,7 @@ export class MarketNotificationService implements OnModuleInit {
     const parsed = parseMarketNotification(body);
     if (!parsed.ok) throw MarketProblem.wrongFormat(parsed.message);
     // PING checks that we are reachable within Market's 1 s deadline: it must not wait on the database.
-    if (parsed.type === 'PING') return { answer: this.answer(), duplicate: false, outcome: 'ping' };
+    if (parsed.type === 'PING') return { answer: this.answer(), type: 'PING', duplicate: false, outcome: 'ping' };
 
     const fields = parsed.dto as Fields;
     const orderRef = parsed.known ? marketOrderRef(parsed.type, fields) : null;
@@ -76,16 +78,38 @@ export class MarketNotificationService implements OnModuleInit {
             'UPDATE market_events SET duplicate_count = duplicate_count + 1, last_duplicate_at = now() WHERE dedupe_key = $1',
             [dedupeKey],
           );
-          return { answer: this.answer(), duplicate: true, outcome: 'duplicate' };
+          return { answer: this.answer(), type: parsed.type, duplicate: true, outcome: 'duplicate' };
         }
         const outcome = parsed.known ? await this.apply(manager, parsed.type, fields, dedupeKey, eventAt, body) : 'unhandled';
         await manager.query('UPDATE market_events SET outcome = $1 WHERE id = $2', [outcome, inserted[0].id]);
-        return { answer: this.answer(), duplicate: false, outcome };
+        return { answer: this.answer(), type: parsed.type, duplicate: false, outcome };
       });
     } catch (error) {
       this.logger.error(`Market ${parsed.type} not stored: ${(error as Error).message}`);
       throw new MarketProblem(500, 'UNKNOWN', 'the notification was not stored; please retry');
     }
+  }
+
+  /**
+   * Replay (POST /admin/events/replay): the stored event's effect once more, through the same `apply` as
+   * live traffic, in a transaction of its own. `historyKeyPrefix` makes the order-history dedupe key
+   * differ from the original's (which already applied), so the replay applies once per prefix; the
+   * latest-event-time-wins rule and the state machine hold as for live events. Returns the outcome.
+   */
+  async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
+    return this.dataSource.transaction(async (manager) => {
+      const [event] = (await manager.query('SELECT dedupe_key, known, payload FROM market_events WHERE id = $1', [eventId])) as {
+        dedupe_key: string;
+        known: boolean;
+        payload: unknown;
+      }[];
+      if (!event) throw new Error(`market event ${eventId} does not exist`);
+      const parsed = parseMarketNotification(event.payload);
+      if (!parsed.ok) throw new Error(`stored market event ${eventId} no longer parses: ${parsed.message}`);
+      if (!parsed.known || !event.known) return 'unhandled';
+      const fields = parsed.dto as Fields;
+      return this.apply(manager, parsed.type, fields, event.dedupe_key, marketEventTime(parsed.type, fields), event.payload, historyKeyPrefix);
+    });
   }
 
   async listEvents(query: ListMarketEventsQuery) {
@@ -102,13 +126,21 @@ export class MarketNotificationService implements OnModuleInit {
   }
 
   /** The notification's effect, inside the inbox transaction. Returns the outcome stored on the event. */
-  private async apply(manager: EntityManager, type: string, f: Fields, dedupeKey: string, eventAt: Date | null, payload: unknown): Promise<string> {
+  private async apply(
+    manager: EntityManager,
+    type: string,
+    f: Fields,
+    dedupeKey: string,
+    eventAt: Date | null,
+    payload: unknown,
+    historyKeyPrefix = '',
+  ): Promise<string> {
     const ref = marketOrderRef(type, f);
     if (!ref) return 'stored'; // chats, feedback, questions: kept in the inbox and listed by type
     const base: StatusEvent = {
       source: 'market',
       identity: { market: ref },
-      dedupeKey: `market:${dedupeKey}`,
+      dedupeKey: `${historyKeyPrefix}market:${dedupeKey}`,
       eventAt: eventAt ?? undefined,
       payload,
     };

@@ -1,8 +1,10 @@
-import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiInternalServerErrorResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import { exampleOf } from '../common/swagger-example';
 import { JsonSyntaxError, parseJsonLossless } from '../common/lossless-json';
+import { unsafeJsonProblem } from '../common/json-guard';
 import { MARKET_NOTIFICATION_DTO_CLASSES } from './dto';
 import { MarketProblem } from './market-answer';
 import { MarketNotificationService } from './market-notification.service';
@@ -35,8 +37,9 @@ export class MarketController {
   @ApiBadRequestResponse({ schema: { example: { error: { type: 'WRONG_EVENT_FORMAT', message: 'orderId is required' } } } })
   @ApiForbiddenResponse({ schema: { example: { error: { type: 'UNKNOWN', message: 'source address 10.1.2.3 is not allowed' } } } })
   @ApiInternalServerErrorResponse({ schema: { example: { error: { type: 'UNKNOWN', message: 'the notification was not stored; please retry' } } } })
-  async notification(@Req() request: Request) {
+  async notification(@Req() request: Request, @Res({ passthrough: true }) res: Response) {
     const receipt = await this.market.receive(readJsonBody(request));
+    recordWebhookOutcome(res, { type: receipt.type, outcome: receipt.outcome });
     return receipt.answer;
   }
 }
@@ -49,10 +52,14 @@ function readJsonBody(request: Request): unknown {
   }
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   if (raw.length === 0) throw MarketProblem.wrongFormat('body is empty');
+  let body: unknown;
   try {
-    return parseJsonLossless(raw.toString('utf8'));
+    body = parseJsonLossless(raw.toString('utf8'));
   } catch (error) {
     if (error instanceof JsonSyntaxError || error instanceof SyntaxError) throw MarketProblem.wrongFormat(`body: malformed JSON (${error.message})`);
     throw error;
   }
+  const problem = unsafeJsonProblem(body);
+  if (problem) throw MarketProblem.wrongFormat(problem);
+  return body;
 }

@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { ListOrdersQuery } from './dto/order.dto';
 import { HistoryOutcome, OrderHistoryEntry } from './order-history.entity';
@@ -73,6 +74,7 @@ export class OrdersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly mappings: StatusMappingService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplied(listener: StatusChangeListener): void {
@@ -118,7 +120,10 @@ export class OrdersService {
       target = resolved.internalStatus;
       attention = resolved.mapping?.attention ?? false;
       outcome = resolved.mapping === null ? 'unmapped' : target === null ? 'info' : 'applied';
-      if (resolved.mapping === null) reason = `no mapping row for ${event.mappingSource ?? event.source} code ${describeCode(event)}`;
+      if (resolved.mapping === null) {
+        reason = `no mapping row for ${event.mappingSource ?? event.source} code ${describeCode(event)}`;
+        this.metrics.mappingMisses.inc({ source: event.mappingSource ?? event.source });
+      }
     } else {
       target = null;
       outcome = 'info';
@@ -157,24 +162,24 @@ export class OrdersService {
       if (event.items !== undefined) order.items = event.items;
       if (event.cancellationRequestedAt !== undefined) order.cancellationRequestedAt = event.cancellationRequestedAt;
     }
-    const saved = await manager.save(Order, order);
-
-    const history = await manager.save(
-      OrderHistoryEntry,
-      manager.create(OrderHistoryEntry, {
-        orderId: saved.id,
-        source: event.source,
-        dedupeKey: event.dedupeKey ?? null,
+    const saved = await this.writeOrder(manager, order);
+    const [history] = (await manager.query(
+      `INSERT INTO order_history (order_id, source, dedupe_key, outcome, from_status, to_status, external_code, external_substatus, event_at, note, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [
+        saved.id,
+        event.source,
+        event.dedupeKey ?? null,
         outcome,
         fromStatus,
-        toStatus: target,
-        externalCode: event.externalCode ?? null,
-        externalSubstatus: event.externalSubstatus ?? null,
+        target,
+        event.externalCode ?? null,
+        event.externalSubstatus ?? null,
         eventAt,
-        note: truncate([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; ')),
-        payload: event.payload ?? null,
-      }),
-    );
+        truncate([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; ')),
+        event.payload === undefined || event.payload === null ? null : JSON.stringify(event.payload),
+      ],
+    )) as { id: string }[];
 
     const result: ApplyResult = {
       duplicate: false,
@@ -252,6 +257,36 @@ export class OrdersService {
       .orderBy('o.created_at', 'ASC')
       .limit(1)
       .getOne();
+  }
+
+  /** One UPDATE of the locked row (no read-before-write), bumping the optimistic-lock version. */
+  private async writeOrder(manager: EntityManager, order: Order): Promise<Order> {
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [[updated]] = (await manager.query(
+      `UPDATE orders SET oms_order_number = $2, imshop_uuid = $3, market_campaign_id = $4, market_order_id = $5, status = $6,
+         status_source = $7, source_status = $8, source_substatus = $9, status_event_at = $10, tracking_number = $11,
+         tracking_url = $12, items = $13, cancellation_requested_at = $14, version = version + 1, updated_at = now()
+       WHERE id = $1 RETURNING version, updated_at`,
+      [
+        order.id,
+        order.omsOrderNumber,
+        order.imshopUuid,
+        order.marketCampaignId,
+        order.marketOrderId,
+        order.status,
+        order.statusSource,
+        order.sourceStatus,
+        order.sourceSubstatus,
+        order.statusEventAt,
+        order.trackingNumber,
+        order.trackingUrl,
+        JSON.stringify(order.items ?? []),
+        order.cancellationRequestedAt,
+      ],
+    )) as [[{ version: number; updated_at: Date }], number];
+    order.version = updated.version;
+    order.updatedAt = updated.updated_at;
+    return order;
   }
 
   /** An event may teach us another identity of a known order (Market's id of an OMS order, say). */

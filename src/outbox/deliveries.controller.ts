@@ -1,8 +1,10 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ParseBigintIdPipe } from '../common/parse-bigint-id.pipe';
+import { exampleOf } from '../common/swagger-example';
 import { ListDeliveriesQuery } from './dto/list-deliveries.query';
+import { RecoverDeliveriesDto } from './dto/recover-deliveries.dto';
 import { OutboxService } from './outbox.service';
 
 @ApiTags('admin: deliveries')
@@ -15,6 +17,17 @@ export class DeliveriesController {
   @ApiOperation({ summary: 'Outbound deliveries, newest first: pending, retrying, sent, dead, superseded' })
   list(@Query() query: ListDeliveriesQuery) {
     return this.outbox.list(query);
+  }
+
+  @Post('recover')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Recover: dead deliveries of a target created in [since, until) get a fresh set of attempts',
+    description: 'Deliveries whose order has a newer delivery for the target stay dead (counted as superseded): a newer status replaces them.',
+  })
+  @ApiBody({ type: RecoverDeliveriesDto, examples: { recover: { summary: 'a day of dead IMSHOP deliveries', value: exampleOf(RecoverDeliveriesDto) } } })
+  recover(@Body() dto: RecoverDeliveriesDto) {
+    return this.outbox.recover(dto);
   }
 
   @Get(':id')

@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 /** Every HTTP attempt of a delivery: what came back and how long it took. */
 @Entity('delivery_attempts')
 @Index('ix_delivery_attempts_delivery', ['deliveryId', 'attempt'])
+@Index('ix_delivery_attempts_started', ['startedAt'])
 export class DeliveryAttempt {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

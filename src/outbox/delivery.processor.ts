@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { withRequestId } from '../logging/request-context';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
 import { OutboxService, type DeliverOutcome, type DeliveryJob } from './outbox.service';
 
@@ -23,6 +24,6 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit {
   }
 
   process(job: Job<DeliveryJob>): Promise<DeliverOutcome> {
-    return this.outbox.deliver(job.data.deliveryId);
+    return withRequestId(job.data.requestId, () => this.outbox.deliver(job.data.deliveryId));
   }
 }

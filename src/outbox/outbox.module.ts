@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesController } from './deliveries.controller';
-import { DeliveryProcessor } from './delivery.processor';
 import { OutboxService } from './outbox.service';
+import { TargetHealthService } from './target-health.service';
+import { TargetsController } from './targets.controller';
 
 @Module({
-  controllers: [DeliveriesController],
-  providers: [OutboxService, DeliveryProcessor],
-  exports: [OutboxService],
+  controllers: [DeliveriesController, TargetsController],
+  providers: [OutboxService, TargetHealthService],
+  exports: [OutboxService, TargetHealthService],
 })
 export class OutboxModule {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
 import {
   CreateStatusMappingDto,
@@ -10,6 +10,26 @@ import {
   UpdateStatusMappingDto,
 } from './dto/status-mapping.dto';
 import { StatusMappingService } from './status-mapping.service';
+
+/**
+ * Named request examples: the DTOs' property examples alone would combine an inbound and an outbound
+ * row into one body, which the validation refuses. None of these rows is in the default table.
+ */
+const CREATE_EXAMPLES = {
+  inboundOms: { summary: 'inbound: an OMS code', value: { source: 'oms', externalCode: 'packed', internalStatus: 'READY_TO_SHIP' } },
+  inboundMarket: {
+    summary: 'inbound: a Market status with a substatus',
+    value: { source: 'market', externalCode: 'PROCESSING', externalSubstatus: 'SHIPPED', internalStatus: 'SHIPPED' },
+  },
+  outbound: {
+    summary: 'outbound: what the IMSHOP app shows for an order whose status is unknown',
+    value: { target: 'imshop', internalStatus: 'UNKNOWN', code: 'processing', message: 'Заказ в обработке' },
+  },
+};
+const UPDATE_EXAMPLES = {
+  message: { summary: 'outbound row: change the text the buyer sees', value: { message: 'Заказ собран и скоро будет передан в доставку' } },
+  attention: { summary: 'flag events with this code for an operator', value: { attention: true } },
+};
 
 @ApiTags('admin: status mappings')
 @AdminOnly()
@@ -45,6 +65,7 @@ export class StatusMappingController {
 
   @Post()
   @ApiOperation({ summary: 'Add a mapping row' })
+  @ApiBody({ type: CreateStatusMappingDto, examples: CREATE_EXAMPLES })
   @ApiCreatedResponse({ type: StatusMappingView })
   @ApiConflictResponse({ description: 'A row with the same key exists' })
   create(@Body() dto: CreateStatusMappingDto, @Actor() actor: string) {
@@ -53,6 +74,7 @@ export class StatusMappingController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a mapping row (send expectedVersion to refuse overwriting a concurrent edit)' })
+  @ApiBody({ type: UpdateStatusMappingDto, examples: UPDATE_EXAMPLES })
   @ApiOkResponse({ type: StatusMappingView })
   @ApiConflictResponse({ description: 'Same key as another row, or the row changed since expectedVersion' })
   update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateStatusMappingDto, @Actor() actor: string) {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { isOrderStatus, ORDER_STATUSES, OrderStatus } from '../orders/order-status';
 import { CreateStatusMappingDto, ExportedStatusCode, ListStatusMappingsQuery, UpdateStatusMappingDto } from './dto/status-mapping.dto';
+import { marketOutboundProblems } from './market-outbound-rules';
 import { INBOUND_SOURCES, OUTBOUND_TARGETS, TICKET_TYPES } from './mapping-systems';
 import { StatusMappingAudit } from './status-mapping-audit.entity';
 import { StatusMappingRevision } from './status-mapping-revision.entity';
@@ -53,9 +54,15 @@ export class StatusMappingService {
     return { mapping: null, internalStatus: null };
   }
 
-  async resolveOutbound(target: string, internalStatus: OrderStatus, manager?: EntityManager): Promise<{ code: string; message: string | null } | null> {
+  /** `substatus`: for target market, the Market substatus sent with `code` (outbound rows keep it in externalSubstatus). */
+  async resolveOutbound(
+    target: string,
+    internalStatus: OrderStatus,
+    manager?: EntityManager,
+  ): Promise<{ code: string; message: string | null; substatus?: string } | null> {
     const row = (await this.freshCache(manager)).byKey.get(outboundMatchKey(target, internalStatus));
-    return row?.code ? { code: row.code, message: row.message } : null;
+    if (!row?.code) return null;
+    return row.externalSubstatus ? { code: row.code, message: row.message, substatus: row.externalSubstatus } : { code: row.code, message: row.message };
   }
 
   async list(query: ListStatusMappingsQuery): Promise<StatusMapping[]> {
@@ -94,7 +101,8 @@ export class StatusMappingService {
       system: (inbound ? dto.source : dto.target) as string,
       ticketType: inbound ? (dto.ticketType ?? null) : null,
       externalCode: inbound ? (dto.externalCode ?? null) : null,
-      externalSubstatus: inbound ? (dto.externalSubstatus ?? null) : null,
+      // Outbound market rows keep the Market substatus to send here; other outbound rows refuse one (assertValidRow).
+      externalSubstatus: dto.externalSubstatus ?? null,
       internalStatus: dto.internalStatus ?? null,
       code: inbound ? null : (dto.code ?? null),
       message: dto.message ?? null,
@@ -215,7 +223,9 @@ function describeKey(row: Partial<StatusMapping> & { source?: string; target?: s
 }
 
 /** Cross-field rules that class-validator cannot express on a single field; messages start with the field. */
-export function assertValidRow(row: Pick<StatusMapping, 'direction' | 'system' | 'ticketType' | 'externalCode' | 'internalStatus' | 'code'>): void {
+export function assertValidRow(
+  row: Pick<StatusMapping, 'direction' | 'system' | 'ticketType' | 'externalCode' | 'internalStatus' | 'code'> & Partial<Pick<StatusMapping, 'externalSubstatus'>>,
+): void {
   const problems: string[] = [];
   if (row.direction === 'inbound') {
     if (!(INBOUND_SOURCES as readonly string[]).includes(row.system)) problems.push(`source must be one of ${INBOUND_SOURCES.join(', ')}`);
@@ -229,6 +239,8 @@ export function assertValidRow(row: Pick<StatusMapping, 'direction' | 'system' |
     if (!(OUTBOUND_TARGETS as readonly string[]).includes(row.system)) problems.push(`target must be one of ${OUTBOUND_TARGETS.join(', ')}`);
     if (!isOrderStatus(row.internalStatus)) problems.push(`internalStatus must be one of ${ORDER_STATUSES.join(', ')}`);
     if (!row.code?.trim()) problems.push('code must not be empty');
+    else if (row.system === 'market') problems.push(...marketOutboundProblems(row.code, row.externalSubstatus ?? null));
+    else if (row.externalSubstatus) problems.push('externalSubstatus is only allowed on outbound rows of target market');
   }
   if (problems.length) throw new BadRequestException(problems);
 }

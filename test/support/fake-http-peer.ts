@@ -11,7 +11,7 @@ export interface ReceivedRequest {
 
 /** What to do with a request: answer with status/body/headers, hang (timeout), or drop the connection. */
 export type PeerBehaviour =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   | { hang: true }
   | { drop: true };
 
@@ -45,8 +45,10 @@ export async function startFakePeer(defaultBody: (req: ReceivedRequest) => unkno
         req.socket.destroy();
         return;
       }
-      res.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.headers ?? {}) });
-      res.end(behaviour.body === undefined ? '' : JSON.stringify(behaviour.body));
+      setTimeout(() => {
+        res.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.headers ?? {}) });
+        res.end(behaviour.body === undefined ? '' : JSON.stringify(behaviour.body));
+      }, behaviour.delayMs ?? 0);
     });
   });
   server.on('connection', (socket) => {

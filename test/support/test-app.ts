@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/bootstrap';
+import { createApp, type CreateAppOptions } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -62,6 +62,11 @@ export interface TestApp {
   db: DataSource;
   http: () => ReturnType<typeof request>;
   databaseName: string;
+  /**
+   * Serves real HTTP on an ephemeral port of 127.0.0.1 (for a browser or any other real client) and
+   * returns the base URL, e.g. `http://127.0.0.1:41234`. Optional: `http()` works without it.
+   */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -69,7 +74,11 @@ export interface TestApp {
  * Boots the real application (same module graph as main.ts) on a real PostgreSQL, with Redis when
  * REDIS_URL is set. Pass `databaseUrl` to start a second instance on the same database.
  */
-export async function startTestApp(env: Record<string, string> = {}, shared?: { databaseUrl: string; databaseName: string }): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  shared?: { databaseUrl: string; databaseName: string },
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
   const database = shared ? { url: shared.databaseUrl, name: shared.databaseName, drop: async () => undefined } : await createTestDatabase();
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
@@ -78,10 +87,12 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: { 
     REDIS_URL: process.env.REDIS_URL,
     // Test apps may share one Redis: each gets its own queue namespace.
     QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    // No scheduled Market reconciliation pull unless a test asks for one (it would add calls to a fake Market).
+    MARKET_RECONCILE_MINUTES: '0',
     ...env,
     DATABASE_URL: database.url,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   await app.init();
   const server = app.getHttpServer();
   return {
@@ -90,6 +101,10 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: { 
     db: app.get(DataSource),
     http: () => request(server),
     databaseName: database.name,
+    async listen() {
+      await app.listen(0, '127.0.0.1');
+      return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    },
     async close() {
       await app.close();
       await database.drop();

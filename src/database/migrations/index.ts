@@ -3,6 +3,9 @@ import { SeedDefaultStatusMappings1795577910200 } from './1795577910200-SeedDefa
 import { MarketInbox1795578564034 } from './1795578564034-MarketInbox';
 import { Outbox1795579016703 } from './1795579016703-Outbox';
 import { ImshopTickets1795590000000 } from './1795590000000-ImshopTickets';
+import { MarketLoop1795600000000 } from './1795600000000-MarketLoop';
+import { Operations1795610000000 } from './1795610000000-Operations';
+import { MarketReconcile1795620000000 } from './1795620000000-MarketReconcile';
 
 /** In order. Listed explicitly (no glob) so the app, the CLI and Jest's ESM loader see the same set. */
-export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703, ImshopTickets1795590000000];
+export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703, ImshopTickets1795590000000, MarketLoop1795600000000, Operations1795610000000, MarketReconcile1795620000000];

@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { REQUIRED } from '../../imshop-tickets/dto/imshop-validators';
+
+/** IsNotEmpty lets "   " through; a blank id or code is refused by the IMSHOP push later (500, found by fuzzing). */
+const NOT_BLANK = /\S/;
+const NOT_BLANK_MESSAGE = { message: '$property must not be blank' };
 
 /**
  * `POST /orders/status`: the retailer's OMS reports a status change. The body is exactly the request of
@@ -28,13 +32,15 @@ export class OrderStatusUpdateDto {
   @IsDefined(REQUIRED)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(255)
+  @Matches(NOT_BLANK, NOT_BLANK_MESSAGE)
+  @MaxLength(128) // orders.oms_order_number is varchar(128): a longer id was a 500 (found by fuzzing)
   id: string;
 
   @ApiProperty({ example: 'packed', description: 'Идентификатор статуса заказа в системе клиента.' })
   @IsDefined(REQUIRED)
   @IsString()
   @IsNotEmpty()
+  @Matches(NOT_BLANK, NOT_BLANK_MESSAGE)
   @MaxLength(128)
   code: string;
 

@@ -121,6 +121,7 @@ export class TicketStatusWebhookDto {
   @IsDefined(REQUIRED)
   @ToIdString()
   @IsIdString()
+  @MaxLength(128) // orders.oms_order_number is varchar(128): a longer orderId was a 500 (found by fuzzing)
   orderId: string;
 
   @ApiProperty({ example: '1456', description: 'Идентификатор магазина.' })

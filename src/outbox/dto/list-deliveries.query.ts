@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { OUTBOUND_TARGETS } from '../../status-mapping/mapping-systems';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { DELIVERY_STATES } from '../delivery.entity';
 
 export class ListDeliveriesQuery {
@@ -10,9 +9,12 @@ export class ListDeliveriesQuery {
   @IsIn(DELIVERY_STATES)
   state?: string;
 
-  @ApiPropertyOptional({ enum: OUTBOUND_TARGETS, example: 'imshop' })
+  @ApiPropertyOptional({
+    example: 'imshop',
+    description: 'imshop, market, or a Market-loop job target (market_cancel, market_fetch, imshop_prepare, imshop_withdraw)',
+  })
   @IsOptional()
-  @IsIn(OUTBOUND_TARGETS)
+  @Matches(/^[a-z_]{1,16}$/, { message: 'target must be a delivery target name such as imshop or market' })
   target?: string;
 
   @ApiPropertyOptional({ example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10' })

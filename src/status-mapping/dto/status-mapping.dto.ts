@@ -29,7 +29,7 @@ export class CreateStatusMappingDto {
   @MaxLength(128)
   externalCode?: string;
 
-  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true, description: 'Inbound, Market only: substatus; omitted = any.' })
+  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true, description: 'Inbound, Market only: substatus; omitted = any. Outbound, target market only: the Market substatus sent with `code` (PROCESSING needs READY_TO_SHIP, CANCELLED a reason such as SHOP_FAILED).' })
   @ValidateIf((o: CreateStatusMappingDto) => given(o.externalSubstatus))
   @IsString()
   @IsNotEmpty()

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ImshopTicketsModule } from '../imshop-tickets/imshop-tickets.module';
+import { OrdersModule } from '../orders/orders.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { StatusMappingModule } from '../status-mapping/status-mapping.module';
+import { MarketApiClient } from './market-api.client';
+import { MarketAutomationController } from './market-automation.controller';
+import { MarketAutomationService } from './market-automation.service';
+import { MarketLoopService } from './market-loop.service';
+
+/** Market's partner API: status push, detail fetch, cancellation answers, and the per-campaign automation rules. */
+@Module({
+  imports: [OrdersModule, OutboxModule, StatusMappingModule, ImshopTicketsModule],
+  controllers: [MarketAutomationController],
+  providers: [MarketApiClient, MarketAutomationService, MarketLoopService],
+  exports: [MarketApiClient, MarketAutomationService],
+})
+export class MarketApiModule {}

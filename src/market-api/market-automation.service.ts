@@ -1,0 +1,114 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { MarketAutomationView, PutMarketAutomationDto } from './dto/market-automation.dto';
+import { MarketAutomation } from './market-automation.entity';
+
+export interface AutomationSettings {
+  campaignId: string;
+  businessId: string | null;
+  storeId: string | null;
+  orderNumberPrefix: string;
+  fetchDetails: boolean;
+  prepareTicket: boolean;
+  pushStatuses: boolean;
+  answerCancellations: boolean;
+  configured: boolean;
+}
+
+const INT64 = /^[1-9]\d{0,18}$/;
+
+/** Per-campaign automation rules (table `market_automation`), edited over the admin API. */
+@Injectable()
+export class MarketAutomationService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The campaign's settings; a campaign without a row gets the defaults (only the status push on). */
+  async forCampaign(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<AutomationSettings> {
+    const row = await manager.getRepository(MarketAutomation).findOneBy({ campaignId });
+    return row ? toSettings(row) : defaults(campaignId);
+  }
+
+  async list(): Promise<MarketAutomationView[]> {
+    const rows = await this.dataSource.getRepository(MarketAutomation).find({ order: { campaignId: 'ASC' } });
+    return rows.map((row) => toView(row));
+  }
+
+  async get(campaignId: string): Promise<MarketAutomationView> {
+    assertCampaignId(campaignId);
+    const row = await this.dataSource.getRepository(MarketAutomation).findOneBy({ campaignId });
+    return row ? toView(row) : toView(null, campaignId);
+  }
+
+  /** Upsert: fields left out keep their value (or the default); checks that every rule switched on can run. */
+  async put(campaignId: string, dto: PutMarketAutomationDto, actor: string): Promise<MarketAutomationView> {
+    assertCampaignId(campaignId);
+    return this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(MarketAutomation);
+      // version 0, so the first save below makes it 1
+      await manager.query('INSERT INTO market_automation (campaign_id, version) VALUES ($1, 0) ON CONFLICT (campaign_id) DO NOTHING', [campaignId]);
+      const row = await repo.findOneOrFail({ where: { campaignId }, lock: { mode: 'pessimistic_write' } });
+      if (dto.businessId !== undefined) row.businessId = dto.businessId;
+      if (dto.storeId !== undefined) row.storeId = dto.storeId;
+      if (dto.orderNumberPrefix !== undefined) row.orderNumberPrefix = dto.orderNumberPrefix;
+      const rules = dto.rules ?? {};
+      if (rules.fetchDetails !== undefined) row.fetchDetails = rules.fetchDetails;
+      if (rules.prepareTicket !== undefined) row.prepareTicket = rules.prepareTicket;
+      if (rules.pushStatuses !== undefined) row.pushStatuses = rules.pushStatuses;
+      if (rules.answerCancellations !== undefined) row.answerCancellations = rules.answerCancellations;
+      const problems: string[] = [];
+      if ((row.fetchDetails || row.prepareTicket) && !row.businessId) problems.push('businessId is required while rules.fetchDetails or rules.prepareTicket is on');
+      if (row.prepareTicket && !row.storeId) problems.push('storeId is required while rules.prepareTicket is on');
+      if (problems.length) throw new BadRequestException(problems);
+      row.updatedBy = actor;
+      return toView(await repo.save(row));
+    });
+  }
+}
+
+function assertCampaignId(campaignId: string): void {
+  if (!INT64.test(campaignId)) throw new BadRequestException(['campaignId must be an int64 id (digits)']);
+}
+
+function defaults(campaignId: string): AutomationSettings {
+  return {
+    campaignId,
+    businessId: null,
+    storeId: null,
+    orderNumberPrefix: 'YM-',
+    fetchDetails: false,
+    prepareTicket: false,
+    pushStatuses: true,
+    answerCancellations: false,
+    configured: false,
+  };
+}
+
+function toSettings(row: MarketAutomation): AutomationSettings {
+  return {
+    campaignId: row.campaignId,
+    businessId: row.businessId,
+    storeId: row.storeId,
+    orderNumberPrefix: row.orderNumberPrefix,
+    fetchDetails: row.fetchDetails,
+    prepareTicket: row.prepareTicket,
+    pushStatuses: row.pushStatuses,
+    answerCancellations: row.answerCancellations,
+    configured: true,
+  };
+}
+
+function toView(row: MarketAutomation | null, campaignId?: string): MarketAutomationView {
+  const s = row ? toSettings(row) : defaults(campaignId!);
+  return {
+    campaignId: s.campaignId,
+    businessId: s.businessId,
+    storeId: s.storeId,
+    orderNumberPrefix: s.orderNumberPrefix,
+    rules: { fetchDetails: s.fetchDetails, prepareTicket: s.prepareTicket, pushStatuses: s.pushStatuses, answerCancellations: s.answerCancellations },
+    configured: s.configured,
+    version: row?.version ?? null,
+    updatedAt: row?.updatedAt ?? null,
+    updatedBy: row?.updatedBy ?? null,
+  };
+}

@@ -1,0 +1,364 @@
+import { BadGatewayException, BadRequestException, HttpException, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { TicketsService } from '../imshop-tickets/tickets.service';
+import type { OrderStatus } from '../orders/order-status';
+import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
+import { OutboxService, type SendResult } from '../outbox/outbox.service';
+import { StatusMappingService } from '../status-mapping/status-mapping.service';
+import { MarketApiClient, marketVerdict, type MarketCallResult, type MarketCancellationReason } from './market-api.client';
+import { MarketAutomationService, type AutomationSettings } from './market-automation.service';
+import { MarketOrderDetails } from './market-order-details.entity';
+import { Semaphore } from './market-rate-limiter';
+import { buildPrepareTicket, orderItemsFromMarket, type MarketBusinessOrder, type MarketBuyer } from './market-ticket';
+
+/** The source of changes we make because of Market's own answers (a cancellation we accepted, fetched details). */
+export const MARKET_API_SOURCE = 'market_api';
+
+/** Changes Market already knows about: pushing them back would only echo. */
+const MARKET_SOURCES = new Set(['market', 'market_poll', MARKET_API_SOURCE]);
+
+/**
+ * Outbox targets. One per kind of work, because the outbox supersedes a delivery by a newer one of the same
+ * order and target: a status push must never cancel a pending detail fetch or cancellation answer.
+ */
+export const MARKET_TARGETS = {
+  status: 'market',
+  cancellation: 'market_cancel',
+  details: 'market_fetch',
+  ticket: 'imshop_prepare',
+  withdraw: 'imshop_withdraw',
+} as const;
+
+interface OrderRef {
+  /** Our order id. */
+  order: string;
+  campaignId: string;
+  orderId: string;
+}
+export interface StatusPushPayload {
+  campaignId: string;
+  orderId: string;
+  status: string;
+  substatus: string | null;
+}
+export interface CancellationPayload extends OrderRef {
+  accepted: boolean;
+  reason?: MarketCancellationReason;
+  /** Internal status when the request arrived (the reason for the answer). */
+  orderStatus: OrderStatus;
+  historyId: string;
+}
+export interface DetailsPayload extends OrderRef {
+  businessId: string;
+}
+export type TicketPayload = OrderRef;
+export interface WithdrawPayload {
+  order: string;
+  omsOrderNumber: string;
+  reason: string;
+}
+
+/** Internal statuses at which a buyer's cancellation is refused, and the reason Market passes on to the buyer. */
+const REFUSE_CANCELLATION: Partial<Record<OrderStatus, MarketCancellationReason>> = {
+  SHIPPED: 'ORDER_IN_DELIVERY',
+  PARTIALLY_SHIPPED: 'ORDER_IN_DELIVERY',
+  READY_FOR_PICKUP: 'ORDER_IN_DELIVERY',
+  DELIVERED: 'ORDER_DELIVERED',
+  PARTIALLY_DELIVERED: 'ORDER_DELIVERED',
+  NOT_REDEEMED: 'ORDER_DELIVERED',
+  RETURNED: 'ORDER_DELIVERED',
+  PARTIALLY_RETURNED: 'ORDER_DELIVERED',
+};
+
+export function cancellationAnswer(status: OrderStatus): { accepted: true } | { accepted: false; reason: MarketCancellationReason } {
+  const reason = REFUSE_CANCELLATION[status];
+  return reason ? { accepted: false, reason } : { accepted: true };
+}
+
+/**
+ * Closes the loop with Yandex Market. Inside the transaction of every order change it decides what Market (or
+ * IMSHOP, for Market orders) must hear of it and writes outbox deliveries; the outbox worker then makes the HTTP
+ * calls after commit, with retries, backoff, dead letter and admin retry:
+ *
+ * - our status changes → `PUT …/status` through the outbound `market` mapping rows (never a change that came from Market);
+ * - ORDER_CREATED → details fetched (`POST v1/businesses/{businessId}/orders`) onto the order;
+ * - PROCESSING/STARTED → an IMSHOP prepare ticket in the campaign's store (its `done` maps to READY_TO_SHIP, pushed as above);
+ * - a buyer's cancellation request → accepted before shipping (order CANCELLED, tickets withdrawn), refused after.
+ */
+@Injectable()
+export class MarketLoopService implements OnModuleInit {
+  private readonly logger = new Logger('MarketLoop');
+  /**
+   * Senders that write to the database run inside the outbox's delivery transaction, which already holds a pooled
+   * connection: at most this many take a second one at once, so a burst of them cannot drain the pool.
+   */
+  private readonly followUps = new Semaphore(2);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrdersService,
+    private readonly outbox: OutboxService,
+    private readonly mappings: StatusMappingService,
+    private readonly client: MarketApiClient,
+    private readonly automation: MarketAutomationService,
+    private readonly tickets: TicketsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.orders.onApplied((result, event, manager) => this.decide(result, event, manager));
+    this.outbox.registerTarget(MARKET_TARGETS.status, (payload) => this.pushStatus(payload as StatusPushPayload));
+    this.outbox.registerTarget(MARKET_TARGETS.cancellation, (payload) => this.answerCancellation(payload as CancellationPayload));
+    this.outbox.registerTarget(MARKET_TARGETS.details, (payload) => this.fetchDetails(payload as DetailsPayload));
+    this.outbox.registerTarget(MARKET_TARGETS.ticket, (payload) => this.createPrepareTicket(payload as TicketPayload));
+    this.outbox.registerTarget(MARKET_TARGETS.withdraw, (payload) => this.withdrawTickets(payload as WithdrawPayload));
+    this.orders.addDetailSection('marketDetails', (order) => this.dataSource.getRepository(MarketOrderDetails).findOneBy({ orderId: order.id }));
+    if (!this.client.configured) this.logger.log('Market partner API is off (set MARKET_API_KEY): no status push, detail fetch or cancellation answers');
+  }
+
+  // ------------------------------------------------------------------ inside the transaction of a change
+
+  private async decide(result: ApplyResult, event: StatusEvent, manager: EntityManager): Promise<void> {
+    const order = result.order;
+    if (!this.client.configured || !order.marketOrderId || !order.marketCampaignId || !result.historyId) return;
+    const settings = await this.automation.forCampaign(order.marketCampaignId, manager);
+    const ref: OrderRef = { order: order.id, campaignId: order.marketCampaignId, orderId: order.marketOrderId };
+    const write = (target: string, payload: object) =>
+      this.outbox.createDelivery(manager, { orderId: order.id, target, changeSeq: result.historyId!, internalStatus: order.status, payload });
+
+    if (event.source === 'market') {
+      const type = notificationType(event);
+      if (type === 'ORDER_CREATED' && settings.fetchDetails && settings.businessId) {
+        await write(MARKET_TARGETS.details, { ...ref, businessId: settings.businessId } satisfies DetailsPayload);
+      }
+      if (this.startsAssembly(result, event) && this.ticketsPossible(settings) && !(await this.hasPrepareDelivery(order.id))) {
+        await write(MARKET_TARGETS.ticket, ref satisfies TicketPayload);
+      }
+      if (type === 'ORDER_CANCELLATION_REQUEST' && settings.answerCancellations) {
+        const answer = cancellationAnswer(order.status);
+        await write(MARKET_TARGETS.cancellation, { ...ref, ...answer, orderStatus: order.status, historyId: result.historyId } satisfies CancellationPayload);
+      }
+    }
+
+    if (event.source === 'market_poll') {
+      // The reconciliation pull caught a state whose notification never came: start what that notification would have.
+      if (result.created && settings.fetchDetails && settings.businessId) {
+        await write(MARKET_TARGETS.details, { ...ref, businessId: settings.businessId } satisfies DetailsPayload);
+      }
+      if (this.startsAssembly(result, event) && this.ticketsPossible(settings) && !(await this.hasPrepareDelivery(order.id))) {
+        await write(MARKET_TARGETS.ticket, ref satisfies TicketPayload);
+      }
+    }
+
+    // A cancelled Market order (whoever cancelled it) no longer needs the store's work.
+    if (result.statusChanged && order.status === 'CANCELLED' && order.omsOrderNumber && (settings.prepareTicket || settings.answerCancellations)) {
+      await write(MARKET_TARGETS.withdraw, { order: order.id, omsOrderNumber: order.omsOrderNumber, reason: 'Заказ отменён на Яндекс Маркете' } satisfies WithdrawPayload);
+    }
+
+    if (result.statusChanged && !MARKET_SOURCES.has(event.source) && settings.pushStatuses) {
+      const mapped = await this.mappings.resolveOutbound('market', order.status, manager);
+      if (mapped) {
+        await write(MARKET_TARGETS.status, { campaignId: ref.campaignId, orderId: ref.orderId, status: mapped.code, substatus: mapped.substatus ?? null } satisfies StatusPushPayload);
+      }
+    }
+  }
+
+  /** Market says the order was confirmed and may be assembled: PROCESSING/STARTED (or PROCESSING without a substatus). */
+  private startsAssembly(result: ApplyResult, event: StatusEvent): boolean {
+    return result.statusChanged && result.order.status === 'PROCESSING' && event.externalCode === 'PROCESSING' && (event.externalSubstatus ?? 'STARTED') === 'STARTED';
+  }
+
+  private ticketsPossible(settings: AutomationSettings): boolean {
+    return settings.prepareTicket && Boolean(settings.storeId) && Boolean(settings.businessId);
+  }
+
+  /** One automatic prepare ticket per order: a release ticket that sends the order back to PROCESSING does not make another. */
+  private async hasPrepareDelivery(orderId: string): Promise<boolean> {
+    const { items } = await this.outbox.list({ target: MARKET_TARGETS.ticket, orderId, limit: 50 });
+    return items.some((delivery) => delivery.state !== 'dead');
+  }
+
+  // ------------------------------------------------------------------ senders (outbox worker, after commit)
+
+  private async pushStatus(p: StatusPushPayload): Promise<SendResult> {
+    return fromMarket(await this.client.updateOrderStatus(p.campaignId, p.orderId, { status: p.status, substatus: p.substatus }));
+  }
+
+  private async answerCancellation(p: CancellationPayload): Promise<SendResult> {
+    const call = await this.client.answerCancellation(p.campaignId, p.orderId, p.accepted, p.accepted ? undefined : p.reason);
+    const result = fromMarket(call);
+    if (result.outcome !== 'sent' || !p.accepted) return result;
+    try {
+      const applied = await this.followUps.run(() =>
+        this.orders.applyStatus({
+          source: MARKET_API_SOURCE,
+          identity: { id: p.order },
+          internalStatus: 'CANCELLED',
+          dedupeKey: `${MARKET_API_SOURCE}:cancellation-accepted:${p.historyId}`,
+          note: `buyer's cancellation request accepted on Market (order was ${p.orderStatus})`,
+        }),
+      );
+      return { ...result, response: { market: call.body, order: applied.outcome } };
+    } catch (error) {
+      // Market has the answer; the order could not be cancelled here. Retrying sends the same answer again.
+      return { ...result, outcome: 'retry', error: `Market accepted; cancelling the order failed: ${(error as Error).message}` };
+    }
+  }
+
+  private fetchDetails(p: DetailsPayload): Promise<SendResult> {
+    return this.followUps.run(async () => {
+      const fetched = await this.fetchAndStore(p, p.businessId);
+      return fetched.result;
+    });
+  }
+
+  private createPrepareTicket(p: TicketPayload): Promise<SendResult> {
+    return this.followUps.run(async () => {
+      const started = Date.now();
+      const settings = await this.automation.forCampaign(p.campaignId);
+      if (!this.ticketsPossible(settings)) return local('dead', started, 'the prepareTicket rule was switched off (or its businessId/storeId removed) before the ticket was created');
+
+      let details = await this.dataSource.getRepository(MarketOrderDetails).findOneBy({ orderId: p.order });
+      if (!details) {
+        const fetched = await this.fetchAndStore(p, settings.businessId!);
+        if (!fetched.details) return fetched.result;
+        details = fetched.details;
+      }
+      if (!details.buyerFetchedAt) {
+        const call = await this.client.getOrderBuyer(p.campaignId, p.orderId);
+        const verdict = marketVerdict(call);
+        if (verdict === 'retry') return fromMarket(call);
+        // Buyer data is optional for a ticket: a refusal (no scope, say) leaves it out rather than blocking the store.
+        const buyer = verdict === 'sent' ? (((call.body as { result?: MarketBuyer } | null)?.result ?? null) as MarketBuyer | null) : null;
+        if (verdict === 'dead') this.logger.warn(`Market order ${p.orderId}: no buyer details (${call.error}); the ticket goes without them`);
+        await this.dataSource.query('UPDATE market_order_details SET buyer = $2, buyer_fetched_at = now(), updated_at = now() WHERE order_id = $1', [p.order, JSON.stringify(buyer)]);
+        details.buyer = buyer;
+        details.buyerFetchedAt = new Date();
+      }
+
+      const order = await this.orders.findByIdentity({ id: p.order });
+      if (!order) return local('dead', started, `order ${p.order} no longer exists`);
+      let number = order.omsOrderNumber;
+      if (!number) {
+        number = `${settings.orderNumberPrefix}${p.orderId}`;
+        const holder = await this.orders.findByIdentity({ omsOrderNumber: number });
+        if (holder && holder.id !== order.id) return local('dead', started, `OMS order number ${number} already belongs to order ${holder.id}`);
+        await this.orders.applyStatus({
+          source: MARKET_API_SOURCE,
+          identity: { id: order.id, omsOrderNumber: number },
+          internalStatus: null,
+          note: `OMS order number ${number} given to the Market order for IMSHOP tickets`,
+        });
+      }
+      const existing = await this.tickets.list({ orderId: number, type: 'prepare', limit: 50 });
+      const mine = existing.items.find((ticket) => ticket.createdByUs && !ticket.cancelRequestedAt);
+      if (mine) return { ...local('sent', started), response: { ticketId: mine.imshopTicketId, note: 'the order already had a prepare ticket' } };
+
+      const body = buildPrepareTicket({
+        omsOrderNumber: number,
+        storeId: settings.storeId!,
+        marketOrderId: p.orderId,
+        order: { items: details.items as never, prices: details.prices as never, delivery: details.delivery as never, paymentType: details.paymentType ?? undefined, paymentMethod: details.paymentMethod ?? undefined, notes: details.notes ?? undefined },
+        buyer: (details.buyer as MarketBuyer | null) ?? null,
+      });
+      try {
+        const created = await this.tickets.create(body);
+        return { ...local('sent', started), response: { ticketId: created.ticket.imshopTicketId, imshop: created.imshop } };
+      } catch (error) {
+        return fromTicketError(error, started);
+      }
+    });
+  }
+
+  private withdrawTickets(p: WithdrawPayload): Promise<SendResult> {
+    return this.followUps.run(async () => {
+      const started = Date.now();
+      const { cancelled, failed } = await this.tickets.cancelOpenTicketsForOrder(p.omsOrderNumber, p.reason);
+      if (failed.length) return { ...local('retry', started, `IMSHOP did not withdraw ${failed.join(', ')}`), response: { cancelled, failed } };
+      return { ...local('sent', started), response: { cancelled } };
+    });
+  }
+
+  // ------------------------------------------------------------------ details
+
+  /** Fetches the order from Market and stores it; `details` is set when it was stored. */
+  private async fetchAndStore(p: OrderRef, businessId: string): Promise<{ result: SendResult; details?: MarketOrderDetails }> {
+    const call = await this.client.getBusinessOrder(businessId, p.campaignId, p.orderId);
+    const result = fromMarket(call);
+    if (result.outcome !== 'sent') return { result };
+    const orders = (call.body as { orders?: MarketBusinessOrder[] } | null)?.orders;
+    const found = Array.isArray(orders) ? orders.find((o) => String(o?.orderId) === p.orderId) : undefined;
+    if (!found) return { result: { ...result, outcome: 'dead', error: `Market returned no order ${p.orderId} of campaign ${p.campaignId} for business ${businessId}` } };
+    const details = await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO market_order_details (order_id, campaign_id, market_order_id, business_id, status, substatus, payment_type, payment_method, fake, delivery, prices, items, notes, fetched_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+         ON CONFLICT (order_id) DO UPDATE SET business_id = EXCLUDED.business_id, status = EXCLUDED.status, substatus = EXCLUDED.substatus,
+           payment_type = EXCLUDED.payment_type, payment_method = EXCLUDED.payment_method, fake = EXCLUDED.fake, delivery = EXCLUDED.delivery,
+           prices = EXCLUDED.prices, items = EXCLUDED.items, notes = EXCLUDED.notes, fetched_at = now(), updated_at = now()`,
+        [
+          p.order,
+          p.campaignId,
+          p.orderId,
+          businessId,
+          str(found.status, 64),
+          str(found.substatus, 64),
+          str(found.paymentType, 32),
+          str(found.paymentMethod, 64),
+          typeof found.fake === 'boolean' ? found.fake : null,
+          JSON.stringify(found.delivery ?? null),
+          JSON.stringify(found.prices ?? null),
+          JSON.stringify(found.items ?? []),
+          typeof found.notes === 'string' ? found.notes : null,
+        ],
+      );
+      await this.orders.applyStatus(
+        { source: MARKET_API_SOURCE, identity: { id: p.order }, internalStatus: null, items: orderItemsFromMarket(found.items), note: 'details fetched from Market' },
+        manager,
+      );
+      return manager.getRepository(MarketOrderDetails).findOneByOrFail({ orderId: p.order });
+    });
+    return { result: { ...result, response: { items: (found.items ?? []).length, status: found.status, substatus: found.substatus } }, details };
+  }
+}
+
+function notificationType(event: StatusEvent): string | undefined {
+  const type = (event.payload as { notificationType?: unknown } | null | undefined)?.notificationType;
+  return typeof type === 'string' ? type : undefined;
+}
+
+function fromMarket(call: MarketCallResult): SendResult {
+  const outcome = marketVerdict(call);
+  return {
+    outcome,
+    statusCode: call.status,
+    latencyMs: call.latencyMs,
+    error: outcome === 'sent' ? undefined : (call.error ?? `Market answered ${call.status}`),
+    response: call.body,
+    retryAfterSeconds: call.retryAfterSeconds,
+  };
+}
+
+function local(outcome: SendResult['outcome'], started: number, error?: string): SendResult {
+  return { outcome, statusCode: outcome === 'sent' ? 200 : 0, latencyMs: Date.now() - started, error };
+}
+
+/** IMSHOP's refusal of a ticket: 5xx, 408, 429 and no answer are retried; anything else (or our own bad body) is final. */
+function fromTicketError(error: unknown, started: number): SendResult {
+  if (error instanceof BadGatewayException) {
+    const body = error.getResponse() as { message?: string; imshop?: { status?: number; body?: unknown } };
+    const status = body.imshop?.status ?? 0;
+    const retry = status === 0 || status === 408 || status === 429 || status >= 500;
+    return { outcome: retry ? 'retry' : 'dead', statusCode: status, latencyMs: Date.now() - started, error: body.message ?? error.message, response: body.imshop?.body ?? null };
+  }
+  if (error instanceof BadRequestException) {
+    const body = error.getResponse() as { message?: unknown };
+    return local('dead', started, `the ticket was refused by our own validation: ${JSON.stringify(body.message ?? body)}`);
+  }
+  if (error instanceof HttpException) return local('dead', started, error.message);
+  return local('retry', started, (error as Error).message);
+}
+
+function str(value: unknown, max: number): string | null {
+  return typeof value === 'string' ? value.slice(0, max) : null;
+}

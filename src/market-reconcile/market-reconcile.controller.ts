@@ -1,0 +1,46 @@
+import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/admin-key.guard';
+import { ReconcileDto } from './dto/reconcile.dto';
+import { normaliseMarketDate } from './market-date';
+import { MarketReconcileService } from './market-reconcile.service';
+
+@ApiTags('admin: market')
+@AdminOnly()
+@Controller('admin/market/reconcile')
+export class MarketReconcileController {
+  constructor(private readonly reconcile: MarketReconcileService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reconcile a Market campaign now: pull the orders Market changed and apply what notifications missed',
+    description:
+      'Without `since`: from the stored cursor, advancing it (what the schedule does every MARKET_RECONCILE_MINUTES). With `since` ' +
+      '(and `until`, default now): that window only, e.g. after an outage; the cursor is left alone. Pulled states older than ours change ' +
+      'nothing. Answers counts: seen, changed (existing orders moved), created (orders we did not know), unchanged.',
+  })
+  @ApiBody({
+    type: ReconcileDto,
+    examples: {
+      cursor: { summary: 'from the stored cursor', value: { campaignId: '21546980' } },
+      window: { summary: 'a recovery window', value: { campaignId: '21546980', since: '2026-11-24T00:00:00+03:00', until: '2026-11-25T00:00:00+03:00' } },
+    },
+  })
+  @ApiOkResponse({ description: '{campaignId, mode, since, until, pages, seen, changed, created, unchanged, outcomes, resumed, durationMs}' })
+  @ApiBadRequestResponse({ description: 'A field is wrong, or the campaign has no businessId (message names it)' })
+  @ApiConflictResponse({ description: 'The campaign is being reconciled right now, or MARKET_API_KEY is not set' })
+  @ApiBadGatewayResponse({ description: 'Market failed mid-run (429: its rate limit holds too long); the body has the counts so far' })
+  run(@Body() dto: ReconcileDto) {
+    const problems: string[] = [];
+    const since = dto.since === undefined ? undefined : normaliseMarketDate(dto.since);
+    const until = dto.until === undefined ? undefined : normaliseMarketDate(dto.until);
+    if (since === null) problems.push('since must be an ISO 8601 date-time');
+    if (until === null) problems.push('until must be an ISO 8601 date-time');
+    if (until && !since) problems.push('until needs since (without since the run goes from the stored cursor to now)');
+    if (since && until && since >= until) problems.push('since must be before until');
+    if (since && since.getTime() > Date.now()) problems.push('since must not be in the future');
+    if (problems.length) throw new BadRequestException(problems);
+    return this.reconcile.runNow({ campaignId: dto.campaignId, since: since ?? undefined, until: until ?? undefined });
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Get, Header, Inject, Req, UnauthorizedException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ADMIN_SECURITY_SCHEME, presentedKey } from '../auth/admin-key.guard';
+import { secretsEqual } from '../auth/constant-time';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from './metrics.service';
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiSecurity(ADMIN_SECURITY_SCHEME)
+  @ApiOperation({ summary: 'Prometheus metrics (admin key, or METRICS_TOKEN as a Bearer token)' })
+  @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string', example: 'order_sync_webhook_requests_total{endpoint="market",type="ORDER_STATUS_UPDATED",outcome="applied"} 1' } })
+  async scrape(@Req() request: Request): Promise<string> {
+    const key = presentedKey(request);
+    const allowed = secretsEqual(key, this.config.adminApiKey) || (this.config.metricsToken !== undefined && secretsEqual(key, this.config.metricsToken));
+    if (!allowed) throw new UnauthorizedException('metrics need the admin key or METRICS_TOKEN');
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,174 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { DELIVERY_QUEUE } from '../queue/queue.module';
+
+/**
+ * The service's Prometheus metrics. Its own registry (not prom-client's global one), so several app
+ * instances in one process (tests) never clash. Outbox and queue figures are read at scrape time.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly webhookRequests = new Counter({
+    name: 'order_sync_webhook_requests_total',
+    help: 'Inbound webhook requests by endpoint, notification type and outcome',
+    labelNames: ['endpoint', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDuration = new Histogram({
+    name: 'order_sync_webhook_duration_seconds',
+    help: 'Time to answer an inbound webhook',
+    labelNames: ['endpoint', 'type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly webhookDuplicates = new Counter({
+    name: 'order_sync_webhook_duplicates_total',
+    help: 'Re-deliveries of events already stored (answered 2xx, nothing applied)',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookRejections = new Counter({
+    name: 'order_sync_webhook_rejections_total',
+    help: 'Inbound webhook requests refused, by reason',
+    labelNames: ['endpoint', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveryAttempts = new Counter({
+    name: 'order_sync_delivery_attempts_total',
+    help: 'Outbound delivery attempts by target and result (sent, retry, dead)',
+    labelNames: ['target', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mappingMisses = new Counter({
+    name: 'order_sync_mapping_misses_total',
+    help: 'Source status codes that had no mapping row',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly targetPauses = new Counter({
+    name: 'order_sync_target_pauses_total',
+    help: 'Outbound targets paused, by reason (auto: failing for PAUSE_AFTER_MINUTES; manual: an admin)',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly targetResumes = new Counter({
+    name: 'order_sync_target_resumes_total',
+    help: 'Outbound targets resumed, by reason (probe: answered again; manual: an admin)',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionDeleted = new Counter({
+    name: 'order_sync_retention_deleted_total',
+    help: 'Rows deleted by the retention job, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
+  readonly replayedEvents = new Counter({
+    name: 'order_sync_replayed_events_total',
+    help: 'Stored inbound events re-processed by a replay, by source and result (applied, unchanged, failed)',
+    labelNames: ['source', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileCorrected = new Counter({
+    name: 'order_sync_reconcile_corrected_total',
+    help: 'Orders the Market reconciliation pull moved or created (each one a notification we missed), by campaign',
+    labelNames: ['campaign'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileRuns = new Counter({
+    name: 'order_sync_reconcile_runs_total',
+    help: 'Market reconciliation runs by campaign and result (success, failed, rate_limited)',
+    labelNames: ['campaign', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileBackoffs = new Counter({
+    name: 'order_sync_reconcile_backoffs_total',
+    help: 'Times the Market reconciliation pull waited for a rate limit (420/429 or X-RateLimit-Resource-Remaining 0), by campaign',
+    labelNames: ['campaign'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    @InjectQueue(DELIVERY_QUEUE) queue: Queue,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'order_sync_' });
+    new Gauge({
+      name: 'order_sync_deliveries',
+      help: 'Outbound deliveries by target and state',
+      labelNames: ['target', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = (await dataSource.query('SELECT target, state, count(*)::int AS n FROM deliveries GROUP BY target, state')) as { target: string; state: string; n: number }[];
+        for (const row of rows) this.set({ target: row.target, state: row.state }, row.n);
+      },
+    });
+    new Gauge({
+      name: 'order_sync_oldest_pending_delivery_age_seconds',
+      help: 'Age of the oldest delivery still waiting to be sent, by target',
+      labelNames: ['target'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = (await dataSource.query(
+          `SELECT target, extract(epoch FROM now() - min(created_at))::float AS age FROM deliveries WHERE state IN ('pending', 'retrying') GROUP BY target`,
+        )) as { target: string; age: number }[];
+        for (const row of rows) this.set({ target: row.target }, row.age);
+      },
+    });
+    new Gauge({
+      name: 'order_sync_target_paused',
+      help: 'Outbound targets whose deliveries are paused (1), by target',
+      labelNames: ['target'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = (await dataSource.query('SELECT target, paused FROM delivery_targets')) as { target: string; paused: boolean }[];
+        for (const row of rows) this.set({ target: row.target }, row.paused ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'order_sync_reconcile_last_success_timestamp_seconds',
+      help: 'When the Market reconciliation pull last finished for a campaign (Unix time), from the database (any instance)',
+      labelNames: ['campaign'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = (await dataSource.query(
+          'SELECT campaign_id::text AS campaign, extract(epoch FROM last_success_at)::float AS at FROM market_reconcile_cursors WHERE last_success_at IS NOT NULL',
+        )) as { campaign: string; at: number }[];
+        for (const row of rows) this.set({ campaign: row.campaign }, row.at);
+      },
+    });
+    new Gauge({
+      name: 'order_sync_queue_jobs',
+      help: 'Jobs in the delivery queue by state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: DELIVERY_QUEUE, state }, n);
+      },
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ImshopTicketsModule } from '../imshop-tickets/imshop-tickets.module';
+import { MarketModule } from '../market/market.module';
+import { ReplayController } from './replay.controller';
+import { ReplayService } from './replay.service';
+
+/** Replay of stored inbound events (admin API); runs where the request arrived (an api or all process). */
+@Module({
+  imports: [MarketModule, ImshopTicketsModule],
+  controllers: [ReplayController],
+  providers: [ReplayService],
+})
+export class ReplayModule {}
