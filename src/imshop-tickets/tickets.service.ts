@@ -29,6 +29,7 @@ import {
   TICKET_STATUSES_BY_TYPE,
 } from './ticket-rules';
 import { ImshopTicket } from './ticket.entity';
+import { pageOf } from '../common/page';
 
 /** Dedupe keys are indexed; a longer one (long ticket id and step) is stored as its hash. */
 const MAX_KEY_LENGTH = 400;
@@ -320,16 +321,13 @@ export class TicketsService implements OnModuleInit {
   // ---------------------------------------------------------------- admin
 
   async list(query: ListTicketsQuery): Promise<{ items: ImshopTicket[]; total: number; page: number; limit: number }> {
-    const page = query.page ?? 1;
-    const limit = query.limit ?? 50;
     const qb = this.dataSource.getRepository(ImshopTicket).createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'ASC');
     if (query.orderId) qb.andWhere('(t.oms_order_number = :orderId OR t.order_id::text = :orderId)', { orderId: query.orderId });
     if (query.status) qb.andWhere('t.status = :status', { status: query.status });
     if (query.type === 'unknown') qb.andWhere('t.type IS NULL');
     else if (query.type) qb.andWhere('t.type = :type', { type: query.type });
     if (query.closed !== undefined) qb.andWhere('t.closed = :closed', { closed: query.closed });
-    const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
-    return { items, total, page, limit };
+    return pageOf(qb, query);
   }
 
   /** One ticket by our id or IMSHOP's, with every event IMSHOP reported for it. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MarketReconcileService } from './market-reconcile.service';
 
@@ -11,39 +12,21 @@ const FIRST_RUN_DELAY_MS = 60_000;
  */
 @Injectable()
 export class MarketReconcileScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Reconcile');
-  private timer?: NodeJS.Timeout;
-  private first?: NodeJS.Timeout;
-  private running = false;
+  private readonly task: PeriodicTask;
 
   constructor(
-    private readonly reconcile: MarketReconcileService,
+    reconcile: MarketReconcileService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('reconcile', new Logger('Reconcile'), () => reconcile.runAll());
+  }
 
   onApplicationBootstrap(): void {
     const every = this.config.marketApi.reconcileIntervalMs;
-    if (every <= 0) return;
-    this.first = setTimeout(() => void this.tick(), Math.min(every, FIRST_RUN_DELAY_MS));
-    this.first.unref();
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref();
+    this.task.start(every, Math.min(every, FIRST_RUN_DELAY_MS));
   }
 
   onModuleDestroy(): void {
-    clearTimeout(this.first);
-    clearInterval(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.reconcile.runAll();
-    } catch (error) {
-      this.logger.warn(`reconcile failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
+    this.task.stop();
   }
 }

@@ -10,6 +10,7 @@ import { MarketEvent } from './market-event.entity';
 import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotification } from './market-notification.parser';
 import { MarketReturn } from './market-return.entity';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
+import { pageOf } from '../common/page';
 
 type Fields = Record<string, unknown>;
 
@@ -113,16 +114,13 @@ export class MarketNotificationService implements OnModuleInit {
   }
 
   async listEvents(query: ListMarketEventsQuery) {
-    const page = query.page ?? 1;
-    const limit = query.limit ?? 50;
     const qb = this.dataSource.getRepository(MarketEvent).createQueryBuilder('e').orderBy('e.id', 'DESC');
     if (query.type) qb.andWhere('e.notification_type = :type', { type: query.type });
     if (query.orderId) qb.andWhere('e.order_id = :orderId', { orderId: query.orderId });
     if (query.campaignId) qb.andWhere('e.campaign_id = :campaignId', { campaignId: query.campaignId });
     if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
     if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
-    const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
-    return { items, total, page, limit };
+    return pageOf(qb, query);
   }
 
   /** The notification's effect, inside the inbox transaction. Returns the outcome stored on the event. */

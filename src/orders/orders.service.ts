@@ -7,6 +7,7 @@ import { ListOrdersQuery } from './dto/order.dto';
 import { HistoryOutcome, OrderHistoryEntry } from './order-history.entity';
 import { checkTransition, OrderStatus } from './order-status';
 import { Order, OrderItem } from './order.entity';
+import { pageOf, type Page } from '../common/page';
 
 /** The external identities an event can name its order by; at least one is required. */
 export interface OrderIdentity {
@@ -211,9 +212,7 @@ export class OrdersService {
     return rows[0] ?? null;
   }
 
-  async list(query: ListOrdersQuery): Promise<{ items: Order[]; total: number; page: number; limit: number }> {
-    const page = query.page ?? 1;
-    const limit = query.limit ?? 50;
+  async list(query: ListOrdersQuery): Promise<Page<Order>> {
     const qb = this.dataSource.getRepository(Order).createQueryBuilder('o').orderBy('o.updated_at', 'DESC').addOrderBy('o.id', 'ASC');
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.source) {
@@ -225,8 +224,7 @@ export class OrdersService {
         { externalId: query.externalId },
       );
     }
-    const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
-    return { items, total, page, limit };
+    return pageOf(qb, query);
   }
 
   /**

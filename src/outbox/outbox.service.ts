@@ -14,6 +14,7 @@ import type { DeliveryTarget } from './delivery-target.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import type { RecoverDeliveriesDto } from './dto/recover-deliveries.dto';
 import { TargetHealthService } from './target-health.service';
+import { pageOf } from '../common/page';
 
 /** What a target's sender reports for one attempt. */
 export interface SendResult {
@@ -391,14 +392,11 @@ export class OutboxService implements EntitySubscriberInterface {
   }
 
   async list(query: ListDeliveriesQuery) {
-    const page = query.page ?? 1;
-    const limit = query.limit ?? 50;
     const qb = this.dataSource.getRepository(Delivery).createQueryBuilder('d').orderBy('d.id', 'DESC');
     if (query.state) qb.andWhere('d.state = :state', { state: query.state });
     if (query.target) qb.andWhere('d.target = :target', { target: query.target });
     if (query.orderId) qb.andWhere('d.order_id = :orderId', { orderId: query.orderId });
-    const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
-    return { items, total, page, limit };
+    return pageOf(qb, query);
   }
 
   async get(id: string): Promise<Delivery & { attemptLog: DeliveryAttempt[] }> {

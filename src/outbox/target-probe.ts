@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { PeriodicTask } from '../common/periodic-task';
 import { withSessionLock } from '../database/session-lock';
 import { OutboxService } from './outbox.service';
 import { TargetHealthService } from './target-health.service';
@@ -13,7 +14,7 @@ import { TargetHealthService } from './target-health.service';
 @Injectable()
 export class TargetProbe implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('TargetProbe');
-  private timer?: NodeJS.Timeout;
+  private readonly task = new PeriodicTask('probe', this.logger, () => this.tick());
   private running = false;
 
   constructor(
@@ -24,12 +25,11 @@ export class TargetProbe implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.operations.probeIntervalMs);
-    this.timer.unref();
+    this.task.start(this.config.operations.probeIntervalMs);
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 
   /** One round over the paused targets; returns what each probe did (tests call it directly). */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RetentionService } from './retention.service';
 
@@ -11,39 +12,21 @@ const FIRST_RUN_DELAY_MS = 60_000;
  */
 @Injectable()
 export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Retention');
-  private timer?: NodeJS.Timeout;
-  private first?: NodeJS.Timeout;
-  private running = false;
+  private readonly task: PeriodicTask;
 
   constructor(
-    private readonly retention: RetentionService,
+    retention: RetentionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask('retention', new Logger('Retention'), () => retention.run());
+  }
 
   onApplicationBootstrap(): void {
     const every = this.config.operations.retentionIntervalMs;
-    if (every <= 0) return;
-    this.first = setTimeout(() => void this.tick(), Math.min(every, FIRST_RUN_DELAY_MS));
-    this.first.unref();
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref();
+    this.task.start(every, Math.min(every, FIRST_RUN_DELAY_MS));
   }
 
   onModuleDestroy(): void {
-    clearTimeout(this.first);
-    clearInterval(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.retention.run();
-    } catch (error) {
-      this.logger.warn(`retention failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
+    this.task.stop();
   }
 }

@@ -1,12 +1,13 @@
+import { PageQuery } from '../../common/page';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { TICKET_TYPES } from '../../status-mapping/mapping-systems';
 
 /** `type=unknown` lists tickets we did not create whose type could not be told from their statuses. */
 export const TICKET_TYPE_FILTERS = [...TICKET_TYPES, 'unknown'] as const;
 
-export class ListTicketsQuery {
+export class ListTicketsQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'a-12345', description: "The order: its OMS number (the tickets' orderId) or our order id" })
   @IsOptional()
   @IsString()
@@ -29,19 +30,4 @@ export class ListTicketsQuery {
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   closed?: boolean;
-
-  @ApiPropertyOptional({ example: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page?: number;
-
-  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }

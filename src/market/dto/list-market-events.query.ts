@@ -1,8 +1,8 @@
+import { PageQuery } from '../../common/page';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
-export class ListMarketEventsQuery {
+export class ListMarketEventsQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'ORDER_STATUS_UPDATED', description: 'notificationType, known or not' })
   @IsOptional()
   @IsString()
@@ -28,19 +28,4 @@ export class ListMarketEventsQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   until?: string;
-
-  @ApiPropertyOptional({ example: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page?: number;
-
-  @ApiPropertyOptional({ example: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }
