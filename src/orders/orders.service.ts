@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MetricsService } from '../metrics/metrics.service';
-import { StatusMappingService } from '../status-mapping/status-mapping.service';
+import { MAPPING_REVISION_SQL, StatusMappingService } from '../status-mapping/status-mapping.service';
 import { ListOrdersQuery } from './dto/order.dto';
 import { HistoryOutcome, OrderHistoryEntry } from './order-history.entity';
 import { checkTransition, OrderStatus } from './order-status';
@@ -95,13 +95,16 @@ export class OrdersService {
   async applyStatus(event: StatusEvent, manager?: EntityManager): Promise<ApplyResult> {
     if (!manager) return this.dataSource.transaction((tx) => this.applyStatus(event, tx));
 
-    const { order, created } = await this.lockOrCreate(manager, event.identity);
-    if (event.dedupeKey) {
-      const seen = await manager.query('SELECT 1 FROM order_history WHERE dedupe_key = $1', [event.dedupeKey]);
-      if (seen.length > 0) {
-        return { duplicate: true, created: false, outcome: 'duplicate', statusChanged: false, order, fromStatus: order.status };
-      }
+    // Round trips are what an event costs (each is a socket write and a wake-up of a PostgreSQL backend),
+    // so the order is locked and the dedupe key checked in one statement, and the order and its history
+    // row are written in another. A new order is inserted with its first status: no placeholder row.
+    const locked = await this.lockByIdentity(manager, event.identity, event.dedupeKey);
+    if (locked.order && locked.seen) {
+      return { duplicate: true, created: false, outcome: 'duplicate', statusChanged: false, order: locked.order, fromStatus: locked.order.status };
     }
+    if (!locked.order && event.identity.id) throw new NotFoundException(`order ${event.identity.id} does not exist`);
+    const created = !locked.order;
+    const order = locked.order ? this.mergeIdentity(locked.order, event.identity) : this.newOrder(event.identity);
 
     const eventAt = event.eventAt ?? new Date();
     let target: OrderStatus | null;
@@ -117,7 +120,7 @@ export class OrdersService {
         code: event.externalCode,
         substatus: event.externalSubstatus,
         ticketType: event.ticketType,
-      }, manager);
+      }, manager, locked.mappingRevision);
       target = resolved.internalStatus;
       attention = resolved.mapping?.attention ?? false;
       outcome = resolved.mapping === null ? 'unmapped' : target === null ? 'info' : 'applied';
@@ -163,33 +166,31 @@ export class OrdersService {
       if (event.items !== undefined) order.items = event.items;
       if (event.cancellationRequestedAt !== undefined) order.cancellationRequestedAt = event.cancellationRequestedAt;
     }
-    const saved = await this.writeOrder(manager, order);
-    const [history] = (await manager.query(
-      `INSERT INTO order_history (order_id, source, dedupe_key, outcome, from_status, to_status, external_code, external_substatus, event_at, note, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-      [
-        saved.id,
-        event.source,
-        event.dedupeKey ?? null,
-        outcome,
-        fromStatus,
-        target,
-        event.externalCode ?? null,
-        event.externalSubstatus ?? null,
-        eventAt,
-        truncate([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; ')),
-        event.payload === undefined || event.payload === null ? null : JSON.stringify(event.payload),
-      ],
-    )) as { id: string }[];
+    const history = [
+      event.source,
+      event.dedupeKey ?? null,
+      outcome,
+      fromStatus,
+      target,
+      event.externalCode ?? null,
+      event.externalSubstatus ?? null,
+      eventAt,
+      truncate([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; ')),
+      event.payload === undefined || event.payload === null ? null : JSON.stringify(event.payload),
+    ];
+    const historyId = created ? await this.insertOrder(manager, order, history) : await this.updateOrder(manager, order, history);
+    // Another transaction created the same order after our lookup (its insert won the unique index and
+    // ours waited for it): the order exists now, so the event is applied to it like to any other.
+    if (historyId === null) return this.applyStatus(event, manager);
 
     const result: ApplyResult = {
       duplicate: false,
       created,
       outcome,
       statusChanged,
-      order: saved,
+      order,
       fromStatus,
-      historyId: history.id,
+      historyId,
       reason,
       attention,
     };
@@ -228,62 +229,94 @@ export class OrdersService {
   }
 
   /**
-   * Finds the order by any identity and locks it; creates it when missing. Concurrent creators of the
-   * same order meet at the unique indexes: the loser's insert does nothing and it locks the winner's row.
+   * Finds the order by any identity and locks it, and says whether an event with this dedupe key was
+   * already applied. The check reads the statement's snapshot: if this lock waited for a transaction
+   * applying the same key, that key's unique index on order_history still stops the second application
+   * (its insert fails and the caller's transaction rolls back). Callers with an inbox dedupe first anyway.
+   * The same statement reads the mapping table's revision, which resolveInbound would otherwise read.
    */
-  private async lockOrCreate(manager: EntityManager, identity: OrderIdentity): Promise<{ order: Order; created: boolean }> {
-    const existing = await this.lockByIdentity(manager, identity);
-    if (existing) return { order: this.mergeIdentity(existing, identity), created: false };
-    if (identity.id) throw new NotFoundException(`order ${identity.id} does not exist`);
-    const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO orders (oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status, version)
-       VALUES ($1, $2, $3, $4, 'UNKNOWN', 1) ON CONFLICT DO NOTHING RETURNING id`,
-      [identity.omsOrderNumber ?? null, identity.imshopUuid ?? null, identity.market?.campaignId ?? null, identity.market?.orderId ?? null],
-    );
-    const order = await this.lockByIdentity(manager, inserted.length ? { id: inserted[0].id } : identity);
-    if (!order) throw new Error('order vanished between insert and lock');
-    return { order: this.mergeIdentity(order, identity), created: inserted.length > 0 };
-  }
-
-  private async lockByIdentity(manager: EntityManager, identity: OrderIdentity): Promise<Order | null> {
+  private async lockByIdentity(
+    manager: EntityManager,
+    identity: OrderIdentity,
+    dedupeKey?: string,
+  ): Promise<{ order: Order | null; seen: boolean; mappingRevision: string }> {
     const { clause, params } = identityClause(identity);
-    return manager
-      .getRepository(Order)
-      .createQueryBuilder('o')
-      .setLock('pessimistic_write')
-      .where(clause, params)
-      .orderBy('o.created_at', 'ASC')
-      .limit(1)
-      .getOne();
+    const values = Object.values(params);
+    const sql = clause.replace(/:(\w+)/g, (_, name: string) => `$${Object.keys(params).indexOf(name) + 2}`);
+    const [row] = (await manager.query(
+      `SELECT ${MAPPING_REVISION_SQL} AS "__mapping_revision", o.*,
+         $1::varchar IS NOT NULL AND EXISTS (SELECT 1 FROM order_history h WHERE h.dedupe_key = $1) AS "__seen"
+       FROM (SELECT 1) AS always LEFT JOIN LATERAL (
+         SELECT * FROM orders o WHERE ${sql} ORDER BY o.created_at ASC LIMIT 1 FOR UPDATE
+       ) AS o ON true`,
+      [dedupeKey ?? null, ...values],
+    )) as Record<string, unknown>[];
+    const mappingRevision = row.__mapping_revision as string;
+    return { order: row.id === null ? null : this.hydrate(manager, row), seen: row.__seen === true, mappingRevision };
   }
 
-  /** One UPDATE of the locked row (no read-before-write), bumping the optimistic-lock version. */
-  private async writeOrder(manager: EntityManager, order: Order): Promise<Order> {
-    // TypeORM answers an UPDATE with [rows, affected].
-    const [[updated]] = (await manager.query(
-      `UPDATE orders SET oms_order_number = $2, imshop_uuid = $3, market_campaign_id = $4, market_order_id = $5, status = $6,
-         status_source = $7, source_status = $8, source_substatus = $9, status_event_at = $10, tracking_number = $11,
-         tracking_url = $12, items = $13, cancellation_requested_at = $14, version = version + 1, updated_at = now()
-       WHERE id = $1 RETURNING version, updated_at`,
-      [
-        order.id,
-        order.omsOrderNumber,
-        order.imshopUuid,
-        order.marketCampaignId,
-        order.marketOrderId,
-        order.status,
-        order.statusSource,
-        order.sourceStatus,
-        order.sourceSubstatus,
-        order.statusEventAt,
-        order.trackingNumber,
-        order.trackingUrl,
-        JSON.stringify(order.items ?? []),
-        order.cancellationRequestedAt,
-      ],
-    )) as [[{ version: number; updated_at: Date }], number];
-    order.version = updated.version;
-    order.updatedAt = updated.updated_at;
+  private newOrder(identity: OrderIdentity): Order {
+    return Object.assign(new Order(), {
+      omsOrderNumber: identity.omsOrderNumber ?? null,
+      imshopUuid: identity.imshopUuid ?? null,
+      marketCampaignId: identity.market?.campaignId ?? null,
+      marketOrderId: identity.market?.orderId ?? null,
+      status: 'UNKNOWN',
+      statusSource: null,
+      sourceStatus: null,
+      sourceSubstatus: null,
+      statusEventAt: null,
+      trackingNumber: null,
+      trackingUrl: null,
+      items: [],
+      cancellationRequestedAt: null,
+    } satisfies Partial<Order>);
+  }
+
+  /**
+   * Inserts a new order with its first history row, in one statement. Returns null when a concurrent
+   * transaction inserted the same order first (the unique indexes let only one of them in).
+   */
+  private async insertOrder(manager: EntityManager, order: Order, history: unknown[]): Promise<string | null> {
+    const [row] = (await manager.query(
+      `WITH o AS (
+         INSERT INTO orders (${ORDER_COLUMNS}, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)
+         ON CONFLICT DO NOTHING RETURNING id, version, created_at, updated_at
+       ), h AS (
+         INSERT INTO order_history (order_id, ${HISTORY_COLUMNS}) SELECT o.id, ${historyPlaceholders(14)} FROM o RETURNING id
+       )
+       SELECT o.id, o.version, o.created_at, o.updated_at, h.id AS history_id FROM o, h`,
+      [...orderValues(order), ...history],
+    )) as { id: string; version: number; created_at: Date; updated_at: Date; history_id: string }[];
+    if (!row) return null;
+    Object.assign(order, { id: row.id, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at });
+    return row.history_id;
+  }
+
+  /** One UPDATE of the locked row (no read-before-write, the version bumped) and its history row, in one statement. */
+  private async updateOrder(manager: EntityManager, order: Order, history: unknown[]): Promise<string> {
+    const [row] = (await manager.query(
+      `WITH o AS (
+         UPDATE orders SET (${ORDER_COLUMNS}, version, updated_at) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, version + 1, now())
+         WHERE id = $1 RETURNING version, updated_at
+       ), h AS (
+         INSERT INTO order_history (order_id, ${HISTORY_COLUMNS}) VALUES ($1, ${historyPlaceholders(15)}) RETURNING id
+       )
+       SELECT o.version, o.updated_at, h.id AS history_id FROM o, h`,
+      [order.id, ...orderValues(order), ...history],
+    )) as { version: number; updated_at: Date; history_id: string }[];
+    order.version = row.version;
+    order.updatedAt = row.updated_at;
+    return row.history_id;
+  }
+
+  /** A raw `orders` row as the entity, converted the way TypeORM's own reads convert it. */
+  private hydrate(manager: EntityManager, row: Record<string, unknown>): Order {
+    const order = new Order();
+    const driver = manager.connection.driver;
+    for (const column of manager.connection.getMetadata(Order).columns) {
+      column.setEntityValue(order, driver.prepareHydratedValue(row[column.databaseName], column));
+    }
     return order;
   }
 
@@ -297,6 +330,36 @@ export class OrdersService {
     }
     return order;
   }
+}
+
+/** The columns applyStatus writes, in the order of `orderValues`. */
+const ORDER_COLUMNS = `oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status, status_source, source_status,
+  source_substatus, status_event_at, tracking_number, tracking_url, items, cancellation_requested_at`;
+
+function orderValues(order: Order): unknown[] {
+  return [
+    order.omsOrderNumber,
+    order.imshopUuid,
+    order.marketCampaignId,
+    order.marketOrderId,
+    order.status,
+    order.statusSource,
+    order.sourceStatus,
+    order.sourceSubstatus,
+    order.statusEventAt,
+    order.trackingNumber,
+    order.trackingUrl,
+    JSON.stringify(order.items ?? []),
+    order.cancellationRequestedAt,
+  ];
+}
+
+const HISTORY_COLUMNS = 'source, dedupe_key, outcome, from_status, to_status, external_code, external_substatus, event_at, note, payload';
+
+/** Typed placeholders: in INSERT … SELECT, PostgreSQL cannot take the types from the target columns. */
+function historyPlaceholders(first: number): string {
+  const types = ['varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'timestamptz', 'varchar', 'jsonb'];
+  return types.map((type, i) => `$${first + i}::${type}`).join(', ');
 }
 
 function identityClause(identity: OrderIdentity): { clause: string; params: Record<string, string> } {

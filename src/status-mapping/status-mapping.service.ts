@@ -30,19 +30,27 @@ interface MappingCache {
 
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * The shared revision as a scalar subquery, for a caller that runs a statement in the transaction anyway
+ * (the order lock): it passes the value to resolveInbound and saves the round trip of reading it here.
+ */
+export const MAPPING_REVISION_SQL = '(SELECT revision::text FROM status_mapping_revision WHERE id = 1)';
+
 @Injectable()
 export class StatusMappingService {
   private cache?: MappingCache;
   private loading?: Promise<MappingCache>;
+  /** The revision is checked once per transaction: later lookups in it reuse what that check found. */
+  private readonly checkedIn = new WeakMap<EntityManager, MappingCache>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * Resolution order, most specific first: exact ticket type and substatus, then any substatus,
-   * then rows valid for any ticket type.
+   * then rows valid for any ticket type. `revision`: the caller read MAPPING_REVISION_SQL in this transaction.
    */
-  async resolveInbound(lookup: InboundLookup, manager?: EntityManager): Promise<InboundResolution> {
-    const { byKey } = await this.freshCache(manager);
+  async resolveInbound(lookup: InboundLookup, manager?: EntityManager, revision?: string): Promise<InboundResolution> {
+    const { byKey } = await this.freshCache(manager, revision);
     const types = lookup.ticketType ? [lookup.ticketType, null] : [null];
     const substatuses = lookup.substatus ? [lookup.substatus, null] : [null];
     for (const ticketType of types) {
@@ -190,15 +198,22 @@ export class StatusMappingService {
    * Pass the caller's transaction when there is one: asking the pool for a second connection while a
    * transaction holds one can starve the pool under load.
    */
-  private async freshCache(manager: EntityManager = this.dataSource.manager): Promise<MappingCache> {
-    const [{ revision }] = (await manager.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as {
-      revision: string;
-    }[];
+  private async freshCache(manager?: EntityManager, knownRevision?: string): Promise<MappingCache> {
+    const checked = manager && this.checkedIn.get(manager);
+    if (checked) return checked;
+    const fresh = await this.cacheAt(manager ?? this.dataSource.manager, knownRevision);
+    if (manager?.queryRunner) this.checkedIn.set(manager, fresh);
+    return fresh;
+  }
+
+  private async cacheAt(manager: EntityManager, knownRevision?: string): Promise<MappingCache> {
+    const revision =
+      knownRevision ?? ((await manager.query(`SELECT ${MAPPING_REVISION_SQL} AS revision`)) as { revision: string }[])[0].revision;
     if (this.cache?.revision === revision) return this.cache;
     this.loading ??= this.load(manager).finally(() => (this.loading = undefined));
     const loaded = await this.loading;
     // A load that began before this edit was seen may be older than the revision just read: check again.
-    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.freshCache(manager);
+    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.cacheAt(manager);
   }
 
   /** One statement, so the rows and the revision come from the same snapshot. */
