@@ -83,6 +83,17 @@ export interface RecoverResult {
 /** Rows per statement when recovering or re-queueing a target's deliveries. */
 const BATCH = 500;
 
+/** One row of delivery_attempts, written with the delivery's new state. */
+interface AttemptRow {
+  attempt: number;
+  startedAt: Date;
+  latencyMs: number;
+  statusCode: number;
+  outcome: string;
+  error: string | null;
+  response: unknown;
+}
+
 @Injectable()
 export class OutboxService implements EntitySubscriberInterface {
   private readonly logger = new Logger('Outbox');
@@ -203,28 +214,27 @@ export class OutboxService implements EntitySubscriberInterface {
       this.logger.log(
         `delivery ${deliveryId} to ${delivery.target}, attempt ${attemptNo}${options.probe ? ' (probe of the paused target)' : ''}: ${result.outcome} (HTTP ${result.statusCode}, ${result.latencyMs} ms)`,
       );
-      await manager.insert(DeliveryAttempt, {
-        deliveryId,
+      const recorded: AttemptRow = {
         attempt: attemptNo,
         startedAt,
         latencyMs: result.latencyMs,
         statusCode: result.statusCode,
         outcome: result.outcome,
         error: result.error?.slice(0, 1000) ?? null,
-        response: (result.response ?? null) as object,
-      });
+        response: result.response ?? null,
+      };
       if (result.outcome === 'sent') {
-        await this.setState(manager, deliveryId, 'sent', { attempts: attemptNo, response: JSON.stringify(result.response ?? null), sent_at: new Date(), last_error: null });
+        await this.setState(manager, deliveryId, 'sent', { attempts: attemptNo, response: JSON.stringify(result.response ?? null), sent_at: new Date(), last_error: null }, recorded);
         return 'sent';
       }
       // A probe's failure never kills the delivery: it only tells that the target is still down.
       if (result.outcome === 'retry' && (attemptNo < this.config.delivery.maxAttempts || options.probe)) {
         retryIn = retryDelayMs(attemptNo, { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs }, result.retryAfterSeconds);
-        await this.setState(manager, deliveryId, 'retrying', { attempts: attemptNo, next_attempt_at: new Date(Date.now() + retryIn), last_error: result.error ?? null });
+        await this.setState(manager, deliveryId, 'retrying', { attempts: attemptNo, next_attempt_at: new Date(Date.now() + retryIn), last_error: result.error ?? null }, recorded);
         return 'retrying';
       }
       const reason = result.outcome === 'retry' ? `gave up after ${attemptNo} attempts: ${result.error ?? ''}` : (result.error ?? 'refused');
-      await this.setState(manager, deliveryId, 'dead', { attempts: attemptNo, last_error: reason });
+      await this.setState(manager, deliveryId, 'dead', { attempts: attemptNo, last_error: reason }, recorded);
       this.logger.warn(`delivery ${deliveryId} to ${delivery.target} is dead: ${reason}`);
       return 'dead';
     });
@@ -417,13 +427,20 @@ export class OutboxService implements EntitySubscriberInterface {
     return (await this.dataSource.getRepository(Delivery).findOneBy({ id }))!;
   }
 
-  private async setState(manager: EntityManager, id: string, state: DeliveryState, fields: Record<string, unknown>): Promise<void> {
+  /** Sets the delivery's state; with `attempt`, records that attempt in the same statement (one round trip). */
+  private async setState(manager: EntityManager, id: string, state: DeliveryState, fields: Record<string, unknown>, attempt?: AttemptRow): Promise<void> {
     const entries = Object.entries(fields);
     const sets = entries.map(([column], i) => `${column} = $${i + 3}`);
-    await manager.query(`UPDATE deliveries SET state = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''} WHERE id = $1`, [
-      id,
-      state,
-      ...entries.map(([, value]) => value),
-    ]);
+    const values: unknown[] = [id, state, ...entries.map(([, value]) => value)];
+    let recordAttempt = '';
+    if (attempt) {
+      const first = values.length + 1;
+      recordAttempt = `WITH attempt AS (
+        INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, error, response)
+        VALUES ($1, ${[0, 1, 2, 3, 4, 5, 6].map((i) => `$${first + i}`).join(', ')})
+      ) `;
+      values.push(attempt.attempt, attempt.startedAt, attempt.latencyMs, attempt.statusCode, attempt.outcome, attempt.error, attempt.response === null ? null : JSON.stringify(attempt.response));
+    }
+    await manager.query(`${recordAttempt}UPDATE deliveries SET state = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''} WHERE id = $1`, values);
   }
 }
