@@ -95,6 +95,40 @@ describe('POST /market/notification', () => {
     expect(events.map((e: any) => e.outcome)).toEqual(['applied', 'stale']);
   });
 
+  it('stores a concurrent burst with repeats once per event, counts every repeat and lets the latest event win per order', async () => {
+    // Concurrent notifications share transactions (group commit): this checks that sharing changes no outcome.
+    const orderIds = Array.from({ length: 40 }, (_, i) => 9600 + i);
+    const steps = [
+      { status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T10:00:00Z' },
+      { status: 'PROCESSING', substatus: 'READY_TO_SHIP', updatedAt: '2026-11-24T11:00:00Z' },
+      { status: 'DELIVERY', substatus: 'DELIVERY_SERVICE_RECEIVED', updatedAt: '2026-11-24T12:00:00Z' },
+    ];
+    const events = orderIds.flatMap((orderId) => steps.map((step) => ({ notificationType: 'ORDER_STATUS_UPDATED', campaignId: 778, orderId, ...step })));
+    const burst = [...events, ...events].map((event, i) => ({ event, rank: (i * 7919) % 240 })).sort((a, b) => a.rank - b.rank);
+    const answers = await Promise.all(burst.map(({ event }) => send(event)));
+    expect(answers.map((res) => res.status)).toEqual(burst.map(() => 200));
+
+    const stored = await t.db.query("SELECT order_id, duplicate_count, outcome FROM market_events WHERE campaign_id = '778'");
+    expect(stored).toHaveLength(events.length);
+    expect(stored.every((row: any) => row.duplicate_count === 1)).toBe(true);
+    expect(stored.every((row: any) => ['applied', 'stale', 'rejected'].includes(row.outcome))).toBe(true);
+    // each stored event carries the outcome its own history row has (not a neighbour's in the batch)
+    const mismatched = await t.db.query(
+      `SELECT e.id FROM market_events e LEFT JOIN order_history h ON h.dedupe_key = 'market:' || e.dedupe_key
+       WHERE e.campaign_id = '778' AND h.outcome IS DISTINCT FROM e.outcome`,
+    );
+    expect(mismatched).toEqual([]);
+    const orders = await t.db.query(
+      `SELECT o.market_order_id, o.status, o.status_event_at, count(h.id)::int AS history, count(DISTINCT h.dedupe_key)::int AS keys
+       FROM orders o JOIN order_history h ON h.order_id = o.id WHERE o.market_campaign_id = '778' GROUP BY o.id`,
+    );
+    expect(orders).toHaveLength(orderIds.length);
+    for (const order of orders) {
+      expect(order).toEqual(expect.objectContaining({ status: 'SHIPPED', history: 3, keys: 3 }));
+      expect(new Date(order.status_event_at).toISOString()).toBe('2026-11-24T12:00:00.000Z');
+    }
+  });
+
   it('accepts and stores unknown enum values, unknown fields and unknown types', async () => {
     const odd = { notificationType: 'ORDER_STATUS_UPDATED', campaignId: 777, orderId: 9003, status: 'TELEPORTED', substatus: 'VIA_WORMHOLE', updatedAt: '2026-11-24T10:00:00Z', colour: 'blue' };
     expectAnswer200(await send(odd));

@@ -11,6 +11,8 @@ import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotificati
 import { MarketReturn } from './market-return.entity';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import { pageOf } from '../common/page';
+import { GroupCommit } from '../common/group-commit';
+import { currentRequestId, withRequestId } from '../logging/request-context';
 
 type Fields = Record<string, unknown>;
 
@@ -29,6 +31,7 @@ export interface MarketReceipt {
 export class MarketNotificationService implements OnModuleInit {
   private readonly logger = new Logger('Market');
   private readonly version = packageVersion();
+  private readonly intake = new GroupCommit((batch: IncomingNotification[]) => this.storeBatch(batch), { maxBatch: 64, maxInFlight: 2 });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -54,6 +57,7 @@ export class MarketNotificationService implements OnModuleInit {
   /**
    * Validates, then stores the notification and its effect on the order in one transaction, and only
    * then answers 200. A repeat of a stored event answers 200 and only counts the re-delivery.
+   * Concurrent notifications share that transaction (group commit: see storeBatch).
    */
   async receive(body: unknown): Promise<MarketReceipt> {
     const parsed = parseMarketNotification(body);
@@ -62,33 +66,82 @@ export class MarketNotificationService implements OnModuleInit {
     if (parsed.type === 'PING') return { answer: this.answer(), type: 'PING', duplicate: false, outcome: 'ping' };
 
     const fields = parsed.dto as Fields;
-    const orderRef = parsed.known ? marketOrderRef(parsed.type, fields) : null;
-    const eventAt = parsed.known ? marketEventTime(parsed.type, fields) : null;
-    const dedupeKey = boundedKey(marketDedupeKey(parsed.type, fields));
     if (!parsed.known) this.logger.warn(`unknown Market notification type ${parsed.type}: stored as unhandled`);
-
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const inserted: { id: string }[] = await manager.query(
-          `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, campaign_id, order_id, event_at, payload)
-           VALUES ($1, $2, $3, 'received', $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-          [dedupeKey, parsed.type, parsed.known, orderRef?.campaignId ?? null, orderRef?.orderId ?? null, eventAt, JSON.stringify(body)],
-        );
-        if (inserted.length === 0) {
-          await manager.query(
-            'UPDATE market_events SET duplicate_count = duplicate_count + 1, last_duplicate_at = now() WHERE dedupe_key = $1',
-            [dedupeKey],
-          );
-          return { answer: this.answer(), type: parsed.type, duplicate: true, outcome: 'duplicate' };
-        }
-        const outcome = parsed.known ? await this.apply(manager, parsed.type, fields, dedupeKey, eventAt, body) : 'unhandled';
-        await manager.query('UPDATE market_events SET outcome = $1 WHERE id = $2', [outcome, inserted[0].id]);
-        return { answer: this.answer(), type: parsed.type, duplicate: false, outcome };
+      return await this.intake.submit({
+        type: parsed.type,
+        known: parsed.known,
+        fields,
+        body,
+        dedupeKey: boundedKey(marketDedupeKey(parsed.type, fields)),
+        orderRef: parsed.known ? marketOrderRef(parsed.type, fields) : null,
+        eventAt: parsed.known ? marketEventTime(parsed.type, fields) : null,
+        requestId: currentRequestId(),
       });
     } catch (error) {
       this.logger.error(`Market ${parsed.type} not stored: ${(error as Error).message}`);
       throw new MarketProblem(500, 'UNKNOWN', 'the notification was not stored; please retry');
     }
+  }
+
+  /**
+   * One transaction for a batch of notifications: one multi-row inbox insert (the dedupe gate), the
+   * effect of each new one on its order, one statement for the outcomes, and one for repeats' counts.
+   * Keys are inserted and orders locked in a fixed order, so two batches wait on each other in the same
+   * order and never in a cycle.
+   */
+  private storeBatch(batch: IncomingNotification[]): Promise<MarketReceipt[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const firstOfKey = new Map<string, IncomingNotification>();
+      for (const item of batch) if (!firstOfKey.has(item.dedupeKey)) firstOfKey.set(item.dedupeKey, item);
+      const rows = [...firstOfKey.values()].sort((a, b) => compare(a.dedupeKey, b.dedupeKey));
+      const inserted = (await manager.query(
+        `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, campaign_id, order_id, event_at, payload)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::boolean[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::jsonb[])
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`,
+        [
+          rows.map((item) => item.dedupeKey),
+          rows.map((item) => item.type),
+          rows.map((item) => item.known),
+          rows.map((item) => (item.known ? 'received' : 'unhandled')),
+          rows.map((item) => item.orderRef?.campaignId ?? null),
+          rows.map((item) => item.orderRef?.orderId ?? null),
+          rows.map((item) => item.eventAt),
+          rows.map((item) => JSON.stringify(item.body)),
+        ],
+      )) as { id: string; dedupe_key: string }[];
+      const newIds = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
+
+      const outcomes = new Map<IncomingNotification, string>();
+      const toApply = [...firstOfKey.values()].filter((item) => newIds.has(item.dedupeKey));
+      toApply.sort((a, b) => compare(orderLockKey(a), orderLockKey(b)));
+      for (const item of toApply) {
+        const outcome = item.known
+          ? await withRequestId(item.requestId, () => this.apply(manager, item.type, item.fields, item.dedupeKey, item.eventAt, item.body))
+          : 'unhandled';
+        outcomes.set(item, outcome);
+      }
+      const applied = toApply.filter((item) => item.known);
+      if (applied.length > 0) {
+        await manager.query(
+          `UPDATE market_events e SET outcome = v.outcome FROM unnest($1::bigint[], $2::varchar[]) AS v(id, outcome) WHERE e.id = v.id`,
+          [applied.map((item) => newIds.get(item.dedupeKey)), applied.map((item) => outcomes.get(item))],
+        );
+      }
+      const repeats = new Map<string, number>();
+      for (const item of batch) if (!outcomes.has(item)) repeats.set(item.dedupeKey, (repeats.get(item.dedupeKey) ?? 0) + 1);
+      if (repeats.size > 0) {
+        await manager.query(
+          `UPDATE market_events e SET duplicate_count = e.duplicate_count + v.n, last_duplicate_at = now()
+           FROM unnest($1::varchar[], $2::int[]) AS v(dedupe_key, n) WHERE e.dedupe_key = v.dedupe_key`,
+          [[...repeats.keys()], [...repeats.values()]],
+        );
+      }
+      return batch.map((item) => {
+        const outcome = outcomes.get(item);
+        return { answer: this.answer(), type: item.type, duplicate: outcome === undefined, outcome: outcome ?? 'duplicate' };
+      });
+    });
   }
 
   /**
@@ -193,6 +246,26 @@ export class MarketNotificationService implements OnModuleInit {
       );
     }
   }
+}
+
+interface IncomingNotification {
+  type: string;
+  known: boolean;
+  fields: Fields;
+  body: unknown;
+  dedupeKey: string;
+  orderRef: { campaignId: string; orderId: string } | null;
+  eventAt: Date | null;
+  requestId: string | undefined;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders are locked in this order within a batch (events without an order sort first and lock none). */
+function orderLockKey(item: IncomingNotification): string {
+  return item.orderRef ? `${item.orderRef.campaignId.padStart(20, '0')}:${item.orderRef.orderId.padStart(20, '0')}` : '';
 }
 
 function boundedKey(key: string): string {
