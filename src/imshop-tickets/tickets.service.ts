@@ -10,6 +10,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { hydrate } from '../database/hydrate';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
 import { OrdersService } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
@@ -130,7 +131,7 @@ export class TicketsService implements OnModuleInit {
       if (metadata?.deliveryTrackingNumber && (latest || ticket.trackingNumber === null)) ticket.trackingNumber = metadata.deliveryTrackingNumber;
       if (metadata?.deliveryOrderId && (latest || ticket.deliveryOrderId === null)) ticket.deliveryOrderId = metadata.deliveryOrderId;
       ticket.orderId = orderId;
-      ticket = await manager.save(ImshopTicket, ticket);
+      await this.writeTicket(manager, ticket);
 
       return { duplicate: false, outcome, ticket };
     });
@@ -360,13 +361,36 @@ export class TicketsService implements OnModuleInit {
       .getOne();
   }
 
+  /** One UPDATE of the locked ticket with what a status changes (no read-before-write, as save() would do). */
+  private async writeTicket(manager: EntityManager, ticket: ImshopTicket): Promise<void> {
+    const [[row]] = (await manager.query(
+      `UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
+         tracking_number = $8, delivery_order_id = $9, updated_at = now()
+       WHERE id = $1 RETURNING updated_at`,
+      [
+        ticket.id,
+        ticket.type,
+        ticket.orderId,
+        ticket.status,
+        ticket.statusAt,
+        ticket.closed,
+        ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems),
+        ticket.trackingNumber,
+        ticket.deliveryOrderId,
+      ],
+    )) as [[{ updated_at: Date }], number];
+    ticket.updatedAt = row.updated_at;
+  }
+
   /** A ticket we did not create; concurrent first events of it meet at the unique index. */
   private async registerUnknownTicket(manager: EntityManager, imshopTicketId: string, omsOrderNumber: string, storeId: string): Promise<ImshopTicket> {
-    await manager.query(
+    const [created] = (await manager.query(
       `INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id, created_by_us)
-       VALUES ($1, $2, $3, false) ON CONFLICT (imshop_ticket_id) DO NOTHING`,
+       VALUES ($1, $2, $3, false) ON CONFLICT (imshop_ticket_id) DO NOTHING RETURNING *`,
       [imshopTicketId, omsOrderNumber, storeId],
-    );
+    )) as Record<string, unknown>[];
+    // Our insert locks the new row; else another transaction inserted it first and we wait for its lock.
+    if (created) return hydrate(manager, ImshopTicket, created);
     const ticket = await this.lockTicket(manager, imshopTicketId);
     if (!ticket) throw new Error(`ticket ${imshopTicketId} vanished between insert and lock`);
     return ticket;

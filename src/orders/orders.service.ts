@@ -8,6 +8,7 @@ import { HistoryOutcome, OrderHistoryEntry } from './order-history.entity';
 import { checkTransition, OrderStatus } from './order-status';
 import { Order, OrderItem } from './order.entity';
 import { pageOf, type Page } from '../common/page';
+import { hydrate } from '../database/hydrate';
 
 /** The external identities an event can name its order by; at least one is required. */
 export interface OrderIdentity {
@@ -252,7 +253,7 @@ export class OrdersService {
       [dedupeKey ?? null, ...values],
     )) as Record<string, unknown>[];
     const mappingRevision = row.__mapping_revision as string;
-    return { order: row.id === null ? null : this.hydrate(manager, row), seen: row.__seen === true, mappingRevision };
+    return { order: row.id === null ? null : hydrate(manager, Order, row), seen: row.__seen === true, mappingRevision };
   }
 
   private newOrder(identity: OrderIdentity): Order {
@@ -308,16 +309,6 @@ export class OrdersService {
     order.version = row.version;
     order.updatedAt = row.updated_at;
     return row.history_id;
-  }
-
-  /** A raw `orders` row as the entity, converted the way TypeORM's own reads convert it. */
-  private hydrate(manager: EntityManager, row: Record<string, unknown>): Order {
-    const order = new Order();
-    const driver = manager.connection.driver;
-    for (const column of manager.connection.getMetadata(Order).columns) {
-      column.setEntityValue(order, driver.prepareHydratedValue(row[column.databaseName], column));
-    }
-    return order;
   }
 
   /** An event may teach us another identity of a known order (Market's id of an OMS order, say). */
