@@ -86,6 +86,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // Order matters: /market is checked against the allowlist before its body is read, and read raw so
   // int64 ids can be parsed without rounding; every other route gets the usual JSON parser.
   app.set('trust proxy', config.trustProxy);
+  // No answer here is cached by its clients: an ETag would hash every body for nothing.
+  app.set('etag', false);
   app.use(MARKET_PATH_PREFIX, marketIpAllowlist(config.marketAllowedCidrs), raw({ type: () => true, limit: config.bodyLimitBytes }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   // NUL, lone surrogates, absurd nesting and nested constructor keys are 400 here, not a 500 later.

@@ -117,7 +117,6 @@ export class TicketsService implements OnModuleInit {
 
       const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
       const { outcome, eventNote, orderId } = await this.applyToOrder(manager, { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload });
-      await manager.query('UPDATE imshop_ticket_events SET outcome = $1, note = $2 WHERE id = $3', [outcome, truncate(eventNote), inserted[0].id]);
 
       // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
       if (ticket.type === null && type !== null) ticket.type = type;
@@ -131,7 +130,7 @@ export class TicketsService implements OnModuleInit {
       if (metadata?.deliveryTrackingNumber && (latest || ticket.trackingNumber === null)) ticket.trackingNumber = metadata.deliveryTrackingNumber;
       if (metadata?.deliveryOrderId && (latest || ticket.deliveryOrderId === null)) ticket.deliveryOrderId = metadata.deliveryOrderId;
       ticket.orderId = orderId;
-      await this.writeTicket(manager, ticket);
+      await this.writeTicket(manager, ticket, { id: inserted[0].id, outcome, note: truncate(eventNote) });
 
       return { duplicate: false, outcome, ticket };
     });
@@ -361,10 +360,14 @@ export class TicketsService implements OnModuleInit {
       .getOne();
   }
 
-  /** One UPDATE of the locked ticket with what a status changes (no read-before-write, as save() would do). */
-  private async writeTicket(manager: EntityManager, ticket: ImshopTicket): Promise<void> {
-    const [[row]] = (await manager.query(
-      `UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
+  /**
+   * One statement for the locked ticket (what a status changes; no read-before-write, as save() would do)
+   * and the outcome of the event that changed it.
+   */
+  private async writeTicket(manager: EntityManager, ticket: ImshopTicket, event: { id: string; outcome: string; note: string | null }): Promise<void> {
+    const [row] = (await manager.query(
+      `WITH event AS (UPDATE imshop_ticket_events SET outcome = $10, note = $11 WHERE id = $12)
+       UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
          tracking_number = $8, delivery_order_id = $9, updated_at = now()
        WHERE id = $1 RETURNING updated_at`,
       [
@@ -377,9 +380,12 @@ export class TicketsService implements OnModuleInit {
         ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems),
         ticket.trackingNumber,
         ticket.deliveryOrderId,
+        event.outcome,
+        event.note,
+        event.id,
       ],
-    )) as [[{ updated_at: Date }], number];
-    ticket.updatedAt = row.updated_at;
+    )) as [{ updated_at: Date }[], number];
+    ticket.updatedAt = row[0].updated_at;
   }
 
   /** A ticket we did not create; concurrent first events of it meet at the unique index. */
