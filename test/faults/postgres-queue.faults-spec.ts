@@ -47,6 +47,9 @@ describe('faults: kill -9 and a PostgreSQL outage with the queue on PostgreSQL',
         wallMs: Date.now() - started,
       });
       expect(result.problems).toEqual([]);
+      // Deliveries whose job was active in the killed process must not wait for BullMQ's default stalled-job
+      // check (30 s lock + 30 s interval: 24-70 s here before the delivery worker's STALL_DETECTION).
+      expect(settleMs).toBeLessThan(30_000);
       expect(okWhileDown).toBe(0);
       expect(app.hasExited()).toBe(false);
     },
