@@ -6,8 +6,17 @@ import { withRequestId } from '../logging/request-context';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
 import { OutboxService, type DeliverOutcome, type DeliveryJob } from './outbox.service';
 
+/**
+ * BullMQ's stalled-job check: a job that was active in a process that died (kill -9, OOM) keeps its
+ * deterministic job id, so the outbox sweeper cannot queue its delivery again until BullMQ notices the
+ * lost lock and moves it back to waiting. With BullMQ's defaults (30 s lock, 30 s check) a crash held
+ * such deliveries for 30-70 s (found by `npm run test:faults`); with these, at most about 15 s. A live
+ * worker renews its locks every lockDuration / 2, so a long attempt (DELIVERY_TIMEOUT_MS) is not affected.
+ */
+const STALL_DETECTION = { lockDuration: 10_000, stalledInterval: 5_000 };
+
 /** Runs delivery attempts; retries are scheduled by the outbox itself (new jobs), not by BullMQ. */
-@Processor(DELIVERY_QUEUE)
+@Processor(DELIVERY_QUEUE, STALL_DETECTION)
 export class DeliveryProcessor extends WorkerHost implements OnModuleInit {
   private readonly logger = new Logger('DeliveryWorker');
 
