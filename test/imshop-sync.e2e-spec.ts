@@ -63,6 +63,28 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     expect((await t.db.query('SELECT status FROM orders WHERE oms_order_number = $1', [id]))[0].status).toBe('READY_FOR_PICKUP');
   });
 
+  it('relays a resent OMS status once when it carries the same Idempotency-Key', async () => {
+    const id = nextOrder();
+    const send = (key: string, code = 'processing') =>
+      t.http().post('/orders/status').set('Authorization', `Bearer ${ADMIN_KEY}`).set('Idempotency-Key', key).send({ id, code });
+    expect((await send(`${id}-1`)).body.outcome).toBe('applied');
+    // the OMS lost our answer and sends the same change again, twice: one order change, one relay
+    const repeats = await Promise.all([send(`${id}-1`), send(`${id}-1`)]);
+    expect(repeats.map((res) => [res.status, res.body.outcome])).toEqual([[200, 'duplicate'], [200, 'duplicate']]);
+    await eventually(async () => ((await deliveriesOf(id))[0]?.state === 'sent' ? true : undefined));
+    // a new key is a new change, even with the same code
+    expect((await send(`${id}-2`)).body.outcome).toBe('unchanged');
+    await eventually(async () => ((await deliveriesOf(id)).every((row: any) => row.state === 'sent') ? true : undefined));
+    expect((await deliveriesOf(id)).length).toBe(2);
+    expect(requestsFor(id).length).toBe(2);
+    const [order] = await t.db.query('SELECT id FROM orders WHERE oms_order_number = $1', [id]);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM order_history WHERE order_id = $1', [order.id]))[0].n).toBe(2);
+
+    const bad = await send('has space');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('Idempotency-Key');
+  });
+
   it('relays an OMS code that has no mapping row, leaving the internal status alone', async () => {
     const id = nextOrder();
     await oms({ id, code: 'processing' });

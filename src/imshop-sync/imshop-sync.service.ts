@@ -37,12 +37,14 @@ export class ImshopSyncService implements OnModuleInit {
    * The OMS reports a status in IMSHOP's own request shape. It is recorded on the order through the
    * mapping table (an unknown code changes nothing but is kept) and relayed to IMSHOP as given.
    */
-  async reportOmsStatus(dto: OrderStatusUpdateDto): Promise<OrderStatusUpdateResponse & { outcome: string }> {
+  async reportOmsStatus(dto: OrderStatusUpdateDto, idempotencyKey?: string): Promise<OrderStatusUpdateResponse & { outcome: string }> {
     const byUuid = UUID.test(dto.id) ? await this.orders.findByIdentity({ imshopUuid: dto.id }) : null;
     const identity = byUuid ? { id: byUuid.id } : { omsOrderNumber: dto.id };
     const result = await this.orders.applyStatus({
       source: 'oms',
       identity,
+      // The order history's unique dedupe key makes a repeat a no-op: nothing applied, nothing relayed again.
+      dedupeKey: idempotencyKey === undefined ? undefined : `oms:${idempotencyKey}`,
       externalCode: dto.code,
       trackingUrl: dto.trackingUrl,
       relay: { code: dto.code, message: dto.message, trackingUrl: dto.trackingUrl, userId: dto.userId, payment: dto.payment },
