@@ -233,7 +233,8 @@ export function makeWorkload(options: WorkloadOptions): Workload {
         key: `oms:${order}:${s}`,
         order,
         path: '/orders/status',
-        headers: { Authorization: `Bearer ${ADMIN_KEY}` },
+        // IMSHOP's request has no event id: the key is what makes a resend after a lost answer a no-op.
+        headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Idempotency-Key': `oms:${order}:${s}` },
         body: { id: order, code: step.code, message },
         internal: step.internal,
         code: step.code,
