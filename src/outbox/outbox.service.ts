@@ -184,8 +184,11 @@ export class OutboxService implements EntitySubscriberInterface {
     let target = '';
     let attempt: SendResult | undefined;
     const outcome = await this.dataSource.transaction(async (manager): Promise<DeliverOutcome> => {
+      // The order's lock (one sender per order and target at a time) is taken in the statement that locks
+      // the delivery row; a row changed meanwhile (a duplicate job sent it) is read again as it is now.
       const [delivery] = (await manager.query(
-        `SELECT d.*, COALESCE(t.paused, false) AS target_paused FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
+        `SELECT d.*, COALESCE(t.paused, false) AS target_paused, pg_advisory_xact_lock(hashtextextended(d.order_id || ':' || d.target, 0)) AS locked
+         FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
          WHERE d.id = $1 FOR UPDATE OF d`,
         [deliveryId],
       )) as Record<string, any>[];
@@ -194,7 +197,7 @@ export class OutboxService implements EntitySubscriberInterface {
       if (delivery.target_paused && !options.probe) return 'paused';
       if (!options.probe && new Date(delivery.next_attempt_at).getTime() > Date.now() + 1000) return 'skipped'; // an early duplicate job
       target = delivery.target;
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${delivery.order_id}:${delivery.target}`]);
+      // A separate statement, so its snapshot is taken after the lock: a newer change sent meanwhile is seen.
       const newer = await manager.query(
         `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND change_seq > $3 AND state IN ('pending', 'retrying', 'sent') LIMIT 1`,
         [delivery.order_id, delivery.target, delivery.change_seq],
