@@ -104,13 +104,13 @@ function get(url) {
   });
 }
 
-async function startApp(extraEnv) {
+async function startApp(extraEnv, databaseUrl) {
   const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-bench-data-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   return startProcess(
     ['dist/main.js'],
     {
-      DATABASE_URL: await database(),
+      DATABASE_URL: databaseUrl ?? (await database()),
       LOG_LEVEL: 'error',
       MARKET_ALLOWED_CIDRS: '*',
       ADMIN_API_KEY: ADMIN_KEY,
@@ -170,7 +170,7 @@ function postOms(base, id) {
  * latency from sending each to its push arriving at the fake IMSHOP; (b) a burst of PUSHES changes with 50
  * in flight, deliveries/s from the first send to the last arrival.
  */
-async function endToEnd(backend) {
+async function endToEnd(backend, split) {
   const sentAt = new Map();
   const latencies = [];
   let lastArrival = 0;
@@ -183,7 +183,11 @@ async function endToEnd(backend) {
     lastArrival = performance.now();
     if (waiting && sentAt.size === 0) waiting();
   });
-  const app = await startApp({ IMSHOP_STATUS_URL: `${imshop}/statuses`, DELIVERY_CONCURRENCY: '20', ...(backend === 'redis' ? { REDIS_URL } : {}) });
+  const env = { IMSHOP_STATUS_URL: `${imshop}/statuses`, DELIVERY_CONCURRENCY: '20', QUEUE_PREFIX: `bench${Date.now()}`, ...(backend === 'redis' ? { REDIS_URL } : {}) };
+  // split: the production layout of the README, an api process taking the changes and a worker delivering them.
+  const databaseUrl = await database();
+  const app = await startApp(split ? { ...env, APP_ROLE: 'api' } : env, databaseUrl);
+  const worker = split ? await startApp({ ...env, APP_ROLE: 'worker' }, databaseUrl) : undefined;
   const arrivals = async (what) => {
     if (sentAt.size > 0) {
       await Promise.race([
@@ -205,8 +209,8 @@ async function endToEnd(backend) {
       sentAt.set(id, performance.now());
       answers.push(postOms(app.url, id).then((status) => status === 200 || (refused++, sentAt.delete(id))));
     }
-    await Promise.all(answers);
     const offeredPerSecond = Math.round(total / ((performance.now() - started) / 1000));
+    await Promise.all(answers);
     await arrivals('at a fixed rate');
     const rate = { p50: percentile(latencies.sort((a, b) => a - b), 50), p99: percentile(latencies, 99), offeredPerSecond, refused };
 
@@ -222,9 +226,10 @@ async function endToEnd(backend) {
     };
     await Promise.all(Array.from({ length: 50 }, sender));
     await arrivals('in the burst');
-    return { ...rate, deliveriesPerSecond: Math.round(PUSHES / ((lastArrival - burstStart) / 1000)), peakRssMiB: app.peakRssMiB() };
+    return { ...rate, deliveriesPerSecond: Math.round(PUSHES / ((lastArrival - burstStart) / 1000)), peakRssMiB: Math.max(app.peakRssMiB(), worker?.peakRssMiB() ?? 0) };
   } finally {
     await app.stop();
+    await worker?.stop();
   }
 }
 
@@ -269,7 +274,10 @@ try {
 
   // ---------------------------------------------------------------- end to end, per queue backend
   const e2e = {};
-  for (const backend of redisUp ? ['redis', 'postgres'] : ['postgres']) e2e[backend] = await endToEnd(backend);
+  for (const backend of redisUp ? ['redis', 'postgres'] : ['postgres']) {
+    e2e[`${backend}, one process`] = await endToEnd(backend, false);
+    e2e[`${backend}, api + worker`] = await endToEnd(backend, true);
+  }
 
   // ---------------------------------------------------------------- the report
   const rps = (r) => Math.round(r.requests.average);
@@ -290,7 +298,7 @@ try {
     console.log(`| deliveries/s, queue on ${backend} | ${r.deliveriesPerSecond} | | | | |`);
   }
   console.log(`| peak RSS of the app, MiB | intake ${intakeRss}${Object.entries(e2e).map(([b, r]) => `, ${b} ${r.peakRssMiB}`).join('')} | | | | |`);
-  console.log(`\nstored by the intake rows: ${counts.marketApplied} Market status changes applied (${orderId - 1} sent), ${counts.marketDuplicates} repeats recognised`);
+  console.log(`\nstored by the intake rows: ${counts.marketApplied} Market status changes applied (${marketNew['2xx']} answered 200), ${counts.marketDuplicates} repeats recognised (${marketRepeat['2xx']} answered 200, the first of them applied)`);
   const targets = [
     [`Market intake ≥ 0.40 of bare req/s`, Number(ratio(marketNew)) >= 0.4, ratio(marketNew)],
     [`IMSHOP ticket intake ≥ 0.40 of bare req/s`, Number(ratio(tickets)) >= 0.4, ratio(tickets)],
