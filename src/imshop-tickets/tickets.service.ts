@@ -365,7 +365,8 @@ export class TicketsService implements OnModuleInit {
    * and the outcome of the event that changed it.
    */
   private async writeTicket(manager: EntityManager, ticket: ImshopTicket, event: { id: string; outcome: string; note: string | null }): Promise<void> {
-    const [row] = (await manager.query(
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows] = (await manager.query(
       `WITH event AS (UPDATE imshop_ticket_events SET outcome = $10, note = $11 WHERE id = $12)
        UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
          tracking_number = $8, delivery_order_id = $9, updated_at = now()
@@ -385,7 +386,7 @@ export class TicketsService implements OnModuleInit {
         event.id,
       ],
     )) as [{ updated_at: Date }[], number];
-    ticket.updatedAt = row[0].updated_at;
+    ticket.updatedAt = rows[0].updated_at;
   }
 
   /** A ticket we did not create; concurrent first events of it meet at the unique index. */
