@@ -15,9 +15,9 @@ import type { AppConfig, LogLevel } from './config/app-config';
 import helmet from 'helmet';
 import { DataSource } from 'typeorm';
 import type { DestinationStream } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createPinoLogger, PinoNestLogger } from './logging/logger';
-import { currentRequestId, requestContext } from './logging/request-context';
+import { requestContext } from './logging/request-context';
+import { accessLog } from './logging/access-log';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queue/queue-dashboard';
 import { webhookMetrics } from './metrics/webhook-metrics.middleware';
@@ -69,15 +69,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await runMigrationsExclusively(app.get(DataSource), pinoLogger);
   // Every request gets an id (echoed as X-Request-Id, carried into queue jobs) and one access-log line.
   app.use(requestContext());
-  app.use(
-    pinoHttp({
-      logger: pinoLogger,
-      genReqId: (req, res) => (res.getHeader('X-Request-Id') as string) ?? currentRequestId() ?? '-',
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      quietReqLogger: true,
-    }),
-  );
+  app.use(accessLog(pinoLogger));
   app.use(webhookMetrics(app.get(MetricsService)));
   // Security headers where a browser comes: the admin API and dashboard, the docs, metrics. CORS stays off.
   app.use(['/admin', '/docs', '/docs-json', '/metrics'], helmet());
