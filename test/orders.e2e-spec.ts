@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { OrdersService, type StatusEvent } from '../src/orders/orders.service';
+import { DataSource } from 'typeorm';
+import { OrdersService, type ApplyResult, type StatusEvent } from '../src/orders/orders.service';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
 describe('Order aggregate: history, out-of-order events, state machine', () => {
@@ -149,5 +150,60 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
     expect(one.status).toBe(200);
     expect(one.body.history.map((e: any) => e.outcome)).toEqual(['applied', 'rejected', 'rejected', 'applied']);
     expect(one.body.history[0].payload).toEqual(expect.objectContaining({ status: 'DELIVERED' }));
+  });
+  it('applies a batch in one transaction with the same outcomes and rows as one event at a time', async () => {
+    // The same story twice, under different ids: once through applyStatus one event at a time, once as one
+    // applyStatusBatch (the Market intake's group commit). Outcomes, statuses, versions and history must match.
+    const story = async (p: string, base: number): Promise<StatusEvent[]> => {
+      const market = (n: number) => ({ market: { campaignId: '1001', orderId: String(base + n) } });
+      const ev = (n: number, status: string, substatus: string | undefined, at: string, key = `${status}:${substatus}:${at}`): StatusEvent => ({
+        source: 'market',
+        identity: market(n),
+        dedupeKey: `batch-test:${p}:${n}:${key}`,
+        eventAt: new Date(at),
+        externalCode: status,
+        externalSubstatus: substatus,
+      });
+      // An order known by its OMS number and its Market id before the batch.
+      await orders.applyStatus({ source: 'admin', identity: { omsOrderNumber: `${p}-known`, ...market(9) }, internalStatus: 'PROCESSING', eventAt: new Date('2026-11-24T08:00:00Z') });
+      return [
+        ev(1, 'PROCESSING', 'STARTED', '2026-11-24T10:00:00Z'), // new order
+        ev(1, 'PROCESSING', 'READY_TO_SHIP', '2026-11-24T11:00:00Z'), // the same order again: a later round
+        ev(1, 'PROCESSING', 'STARTED', '2026-11-24T09:00:00Z'), // older than what was applied: stale
+        ev(1, 'PROCESSING', 'STARTED', '2026-11-24T10:00:00Z'), // a repeat of the first: duplicate
+        ev(2, 'CANCELLED', undefined, '2026-11-24T10:00:00Z'),
+        ev(2, 'PROCESSING', 'STARTED', '2026-11-24T12:00:00Z'), // CANCELLED → PROCESSING: rejected
+        ev(3, 'NO_SUCH_STATUS', undefined, '2026-11-24T10:00:00Z'), // unmapped
+        { source: 'oms', identity: { omsOrderNumber: `${p}-known` }, internalStatus: 'READY_TO_SHIP', dedupeKey: `batch-test:${p}:oms`, eventAt: new Date('2026-11-24T09:00:00Z') },
+        ev(9, 'DELIVERY', undefined, '2026-11-24T10:00:00Z'), // the known order by its other identity, in the same batch
+        { source: 'oms', identity: { omsOrderNumber: `${p}-new` }, internalStatus: 'NEW', dedupeKey: `batch-test:${p}:oms-new`, eventAt: new Date('2026-11-24T10:00:00Z') },
+        // A new Market order, then an event teaching its OMS number, then one naming it by that number only:
+        // the last must wait for the second (or it would create an order of its own).
+        ev(4, 'PROCESSING', 'STARTED', '2026-11-24T10:00:00Z'),
+        { ...ev(4, 'PROCESSING', 'READY_TO_SHIP', '2026-11-24T11:00:00Z'), identity: { omsOrderNumber: `${p}-four`, ...market(4) } },
+        { source: 'oms', identity: { omsOrderNumber: `${p}-four` }, internalStatus: 'SHIPPED', dedupeKey: `batch-test:${p}:four`, eventAt: new Date('2026-11-24T12:00:00Z') },
+      ];
+    };
+    const oneByOne = await story('single', 700);
+    const single: ApplyResult[] = [];
+    for (const event of oneByOne) single.push(await orders.applyStatus(event));
+    const batched = await story('batch', 800);
+    const batch = await t.app.get(DataSource).transaction((manager) => orders.applyStatusBatch(batched, manager));
+
+    const summary = (results: typeof single) => results.map((r) => [r.outcome, r.created, r.statusChanged, r.fromStatus, r.order.status, r.order.version]);
+    expect(summary(batch)).toEqual(summary(single));
+    expect(summary(single).map(([outcome]) => outcome)).toEqual(['applied', 'applied', 'stale', 'duplicate', 'applied', 'rejected', 'unmapped', 'applied', 'applied', 'applied', 'applied', 'applied', 'applied']);
+    expect(batch[0].order.id).toBe(batch[1].order.id);
+    expect(new Set([batch[10].order.id, batch[11].order.id, batch[12].order.id]).size).toBe(1);
+    expect(batch[7].order.id).toBe(batch[8].order.id);
+    const rows = async (results: typeof single) =>
+      Promise.all(
+        [...new Set(results.map((r) => r.order.id))].map(async (id) => ({
+          order: (await t.db.query('SELECT status, version, status_event_at FROM orders WHERE id = $1', [id]))[0],
+          history: (await history(id)).map(({ outcome, from_status, to_status }) => [outcome, from_status, to_status]),
+        })),
+      );
+    expect(await rows(batch)).toEqual(await rows(single));
+    expect(batch.every((r) => r.duplicate || typeof r.historyId === 'string')).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { MarketReturn } from './market-return.entity';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import { pageOf } from '../common/page';
 import { GroupCommit } from '../common/group-commit';
+import { queryPrepared } from '../database/prepared-query';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 
 type Fields = Record<string, unknown>;
@@ -95,7 +96,8 @@ export class MarketNotificationService implements OnModuleInit {
       const firstOfKey = new Map<string, IncomingNotification>();
       for (const item of batch) if (!firstOfKey.has(item.dedupeKey)) firstOfKey.set(item.dedupeKey, item);
       const rows = [...firstOfKey.values()].sort((a, b) => compare(a.dedupeKey, b.dedupeKey));
-      const inserted = (await manager.query(
+      const inserted = await queryPrepared<{ id: string; dedupe_key: string }>(
+        manager,
         `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, campaign_id, order_id, event_at, payload)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::boolean[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::jsonb[])
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`,
@@ -109,23 +111,28 @@ export class MarketNotificationService implements OnModuleInit {
           rows.map((item) => item.eventAt),
           rows.map((item) => JSON.stringify(item.body)),
         ],
-      )) as { id: string; dedupe_key: string }[];
+      );
       const newIds = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
 
       const outcomes = new Map<IncomingNotification, string>();
       const toApply = [...firstOfKey.values()].filter((item) => newIds.has(item.dedupeKey));
       toApply.sort((a, b) => compare(orderLockKey(a), orderLockKey(b)));
+      const orderEvents: { item: IncomingNotification; event: StatusEvent }[] = [];
       for (const item of toApply) {
-        const outcome = item.known
-          ? await withRequestId(item.requestId, () => this.apply(manager, item.type, item.fields, item.dedupeKey, item.eventAt, item.body))
+        const effect = item.known
+          ? await withRequestId(item.requestId, () => this.effect(manager, item.type, item.fields, item.dedupeKey, item.eventAt, item.body))
           : 'unhandled';
-        outcomes.set(item, outcome);
+        if (typeof effect === 'string') outcomes.set(item, effect);
+        else orderEvents.push({ item, event: { ...effect, requestId: item.requestId } });
       }
-      const applied = toApply.filter((item) => item.known);
-      if (applied.length > 0) {
+      // All of the batch's order changes in one applyStatusBatch: two statements, not two per notification.
+      const applied = await this.orders.applyStatusBatch(orderEvents.map(({ event }) => event), manager);
+      orderEvents.forEach(({ item }, i) => outcomes.set(item, applied[i].outcome));
+      const known = toApply.filter((item) => item.known);
+      if (known.length > 0) {
         await manager.query(
           `UPDATE market_events e SET outcome = v.outcome FROM unnest($1::bigint[], $2::varchar[]) AS v(id, outcome) WHERE e.id = v.id`,
-          [applied.map((item) => newIds.get(item.dedupeKey)), applied.map((item) => outcomes.get(item))],
+          [known.map((item) => newIds.get(item.dedupeKey)), known.map((item) => outcomes.get(item))],
         );
       }
       const repeats = new Map<string, number>();
@@ -176,7 +183,7 @@ export class MarketNotificationService implements OnModuleInit {
     return pageOf(qb, query);
   }
 
-  /** The notification's effect, inside the inbox transaction. Returns the outcome stored on the event. */
+  /** The notification's effect, inside the inbox transaction: its outcome, when it is applied. */
   private async apply(
     manager: EntityManager,
     type: string,
@@ -186,6 +193,23 @@ export class MarketNotificationService implements OnModuleInit {
     payload: unknown,
     historyKeyPrefix = '',
   ): Promise<string> {
+    const effect = await this.effect(manager, type, f, dedupeKey, eventAt, payload, historyKeyPrefix);
+    return typeof effect === 'string' ? effect : (await this.orders.applyStatus(effect, manager)).outcome;
+  }
+
+  /**
+   * What the notification does: the event to apply to its order, or the outcome when it touches no order.
+   * A return's own record is written here, before its order is locked (as for every event in a batch).
+   */
+  private async effect(
+    manager: EntityManager,
+    type: string,
+    f: Fields,
+    dedupeKey: string,
+    eventAt: Date | null,
+    payload: unknown,
+    historyKeyPrefix = '',
+  ): Promise<StatusEvent | string> {
     const ref = marketOrderRef(type, f);
     if (!ref) return 'stored'; // chats, feedback, questions: kept in the inbox and listed by type
     const base: StatusEvent = {
@@ -197,23 +221,19 @@ export class MarketNotificationService implements OnModuleInit {
     };
     switch (type) {
       case 'ORDER_CREATED':
-        return (await this.orders.applyStatus({ ...base, internalStatus: 'NEW', items: f.items as never, note: 'order created on Market' }, manager)).outcome;
+        return { ...base, internalStatus: 'NEW', items: f.items as never, note: 'order created on Market' };
       case 'ORDER_STATUS_UPDATED':
-        return (
-          await this.orders.applyStatus({ ...base, externalCode: f.status as string, externalSubstatus: f.substatus as string }, manager)
-        ).outcome;
+        return { ...base, externalCode: f.status as string, externalSubstatus: f.substatus as string };
       case 'ORDER_CANCELLED':
-        return (await this.orders.applyStatus({ ...base, internalStatus: 'CANCELLED', externalCode: 'CANCELLED', items: f.items as never }, manager)).outcome;
+        return { ...base, internalStatus: 'CANCELLED', externalCode: 'CANCELLED', items: f.items as never };
       case 'ORDER_CANCELLATION_REQUEST':
-        return (
-          await this.orders.applyStatus({ ...base, internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' }, manager)
-        ).outcome;
+        return { ...base, internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' };
       case 'ORDER_UPDATED':
-        return (await this.orders.applyStatus({ ...base, internalStatus: null, note: `order updated on Market: ${String(f.updateType)}` }, manager)).outcome;
+        return { ...base, internalStatus: null, note: `order updated on Market: ${String(f.updateType)}` };
       case 'ORDER_RETURN_CREATED':
       case 'ORDER_RETURN_STATUS_UPDATED':
         await this.recordReturn(manager, type, f, eventAt);
-        return (await this.orders.applyStatus({ ...base, internalStatus: null, note: `return ${String(f.returnId)}: ${type}` }, manager)).outcome;
+        return { ...base, internalStatus: null, note: `return ${String(f.returnId)}: ${type}` };
       default:
         return 'stored';
     }

@@ -9,6 +9,8 @@ import { checkTransition, OrderStatus } from './order-status';
 import { Order, OrderItem } from './order.entity';
 import { pageOf, type Page } from '../common/page';
 import { hydrate } from '../database/hydrate';
+import { queryPrepared } from '../database/prepared-query';
+import { withRequestId } from '../logging/request-context';
 
 /** The external identities an event can name its order by; at least one is required. */
 export interface OrderIdentity {
@@ -47,6 +49,8 @@ export interface StatusEvent {
   relay?: Record<string, unknown>;
   payload?: unknown;
   note?: string;
+  /** The request that carried the event, when several share a transaction: work done for it is logged under it. */
+  requestId?: string;
 }
 
 export interface ApplyResult {
@@ -95,17 +99,85 @@ export class OrdersService {
    */
   async applyStatus(event: StatusEvent, manager?: EntityManager): Promise<ApplyResult> {
     if (!manager) return this.dataSource.transaction((tx) => this.applyStatus(event, tx));
+    return (await this.applyStatusBatch([event], manager))[0];
+  }
 
-    // Round trips are what an event costs (each is a socket write and a wake-up of a PostgreSQL backend),
-    // so the order is locked and the dedupe key checked in one statement, and the order and its history
-    // row are written in another. A new order is inserted with its first status: no placeholder row.
-    const locked = await this.lockByIdentity(manager, event.identity, event.dedupeKey);
-    if (locked.order && locked.seen) {
-      return { duplicate: true, created: false, outcome: 'duplicate', statusChanged: false, order: locked.order, fromStatus: locked.order.status };
+  /**
+   * applyStatus for many events in the caller's transaction, with the same outcome as applying them one
+   * by one in this order, but in two statements per round instead of two per event: round trips are what
+   * an event costs (each is a socket write and a wake-up of a PostgreSQL backend). A round takes at most one
+   * event per order; an event naming an order already in the round waits for the next one. Orders are
+   * locked in the events' order, so callers that sort events by order keep concurrent batches from
+   * waiting on each other in a cycle.
+   */
+  async applyStatusBatch(events: StatusEvent[], manager: EntityManager): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = new Array(events.length);
+    let pending = events.map((event, index) => ({ event, index }));
+    while (pending.length > 0) {
+      const round: typeof pending = [];
+      const later: typeof pending = [];
+      // An event waits when it shares an identity with one in the round or with one that waits (else it could overtake it).
+      const taken = new Set<string>();
+      for (const entry of pending) {
+        const keys = identityKeys(entry.event.identity);
+        (keys.some((key) => taken.has(key)) ? later : round).push(entry);
+        keys.forEach((key) => taken.add(key));
+      }
+      const retry = await this.applyRound(round, manager, results);
+      pending = [...retry, ...later].sort((a, b) => a.index - b.index);
     }
-    if (!locked.order && event.identity.id) throw new NotFoundException(`order ${event.identity.id} does not exist`);
-    const created = !locked.order;
-    const order = locked.order ? this.mergeIdentity(locked.order, event.identity) : this.newOrder(event.identity);
+    return results;
+  }
+
+  /** One round: lock, decide in memory, write. Returns the events to apply again in a later round. */
+  private async applyRound(
+    round: { event: StatusEvent; index: number }[],
+    manager: EntityManager,
+    results: ApplyResult[],
+  ): Promise<{ event: StatusEvent; index: number }[]> {
+    const locked = await this.lockByIdentities(manager, round.map(({ event }) => event));
+    const retry: typeof round = [];
+    const decided: { entry: (typeof round)[number]; decision: Decision }[] = [];
+    const ordersInRound = new Set<string>();
+    for (const [i, entry] of round.entries()) {
+      const { order, seen, mappingRevision } = locked[i];
+      // Two identities of one order (its OMS number and its Market id, say) in one round: the second waits.
+      if (order && ordersInRound.has(order.id)) {
+        retry.push(entry);
+        continue;
+      }
+      if (order) ordersInRound.add(order.id);
+      if (order && seen) {
+        results[entry.index] = { duplicate: true, created: false, outcome: 'duplicate', statusChanged: false, order, fromStatus: order.status };
+        continue;
+      }
+      if (!order && entry.event.identity.id) throw new NotFoundException(`order ${entry.event.identity.id} does not exist`);
+      decided.push({ entry, decision: await this.decide(entry.event, order, manager, mappingRevision) });
+    }
+    if (decided.length === 0) return retry;
+
+    const written = await this.writeOrders(manager, decided.map(({ decision }) => decision));
+    for (const [i, { entry, decision }] of decided.entries()) {
+      const historyId = written[i];
+      // Another transaction created the same order after our lookup (its insert won the unique index and
+      // ours waited for it): the order exists now, so the event is applied to it like to any other.
+      if (historyId === null) {
+        retry.push(entry);
+        continue;
+      }
+      const result: ApplyResult = { ...decision.result, historyId };
+      results[entry.index] = result;
+      await withRequestId(entry.event.requestId, async () => {
+        for (const listener of this.listeners) await listener(result, entry.event, manager);
+      });
+    }
+    return retry;
+  }
+
+  /** What the event does to the locked order (or to a new one), in memory: the rules of applyStatus. */
+  private async decide(event: StatusEvent, locked: Order | null, manager: EntityManager, mappingRevision: string): Promise<Decision> {
+    const created = !locked;
+    const order = locked ? this.mergeIdentity(locked, event.identity) : this.newOrder(event.identity);
 
     const eventAt = event.eventAt ?? new Date();
     let target: OrderStatus | null;
@@ -121,7 +193,7 @@ export class OrdersService {
         code: event.externalCode,
         substatus: event.externalSubstatus,
         ticketType: event.ticketType,
-      }, manager, locked.mappingRevision);
+      }, manager, mappingRevision);
       target = resolved.internalStatus;
       attention = resolved.mapping?.attention ?? false;
       outcome = resolved.mapping === null ? 'unmapped' : target === null ? 'info' : 'applied';
@@ -167,7 +239,7 @@ export class OrdersService {
       if (event.items !== undefined) order.items = event.items;
       if (event.cancellationRequestedAt !== undefined) order.cancellationRequestedAt = event.cancellationRequestedAt;
     }
-    const history = [
+    const history: HistoryValues = [
       event.source,
       event.dedupeKey ?? null,
       outcome,
@@ -179,24 +251,7 @@ export class OrdersService {
       truncate([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; ')),
       event.payload === undefined || event.payload === null ? null : JSON.stringify(event.payload),
     ];
-    const historyId = created ? await this.insertOrder(manager, order, history) : await this.updateOrder(manager, order, history);
-    // Another transaction created the same order after our lookup (its insert won the unique index and
-    // ours waited for it): the order exists now, so the event is applied to it like to any other.
-    if (historyId === null) return this.applyStatus(event, manager);
-
-    const result: ApplyResult = {
-      duplicate: false,
-      created,
-      outcome,
-      statusChanged,
-      order,
-      fromStatus,
-      historyId,
-      reason,
-      attention,
-    };
-    for (const listener of this.listeners) await listener(result, event, manager);
-    return result;
+    return { order, history, result: { duplicate: false, created, outcome, statusChanged, order, fromStatus, reason, attention } };
   }
 
   async findById(id: string): Promise<Order & { history: OrderHistoryEntry[] }> {
@@ -230,30 +285,50 @@ export class OrdersService {
   }
 
   /**
-   * Finds the order by any identity and locks it, and says whether an event with this dedupe key was
-   * already applied. The check reads the statement's snapshot: if this lock waited for a transaction
-   * applying the same key, that key's unique index on order_history still stops the second application
-   * (its insert fails and the caller's transaction rolls back). Callers with an inbox dedupe first anyway.
-   * The same statement reads the mapping table's revision, which resolveInbound would otherwise read.
+   * Finds each event's order by any of its identities and locks it, in the events' order, and says
+   * whether an event with that dedupe key was already applied. The check reads the statement's snapshot:
+   * if a lock waited for a transaction applying the same key, that key's unique index on order_history
+   * still stops the second application (its insert fails and the caller's transaction rolls back).
+   * Callers with an inbox dedupe first anyway. The same statement reads the mapping table's revision,
+   * which resolveInbound would otherwise read.
    */
-  private async lockByIdentity(
+  private async lockByIdentities(
     manager: EntityManager,
-    identity: OrderIdentity,
-    dedupeKey?: string,
-  ): Promise<{ order: Order | null; seen: boolean; mappingRevision: string }> {
-    const { clause, params } = identityClause(identity);
-    const values = Object.values(params);
-    const sql = clause.replace(/:(\w+)/g, (_, name: string) => `$${Object.keys(params).indexOf(name) + 2}`);
-    const [row] = (await manager.query(
+    events: StatusEvent[],
+  ): Promise<{ order: Order | null; seen: boolean; mappingRevision: string }[]> {
+    const identities = events.map((event) => event.identity);
+    if (identities.some((identity) => identityKeys(identity).length === 0)) throw new Error('an order event must name the order by at least one identity');
+    // Only the kinds of identity the events use are matched, so the plan is the index scans they need.
+    const matches: string[] = [];
+    if (identities.some((identity) => identity.id)) matches.push('o.id = ev.id');
+    if (identities.some((identity) => identity.market)) matches.push('(o.market_campaign_id = ev.campaign_id AND o.market_order_id = ev.market_order_id)');
+    if (identities.some((identity) => identity.imshopUuid)) matches.push('o.imshop_uuid = ev.imshop_uuid');
+    if (identities.some((identity) => identity.omsOrderNumber)) matches.push('o.oms_order_number = ev.oms_order_number');
+    const rows = await queryPrepared<Record<string, unknown>>(
+      manager,
       `SELECT ${MAPPING_REVISION_SQL} AS "__mapping_revision", o.*,
-         $1::varchar IS NOT NULL AND EXISTS (SELECT 1 FROM order_history h WHERE h.dedupe_key = $1) AS "__seen"
-       FROM (SELECT 1) AS always LEFT JOIN LATERAL (
-         SELECT * FROM orders o WHERE ${sql} ORDER BY o.created_at ASC LIMIT 1 FOR UPDATE
-       ) AS o ON true`,
-      [dedupeKey ?? null, ...values],
-    )) as Record<string, unknown>[];
-    const mappingRevision = row.__mapping_revision as string;
-    return { order: row.id === null ? null : hydrate(manager, Order, row), seen: row.__seen === true, mappingRevision };
+         ev.dedupe_key IS NOT NULL AND EXISTS (SELECT 1 FROM order_history h WHERE h.dedupe_key = ev.dedupe_key) AS "__seen"
+       FROM unnest($1::int[], $2::varchar[], $3::uuid[], $4::bigint[], $5::bigint[], $6::varchar[], $7::varchar[])
+         AS ev(i, dedupe_key, id, campaign_id, market_order_id, imshop_uuid, oms_order_number)
+       LEFT JOIN LATERAL (
+         SELECT * FROM orders o WHERE ${matches.join(' OR ')} ORDER BY o.created_at ASC LIMIT 1 FOR UPDATE
+       ) AS o ON true
+       ORDER BY ev.i`,
+      [
+        events.map((_, i) => i),
+        events.map((event) => event.dedupeKey ?? null),
+        identities.map((identity) => identity.id ?? null),
+        identities.map((identity) => identity.market?.campaignId ?? null),
+        identities.map((identity) => identity.market?.orderId ?? null),
+        identities.map((identity) => identity.imshopUuid ?? null),
+        identities.map((identity) => identity.omsOrderNumber ?? null),
+      ],
+    );
+    return rows.map((row) => ({
+      order: row.id === null ? null : hydrate(manager, Order, row),
+      seen: row.__seen === true,
+      mappingRevision: row.__mapping_revision as string,
+    }));
   }
 
   private newOrder(identity: OrderIdentity): Order {
@@ -275,40 +350,25 @@ export class OrdersService {
   }
 
   /**
-   * Inserts a new order with its first history row, in one statement. Returns null when a concurrent
-   * transaction inserted the same order first (the unique indexes let only one of them in).
+   * Writes the decided orders and their history rows in one statement: new orders inserted with their
+   * first status (no placeholder row), known ones updated without a read-before-write (version bumped).
+   * Returns each history row's id, or null where a concurrent transaction inserted the same order first
+   * (the unique indexes let only one of them in).
    */
-  private async insertOrder(manager: EntityManager, order: Order, history: unknown[]): Promise<string | null> {
-    const [row] = (await manager.query(
-      `WITH o AS (
-         INSERT INTO orders (${ORDER_COLUMNS}, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)
-         ON CONFLICT DO NOTHING RETURNING id, version, created_at, updated_at
-       ), h AS (
-         INSERT INTO order_history (order_id, ${HISTORY_COLUMNS}) SELECT o.id, ${historyPlaceholders(14)} FROM o RETURNING id
-       )
-       SELECT o.id, o.version, o.created_at, o.updated_at, h.id AS history_id FROM o, h`,
-      [...orderValues(order), ...history],
-    )) as { id: string; version: number; created_at: Date; updated_at: Date; history_id: string }[];
-    if (!row) return null;
-    Object.assign(order, { id: row.id, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at });
-    return row.history_id;
-  }
-
-  /** One UPDATE of the locked row (no read-before-write, the version bumped) and its history row, in one statement. */
-  private async updateOrder(manager: EntityManager, order: Order, history: unknown[]): Promise<string> {
-    const [row] = (await manager.query(
-      `WITH o AS (
-         UPDATE orders SET (${ORDER_COLUMNS}, version, updated_at) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, version + 1, now())
-         WHERE id = $1 RETURNING version, updated_at
-       ), h AS (
-         INSERT INTO order_history (order_id, ${HISTORY_COLUMNS}) VALUES ($1, ${historyPlaceholders(15)}) RETURNING id
-       )
-       SELECT o.version, o.updated_at, h.id AS history_id FROM o, h`,
-      [order.id, ...orderValues(order), ...history],
-    )) as { version: number; updated_at: Date; history_id: string }[];
-    order.version = row.version;
-    order.updatedAt = row.updated_at;
-    return row.history_id;
+  private async writeOrders(manager: EntityManager, decisions: Decision[]): Promise<(string | null)[]> {
+    const orderRows = decisions.map(({ order }) => orderValues(order));
+    const rows = await queryPrepared<{ i: number; id: string; version: number; created_at: Date; updated_at: Date; history_id: string }>(manager, WRITE_ORDERS_SQL, [
+      decisions.map((_, i) => i),
+      decisions.map(({ order }) => order.id ?? null),
+      ...ORDER_COLUMN_TYPES.map((_, k) => orderRows.map((values) => values[k])),
+      ...HISTORY_COLUMN_TYPES.map((_, k) => decisions.map(({ history }) => history[k])),
+    ]);
+    const historyIds: (string | null)[] = decisions.map(() => null);
+    for (const row of rows) {
+      Object.assign(decisions[row.i].order, { id: row.id, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at });
+      historyIds[row.i] = row.history_id;
+    }
+    return historyIds;
   }
 
   /** An event may teach us another identity of a known order (Market's id of an OMS order, say). */
@@ -323,9 +383,22 @@ export class OrdersService {
   }
 }
 
-/** The columns applyStatus writes, in the order of `orderValues`. */
-const ORDER_COLUMNS = `oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status, status_source, source_status,
-  source_substatus, status_event_at, tracking_number, tracking_url, items, cancellation_requested_at`;
+/** The order columns applyStatus writes, in the order of `orderValues`, with their types. */
+const ORDER_COLUMN_TYPES: [string, string][] = [
+  ['oms_order_number', 'varchar'],
+  ['imshop_uuid', 'varchar'],
+  ['market_campaign_id', 'bigint'],
+  ['market_order_id', 'bigint'],
+  ['status', 'varchar'],
+  ['status_source', 'varchar'],
+  ['source_status', 'varchar'],
+  ['source_substatus', 'varchar'],
+  ['status_event_at', 'timestamptz'],
+  ['tracking_number', 'varchar'],
+  ['tracking_url', 'varchar'],
+  ['items', 'jsonb'],
+  ['cancellation_requested_at', 'timestamptz'],
+];
 
 function orderValues(order: Order): unknown[] {
   return [
@@ -345,12 +418,67 @@ function orderValues(order: Order): unknown[] {
   ];
 }
 
-const HISTORY_COLUMNS = 'source, dedupe_key, outcome, from_status, to_status, external_code, external_substatus, event_at, note, payload';
+/** A history row's values, in this order and of these types. */
+const HISTORY_COLUMN_TYPES: [string, string][] = [
+  ['source', 'varchar'],
+  ['dedupe_key', 'varchar'],
+  ['outcome', 'varchar'],
+  ['from_status', 'varchar'],
+  ['to_status', 'varchar'],
+  ['external_code', 'varchar'],
+  ['external_substatus', 'varchar'],
+  ['event_at', 'timestamptz'],
+  ['note', 'varchar'],
+  ['payload', 'jsonb'],
+];
+type HistoryValues = unknown[];
 
-/** Typed placeholders: in INSERT … SELECT, PostgreSQL cannot take the types from the target columns. */
-function historyPlaceholders(first: number): string {
-  const types = ['varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'varchar', 'timestamptz', 'varchar', 'jsonb'];
-  return types.map((type, i) => `$${first + i}::${type}`).join(', ');
+const ORDER_COLUMNS = ORDER_COLUMN_TYPES.map(([name]) => name);
+const HISTORY_COLUMNS = HISTORY_COLUMN_TYPES.map(([name]) => name);
+
+/**
+ * writeOrders' statement: the rows come as one array per column (unnest), new orders (no id) are inserted
+ * and known ones updated, and each gets its history row. An inserted order is matched back to its row by
+ * the identities it was inserted with (a round never has two events naming the same identity).
+ */
+const WRITE_ORDERS_SQL = `WITH v AS (
+    SELECT * FROM unnest($1::int[], $2::uuid[], ${[...ORDER_COLUMN_TYPES, ...HISTORY_COLUMN_TYPES].map(([, type], k) => `$${k + 3}::${type}[]`).join(', ')})
+    AS v(i, id, ${ORDER_COLUMNS.join(', ')}, ${HISTORY_COLUMNS.map((name) => `h_${name}`).join(', ')})
+  ), inserted AS (
+    INSERT INTO orders (${ORDER_COLUMNS.join(', ')}, version) SELECT ${ORDER_COLUMNS.join(', ')}, 1 FROM v WHERE v.id IS NULL ORDER BY v.i
+    ON CONFLICT DO NOTHING RETURNING id, version, created_at, updated_at, oms_order_number, imshop_uuid, market_campaign_id, market_order_id
+  ), updated AS (
+    UPDATE orders o SET (${ORDER_COLUMNS.join(', ')}, version, updated_at) = (${ORDER_COLUMNS.map((name) => `v.${name}`).join(', ')}, o.version + 1, now())
+    FROM v WHERE v.id IS NOT NULL AND o.id = v.id
+    RETURNING v.i, o.id, o.version, o.created_at, o.updated_at
+  ), target AS (
+    SELECT * FROM updated
+    UNION ALL
+    SELECT v.i, n.id, n.version, n.created_at, n.updated_at FROM v JOIN inserted n ON v.id IS NULL AND (
+      n.oms_order_number = v.oms_order_number OR n.imshop_uuid = v.imshop_uuid
+      OR (n.market_campaign_id = v.market_campaign_id AND n.market_order_id = v.market_order_id))
+  ), history AS (
+    INSERT INTO order_history (order_id, ${HISTORY_COLUMNS.join(', ')})
+    SELECT t.id, ${HISTORY_COLUMNS.map((name) => `v.h_${name}`).join(', ')} FROM target t JOIN v ON v.i = t.i ORDER BY v.i
+    RETURNING id, order_id
+  )
+  SELECT t.i, t.id, t.version, t.created_at, t.updated_at, h.id AS history_id FROM target t JOIN history h ON h.order_id = t.id`;
+
+
+interface Decision {
+  order: Order;
+  history: HistoryValues;
+  result: Omit<ApplyResult, 'historyId'>;
+}
+
+/** The keys an identity names its order by: two events sharing one are about the same order. */
+function identityKeys(identity: OrderIdentity): string[] {
+  const keys: string[] = [];
+  if (identity.id) keys.push(`id:${identity.id}`);
+  if (identity.market) keys.push(`market:${identity.market.campaignId}:${identity.market.orderId}`);
+  if (identity.imshopUuid) keys.push(`imshop:${identity.imshopUuid}`);
+  if (identity.omsOrderNumber) keys.push(`oms:${identity.omsOrderNumber}`);
+  return keys;
 }
 
 function identityClause(identity: OrderIdentity): { clause: string; params: Record<string, string> } {
