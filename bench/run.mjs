@@ -11,7 +11,9 @@
 // answers, under a queue prefix of their own that is deleted at the end.
 //
 // Settings: BENCH_SECONDS (10 s per intake row), BENCH_CONNECTIONS (50), BENCH_RATE (200 changes/s),
-// BENCH_RATE_SECONDS (10), BENCH_PUSHES (2000), BENCH_SPLIT (1: also run the api + worker layout; 0: not).
+// BENCH_RATE_SECONDS (10), BENCH_PUSHES (2000), BENCH_SPLIT (1: also run the api + worker layout; 0: not),
+// BENCH_WARMUP (3 s of the same traffic before each measured row, not counted: a fresh process spends a fifth
+// of its CPU in the JIT compiler at first, and a service is measured as it runs, warm).
 //
 // Progress goes to stderr, the report to stdout. Exit code 1 when the harness itself failed (a step threw,
 // a push never arrived, the stored counts do not match the answers); missed targets are reported, not fatal.
@@ -35,6 +37,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 2000);
 const SPLIT = (process.env.BENCH_SPLIT ?? '1') !== '0';
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 /** Requests in flight during the deliveries/s burst. */
 const BURST_IN_FLIGHT = 50;
 /** Open-loop cap: a change due while this many are unanswered is skipped (and counted), not queued. */
@@ -265,14 +268,14 @@ async function startApp(name, extraEnv, databaseUrl) {
 }
 
 /** autocannon, CONNECTIONS connections for SECONDS, a fresh body from `body()` for every request. */
-function load(url, headers, body) {
+function load(url, headers, body, duration = SECONDS) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url,
         method: 'POST',
         connections: CONNECTIONS,
-        duration: SECONDS,
+        duration,
         headers: { 'content-type': 'application/json', ...headers },
         requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
       },
@@ -364,6 +367,7 @@ async function allArrived(phase, what) {
 async function endToEnd(backend, split) {
   const label = `${backend === 'redis' ? 'Redis' : 'PostgreSQL'} queue, ${split ? 'api + worker' : 'one process'}`;
   let phase;
+  let warmAcceptedTotal = 0;
   let extra = 0; // pushes for no change we were waiting on (a repeat, or one that arrived after its timeout)
   const imshop = await fakeImshop((body, at) => {
     const t0 = phase?.sentAt.get(body.id);
@@ -392,6 +396,24 @@ async function endToEnd(backend, split) {
     if (split) processes.push(await startApp('app (worker)', { ...env, APP_ROLE: 'worker' }, databaseUrl));
     const api = processes[0];
     let n = 0;
+
+    // Warm-up: the same traffic for WARMUP s, waited for and not counted (its deliveries are, below).
+    if (WARMUP > 0) {
+      log(`end to end, ${label}: warming up, ${RATE} changes/s for ${WARMUP} s`);
+      phase = newPhase();
+      const warm = phase;
+      const sends = [];
+      const warmStart = performance.now();
+      for (let i = 0; i < Math.round(RATE * WARMUP); i++) {
+        const wait = warmStart + (i * 1000) / RATE - performance.now();
+        if (wait >= 1) await sleep(wait);
+        const id = `WARM-${n++}`;
+        warm.sentAt.set(id, performance.now());
+        sends.push(postOms(api.url, id).then((status) => (status >= 200 && status < 300 ? warmAcceptedTotal++ : warm.sentAt.delete(id))));
+      }
+      await Promise.all(sends);
+      await allArrived(warm, `warm-up, ${label}`);
+    }
 
     // (a) a fixed offered rate, scheduled by the clock: a late answer never delays the next send.
     log(`end to end, ${label}: ${RATE} changes/s for ${RATE_SECONDS} s`);
@@ -460,7 +482,7 @@ async function endToEnd(backend, split) {
   // What the app recorded: one delivery per accepted change, each sent.
   const [deliveries] = await query(databaseUrl, `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'sent')::int AS sent FROM deliveries`);
   result.deliveries = deliveries;
-  const accepted = result.rate.accepted + result.burst.accepted;
+  const accepted = warmAcceptedTotal + result.rate.accepted + result.burst.accepted;
   if (deliveries.total !== accepted || deliveries.sent !== accepted) {
     problems.push(`${label}: ${accepted} changes answered 2xx, but the database holds ${deliveries.total} deliveries (${deliveries.sent} sent)`);
   }
@@ -502,6 +524,7 @@ try {
   // ---- intake at CONNECTIONS connections
   log(`bare NestJS POST, ${SECONDS} s`);
   const bare = await startProcess('bare NestJS', ['bench/bare-server.mjs'], {}, '/ready');
+  if (WARMUP > 0) await load(`${bare.url}/bare`, {}, () => '{"notificationType":"PING"}', WARMUP);
   report.baseline = await load(`${bare.url}/bare`, {}, () => '{"notificationType":"PING"}');
   await bare.stop();
 
@@ -510,20 +533,27 @@ try {
   let ticket = 1;
   // The repeats use an order of their own, so their rows can be told from the new orders' in the database.
   const REPEAT_ORDER = 999_999_999;
+  // Warm-up traffic goes to campaign 2 and tickets warm-<n>, so the rows counted below are the measured ones.
+  const marketBody = (campaignId) => () =>
+    JSON.stringify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId, orderId: orderId++, status: 'PROCESSING', substatus: 'STARTED', updatedAt: new Date().toISOString() });
+  const ticketBody = (prefix) => () => {
+    const n = ticket++;
+    return JSON.stringify({ ticketId: `${prefix}-${n}`, orderId: `${prefix.toUpperCase()}-T-${n}`, storeId: '1456', staffId: '12393', status: 'shipped', comment: null, metadata: { timestamp: Math.floor(Date.now() / 1000) } });
+  };
+  if (WARMUP > 0) {
+    log(`warming the app up: ${WARMUP} s of Market notifications, ${WARMUP} s of ticket webhooks`);
+    await load(`${app.url}/market/notification`, {}, marketBody(2), WARMUP);
+    await load(`${app.url}/imshop/tickets/status`, { authorization: `Bearer ${IMSHOP_KEY}` }, ticketBody('warm'), WARMUP);
+  }
   log(`Market ORDER_STATUS_UPDATED, new orders, ${SECONDS} s`);
-  report.marketNew = await load(`${app.url}/market/notification`, {}, () =>
-    JSON.stringify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId: 1, orderId: orderId++, status: 'PROCESSING', substatus: 'STARTED', updatedAt: new Date().toISOString() }),
-  );
+  report.marketNew = await load(`${app.url}/market/notification`, {}, marketBody(1));
   log(`Market ORDER_STATUS_UPDATED, exact repeats, ${SECONDS} s`);
   const repeatBody = JSON.stringify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId: 1, orderId: REPEAT_ORDER, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-01-01T00:00:00Z' });
   report.marketRepeat = await load(`${app.url}/market/notification`, {}, () => repeatBody);
   // A ticket we did not create whose status only one ticket type has (shipped → ship) is applied to the
   // order through the mapping table: a new order BENCH-T-<n> in SHIPPED (src/imshop-tickets/tickets.service.ts).
   log(`IMSHOP ticket status webhook, new tickets, ${SECONDS} s`);
-  report.tickets = await load(`${app.url}/imshop/tickets/status`, { authorization: `Bearer ${IMSHOP_KEY}` }, () => {
-    const n = ticket++;
-    return JSON.stringify({ ticketId: `bench-${n}`, orderId: `BENCH-T-${n}`, storeId: '1456', staffId: '12393', status: 'shipped', comment: null, metadata: { timestamp: Math.floor(Date.now() / 1000) } });
-  });
+  report.tickets = await load(`${app.url}/imshop/tickets/status`, { authorization: `Bearer ${IMSHOP_KEY}` }, ticketBody('bench'));
   if (!app.alive()) problems.push('the intake app exited during the intake rows');
   report.intakeRss = app.peakRssMiB();
   await app.stop(); // also lets requests cut off at the end of a row finish before counting
@@ -535,14 +565,14 @@ try {
             count(*) FILTER (WHERE order_id <> $1 AND outcome = 'applied')::int AS new_applied,
             count(*) FILTER (WHERE order_id = $1)::int AS repeat_rows,
             coalesce(sum(duplicate_count) FILTER (WHERE order_id = $1), 0)::int AS repeat_duplicates
-       FROM market_events WHERE notification_type = 'ORDER_STATUS_UPDATED'`,
+       FROM market_events WHERE notification_type = 'ORDER_STATUS_UPDATED' AND campaign_id = 1`,
     [REPEAT_ORDER],
   );
   const [tickets] = await query(
     app.databaseUrl,
-    `SELECT count(*)::int AS rows, count(*) FILTER (WHERE outcome = 'applied')::int AS applied,
+    `SELECT count(*)::int AS rows, count(*) FILTER (WHERE e.outcome = 'applied')::int AS applied,
             (SELECT count(*)::int FROM orders WHERE oms_order_number LIKE 'BENCH-T-%' AND status = 'SHIPPED') AS shipped_orders
-       FROM imshop_ticket_events`,
+       FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id LIKE 'bench-%'`,
   );
   report.stored = { market, tickets };
   // Every request answered 2xx is stored; a request cut off at the end of its row (sent, no answer counted)
@@ -592,7 +622,8 @@ out.push(`database: ${databaseKind ?? 'not reached'}; queues: Redis ${report.red
 out.push(`app (node dist/main.js) and bare route each in their own process; autocannon and the fake IMSHOP in this one`);
 out.push(
   `parameters: intake ${CONNECTIONS} connections × ${SECONDS} s per row; end to end ${RATE} changes/s offered for ${RATE_SECONDS} s (open loop, at most ${MAX_IN_FLIGHT} in flight), ` +
-    `then a burst of ${PUSHES} with ${BURST_IN_FLIGHT} in flight; DELIVERY_CONCURRENCY=20${SPLIT ? '; layouts: one process, and api + worker' : ''}`,
+    `then a burst of ${PUSHES} with ${BURST_IN_FLIGHT} in flight; DELIVERY_CONCURRENCY=20${SPLIT ? '; layouts: one process, and api + worker' : ''}; ` +
+    (WARMUP > 0 ? `each server warmed up first with ${WARMUP} s of the same traffic (not counted)` : 'no warm-up'),
 );
 out.push('');
 out.push('| measure | value | p50 ms | p99 ms | vs bare | non-2xx + errors |');
