@@ -11,6 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { hydrate } from '../database/hydrate';
+import { queryPrepared } from '../database/prepared-query';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
 import { OrdersService } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
@@ -36,6 +37,14 @@ import { pageOf } from '../common/page';
 const MAX_KEY_LENGTH = 400;
 const KEY_PREFIX = 'imshop_ticket:';
 const MAX_COMMENT = 4000;
+
+const INSERT_EVENT_SQL = `INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, payload)
+  VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
+
+const WRITE_TICKET_SQL = `WITH event AS (UPDATE imshop_ticket_events SET outcome = $10, note = $11 WHERE id = $12)
+  UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
+    tracking_number = $8, delivery_order_id = $9, updated_at = now()
+  WHERE id = $1 RETURNING updated_at`;
 
 /** IMSHOP's answer to ticket creation ("Создание заявки"). */
 interface ImshopTicketAnswer {
@@ -108,11 +117,14 @@ export class TicketsService implements OnModuleInit {
         ticket ??= await this.registerUnknownTicket(manager, dto.ticketId, dto.orderId, dto.storeId);
       }
 
-      const inserted: { id: string }[] = await manager.query(
-        `INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, payload)
-         VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-        [ticket.id, dto.status, dto.step ?? null, eventAt, dedupeKey, JSON.stringify(payload)],
-      );
+      const inserted = await queryPrepared<{ id: string }>(manager, INSERT_EVENT_SQL, [
+        ticket.id,
+        dto.status,
+        dto.step ?? null,
+        eventAt,
+        dedupeKey,
+        JSON.stringify(payload),
+      ]);
       if (inserted.length === 0) return { duplicate: true, outcome: 'duplicate', ticket };
 
       const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
@@ -365,27 +377,20 @@ export class TicketsService implements OnModuleInit {
    * and the outcome of the event that changed it.
    */
   private async writeTicket(manager: EntityManager, ticket: ImshopTicket, event: { id: string; outcome: string; note: string | null }): Promise<void> {
-    // TypeORM answers an UPDATE with [rows, affected].
-    const [rows] = (await manager.query(
-      `WITH event AS (UPDATE imshop_ticket_events SET outcome = $10, note = $11 WHERE id = $12)
-       UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
-         tracking_number = $8, delivery_order_id = $9, updated_at = now()
-       WHERE id = $1 RETURNING updated_at`,
-      [
-        ticket.id,
-        ticket.type,
-        ticket.orderId,
-        ticket.status,
-        ticket.statusAt,
-        ticket.closed,
-        ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems),
-        ticket.trackingNumber,
-        ticket.deliveryOrderId,
-        event.outcome,
-        event.note,
-        event.id,
-      ],
-    )) as [{ updated_at: Date }[], number];
+    const rows = await queryPrepared<{ updated_at: Date }>(manager, WRITE_TICKET_SQL, [
+      ticket.id,
+      ticket.type,
+      ticket.orderId,
+      ticket.status,
+      ticket.statusAt,
+      ticket.closed,
+      ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems),
+      ticket.trackingNumber,
+      ticket.deliveryOrderId,
+      event.outcome,
+      event.note,
+      event.id,
+    ]);
     ticket.updatedAt = rows[0].updated_at;
   }
 
