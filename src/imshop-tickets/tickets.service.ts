@@ -10,8 +10,10 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { GroupCommit } from '../common/group-commit';
 import { hydrate } from '../database/hydrate';
 import { queryPrepared } from '../database/prepared-query';
+import { currentRequestId, withRequestId } from '../logging/request-context';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
 import { OrdersService } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
@@ -38,6 +40,16 @@ const MAX_KEY_LENGTH = 400;
 const KEY_PREFIX = 'imshop_ticket:';
 const MAX_COMMENT = 4000;
 
+/**
+ * Locks each named ticket, in the order named, and inserts those that do not exist. `DO UPDATE … WHERE false`
+ * updates nothing but locks the existing row (PostgreSQL documents it), where a SELECT … FOR UPDATE would
+ * not see a row another transaction is inserting; this waits for that transaction and then locks its row.
+ * The SET names the unique column so that the lock is FOR UPDATE, as lockTicket's.
+ */
+const LOCK_TICKETS_SQL = `INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id, created_by_us)
+  SELECT id, oms_order_number, store_id, false FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS t(id, oms_order_number, store_id)
+  ON CONFLICT (imshop_ticket_id) DO UPDATE SET imshop_ticket_id = EXCLUDED.imshop_ticket_id WHERE false`;
+
 const INSERT_EVENT_SQL = `INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, payload)
   VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
 
@@ -62,6 +74,16 @@ export interface TicketReceipt {
   ticket: ImshopTicket;
 }
 
+/** A validated webhook waiting for its batch. */
+interface IncomingStatus {
+  dto: TicketStatusWebhookDto;
+  /** The body as stored (without the key). */
+  payload: Record<string, unknown>;
+  eventAt: Date;
+  dedupeKey: string;
+  requestId: string | undefined;
+}
+
 export interface CreatedTicket {
   ticket: ImshopTicket;
   /** IMSHOP's answer as it came. */
@@ -71,6 +93,7 @@ export interface CreatedTicket {
 @Injectable()
 export class TicketsService implements OnModuleInit {
   private readonly logger = new Logger('ImshopTickets');
+  private readonly intake = new GroupCommit((batch: IncomingStatus[]) => this.storeBatch(batch), { maxBatch: 64, maxInFlight: 2 });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -89,63 +112,93 @@ export class TicketsService implements OnModuleInit {
    * Validates the webhook, then in one transaction: registers an unknown ticket, stores the event (its
    * dedupe key makes a re-delivery a no-op), applies the status to the order through the mapping table when
    * the ticket type is known, and updates the ticket. Only then may the controller answer 200.
+   * Concurrent webhooks share that transaction (group commit: see storeBatch).
    */
   async receiveStatus(body: unknown): Promise<TicketReceipt> {
     const checked = validateDto(TicketStatusWebhookDto, body);
     if (!checked.ok) throw new BadRequestException(checked.messages);
     const dto = checked.value;
-    const payload = withoutKey(body as Record<string, unknown>);
-    const eventAt = ticketEventTime(dto) ?? new Date();
-    const dedupeKey = boundedKey(`${KEY_PREFIX}${ticketDedupeKey(dto)}`);
-    const metadata = dto.metadata ?? undefined;
-
-    return this.dataSource.transaction(async (manager) => {
-      let ticket = await this.lockTicket(manager, dto.ticketId);
-      let type: TicketType | null;
-      /** IMSHOP reports the withdrawal of a ticket we asked to cancel under the ticket's own id. */
-      let withdrawn = false;
-      if (ticket && ticket.type) {
-        type = ticket.type as TicketType;
-        if (!isStatusValidForType(type, dto.status)) {
-          if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
-          else throw new BadRequestException([invalidStatusMessage(dto.status, type, ticket.imshopTicketId)]);
-        }
-      } else {
-        // A ticket we did not create (or one whose type is still open): the status names the type only when
-        // exactly one type has it; `failed`, `not-accepted`, `timeout`, `advance` and unknown codes do not.
-        type = inferTicketType(dto.status);
-        ticket ??= await this.registerUnknownTicket(manager, dto.ticketId, dto.orderId, dto.storeId);
-      }
-
-      const inserted = await queryPrepared<{ id: string }>(manager, INSERT_EVENT_SQL, [
-        ticket.id,
-        dto.status,
-        dto.step ?? null,
-        eventAt,
-        dedupeKey,
-        JSON.stringify(payload),
-      ]);
-      if (inserted.length === 0) return { duplicate: true, outcome: 'duplicate', ticket };
-
-      const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
-      const { outcome, eventNote, orderId } = await this.applyToOrder(manager, { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload });
-
-      // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
-      if (ticket.type === null && type !== null) ticket.type = type;
-      const latest = ticket.statusAt === null || eventAt >= ticket.statusAt;
-      if (latest) {
-        ticket.status = dto.status;
-        ticket.statusAt = eventAt;
-      }
-      if (withdrawn || (mappingType !== null && isFinalTicketStatus(mappingType, dto.status))) ticket.closed = true;
-      if (metadata?.unavailableItems && (latest || ticket.unavailableItems === null)) ticket.unavailableItems = metadata.unavailableItems;
-      if (metadata?.deliveryTrackingNumber && (latest || ticket.trackingNumber === null)) ticket.trackingNumber = metadata.deliveryTrackingNumber;
-      if (metadata?.deliveryOrderId && (latest || ticket.deliveryOrderId === null)) ticket.deliveryOrderId = metadata.deliveryOrderId;
-      ticket.orderId = orderId;
-      await this.writeTicket(manager, ticket, { id: inserted[0].id, outcome, note: truncate(eventNote) });
-
-      return { duplicate: false, outcome, ticket };
+    return this.intake.submit({
+      dto,
+      payload: withoutKey(body as Record<string, unknown>),
+      eventAt: ticketEventTime(dto) ?? new Date(),
+      dedupeKey: boundedKey(`${KEY_PREFIX}${ticketDedupeKey(dto)}`),
+      requestId: currentRequestId(),
     });
+  }
+
+  /**
+   * One transaction for a batch of webhooks, each handled as a transaction of its own would handle it and
+   * one after the other, so a second status of a ticket sees the first's writes and a repeated dedupe key
+   * is a duplicate. The tickets are locked first, all in one statement in ticket id order, and the webhooks
+   * then go in order number order, so orders are locked in a fixed order too: two batches wait on each
+   * other in the same order, not in a cycle (a ticket withdrawn by a cancel ticket is locked out of turn; a
+   * deadlock there fails the batch, which is then retried as below). A webhook that throws (a status invalid
+   * for its ticket's type) rolls the whole batch back, and GroupCommit retries it one webhook per
+   * transaction, so the error reaches only its own caller and the others are stored without it.
+   */
+  private storeBatch(batch: IncomingStatus[]): Promise<TicketReceipt[]> {
+    const order = batch.map((item, index) => ({ item, index }));
+    order.sort((a, b) => compare(a.item.dto.orderId, b.item.dto.orderId) || compare(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
+    return this.dataSource.transaction(async (manager) => {
+      const tickets = await this.lockTickets(manager, order.map(({ item }) => item.dto));
+      const receipts: TicketReceipt[] = new Array(batch.length);
+      for (const { item, index } of order) {
+        receipts[index] = await withRequestId(item.requestId, () => this.receiveOne(manager, item, tickets));
+      }
+      return receipts;
+    });
+  }
+
+  /** One webhook's part of a batch. `tickets` holds the batch's locked tickets, kept as written so far. */
+  private async receiveOne(manager: EntityManager, item: IncomingStatus, tickets: Map<string, ImshopTicket>): Promise<TicketReceipt> {
+    const { dto, payload, eventAt, dedupeKey } = item;
+    const metadata = dto.metadata ?? undefined;
+    const ticket = tickets.get(dto.ticketId)!;
+    let type: TicketType | null;
+    /** IMSHOP reports the withdrawal of a ticket we asked to cancel under the ticket's own id. */
+    let withdrawn = false;
+    if (ticket.type) {
+      type = ticket.type as TicketType;
+      if (!isStatusValidForType(type, dto.status)) {
+        if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
+        else throw new BadRequestException([invalidStatusMessage(dto.status, type, ticket.imshopTicketId)]);
+      }
+    } else {
+      // A ticket we did not create (or one whose type is still open): the status names the type only when
+      // exactly one type has it; `failed`, `not-accepted`, `timeout`, `advance` and unknown codes do not.
+      type = inferTicketType(dto.status);
+    }
+
+    const inserted = await queryPrepared<{ id: string }>(manager, INSERT_EVENT_SQL, [
+      ticket.id,
+      dto.status,
+      dto.step ?? null,
+      eventAt,
+      dedupeKey,
+      JSON.stringify(payload),
+    ]);
+    // A copy: the batch's later webhooks of the ticket go on changing the locked one.
+    if (inserted.length === 0) return { duplicate: true, outcome: 'duplicate', ticket: copyOf(ticket) };
+
+    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
+    const { outcome, eventNote, orderId } = await this.applyToOrder(manager, { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload }, tickets);
+
+    // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
+    if (ticket.type === null && type !== null) ticket.type = type;
+    const latest = ticket.statusAt === null || eventAt >= ticket.statusAt;
+    if (latest) {
+      ticket.status = dto.status;
+      ticket.statusAt = eventAt;
+    }
+    if (withdrawn || (mappingType !== null && isFinalTicketStatus(mappingType, dto.status))) ticket.closed = true;
+    if (metadata?.unavailableItems && (latest || ticket.unavailableItems === null)) ticket.unavailableItems = metadata.unavailableItems;
+    if (metadata?.deliveryTrackingNumber && (latest || ticket.trackingNumber === null)) ticket.trackingNumber = metadata.deliveryTrackingNumber;
+    if (metadata?.deliveryOrderId && (latest || ticket.deliveryOrderId === null)) ticket.deliveryOrderId = metadata.deliveryOrderId;
+    ticket.orderId = orderId;
+    await this.writeTicket(manager, ticket, { id: inserted[0].id, outcome, note: truncate(eventNote) });
+
+    return { duplicate: false, outcome, ticket: copyOf(ticket) };
   }
 
   /**
@@ -155,6 +208,7 @@ export class TicketsService implements OnModuleInit {
   private async applyToOrder(
     manager: EntityManager,
     e: { dto: TicketStatusWebhookDto; ticket: ImshopTicket; type: TicketType | null; withdrawn: boolean; eventAt: Date; dedupeKey: string; payload: unknown },
+    locked?: Map<string, ImshopTicket>,
   ): Promise<{ outcome: string; eventNote: string | null; orderId: string | null }> {
     const { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload } = e;
     const metadata = dto.metadata ?? undefined;
@@ -162,7 +216,7 @@ export class TicketsService implements OnModuleInit {
     // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
     // webhooks never take the ticket and order locks in opposite orders.
     if (mappingType === 'cancel' && dto.status === 'cancelled' && ticket.cancelsTicketId) {
-      await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt);
+      await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt, locked);
     }
     const note = describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn);
     if (!mappingType) {
@@ -373,6 +427,25 @@ export class TicketsService implements OnModuleInit {
   }
 
   /**
+   * Locks the tickets a batch of webhooks names, registering those we never heard of (the first webhook of
+   * each gives its order and store), in the order given; then reads them all. Two statements for the whole
+   * batch, where a transaction per webhook spent one or two per webhook.
+   */
+  private async lockTickets(manager: EntityManager, webhooks: TicketStatusWebhookDto[]): Promise<Map<string, ImshopTicket>> {
+    const first = new Map<string, TicketStatusWebhookDto>();
+    for (const dto of webhooks) if (!first.has(dto.ticketId)) first.set(dto.ticketId, dto);
+    const ids = [...first.keys()].sort(compare);
+    await queryPrepared(manager, LOCK_TICKETS_SQL, [ids, ids.map((id) => first.get(id)!.orderId), ids.map((id) => first.get(id)!.storeId)]);
+    const rows = await queryPrepared<Record<string, unknown>>(manager, 'SELECT * FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[])', [ids]);
+    const tickets = new Map<string, ImshopTicket>();
+    for (const row of rows) {
+      const ticket = hydrate(manager, ImshopTicket, row);
+      tickets.set(ticket.imshopTicketId, ticket);
+    }
+    return tickets;
+  }
+
+  /**
    * One statement for the locked ticket (what a status changes; no read-before-write, as save() would do)
    * and the outcome of the event that changed it.
    */
@@ -408,11 +481,16 @@ export class TicketsService implements OnModuleInit {
     return ticket;
   }
 
-  /** A cancel ticket succeeded: the ticket it withdrew gets no further statuses. Recorded on that ticket. */
-  private async closeWithdrawn(manager: EntityManager, targetImshopId: string, byImshopId: string, at: Date): Promise<void> {
+  /**
+   * A cancel ticket succeeded: the ticket it withdrew gets no further statuses. Recorded on that ticket.
+   * `locked`: a batch's locked tickets, which are written from memory, so the one closed here must say so.
+   */
+  private async closeWithdrawn(manager: EntityManager, targetImshopId: string, byImshopId: string, at: Date, locked?: Map<string, ImshopTicket>): Promise<void> {
     const target = await this.lockTicket(manager, targetImshopId);
     if (!target) return;
     await manager.query('UPDATE imshop_tickets SET closed = true, updated_at = now() WHERE id = $1', [target.id]);
+    const kept = locked?.get(targetImshopId);
+    if (kept) kept.closed = true;
     await manager.query(
       `INSERT INTO imshop_ticket_events (ticket_id, status, event_at, dedupe_key, outcome, note)
        VALUES ($1, 'cancelled', $2, $3, 'closed', $4) ON CONFLICT (dedupe_key) DO NOTHING`,
@@ -459,6 +537,14 @@ function isIdLike(value: unknown): value is string | number {
 function withoutKey(body: Record<string, unknown>): Record<string, unknown> {
   const { key: _key, ...rest } = body;
   return rest;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function copyOf(ticket: ImshopTicket): ImshopTicket {
+  return Object.assign(new ImshopTicket(), ticket);
 }
 
 function boundedKey(key: string): string {
