@@ -492,8 +492,8 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
   });
 
   it('answers and stores each webhook as if it had had a transaction of its own', async () => {
-    // Concurrent webhooks share transactions (group commit), and a shared one with an invalid status in it is
-    // retried one webhook at a time: none of this may change what a webhook answers or writes.
+    // Concurrent webhooks share transactions (group commit), invalid ones among them: this may change
+    // nothing that a webhook answers or writes.
     const K = 12;
     const ks = Array.from({ length: K }, (_, k) => k);
     const seed = (omsOrderNumber: string, status: string) => t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [omsOrderNumber, status]);
@@ -545,6 +545,13 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
       ),
     );
     expect(answers.map((res) => [res.headers['x-request-id'], res.status, res.body])).toEqual(burst.map((e) => [e.requestId, e.status, e.answer]));
+
+    // The burst did share transactions, else this test would prove nothing (rows carry their transaction's id, xmin).
+    const [{ shared }] = await t.db.query(
+      `SELECT max(n)::int AS shared FROM (SELECT count(*) AS n FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id
+       WHERE t.imshop_ticket_id LIKE 'rsp-gc-%' GROUP BY e.xmin::text) per_transaction`,
+    );
+    expect(shared).toBeGreaterThanOrEqual(5);
 
     const events = await t.db.query(
       `SELECT t.imshop_ticket_id AS ticket, e.status, e.step, e.outcome, e.event_at, e.note, e.dedupe_key, e.payload

@@ -118,13 +118,15 @@ export class TicketsService implements OnModuleInit {
     const checked = validateDto(TicketStatusWebhookDto, body);
     if (!checked.ok) throw new BadRequestException(checked.messages);
     const dto = checked.value;
-    return this.intake.submit({
+    const result = await this.intake.submit({
       dto,
       payload: withoutKey(body as Record<string, unknown>),
       eventAt: ticketEventTime(dto) ?? new Date(),
       dedupeKey: boundedKey(`${KEY_PREFIX}${ticketDedupeKey(dto)}`),
       requestId: currentRequestId(),
     });
+    if (result instanceof BadRequestException) throw result;
+    return result;
   }
 
   /**
@@ -133,16 +135,17 @@ export class TicketsService implements OnModuleInit {
    * is a duplicate. The tickets are locked first, all in one statement in ticket id order, and the webhooks
    * then go in order number order, so orders are locked in a fixed order too: two batches wait on each
    * other in the same order, not in a cycle (a ticket withdrawn by a cancel ticket is locked out of turn; a
-   * deadlock there fails the batch, which is then retried as below). A webhook that throws (a status invalid
-   * for its ticket's type) rolls the whole batch back, and GroupCommit retries it one webhook per
-   * transaction, so the error reaches only its own caller and the others are stored without it.
+   * deadlock there fails the batch, which is then retried as below). A status invalid for its ticket's type
+   * is refused before anything of its webhook is written, so the batch goes on without it; any other error
+   * rolls the whole batch back, and GroupCommit retries it one webhook per transaction, so the error
+   * reaches only its own caller and the others are stored without it.
    */
-  private storeBatch(batch: IncomingStatus[]): Promise<TicketReceipt[]> {
+  private storeBatch(batch: IncomingStatus[]): Promise<(TicketReceipt | BadRequestException)[]> {
     const order = batch.map((item, index) => ({ item, index }));
     order.sort((a, b) => compare(a.item.dto.orderId, b.item.dto.orderId) || compare(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
     return this.dataSource.transaction(async (manager) => {
       const tickets = await this.lockTickets(manager, order.map(({ item }) => item.dto));
-      const receipts: TicketReceipt[] = new Array(batch.length);
+      const receipts: (TicketReceipt | BadRequestException)[] = new Array(batch.length);
       for (const { item, index } of order) {
         receipts[index] = await withRequestId(item.requestId, () => this.receiveOne(manager, item, tickets));
       }
@@ -150,8 +153,12 @@ export class TicketsService implements OnModuleInit {
     });
   }
 
-  /** One webhook's part of a batch. `tickets` holds the batch's locked tickets, kept as written so far. */
-  private async receiveOne(manager: EntityManager, item: IncomingStatus, tickets: Map<string, ImshopTicket>): Promise<TicketReceipt> {
+  /**
+   * One webhook's part of a batch. `tickets` holds the batch's locked tickets, kept as written so far.
+   * Answers the refusal of a status invalid for the ticket's type, which a transaction of its own would have
+   * thrown (and rolled back with nothing written): thrown here, it would roll back the whole batch.
+   */
+  private async receiveOne(manager: EntityManager, item: IncomingStatus, tickets: Map<string, ImshopTicket>): Promise<TicketReceipt | BadRequestException> {
     const { dto, payload, eventAt, dedupeKey } = item;
     const metadata = dto.metadata ?? undefined;
     const ticket = tickets.get(dto.ticketId)!;
@@ -162,7 +169,7 @@ export class TicketsService implements OnModuleInit {
       type = ticket.type as TicketType;
       if (!isStatusValidForType(type, dto.status)) {
         if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
-        else throw new BadRequestException([invalidStatusMessage(dto.status, type, ticket.imshopTicketId)]);
+        else return new BadRequestException([invalidStatusMessage(dto.status, type, ticket.imshopTicketId)]);
       }
     } else {
       // A ticket we did not create (or one whose type is still open): the status names the type only when
