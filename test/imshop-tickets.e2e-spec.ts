@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+import { TicketsService } from '../src/imshop-tickets/tickets.service';
 
 const IMSHOP_KEY = 'imshop-test-key-123';
 /** 2026-05-28T…: IMSHOP sends unix seconds, as a string in its examples. */
@@ -668,5 +669,107 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
       expect(carriers).toHaveLength(2);
       expect(carriers.map((c) => c.requestId)).toContain(line.requestId);
     }
+  });
+
+  it('gives a batch the outcome of its webhooks one at a time, in the order it handles them', async () => {
+    // The same story twice under different ids: once one webhook at a time, once as one batch (held back
+    // until all of it is queued). Order-dependent on purpose: types learnt mid-batch, an order created by
+    // one webhook and looked up by a later one, stale and repeated events, a withdrawal.
+    const intake = (t.app.get(TicketsService) as any).intake as { waiting: unknown[]; inFlight: number };
+    const setUp = async (p: string) => {
+      for (const [number, status] of [[`${p}-o1`, 'PROCESSING'], [`${p}-o3`, 'SHIPPED'], [`${p}-o4`, 'PROCESSING'], [`${p}-o5`, 'PROCESSING']]) {
+        await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [number, status]);
+      }
+      for (const [ticketId, body] of [
+        [`${p}-r`, { type: 'receive', orderId: `${p}-o3` }],
+        [`${p}-w`, { type: 'prepare', orderId: `${p}-o4` }],
+        [`${p}-c`, { type: 'cancel', orderId: `${p}-o4`, ticketId: `${p}-w` }],
+        [`${p}-x`, { type: 'prepare', orderId: `${p}-o5` }],
+      ] as const) {
+        fake.respond((req) => (req.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId } } : undefined));
+        expect((await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ storeId: '1456', ...body })).status).toBe(201);
+      }
+      fake.respond(() => undefined);
+      await t.db.query('UPDATE imshop_tickets SET cancel_requested_at = now() WHERE imshop_ticket_id = $1', [`${p}-x`]);
+      const ev = (ticket: string, order: string, status: string, at: number, extra: Record<string, unknown> = {}) => statusEvent(`${p}-${ticket}`, `${p}-${order}`, status, at, extra);
+      const story = [
+        ev('u1', 'o1', 'advance', T0, { step: 's1' }),
+        ev('u1', 'o1', 'failed', T0 + 1),
+        ev('u1', 'o1', 'done', T0 + 2, { metadata: { unavailableItems: [{ configurationId: 'c-1', quantity: 1 }] } }),
+        ev('u1', 'o1', 'done', T0 + 2, { metadata: { unavailableItems: [{ configurationId: 'c-1', quantity: 1 }] } }),
+        ev('u1', 'o1', 'failed', T0 + 3),
+        ev('u1', 'o1', 'shipped', T0 + 4),
+        ev('t1', 'o2', 'failed', T0),
+        ev('t2', 'o2', 'advance', T0, { step: 'x' }),
+        ev('t2', 'o2', 'shipped', T0 + 1, { metadata: { deliveryTrackingNumber: 'TRK-2', deliveryOrderId: 'W-2' } }),
+        ev('t2', 'o2', 'advance', T0 + 2, { step: 'y' }),
+        ev('t3', 'o2', 'failed', T0 + 3),
+        ev('r', 'o3', 'handedOver', T0 + 500),
+        ev('r', 'o3', 'received', T0 + 100, { metadata: { deliveryTrackingNumber: 'TRK-3' } }),
+        ev('r', 'o3', 'handedOver', T0 + 500),
+        ev('c', 'o4', 'cancelled', T0 + 5),
+        ev('w', 'o4', 'advance', T0 + 1, { step: 's' }),
+        ev('x', 'o5', 'cancelled', T0 + 6),
+      ];
+      // already in the order a batch handles them (order number, ticket id, arrival)
+      const key = (e: { orderId: string; ticketId: string }) => `${e.orderId} ${e.ticketId}`;
+      expect(story.map(key)).toEqual([...story].map(key).sort());
+      return story;
+    };
+    const rows = async (p: string) => {
+      const result = {
+        tickets: await t.db.query(
+          `SELECT t.imshop_ticket_id, t.type, t.status, t.status_at, t.closed, t.unavailable_items, t.tracking_number, t.delivery_order_id, o.oms_order_number AS order_number
+           FROM imshop_tickets t LEFT JOIN orders o ON o.id = t.order_id WHERE t.imshop_ticket_id LIKE $1 ORDER BY t.imshop_ticket_id`,
+          [`${p}-%`],
+        ),
+        events: await t.db.query(
+          `SELECT t.imshop_ticket_id, e.status, e.step, e.event_at, e.outcome, e.note, e.dedupe_key FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id
+           WHERE t.imshop_ticket_id LIKE $1 ORDER BY t.imshop_ticket_id, e.id`,
+          [`${p}-%`],
+        ),
+        orders: await t.db.query(
+          `SELECT oms_order_number, status, status_event_at, tracking_number, version FROM orders WHERE oms_order_number LIKE $1 ORDER BY oms_order_number`,
+          [`${p}-%`],
+        ),
+        history: await t.db.query(
+          `SELECT o.oms_order_number, h.external_code, h.outcome, h.from_status, h.to_status, h.event_at, h.note, h.dedupe_key FROM order_history h JOIN orders o ON o.id = h.order_id
+           WHERE o.oms_order_number LIKE $1 ORDER BY o.oms_order_number, h.id`,
+          [`${p}-%`],
+        ),
+      };
+      return JSON.parse(JSON.stringify(result).replaceAll(p, 'P'));
+    };
+    const post = (body: object) => t.http().post('/imshop/tickets/status').set('Authorization', `Bearer ${IMSHOP_KEY}`).send(body);
+    const answer = (res: { status: number; body: unknown }) => JSON.parse(JSON.stringify([res.status, res.body]).replace(/seq(one|all)/g, 'P'));
+
+    const single = await setUp('seqone');
+    const singleAnswers = [];
+    for (const body of single) singleAnswers.push(answer(await post(body)));
+    expect(singleAnswers.map(([status]) => status)).toEqual([...Array(5).fill(200), 400, ...Array(11).fill(200)]);
+
+    const batched = await setUp('seqall');
+    // Both group commit slots held by webhooks waiting on a lock of ours, while the story queues up behind them.
+    await t.db.query(`INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id) VALUES ('batch-hold-1', 'batch-hold', '1'), ('batch-hold-2', 'batch-hold', '1')`);
+    const holder = t.db.createQueryRunner();
+    await holder.startTransaction();
+    await holder.query(`SELECT 1 FROM imshop_tickets WHERE imshop_ticket_id LIKE 'batch-hold-%' FOR UPDATE`);
+    const held = ['batch-hold-1', 'batch-hold-2'].map((id) => post(statusEvent(id, 'batch-hold', 'failed', T0)).then((res) => res));
+    await eventually(async () => intake.inFlight === 2, 10_000, 5);
+    const answers: Promise<unknown>[] = [];
+    for (const body of batched) {
+      answers.push(post(body).then(answer));
+      await eventually(async () => intake.waiting.length === answers.length, 10_000, 5);
+    }
+    await holder.commitTransaction();
+    await holder.release();
+    expect(await Promise.all(answers)).toEqual(singleAnswers);
+    expect((await Promise.all(held)).map((res) => res.status)).toEqual([200, 200]);
+    const [{ transactions }] = await t.db.query(
+      `SELECT count(DISTINCT e.xmin::text)::int AS transactions FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id LIKE 'seqall-%'`,
+    );
+    expect(transactions).toBe(1);
+
+    expect(await rows('seqall')).toEqual(await rows('seqone'));
   });
 });
