@@ -15,7 +15,7 @@ import { hydrate } from '../database/hydrate';
 import { queryPrepared } from '../database/prepared-query';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
-import { OrdersService } from '../orders/orders.service';
+import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
 import type { TicketType } from '../status-mapping/mapping-systems';
 import { CreateTicketDto } from './dto/create-ticket.dto';
@@ -53,10 +53,18 @@ const LOCK_TICKETS_SQL = `INSERT INTO imshop_tickets (imshop_ticket_id, oms_orde
 const INSERT_EVENT_SQL = `INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, payload)
   VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
 
-const WRITE_TICKET_SQL = `WITH event AS (UPDATE imshop_ticket_events SET outcome = $10, note = $11 WHERE id = $12)
-  UPDATE imshop_tickets SET type = $2, order_id = $3, status = $4, status_at = $5, closed = $6, unavailable_items = $7,
-    tracking_number = $8, delivery_order_id = $9, updated_at = now()
-  WHERE id = $1 RETURNING updated_at`;
+/** The tickets of a batch as its webhooks left them, and the outcomes of their events. */
+const WRITE_TICKETS_SQL = `WITH event AS (
+    UPDATE imshop_ticket_events e SET outcome = v.outcome, note = v.note
+    FROM unnest($1::bigint[], $2::varchar[], $3::varchar[]) AS v(id, outcome, note) WHERE e.id = v.id
+  )
+  UPDATE imshop_tickets t SET type = v.type, order_id = v.order_id, status = v.status, status_at = v.status_at, closed = v.closed,
+    unavailable_items = v.unavailable_items, tracking_number = v.tracking_number, delivery_order_id = v.delivery_order_id, updated_at = now()
+  FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::timestamptz[], $9::boolean[], $10::jsonb[], $11::varchar[], $12::varchar[])
+    AS v(id, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id)
+  WHERE t.id = v.id`;
+
+const RECORDED_NOTE = 'ticket type unknown (not created by us, status fits several types or none): order left as it is';
 
 /** IMSHOP's answer to ticket creation ("Создание заявки"). */
 interface ImshopTicketAnswer {
@@ -82,6 +90,35 @@ interface IncomingStatus {
   eventAt: Date;
   dedupeKey: string;
   requestId: string | undefined;
+}
+
+/** A status event as the rules see it. */
+interface TicketEvent {
+  dto: TicketStatusWebhookDto;
+  ticket: ImshopTicket;
+  type: TicketType | null;
+  withdrawn: boolean;
+  eventAt: Date;
+  dedupeKey: string;
+  payload: unknown;
+}
+
+/** A webhook of a batch once its event is stored (or found a duplicate), waiting for its order change. */
+interface Staged {
+  item: IncomingStatus;
+  /** Its place in the batch as submitted. */
+  index: number;
+  /** The locked ticket, changed by every webhook of it in the batch. */
+  ticket: ImshopTicket;
+  /** The ticket as this webhook left it, for its answer (its order id is filled in with the others). */
+  copy: ImshopTicket;
+  /** Null: a duplicate. */
+  eventId: string | null;
+  /** Null: the ticket type is unknown, the order is not changed. */
+  change: (StatusEvent & { note: string }) | null;
+  result?: ApplyResult;
+  /** For an unknown type, the order of the webhook's number before the batch changed any order. */
+  orderBefore: string | null;
 }
 
 export interface CreatedTicket {
@@ -130,35 +167,69 @@ export class TicketsService implements OnModuleInit {
   }
 
   /**
-   * One transaction for a batch of webhooks, each handled as a transaction of its own would handle it and
-   * one after the other, so a second status of a ticket sees the first's writes and a repeated dedupe key
-   * is a duplicate. The tickets are locked first, all in one statement in ticket id order, and the webhooks
-   * then go in order number order, so orders are locked in a fixed order too: two batches wait on each
-   * other in the same order, not in a cycle (a ticket withdrawn by a cancel ticket is locked out of turn; a
-   * deadlock there fails the batch, which is then retried as below). A status invalid for its ticket's type
-   * is refused before anything of its webhook is written, so the batch goes on without it; any other error
-   * rolls the whole batch back, and GroupCommit retries it one webhook per transaction, so the error
-   * reaches only its own caller and the others are stored without it.
+   * One transaction for a batch of webhooks, with the outcome of handling them one after the other, each
+   * in a transaction of its own: a second status of a ticket sees the first's writes and a repeated dedupe
+   * key is a duplicate. The tickets are locked first, all in one statement in ticket id order. Then, webhook
+   * by webhook in order number order, what depends only on the ticket: the refusal of a status invalid for
+   * its type, the event (the dedupe gate), a withdrawn ticket closed, the ticket's new state kept in memory.
+   * Then the order changes of them all in one applyStatusBatch (two statements a round; orders locked in the
+   * webhooks' order), and last the tickets and the events' outcomes in one statement. Nothing a webhook reads
+   * is written by a later step of an earlier one (order changes do not read tickets or events; a ticket's
+   * order id is filled in last, from the order changes before it), so the outcome is that of one at a time,
+   * in one statement per webhook and a few per batch instead of about seven per webhook.
+   *
+   * Two batches lock tickets, then orders, in the same order, so they do not wait on each other in a cycle
+   * (a ticket withdrawn by a cancel ticket is locked out of turn; a deadlock there fails the batch). A
+   * status invalid for its ticket's type is refused before anything of its webhook is written, so the batch
+   * goes on without it; any other error rolls the whole batch back, and GroupCommit retries it one webhook
+   * per transaction, so the error reaches only its own caller and the others are stored without it.
    */
   private storeBatch(batch: IncomingStatus[]): Promise<(TicketReceipt | BadRequestException)[]> {
     const order = batch.map((item, index) => ({ item, index }));
     order.sort((a, b) => compare(a.item.dto.orderId, b.item.dto.orderId) || compare(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
     return this.dataSource.transaction(async (manager) => {
-      const tickets = await this.lockTickets(manager, order.map(({ item }) => item.dto));
-      const receipts: (TicketReceipt | BadRequestException)[] = new Array(batch.length);
+      const { tickets, now } = await this.lockTickets(manager, order.map(({ item }) => item.dto));
+      const answers: (TicketReceipt | BadRequestException)[] = new Array(batch.length);
+      const staged: Staged[] = [];
       for (const { item, index } of order) {
-        receipts[index] = await withRequestId(item.requestId, () => this.receiveOne(manager, item, tickets));
+        const step = await withRequestId(item.requestId, () => this.stage(manager, item, tickets, now));
+        if (step instanceof BadRequestException) answers[index] = step;
+        else staged.push({ ...step, index });
       }
-      return receipts;
+
+      const changes = staged.filter((s) => s.change !== null);
+      const applied = await this.orders.applyStatusBatch(changes.map((s) => s.change!), manager);
+      changes.forEach((s, i) => (s.result = applied[i]));
+
+      // A webhook whose ticket type is unknown links the ticket to the order of its number as it was at its
+      // turn: one an earlier webhook of the batch found or created, else the one there before the batch.
+      const orderOfNumber = new Map<string, string>();
+      const events: { id: string; outcome: string; note: string | null }[] = [];
+      for (const s of staged) {
+        const { dto } = s.item;
+        let outcome = 'duplicate';
+        if (s.eventId !== null) {
+          if (s.result) orderOfNumber.set(dto.orderId, s.result.order.id);
+          s.ticket.orderId = s.result?.order.id ?? s.ticket.orderId ?? orderOfNumber.get(dto.orderId) ?? s.orderBefore;
+          outcome = s.result?.outcome ?? 'recorded';
+          events.push({ id: s.eventId, outcome, note: truncate(s.result ? (s.result.reason ?? null) : RECORDED_NOTE) });
+          if (s.result?.attention) withRequestId(s.item.requestId, () => this.logger.warn(`${s.change!.note}: needs attention (order ${dto.orderId})`));
+        }
+        s.copy.orderId = s.ticket.orderId;
+        answers[s.index] = { duplicate: s.eventId === null, outcome, ticket: s.copy };
+      }
+      await this.writeTickets(manager, [...new Set(staged.filter((s) => s.eventId !== null).map((s) => s.ticket))], events);
+      return answers;
     });
   }
 
   /**
-   * One webhook's part of a batch. `tickets` holds the batch's locked tickets, kept as written so far.
-   * Answers the refusal of a status invalid for the ticket's type, which a transaction of its own would have
-   * thrown (and rolled back with nothing written): thrown here, it would roll back the whole batch.
+   * A webhook's part of a batch that depends on its ticket only (see storeBatch); `tickets` holds the
+   * batch's locked tickets as the webhooks before this one left them. Answers the refusal of a status invalid
+   * for the ticket's type, which a transaction of its own would have thrown (and rolled back with nothing
+   * written): thrown here, it would roll back the whole batch.
    */
-  private async receiveOne(manager: EntityManager, item: IncomingStatus, tickets: Map<string, ImshopTicket>): Promise<TicketReceipt | BadRequestException> {
+  private async stage(manager: EntityManager, item: IncomingStatus, tickets: Map<string, ImshopTicket>, now: Date): Promise<Omit<Staged, 'index'> | BadRequestException> {
     const { dto, payload, eventAt, dedupeKey } = item;
     const metadata = dto.metadata ?? undefined;
     const ticket = tickets.get(dto.ticketId)!;
@@ -177,7 +248,7 @@ export class TicketsService implements OnModuleInit {
       type = inferTicketType(dto.status);
     }
 
-    const inserted = await queryPrepared<{ id: string }>(manager, INSERT_EVENT_SQL, [
+    const [inserted] = await queryPrepared<{ id: string }>(manager, INSERT_EVENT_SQL, [
       ticket.id,
       dto.status,
       dto.step ?? null,
@@ -185,13 +256,16 @@ export class TicketsService implements OnModuleInit {
       dedupeKey,
       JSON.stringify(payload),
     ]);
-    // A copy: the batch's later webhooks of the ticket go on changing the locked one.
-    if (inserted.length === 0) return { duplicate: true, outcome: 'duplicate', ticket: copyOf(ticket) };
+    // A copy for the answer: the batch's later webhooks of the ticket go on changing the locked one.
+    if (!inserted) return { item, ticket, copy: copyOf(ticket), eventId: null, change: null, orderBefore: null };
 
-    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
-    const { outcome, eventNote, orderId } = await this.applyToOrder(manager, { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload }, tickets);
+    const e = { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload };
+    await this.closeWithdrawnBy(manager, e, tickets);
+    const change = this.orderChange(e);
+    const orderBefore = change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null) : null;
 
     // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
+    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
     if (ticket.type === null && type !== null) ticket.type = type;
     const latest = ticket.statusAt === null || eventAt >= ticket.statusAt;
     if (latest) {
@@ -202,55 +276,60 @@ export class TicketsService implements OnModuleInit {
     if (metadata?.unavailableItems && (latest || ticket.unavailableItems === null)) ticket.unavailableItems = metadata.unavailableItems;
     if (metadata?.deliveryTrackingNumber && (latest || ticket.trackingNumber === null)) ticket.trackingNumber = metadata.deliveryTrackingNumber;
     if (metadata?.deliveryOrderId && (latest || ticket.deliveryOrderId === null)) ticket.deliveryOrderId = metadata.deliveryOrderId;
-    ticket.orderId = orderId;
-    await this.writeTicket(manager, ticket, { id: inserted[0].id, outcome, note: truncate(eventNote) });
-
-    return { duplicate: false, outcome, ticket: copyOf(ticket) };
+    ticket.updatedAt = now;
+    return { item, ticket, copy: copyOf(ticket), eventId: inserted.id, change: change && { ...change, requestId: item.requestId }, orderBefore };
   }
 
   /**
-   * The event's effect on the order (live and replayed alike): through the mapping table by ticket type,
-   * or `recorded` when the type is unknown.
+   * The event's effect on the order (replayed; live webhooks take the same steps in storeBatch): through the
+   * mapping table by ticket type, or `recorded` when the type is unknown.
    */
-  private async applyToOrder(
-    manager: EntityManager,
-    e: { dto: TicketStatusWebhookDto; ticket: ImshopTicket; type: TicketType | null; withdrawn: boolean; eventAt: Date; dedupeKey: string; payload: unknown },
-    locked?: Map<string, ImshopTicket>,
-  ): Promise<{ outcome: string; eventNote: string | null; orderId: string | null }> {
-    const { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload } = e;
-    const metadata = dto.metadata ?? undefined;
-    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
-    // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
-    // webhooks never take the ticket and order locks in opposite orders.
-    if (mappingType === 'cancel' && dto.status === 'cancelled' && ticket.cancelsTicketId) {
-      await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt, locked);
-    }
-    const note = describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn);
-    if (!mappingType) {
+  private async applyToOrder(manager: EntityManager, e: TicketEvent): Promise<{ outcome: string; eventNote: string | null; orderId: string | null }> {
+    const { dto, ticket } = e;
+    await this.closeWithdrawnBy(manager, e);
+    const change = this.orderChange(e);
+    if (!change) {
       const orderId = ticket.orderId ?? (await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null;
-      return { outcome: 'recorded', eventNote: 'ticket type unknown (not created by us, status fits several types or none): order left as it is', orderId };
+      return { outcome: 'recorded', eventNote: RECORDED_NOTE, orderId };
     }
-    const result = await this.orders.applyStatus(
-      {
-        source: 'imshop_ticket',
-        identity: { omsOrderNumber: dto.orderId },
-        ticketType: mappingType,
-        externalCode: dto.status,
-        eventAt,
-        dedupeKey,
-        trackingNumber: metadata?.deliveryTrackingNumber ?? undefined,
-        payload,
-        note,
-      },
-      manager,
-    );
-    if (result.attention) this.logger.warn(`${note}: needs attention (order ${dto.orderId})`);
+    const result = await this.orders.applyStatus(change, manager);
+    if (result.attention) this.logger.warn(`${change.note}: needs attention (order ${dto.orderId})`);
     return { outcome: result.outcome, eventNote: result.reason ?? null, orderId: result.order.id };
   }
 
+  /** The event as a status change of its order, through the mapping table; null when the ticket type is unknown. */
+  private orderChange(e: TicketEvent): (StatusEvent & { note: string }) | null {
+    const { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload } = e;
+    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
+    if (!mappingType) return null;
+    return {
+      source: 'imshop_ticket',
+      identity: { omsOrderNumber: dto.orderId },
+      ticketType: mappingType,
+      externalCode: dto.status,
+      eventAt,
+      dedupeKey,
+      trackingNumber: dto.metadata?.deliveryTrackingNumber ?? undefined,
+      payload,
+      note: describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn),
+    };
+  }
+
   /**
-   * Replay (POST /admin/events/replay): a stored status event's effect on the order once more, through the
-   * same `applyToOrder` as live traffic, in a transaction of its own. `historyKeyPrefix` makes the history
+   * A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
+   * webhooks never take the ticket and order locks in opposite orders.
+   */
+  private async closeWithdrawnBy(manager: EntityManager, e: TicketEvent, locked?: Map<string, ImshopTicket>): Promise<void> {
+    const { dto, ticket, type, withdrawn, eventAt } = e;
+    const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
+    if (mappingType === 'cancel' && dto.status === 'cancelled' && ticket.cancelsTicketId) {
+      await this.closeWithdrawn(manager, ticket.cancelsTicketId, ticket.imshopTicketId, eventAt, locked);
+    }
+  }
+
+  /**
+   * Replay (POST /admin/events/replay): a stored status event's effect on the order once more, by the same
+   * rules as live traffic (applyToOrder), in a transaction of its own. `historyKeyPrefix` makes the history
    * dedupe key differ from the original's, so the replay applies once per prefix; latest-event-time-wins
    * and the state machine hold. The ticket's own status is not touched (it never depended on the mapping).
    */
@@ -438,40 +517,41 @@ export class TicketsService implements OnModuleInit {
    * each gives its order and store), in the order given; then reads them all. Two statements for the whole
    * batch, where a transaction per webhook spent one or two per webhook.
    */
-  private async lockTickets(manager: EntityManager, webhooks: TicketStatusWebhookDto[]): Promise<Map<string, ImshopTicket>> {
+  private async lockTickets(manager: EntityManager, webhooks: TicketStatusWebhookDto[]): Promise<{ tickets: Map<string, ImshopTicket>; now: Date }> {
     const first = new Map<string, TicketStatusWebhookDto>();
     for (const dto of webhooks) if (!first.has(dto.ticketId)) first.set(dto.ticketId, dto);
     const ids = [...first.keys()].sort(compare);
     await queryPrepared(manager, LOCK_TICKETS_SQL, [ids, ids.map((id) => first.get(id)!.orderId), ids.map((id) => first.get(id)!.storeId)]);
-    const rows = await queryPrepared<Record<string, unknown>>(manager, 'SELECT * FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[])', [ids]);
+    // now(): the transaction's time, which every updated_at it writes gets.
+    const rows = await queryPrepared<Record<string, unknown>>(manager, 'SELECT *, now() AS "__now" FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[])', [ids]);
     const tickets = new Map<string, ImshopTicket>();
     for (const row of rows) {
       const ticket = hydrate(manager, ImshopTicket, row);
       tickets.set(ticket.imshopTicketId, ticket);
     }
-    return tickets;
+    return { tickets, now: rows[0].__now as Date };
   }
 
   /**
-   * One statement for the locked ticket (what a status changes; no read-before-write, as save() would do)
-   * and the outcome of the event that changed it.
+   * One statement for the tickets (what statuses change; no read-before-write, as save() would do) and the
+   * outcomes of the events that changed them.
    */
-  private async writeTicket(manager: EntityManager, ticket: ImshopTicket, event: { id: string; outcome: string; note: string | null }): Promise<void> {
-    const rows = await queryPrepared<{ updated_at: Date }>(manager, WRITE_TICKET_SQL, [
-      ticket.id,
-      ticket.type,
-      ticket.orderId,
-      ticket.status,
-      ticket.statusAt,
-      ticket.closed,
-      ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems),
-      ticket.trackingNumber,
-      ticket.deliveryOrderId,
-      event.outcome,
-      event.note,
-      event.id,
+  private async writeTickets(manager: EntityManager, tickets: ImshopTicket[], events: { id: string; outcome: string; note: string | null }[]): Promise<void> {
+    if (events.length === 0) return;
+    await queryPrepared(manager, WRITE_TICKETS_SQL, [
+      events.map((event) => event.id),
+      events.map((event) => event.outcome),
+      events.map((event) => event.note),
+      tickets.map((ticket) => ticket.id),
+      tickets.map((ticket) => ticket.type),
+      tickets.map((ticket) => ticket.orderId),
+      tickets.map((ticket) => ticket.status),
+      tickets.map((ticket) => ticket.statusAt),
+      tickets.map((ticket) => ticket.closed),
+      tickets.map((ticket) => (ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems))),
+      tickets.map((ticket) => ticket.trackingNumber),
+      tickets.map((ticket) => ticket.deliveryOrderId),
     ]);
-    ticket.updatedAt = rows[0].updated_at;
   }
 
   /** A ticket we did not create; concurrent first events of it meet at the unique index. */
