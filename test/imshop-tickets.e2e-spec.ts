@@ -1,10 +1,24 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
+import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+import { TicketsService } from '../src/imshop-tickets/tickets.service';
 
 const IMSHOP_KEY = 'imshop-test-key-123';
 /** 2026-05-28T…: IMSHOP sends unix seconds, as a string in its examples. */
 const T0 = 1_780_000_000;
+
+const statusEvent = (ticketId: string, orderId: string, status: string, at: number | string, extra: Record<string, unknown> = {}) => ({
+  ticketId,
+  orderId,
+  storeId: '1456',
+  staffId: '12393',
+  status,
+  comment: null,
+  ...extra,
+  metadata: { timestamp: typeof at === 'number' ? String(at) : at, ...((extra.metadata as object) ?? {}) },
+});
 
 describe('IMSHOP tickets', () => {
   let t: TestApp;
@@ -30,16 +44,6 @@ describe('IMSHOP tickets', () => {
       [imshopTicketId],
     )) as Record<string, any>[];
   const count = async (table: string) => (await t.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
-  const statusEvent = (ticketId: string, orderId: string, status: string, at: number | string, extra: Record<string, unknown> = {}) => ({
-    ticketId,
-    orderId,
-    storeId: '1456',
-    staffId: '12393',
-    status,
-    comment: null,
-    ...extra,
-    metadata: { timestamp: typeof at === 'number' ? String(at) : at, ...((extra.metadata as object) ?? {}) },
-  });
   /** Creates a ticket through POST /tickets (the fake accepts it) and returns IMSHOP's ticket id. */
   const newTicket = async (type: string, orderId: string, extra: Record<string, unknown> = {}) => {
     const res = await createTicket({ type, orderId, storeId: '1456', ...extra });
@@ -458,5 +462,314 @@ describe('IMSHOP tickets without IMSHOP configured', () => {
     expect((await t.db.query('SELECT count(*)::int AS n FROM imshop_tickets'))[0].n).toBe(0);
     const hook = await t.http().post('/imshop/tickets/status').set('Authorization', 'Bearer anything').send({ ticketId: 'x', orderId: 'N-1', storeId: '1', status: 'done' });
     expect(hook.status).toBe(401);
+  });
+});
+
+describe('IMSHOP ticket webhooks in a concurrent burst', () => {
+  let t: TestApp;
+  let fake: FakeImshop;
+  /** The app's JSON log lines. */
+  const logs: any[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const byKey = <T>(rows: T[], key: (row: T) => string) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+
+  beforeAll(async () => {
+    fake = await startFakeImshop();
+    t = await startTestApp(
+      { IMSHOP_API_KEY: IMSHOP_KEY, IMSHOP_TICKETS_URL: `${fake.url}/tickets`, IMSHOP_STATUS_URL: `${fake.url}/statuses`, MARKET_ALLOWED_CIDRS: '*', LOG_LEVEL: 'info' },
+      undefined,
+      { logDestination: logStream },
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('answers and stores each webhook as if it had had a transaction of its own', async () => {
+    // Concurrent webhooks share transactions (group commit), invalid ones among them: this may change
+    // nothing that a webhook answers or writes.
+    const K = 12;
+    const ks = Array.from({ length: K }, (_, k) => k);
+    const seed = (omsOrderNumber: string, status: string) => t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [omsOrderNumber, status]);
+    const create = async (ticketId: string, body: Record<string, unknown>) => {
+      fake.respond((req) => (req.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId } } : undefined));
+      expect((await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ storeId: '1456', ...body })).status).toBe(201);
+    };
+    for (const k of ks) {
+      await seed(`GC-P-${k}`, 'PROCESSING');
+      await create(`rsp-gc-p-${k}`, { type: 'prepare', orderId: `GC-P-${k}` });
+      await seed(`GC-S-${k}`, 'READY_TO_SHIP');
+      await seed(`GC-W-${k}`, 'PROCESSING');
+      await create(`rsp-gc-w-${k}`, { type: 'prepare', orderId: `GC-W-${k}` });
+      await create(`rsp-gc-c-${k}`, { type: 'cancel', orderId: `GC-W-${k}`, ticketId: `rsp-gc-w-${k}` });
+    }
+    fake.respond(() => undefined);
+
+    const invalid = (ticketId: string) =>
+      `status "shipped" is not valid for ticket ${ticketId} of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)`;
+    /** Every webhook twice (an exact repeat), each with the answer it must get. */
+    const planned: { body: ReturnType<typeof statusEvent>; status: number; answer: unknown }[] = [];
+    const twice = (body: ReturnType<typeof statusEvent>, error?: string) => {
+      const expected = error ? { status: 400, answer: { statusCode: 400, error: 'Bad Request', message: [error] } } : { status: 200, answer: { success: true } };
+      planned.push({ body, ...expected }, { body, ...expected });
+    };
+    for (const k of ks) {
+      // Our prepare ticket: two steps, a status of another type (400) and done, all at once.
+      twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'advance', T0 + k, { step: 'pick' }));
+      twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'advance', T0 + k + 10, { step: 'pack' }));
+      if (k < 4) twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'shipped', T0 + k + 30), invalid(`rsp-gc-p-${k}`));
+      twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'done', T0 + k + 60));
+      // Tickets we never heard of: of a known order, of an order we do not have, of an order it creates.
+      twice(statusEvent(`rsp-gc-s-${k}`, `GC-S-${k}`, 'shipped', T0 + k, { metadata: { deliveryTrackingNumber: `TRK-${k}` } }));
+      twice(statusEvent(`rsp-gc-f-${k}`, `GC-F-${k}`, 'failed', T0 + k));
+      twice(statusEvent(`rsp-gc-n-${k}`, `GC-N-${k}`, 'shipped', T0 + k));
+      // A cancel ticket's success closes the ticket it withdraws, which has a status of its own in the burst.
+      twice(statusEvent(`rsp-gc-w-${k}`, `GC-W-${k}`, 'advance', T0 + k, { step: 'pick' }));
+      twice(statusEvent(`rsp-gc-c-${k}`, `GC-W-${k}`, 'cancelled', T0 + k + 5));
+    }
+    const burst = planned
+      .map((entry, i) => ({ ...entry, rank: (i * 7919) % planned.length }))
+      .sort((a, b) => a.rank - b.rank)
+      .map((entry, i) => ({ ...entry, requestId: `gc-${i}` }));
+    expect(burst).toHaveLength(200);
+
+    const answers = await Promise.all(
+      burst.map(({ body, requestId }) =>
+        t.http().post('/imshop/tickets/status').set('Authorization', `Bearer ${IMSHOP_KEY}`).set('X-Request-Id', requestId).send(body),
+      ),
+    );
+    expect(answers.map((res) => [res.headers['x-request-id'], res.status, res.body])).toEqual(burst.map((e) => [e.requestId, e.status, e.answer]));
+
+    // The burst did share transactions, else this test would prove nothing (rows carry their transaction's id, xmin).
+    const [{ shared }] = await t.db.query(
+      `SELECT max(n)::int AS shared FROM (SELECT count(*) AS n FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id
+       WHERE t.imshop_ticket_id LIKE 'rsp-gc-%' GROUP BY e.xmin::text) per_transaction`,
+    );
+    expect(shared).toBeGreaterThanOrEqual(5);
+
+    const events = await t.db.query(
+      `SELECT t.imshop_ticket_id AS ticket, e.status, e.step, e.outcome, e.event_at, e.note, e.dedupe_key, e.payload
+       FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id LIKE 'rsp-gc-%'`,
+    );
+    const withdrawnNote = (k: number) => `withdrawn by cancel ticket rsp-gc-c-${k}`;
+    const recordedNote = 'ticket type unknown (not created by us, status fits several types or none): order left as it is';
+    const expectedEvents = ks.flatMap((k) => [
+      { ticket: `rsp-gc-p-${k}`, status: 'advance', step: 'pick', outcome: 'info', at: at(T0 + k), note: null },
+      { ticket: `rsp-gc-p-${k}`, status: 'advance', step: 'pack', outcome: 'info', at: at(T0 + k + 10), note: null },
+      { ticket: `rsp-gc-p-${k}`, status: 'done', step: null, outcome: 'applied', at: at(T0 + k + 60), note: null },
+      { ticket: `rsp-gc-s-${k}`, status: 'shipped', step: null, outcome: 'applied', at: at(T0 + k), note: null },
+      { ticket: `rsp-gc-f-${k}`, status: 'failed', step: null, outcome: 'recorded', at: at(T0 + k), note: recordedNote },
+      { ticket: `rsp-gc-n-${k}`, status: 'shipped', step: null, outcome: 'applied', at: at(T0 + k), note: null },
+      { ticket: `rsp-gc-w-${k}`, status: 'advance', step: 'pick', outcome: 'info', at: at(T0 + k), note: null },
+      { ticket: `rsp-gc-w-${k}`, status: 'cancelled', step: null, outcome: 'closed', at: at(T0 + k + 5), note: withdrawnNote(k) },
+      { ticket: `rsp-gc-c-${k}`, status: 'cancelled', step: null, outcome: 'info', at: at(T0 + k + 5), note: null },
+    ]);
+    const eventKey = (e: { ticket: string; status: string; step: string | null }) => `${e.ticket}|${e.status}|${e.step}`;
+    expect(byKey(events.map((e: any) => ({ ticket: e.ticket, status: e.status, step: e.step, outcome: e.outcome, at: e.event_at.toISOString(), note: e.note })), eventKey)).toEqual(
+      byKey(expectedEvents, eventKey),
+    );
+    // each stored payload is its own webhook's
+    for (const e of events.filter((row: any) => row.payload !== null)) {
+      expect(e.payload).toEqual(burst.find(({ body }) => body.ticketId === e.ticket && body.status === e.status && (body as any).step === (e.step ?? undefined))!.body);
+    }
+
+    const tickets = await t.db.query(
+      `SELECT t.imshop_ticket_id AS ticket, t.type, t.created_by_us, t.oms_order_number, o.oms_order_number AS order_number, t.status, t.status_at,
+         t.closed, t.tracking_number FROM imshop_tickets t LEFT JOIN orders o ON o.id = t.order_id WHERE t.imshop_ticket_id LIKE 'rsp-gc-%'`,
+    );
+    const ticketRow = (ticket: string, type: string | null, createdByUs: boolean, order: string, ordered: boolean, status: string, statusAt: number, closed: boolean, tracking: string | null = null) =>
+      ({ ticket, type, created_by_us: createdByUs, oms_order_number: order, order_number: ordered ? order : null, status, status_at: at(statusAt), closed, tracking_number: tracking });
+    expect(byKey(tickets.map((row: any) => ({ ...row, status_at: row.status_at.toISOString() })), (row: any) => row.ticket)).toEqual(
+      byKey(
+        ks.flatMap((k) => [
+          ticketRow(`rsp-gc-p-${k}`, 'prepare', true, `GC-P-${k}`, true, 'done', T0 + k + 60, true),
+          ticketRow(`rsp-gc-s-${k}`, 'ship', false, `GC-S-${k}`, true, 'shipped', T0 + k, true, `TRK-${k}`),
+          ticketRow(`rsp-gc-f-${k}`, null, false, `GC-F-${k}`, false, 'failed', T0 + k, false),
+          ticketRow(`rsp-gc-n-${k}`, 'ship', false, `GC-N-${k}`, true, 'shipped', T0 + k, true),
+          ticketRow(`rsp-gc-w-${k}`, 'prepare', true, `GC-W-${k}`, true, 'advance', T0 + k, true),
+          ticketRow(`rsp-gc-c-${k}`, 'cancel', true, `GC-W-${k}`, true, 'cancelled', T0 + k + 5, true),
+        ]),
+        (row) => row.ticket,
+      ),
+    );
+
+    const orders = await t.db.query(`SELECT oms_order_number AS number, status, status_event_at, tracking_number FROM orders WHERE oms_order_number LIKE 'GC-%'`);
+    expect(byKey(orders.map((o: any) => ({ ...o, status_event_at: o.status_event_at?.toISOString() ?? null })), (o: any) => o.number)).toEqual(
+      byKey(
+        ks.flatMap((k) => [
+          { number: `GC-P-${k}`, status: 'READY_TO_SHIP', status_event_at: at(T0 + k + 60), tracking_number: null },
+          { number: `GC-S-${k}`, status: 'SHIPPED', status_event_at: at(T0 + k), tracking_number: `TRK-${k}` },
+          { number: `GC-N-${k}`, status: 'SHIPPED', status_event_at: at(T0 + k), tracking_number: null },
+          { number: `GC-W-${k}`, status: 'PROCESSING', status_event_at: null, tracking_number: null },
+        ]),
+        (o) => o.number,
+      ),
+    );
+
+    // One history row per stored event that reached its order, with that event's key and outcome.
+    const history = await t.db.query(
+      `SELECT o.oms_order_number AS number, h.source, h.external_code AS code, h.outcome, h.to_status, h.event_at, e.outcome AS event_outcome
+       FROM order_history h JOIN orders o ON o.id = h.order_id LEFT JOIN imshop_ticket_events e ON e.dedupe_key = h.dedupe_key
+       WHERE o.oms_order_number LIKE 'GC-%'`,
+    );
+    const historyRow = (number: string, code: string, outcome: string, toStatus: string | null, eventAt: number) =>
+      ({ number, source: 'imshop_ticket', code, outcome, to_status: toStatus, at: at(eventAt), event_outcome: outcome });
+    const historyKey = (h: { number: string; code: string; at: string }) => `${h.number}|${h.at}|${h.code}`;
+    expect(byKey(history.map(({ event_at, ...h }: any) => ({ ...h, at: event_at.toISOString() })), historyKey)).toEqual(
+      byKey(
+        ks.flatMap((k) => [
+          historyRow(`GC-P-${k}`, 'advance', 'info', null, T0 + k),
+          historyRow(`GC-P-${k}`, 'advance', 'info', null, T0 + k + 10),
+          historyRow(`GC-P-${k}`, 'done', 'applied', 'READY_TO_SHIP', T0 + k + 60),
+          historyRow(`GC-S-${k}`, 'shipped', 'applied', 'SHIPPED', T0 + k),
+          historyRow(`GC-N-${k}`, 'shipped', 'applied', 'SHIPPED', T0 + k),
+          historyRow(`GC-W-${k}`, 'advance', 'info', null, T0 + k),
+          historyRow(`GC-W-${k}`, 'cancelled', 'info', null, T0 + k + 5),
+        ]),
+        historyKey,
+      ),
+    );
+
+    // What each request reported to the metrics (its ticket's type and its own outcome).
+    const metrics = (await t.http().get('/metrics').set('X-Api-Key', ADMIN_KEY)).text;
+    const counted = Object.fromEntries(
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith('order_sync_webhook_requests_total{') && line.includes('endpoint="imshop_ticket"'))
+        .map((line) => [`${/type="([^"]*)"/.exec(line)![1]} ${/outcome="([^"]*)"/.exec(line)![1]}`, Number(line.split(' ').at(-1))]),
+    );
+    expect(counted).toEqual({
+      'prepare info': 3 * K,
+      'prepare applied': K,
+      'prepare duplicate': 4 * K,
+      '- http_400': 8,
+      'ship applied': 2 * K,
+      'ship duplicate': 2 * K,
+      'unknown recorded': K,
+      'unknown duplicate': K,
+      'cancel info': K,
+      'cancel duplicate': K,
+    });
+
+    // The IMSHOP status push of each order change is logged under the request that carried the change.
+    const deliveries = await t.db.query(
+      `SELECT d.id, o.oms_order_number AS number FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number LIKE 'GC-%' AND d.target = 'imshop'`,
+    );
+    expect(deliveries.map((d: any) => d.number).sort()).toEqual(ks.flatMap((k) => [`GC-P-${k}`, `GC-S-${k}`, `GC-N-${k}`]).sort());
+    for (const { id, number } of deliveries) {
+      const line = await eventually(async () => logs.find((l) => l.msg?.startsWith(`delivery ${id} to imshop, attempt 1: sent`)));
+      const carriers = burst.filter(({ body, status }) => body.orderId === number && status === 200 && ['done', 'shipped'].includes(body.status));
+      expect(carriers).toHaveLength(2);
+      expect(carriers.map((c) => c.requestId)).toContain(line.requestId);
+    }
+  });
+
+  it('gives a batch the outcome of its webhooks one at a time, in the order it handles them', async () => {
+    // The same story twice under different ids: once one webhook at a time, once as one batch (held back
+    // until all of it is queued). Order-dependent on purpose: types learnt mid-batch, an order created by
+    // one webhook and looked up by a later one, stale and repeated events, a withdrawal.
+    const intake = (t.app.get(TicketsService) as any).intake as { waiting: unknown[]; inFlight: number };
+    const setUp = async (p: string) => {
+      for (const [number, status] of [[`${p}-o1`, 'PROCESSING'], [`${p}-o3`, 'SHIPPED'], [`${p}-o4`, 'PROCESSING'], [`${p}-o5`, 'PROCESSING']]) {
+        await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [number, status]);
+      }
+      for (const [ticketId, body] of [
+        [`${p}-r`, { type: 'receive', orderId: `${p}-o3` }],
+        [`${p}-w`, { type: 'prepare', orderId: `${p}-o4` }],
+        [`${p}-c`, { type: 'cancel', orderId: `${p}-o4`, ticketId: `${p}-w` }],
+        [`${p}-x`, { type: 'prepare', orderId: `${p}-o5` }],
+      ] as const) {
+        fake.respond((req) => (req.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId } } : undefined));
+        expect((await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ storeId: '1456', ...body })).status).toBe(201);
+      }
+      fake.respond(() => undefined);
+      await t.db.query('UPDATE imshop_tickets SET cancel_requested_at = now() WHERE imshop_ticket_id = $1', [`${p}-x`]);
+      const ev = (ticket: string, order: string, status: string, at: number, extra: Record<string, unknown> = {}) => statusEvent(`${p}-${ticket}`, `${p}-${order}`, status, at, extra);
+      const story = [
+        ev('u1', 'o1', 'advance', T0, { step: 's1' }),
+        ev('u1', 'o1', 'failed', T0 + 1),
+        ev('u1', 'o1', 'done', T0 + 2, { metadata: { unavailableItems: [{ configurationId: 'c-1', quantity: 1 }] } }),
+        ev('u1', 'o1', 'done', T0 + 2, { metadata: { unavailableItems: [{ configurationId: 'c-1', quantity: 1 }] } }),
+        ev('u1', 'o1', 'failed', T0 + 3),
+        ev('u1', 'o1', 'shipped', T0 + 4),
+        ev('t1', 'o2', 'failed', T0),
+        ev('t2', 'o2', 'advance', T0, { step: 'x' }),
+        ev('t2', 'o2', 'shipped', T0 + 1, { metadata: { deliveryTrackingNumber: 'TRK-2', deliveryOrderId: 'W-2' } }),
+        ev('t2', 'o2', 'advance', T0 + 2, { step: 'y' }),
+        ev('t3', 'o2', 'failed', T0 + 3),
+        ev('r', 'o3', 'handedOver', T0 + 500),
+        ev('r', 'o3', 'received', T0 + 100, { metadata: { deliveryTrackingNumber: 'TRK-3' } }),
+        ev('r', 'o3', 'handedOver', T0 + 500),
+        ev('c', 'o4', 'cancelled', T0 + 5),
+        ev('w', 'o4', 'advance', T0 + 1, { step: 's' }),
+        ev('x', 'o5', 'cancelled', T0 + 6),
+      ];
+      // already in the order a batch handles them (order number, ticket id, arrival)
+      const key = (e: { orderId: string; ticketId: string }) => `${e.orderId} ${e.ticketId}`;
+      expect(story.map(key)).toEqual([...story].map(key).sort());
+      return story;
+    };
+    const rows = async (p: string) => {
+      const result = {
+        tickets: await t.db.query(
+          `SELECT t.imshop_ticket_id, t.type, t.status, t.status_at, t.closed, t.unavailable_items, t.tracking_number, t.delivery_order_id, o.oms_order_number AS order_number
+           FROM imshop_tickets t LEFT JOIN orders o ON o.id = t.order_id WHERE t.imshop_ticket_id LIKE $1 ORDER BY t.imshop_ticket_id`,
+          [`${p}-%`],
+        ),
+        events: await t.db.query(
+          `SELECT t.imshop_ticket_id, e.status, e.step, e.event_at, e.outcome, e.note, e.dedupe_key FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id
+           WHERE t.imshop_ticket_id LIKE $1 ORDER BY t.imshop_ticket_id, e.id`,
+          [`${p}-%`],
+        ),
+        orders: await t.db.query(
+          `SELECT oms_order_number, status, status_event_at, tracking_number, version FROM orders WHERE oms_order_number LIKE $1 ORDER BY oms_order_number`,
+          [`${p}-%`],
+        ),
+        history: await t.db.query(
+          `SELECT o.oms_order_number, h.external_code, h.outcome, h.from_status, h.to_status, h.event_at, h.note, h.dedupe_key FROM order_history h JOIN orders o ON o.id = h.order_id
+           WHERE o.oms_order_number LIKE $1 ORDER BY o.oms_order_number, h.id`,
+          [`${p}-%`],
+        ),
+      };
+      return JSON.parse(JSON.stringify(result).replaceAll(p, 'P'));
+    };
+    const post = (body: object) => t.http().post('/imshop/tickets/status').set('Authorization', `Bearer ${IMSHOP_KEY}`).send(body);
+    const answer = (res: { status: number; body: unknown }) => JSON.parse(JSON.stringify([res.status, res.body]).replace(/seq(one|all)/g, 'P'));
+
+    const single = await setUp('seqone');
+    const singleAnswers = [];
+    for (const body of single) singleAnswers.push(answer(await post(body)));
+    expect(singleAnswers.map(([status]) => status)).toEqual([...Array(5).fill(200), 400, ...Array(11).fill(200)]);
+
+    const batched = await setUp('seqall');
+    // Both group commit slots held by webhooks waiting on a lock of ours, while the story queues up behind them.
+    await t.db.query(`INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id) VALUES ('batch-hold-1', 'batch-hold', '1'), ('batch-hold-2', 'batch-hold', '1')`);
+    const holder = t.db.createQueryRunner();
+    await holder.startTransaction();
+    await holder.query(`SELECT 1 FROM imshop_tickets WHERE imshop_ticket_id LIKE 'batch-hold-%' FOR UPDATE`);
+    const held = ['batch-hold-1', 'batch-hold-2'].map((id) => post(statusEvent(id, 'batch-hold', 'failed', T0)).then((res) => res));
+    await eventually(async () => intake.inFlight === 2, 10_000, 5);
+    const answers: Promise<unknown>[] = [];
+    for (const body of batched) {
+      answers.push(post(body).then(answer));
+      await eventually(async () => intake.waiting.length === answers.length, 10_000, 5);
+    }
+    await holder.commitTransaction();
+    await holder.release();
+    expect(await Promise.all(answers)).toEqual(singleAnswers);
+    expect((await Promise.all(held)).map((res) => res.status)).toEqual([200, 200]);
+    const [{ transactions }] = await t.db.query(
+      `SELECT count(DISTINCT e.xmin::text)::int AS transactions FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id LIKE 'seqall-%'`,
+    );
+    expect(transactions).toBe(1);
+
+    expect(await rows('seqall')).toEqual(await rows('seqone'));
   });
 });

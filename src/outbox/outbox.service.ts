@@ -98,8 +98,11 @@ interface AttemptRow {
 export class OutboxService implements EntitySubscriberInterface {
   private readonly logger = new Logger('Outbox');
   private readonly senders = new Map<string, DeliverySender>();
-  /** Deliveries written by a transaction still open on that query runner, enqueued once it commits. */
-  private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; attempt: number }[]>();
+  /**
+   * Deliveries written by a transaction still open on that query runner, enqueued once it commits. Each keeps
+   * the request that wrote it: a transaction shared by several requests (group commit) commits in only one's.
+   */
+  private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; attempt: number; requestId: string | undefined }[]>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -129,7 +132,7 @@ export class OutboxService implements EntitySubscriberInterface {
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
       const list = this.awaitingCommit.get(runner) ?? [];
-      list.push({ id, attempt: 1 });
+      list.push({ id, attempt: 1, requestId: currentRequestId() });
       this.awaitingCommit.set(runner, list);
     } else {
       this.enqueue(id, 1, 0);
@@ -142,7 +145,7 @@ export class OutboxService implements EntitySubscriberInterface {
     const list = this.awaitingCommit.get(event.queryRunner);
     if (!list) return;
     this.awaitingCommit.delete(event.queryRunner);
-    for (const { id, attempt } of list) this.enqueue(id, attempt, 0);
+    for (const { id, attempt, requestId } of list) this.enqueue(id, attempt, 0, requestId);
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
@@ -153,9 +156,9 @@ export class OutboxService implements EntitySubscriberInterface {
    * Never awaited on a request path: when the queue is down the row stays pending and the sweeper
    * enqueues it later. The job id is deterministic, so a re-enqueue of a waiting job is a no-op.
    */
-  private enqueue(id: string, attempt: number, delayMs: number): void {
+  private enqueue(id: string, attempt: number, delayMs: number, requestId = currentRequestId()): void {
     this.queue
-      .add('deliver', { deliveryId: id, requestId: currentRequestId() }, { jobId: `d${id}-a${attempt}`, delay: delayMs, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+      .add('deliver', { deliveryId: id, requestId }, { jobId: `d${id}-a${attempt}`, delay: delayMs, removeOnComplete: true, removeOnFail: true, attempts: 1 })
       .catch((error: Error) => this.logger.warn(`delivery ${id} not enqueued (${error.message}); the sweeper will retry`));
   }
 
