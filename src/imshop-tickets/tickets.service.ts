@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { GroupCommit } from '../common/group-commit';
 import { hydrate } from '../database/hydrate';
-import { queryPrepared } from '../database/prepared-query';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
@@ -200,7 +199,7 @@ export class TicketsService implements OnModuleInit {
       // the batch stores as it goes, tell every repeat, so the new events can be inserted at the end, in one
       // statement and with their outcomes (not inserted, then updated: half the dead rows for vacuum).
       const seenKeys = new Set(
-        (await queryPrepared<{ dedupe_key: string }>(manager, STORED_KEYS_SQL, [order.map(({ item }) => item.dedupeKey)])).map((row) => row.dedupe_key),
+        ((await manager.query(STORED_KEYS_SQL, [order.map(({ item }) => item.dedupeKey)])) as { dedupe_key: string }[]).map((row) => row.dedupe_key),
       );
       const answers: (TicketReceipt | BadRequestException)[] = new Array(batch.length);
       const staged: Staged[] = [];
@@ -533,9 +532,9 @@ export class TicketsService implements OnModuleInit {
     const first = new Map<string, TicketStatusWebhookDto>();
     for (const dto of webhooks) if (!first.has(dto.ticketId)) first.set(dto.ticketId, dto);
     const ids = [...first.keys()].sort(compare);
-    await queryPrepared(manager, LOCK_TICKETS_SQL, [ids, ids.map((id) => first.get(id)!.orderId), ids.map((id) => first.get(id)!.storeId)]);
+    await manager.query(LOCK_TICKETS_SQL, [ids, ids.map((id) => first.get(id)!.orderId), ids.map((id) => first.get(id)!.storeId)]);
     // now(): the transaction's time, which every updated_at it writes gets.
-    const rows = await queryPrepared<Record<string, unknown>>(manager, 'SELECT *, now() AS "__now" FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[])', [ids]);
+    const rows = (await manager.query('SELECT *, now() AS "__now" FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[])', [ids])) as Record<string, unknown>[];
     const tickets = new Map<string, ImshopTicket>();
     for (const row of rows) {
       const ticket = hydrate(manager, ImshopTicket, row);
@@ -550,7 +549,7 @@ export class TicketsService implements OnModuleInit {
    */
   private async writeTickets(manager: EntityManager, tickets: ImshopTicket[], events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await queryPrepared(manager, WRITE_TICKETS_SQL, [
+    await manager.query(WRITE_TICKETS_SQL, [
       events.map(({ staged }) => staged.ticket.id),
       events.map(({ staged }) => staged.item.dto.status),
       events.map(({ staged }) => staged.item.dto.step ?? null),

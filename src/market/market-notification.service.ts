@@ -12,7 +12,6 @@ import { MarketReturn } from './market-return.entity';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import { pageOf } from '../common/page';
 import { GroupCommit } from '../common/group-commit';
-import { queryPrepared } from '../database/prepared-query';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 
 type Fields = Record<string, unknown>;
@@ -96,8 +95,7 @@ export class MarketNotificationService implements OnModuleInit {
       const firstOfKey = new Map<string, IncomingNotification>();
       for (const item of batch) if (!firstOfKey.has(item.dedupeKey)) firstOfKey.set(item.dedupeKey, item);
       const rows = [...firstOfKey.values()].sort((a, b) => compare(a.dedupeKey, b.dedupeKey));
-      const inserted = await queryPrepared<{ id: string; dedupe_key: string }>(
-        manager,
+      const inserted = (await manager.query(
         `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, campaign_id, order_id, event_at, payload)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::boolean[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::jsonb[])
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`,
@@ -111,7 +109,7 @@ export class MarketNotificationService implements OnModuleInit {
           rows.map((item) => item.eventAt),
           rows.map((item) => JSON.stringify(item.body)),
         ],
-      );
+      )) as { id: string; dedupe_key: string }[];
       const newIds = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
 
       const outcomes = new Map<IncomingNotification, string>();

@@ -9,7 +9,6 @@ import { checkTransition, OrderStatus } from './order-status';
 import { Order, OrderItem } from './order.entity';
 import { pageOf, type Page } from '../common/page';
 import { hydrate } from '../database/hydrate';
-import { queryPrepared } from '../database/prepared-query';
 import { withRequestId } from '../logging/request-context';
 
 /** The external identities an event can name its order by; at least one is required. */
@@ -304,8 +303,7 @@ export class OrdersService {
     if (identities.some((identity) => identity.market)) matches.push('(o.market_campaign_id = ev.campaign_id AND o.market_order_id = ev.market_order_id)');
     if (identities.some((identity) => identity.imshopUuid)) matches.push('o.imshop_uuid = ev.imshop_uuid');
     if (identities.some((identity) => identity.omsOrderNumber)) matches.push('o.oms_order_number = ev.oms_order_number');
-    const rows = await queryPrepared<Record<string, unknown>>(
-      manager,
+    const rows = (await manager.query(
       `SELECT ${MAPPING_REVISION_SQL} AS "__mapping_revision", o.*,
          ev.dedupe_key IS NOT NULL AND EXISTS (SELECT 1 FROM order_history h WHERE h.dedupe_key = ev.dedupe_key) AS "__seen"
        FROM unnest($1::int[], $2::varchar[], $3::uuid[], $4::bigint[], $5::bigint[], $6::varchar[], $7::varchar[])
@@ -323,7 +321,7 @@ export class OrdersService {
         identities.map((identity) => identity.imshopUuid ?? null),
         identities.map((identity) => identity.omsOrderNumber ?? null),
       ],
-    );
+    )) as Record<string, unknown>[];
     return rows.map((row) => ({
       order: row.id === null ? null : hydrate(manager, Order, row),
       seen: row.__seen === true,
@@ -357,12 +355,12 @@ export class OrdersService {
    */
   private async writeOrders(manager: EntityManager, decisions: Decision[]): Promise<(string | null)[]> {
     const orderRows = decisions.map(({ order }) => orderValues(order));
-    const rows = await queryPrepared<{ i: number; id: string; version: number; created_at: Date; updated_at: Date; history_id: string }>(manager, WRITE_ORDERS_SQL, [
+    const rows = (await manager.query(WRITE_ORDERS_SQL, [
       decisions.map((_, i) => i),
       decisions.map(({ order }) => order.id ?? null),
       ...ORDER_COLUMN_TYPES.map((_, k) => orderRows.map((values) => values[k])),
       ...HISTORY_COLUMN_TYPES.map((_, k) => decisions.map(({ history }) => history[k])),
-    ]);
+    ])) as { i: number; id: string; version: number; created_at: Date; updated_at: Date; history_id: string }[];
     const historyIds: (string | null)[] = decisions.map(() => null);
     for (const row of rows) {
       Object.assign(decisions[row.i].order, { id: row.id, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at });
