@@ -8,8 +8,8 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { GroupCommit } from '../common/group-commit';
 import { hydrate } from '../database/hydrate';
 import { currentRequestId, withRequestId } from '../logging/request-context';
@@ -40,28 +40,50 @@ const KEY_PREFIX = 'imshop_ticket:';
 const MAX_COMMENT = 4000;
 
 /**
- * Locks each named ticket, in the order named, and inserts those that do not exist. `DO UPDATE … WHERE false`
- * updates nothing but locks the existing row (PostgreSQL documents it), where a SELECT … FOR UPDATE would
- * not see a row another transaction is inserting; this waits for that transaction and then locks its row.
- * The SET names the unique column so that the lock is FOR UPDATE, as lockTicket's.
+ * Locks the batch's tickets that exist, in ticket id order (the lock is taken above the sort), and reads them
+ * as they are once locked; one row with only `__now` (the transaction's time) when none exists. A ticket
+ * another transaction is inserting is not seen: the batch then meets it at the unique index when it inserts
+ * the ticket itself, and runs again (see storeBatch).
  */
-const LOCK_TICKETS_SQL = `INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id, created_by_us)
-  SELECT id, oms_order_number, store_id, false FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) AS t(id, oms_order_number, store_id)
-  ON CONFLICT (imshop_ticket_id) DO UPDATE SET imshop_ticket_id = EXCLUDED.imshop_ticket_id WHERE false`;
+const LOCK_TICKETS_SQL = `WITH locked AS MATERIALIZED (
+    SELECT * FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[]) ORDER BY imshop_ticket_id FOR UPDATE
+  )
+  SELECT locked.*, now() AS "__now" FROM (SELECT 1) AS one LEFT JOIN locked ON true`;
 
 /** Which of the batch's dedupe keys are already stored. */
 const STORED_KEYS_SQL = 'SELECT dedupe_key FROM imshop_ticket_events WHERE dedupe_key = ANY($1::varchar[])';
 
-/** The tickets of a batch as its webhooks left them, and the outcomes of their events. */
+/**
+ * The tickets of a batch as its webhooks left them: new ones inserted (in ticket id order, so two batches
+ * inserting the same two tickets wait on each other in the same order), known ones updated; and the batch's
+ * new events with their outcomes. The events' foreign key is checked at the end of the statement, when the
+ * new tickets are there.
+ */
 const WRITE_TICKETS_SQL = `WITH event AS (
     INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, note, payload)
     SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[], $7::varchar[], $8::jsonb[])
+  ), created AS (
+    INSERT INTO imshop_tickets (id, imshop_ticket_id, oms_order_number, store_id, created_by_us, type, order_id, status, status_at, closed,
+      unavailable_items, tracking_number, delivery_order_id)
+    SELECT id, imshop_ticket_id, oms_order_number, store_id, false, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id
+    FROM unnest($18::uuid[], $19::varchar[], $20::varchar[], $21::varchar[], $22::varchar[], $23::uuid[], $24::varchar[], $25::timestamptz[],
+      $26::boolean[], $27::jsonb[], $28::varchar[], $29::varchar[])
+      AS c(id, imshop_ticket_id, oms_order_number, store_id, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id)
   )
   UPDATE imshop_tickets t SET type = v.type, order_id = v.order_id, status = v.status, status_at = v.status_at, closed = v.closed,
     unavailable_items = v.unavailable_items, tracking_number = v.tracking_number, delivery_order_id = v.delivery_order_id, updated_at = now()
   FROM unnest($9::uuid[], $10::varchar[], $11::uuid[], $12::varchar[], $13::timestamptz[], $14::boolean[], $15::jsonb[], $16::varchar[], $17::varchar[])
     AS v(id, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id)
   WHERE t.id = v.id`;
+
+/**
+ * The unique indexes a batch meets when another transaction stored one of its new tickets first: the
+ * ticket's, its event's, or the order history row of that event (keyed by the event's dedupe key), whichever
+ * the batch reaches first. The other transaction committed, else the batch would not have been refused.
+ */
+const NEW_TICKET_RACE_INDEXES = new Set(['uq_imshop_tickets_imshop_ticket_id', 'uq_imshop_ticket_events_dedupe_key', 'uq_order_history_dedupe_key']);
+/** How often a batch runs again after such a race: each time, the ticket it met is there to lock. */
+const MAX_TICKET_RACES = 3;
 
 const RECORDED_NOTE = 'ticket type unknown (not created by us, status fits several types or none): order left as it is';
 
@@ -189,17 +211,35 @@ export class TicketsService implements OnModuleInit {
    * status invalid for its ticket's type is refused before anything of its webhook is written, so the batch
    * goes on without it; any other error rolls the whole batch back, and GroupCommit retries it one webhook
    * per transaction, so the error reaches only its own caller and the others are stored without it.
+   * A new ticket is inserted last, with its state after the batch; when another transaction inserted it
+   * first (two first webhooks of one ticket in two batches at once), the batch waits for that one to commit
+   * at a unique index (of the ticket, its event or the event's order history row), and runs again, now
+   * finding the ticket to lock.
    */
-  private storeBatch(batch: IncomingStatus[]): Promise<(TicketReceipt | BadRequestException)[]> {
+  private async storeBatch(batch: IncomingStatus[]): Promise<(TicketReceipt | BadRequestException)[]> {
+    for (let race = 1; ; race++) {
+      try {
+        return await this.storeBatchOnce(batch);
+      } catch (error) {
+        if (race >= MAX_TICKET_RACES || !isNewTicketRace(error)) throw error;
+      }
+    }
+  }
+
+  private storeBatchOnce(batch: IncomingStatus[]): Promise<(TicketReceipt | BadRequestException)[]> {
     const order = batch.map((item, index) => ({ item, index }));
     order.sort((a, b) => compare(a.item.dto.orderId, b.item.dto.orderId) || compare(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
     return this.dataSource.transaction(async (manager) => {
-      const { tickets, now } = await this.lockTickets(manager, order.map(({ item }) => item.dto));
+      const { tickets, created, now } = await this.lockTickets(manager, order.map(({ item }) => item.dto));
       // A dedupe key names its ticket, which this transaction holds locked: the keys stored now, with those
       // the batch stores as it goes, tell every repeat, so the new events can be inserted at the end, in one
-      // statement and with their outcomes (not inserted, then updated: half the dead rows for vacuum).
+      // statement and with their outcomes (not inserted, then updated: half the dead rows for vacuum). A
+      // ticket not stored yet has no events.
+      const storedKeysOf = order.filter(({ item }) => !created.has(tickets.get(item.dto.ticketId)!)).map(({ item }) => item.dedupeKey);
       const seenKeys = new Set(
-        ((await manager.query(STORED_KEYS_SQL, [order.map(({ item }) => item.dedupeKey)])) as { dedupe_key: string }[]).map((row) => row.dedupe_key),
+        storedKeysOf.length === 0
+          ? []
+          : ((await manager.query(STORED_KEYS_SQL, [storedKeysOf])) as { dedupe_key: string }[]).map((row) => row.dedupe_key),
       );
       const answers: (TicketReceipt | BadRequestException)[] = new Array(batch.length);
       const staged: Staged[] = [];
@@ -230,7 +270,7 @@ export class TicketsService implements OnModuleInit {
         s.copy.orderId = s.ticket.orderId;
         answers[s.index] = { duplicate: !s.isNew, outcome, ticket: s.copy };
       }
-      await this.writeTickets(manager, [...new Set(staged.filter((s) => s.isNew).map((s) => s.ticket))], events);
+      await this.writeTickets(manager, [...new Set(staged.filter((s) => s.isNew).map((s) => s.ticket))], created, events);
       return answers;
     });
   }
@@ -524,31 +564,63 @@ export class TicketsService implements OnModuleInit {
   }
 
   /**
-   * Locks the tickets a batch of webhooks names, registering those we never heard of (the first webhook of
-   * each gives its order and store), in the order given; then reads them all. Two statements for the whole
-   * batch, where a transaction per webhook spent one or two per webhook.
+   * Locks the tickets a batch of webhooks names and reads them, in one statement; a ticket we never heard
+   * of is made in memory (the first webhook of it gives its order and store) and inserted by writeTickets
+   * with its state after the batch, not inserted here and updated there.
    */
-  private async lockTickets(manager: EntityManager, webhooks: TicketStatusWebhookDto[]): Promise<{ tickets: Map<string, ImshopTicket>; now: Date }> {
+  private async lockTickets(
+    manager: EntityManager,
+    webhooks: TicketStatusWebhookDto[],
+  ): Promise<{ tickets: Map<string, ImshopTicket>; created: Set<ImshopTicket>; now: Date }> {
     const first = new Map<string, TicketStatusWebhookDto>();
     for (const dto of webhooks) if (!first.has(dto.ticketId)) first.set(dto.ticketId, dto);
-    const ids = [...first.keys()].sort(compare);
-    await manager.query(LOCK_TICKETS_SQL, [ids, ids.map((id) => first.get(id)!.orderId), ids.map((id) => first.get(id)!.storeId)]);
+    const rows = (await manager.query(LOCK_TICKETS_SQL, [[...first.keys()]])) as Record<string, unknown>[];
     // now(): the transaction's time, which every updated_at it writes gets.
-    const rows = (await manager.query('SELECT *, now() AS "__now" FROM imshop_tickets WHERE imshop_ticket_id = ANY($1::varchar[])', [ids])) as Record<string, unknown>[];
+    const now = rows[0].__now as Date;
     const tickets = new Map<string, ImshopTicket>();
     for (const row of rows) {
+      if (row.id === null) continue;
       const ticket = hydrate(manager, ImshopTicket, row);
       tickets.set(ticket.imshopTicketId, ticket);
     }
-    return { tickets, now: rows[0].__now as Date };
+    const created = new Set<ImshopTicket>();
+    for (const [imshopTicketId, dto] of first) {
+      if (tickets.has(imshopTicketId)) continue;
+      const ticket = Object.assign(new ImshopTicket(), {
+        id: randomUUID(),
+        imshopTicketId,
+        type: null,
+        omsOrderNumber: dto.orderId,
+        orderId: null,
+        storeId: dto.storeId,
+        status: null,
+        statusAt: null,
+        createdByUs: false,
+        request: null,
+        unavailableItems: null,
+        trackingNumber: null,
+        deliveryOrderId: null,
+        cancelsTicketId: null,
+        cancelRequestedAt: null,
+        closed: false,
+        createdAt: now,
+        updatedAt: now,
+      });
+      tickets.set(imshopTicketId, ticket);
+      created.add(ticket);
+    }
+    return { tickets, created, now };
   }
 
   /**
-   * One statement for the tickets (what statuses change; no read-before-write, as save() would do) and the
-   * batch's new events with their outcomes.
+   * One statement for the tickets (new ones inserted, known ones updated: no read-before-write, as save()
+   * would do) and the batch's new events with their outcomes.
    */
-  private async writeTickets(manager: EntityManager, tickets: ImshopTicket[], events: NewEvent[]): Promise<void> {
+  private async writeTickets(manager: EntityManager, tickets: ImshopTicket[], created: Set<ImshopTicket>, events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const known = tickets.filter((ticket) => !created.has(ticket));
+    const fresh = tickets.filter((ticket) => created.has(ticket)).sort((a, b) => compare(a.imshopTicketId, b.imshopTicketId));
+    const items = (ticket: ImshopTicket) => (ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems));
     await manager.query(WRITE_TICKETS_SQL, [
       events.map(({ staged }) => staged.ticket.id),
       events.map(({ staged }) => staged.item.dto.status),
@@ -558,15 +630,27 @@ export class TicketsService implements OnModuleInit {
       events.map((event) => event.outcome),
       events.map((event) => event.note),
       events.map(({ staged }) => JSON.stringify(staged.item.payload)),
-      tickets.map((ticket) => ticket.id),
-      tickets.map((ticket) => ticket.type),
-      tickets.map((ticket) => ticket.orderId),
-      tickets.map((ticket) => ticket.status),
-      tickets.map((ticket) => ticket.statusAt),
-      tickets.map((ticket) => ticket.closed),
-      tickets.map((ticket) => (ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems))),
-      tickets.map((ticket) => ticket.trackingNumber),
-      tickets.map((ticket) => ticket.deliveryOrderId),
+      known.map((ticket) => ticket.id),
+      known.map((ticket) => ticket.type),
+      known.map((ticket) => ticket.orderId),
+      known.map((ticket) => ticket.status),
+      known.map((ticket) => ticket.statusAt),
+      known.map((ticket) => ticket.closed),
+      known.map(items),
+      known.map((ticket) => ticket.trackingNumber),
+      known.map((ticket) => ticket.deliveryOrderId),
+      fresh.map((ticket) => ticket.id),
+      fresh.map((ticket) => ticket.imshopTicketId),
+      fresh.map((ticket) => ticket.omsOrderNumber),
+      fresh.map((ticket) => ticket.storeId),
+      fresh.map((ticket) => ticket.type),
+      fresh.map((ticket) => ticket.orderId),
+      fresh.map((ticket) => ticket.status),
+      fresh.map((ticket) => ticket.statusAt),
+      fresh.map((ticket) => ticket.closed),
+      fresh.map(items),
+      fresh.map((ticket) => ticket.trackingNumber),
+      fresh.map((ticket) => ticket.deliveryOrderId),
     ]);
   }
 
@@ -640,6 +724,16 @@ function isIdLike(value: unknown): value is string | number {
 function withoutKey(body: Record<string, unknown>): Record<string, unknown> {
   const { key: _key, ...rest } = body;
   return rest;
+}
+
+/**
+ * Another transaction stored a ticket event this batch took for new. (Only a new ticket's can: the batch
+ * holds a known ticket locked while it checks its events' keys, and every other transaction that stores an
+ * event of it locks it first.)
+ */
+function isNewTicketRace(error: unknown): boolean {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+  return driverError?.code === '23505' && NEW_TICKET_RACE_INDEXES.has(driverError.constraint ?? '');
 }
 
 function compare(a: string, b: string): number {
