@@ -9,9 +9,10 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { GroupCommit } from '../common/group-commit';
 import { hydrate } from '../database/hydrate';
+import { uniqueViolationOf } from '../database/unique-violation';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
@@ -56,24 +57,28 @@ const STORED_KEYS_SQL = 'SELECT dedupe_key FROM imshop_ticket_events WHERE dedup
 /**
  * The tickets of a batch as its webhooks left them: new ones inserted (in ticket id order, so two batches
  * inserting the same two tickets wait on each other in the same order), known ones updated; and the batch's
- * new events with their outcomes. The events' foreign key is checked at the end of the statement, when the
- * new tickets are there.
+ * new events with their outcomes. `state` is every ticket's state after the batch; the UPDATE does not see
+ * the rows the same statement inserts, so it changes the known ones only. The events' foreign key is checked
+ * at the end of the statement, when the new tickets are there.
  */
 const WRITE_TICKETS_SQL = `WITH event AS (
     INSERT INTO imshop_ticket_events (ticket_id, status, step, event_at, dedupe_key, outcome, note, payload)
     SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[], $7::varchar[], $8::jsonb[])
+  ), state AS (
+    SELECT * FROM unnest($9::uuid[], $10::varchar[], $11::uuid[], $12::varchar[], $13::timestamptz[], $14::boolean[], $15::jsonb[], $16::varchar[], $17::varchar[])
+      AS v(id, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id)
   ), created AS (
     INSERT INTO imshop_tickets (id, imshop_ticket_id, oms_order_number, store_id, created_by_us, type, order_id, status, status_at, closed,
       unavailable_items, tracking_number, delivery_order_id)
-    SELECT id, imshop_ticket_id, oms_order_number, store_id, false, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id
-    FROM unnest($18::uuid[], $19::varchar[], $20::varchar[], $21::varchar[], $22::varchar[], $23::uuid[], $24::varchar[], $25::timestamptz[],
-      $26::boolean[], $27::jsonb[], $28::varchar[], $29::varchar[])
-      AS c(id, imshop_ticket_id, oms_order_number, store_id, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id)
+    SELECT c.id, c.imshop_ticket_id, c.oms_order_number, c.store_id, false, v.type, v.order_id, v.status, v.status_at, v.closed,
+      v.unavailable_items, v.tracking_number, v.delivery_order_id
+    FROM unnest($18::uuid[], $19::varchar[], $20::varchar[], $21::varchar[]) WITH ORDINALITY AS c(id, imshop_ticket_id, oms_order_number, store_id, n)
+    JOIN state v ON v.id = c.id
+    ORDER BY c.n
   )
   UPDATE imshop_tickets t SET type = v.type, order_id = v.order_id, status = v.status, status_at = v.status_at, closed = v.closed,
     unavailable_items = v.unavailable_items, tracking_number = v.tracking_number, delivery_order_id = v.delivery_order_id, updated_at = now()
-  FROM unnest($9::uuid[], $10::varchar[], $11::uuid[], $12::varchar[], $13::timestamptz[], $14::boolean[], $15::jsonb[], $16::varchar[], $17::varchar[])
-    AS v(id, type, order_id, status, status_at, closed, unavailable_items, tracking_number, delivery_order_id)
+  FROM state v
   WHERE t.id = v.id`;
 
 /**
@@ -618,9 +623,7 @@ export class TicketsService implements OnModuleInit {
    */
   private async writeTickets(manager: EntityManager, tickets: ImshopTicket[], created: Set<ImshopTicket>, events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const known = tickets.filter((ticket) => !created.has(ticket));
     const fresh = tickets.filter((ticket) => created.has(ticket)).sort((a, b) => compare(a.imshopTicketId, b.imshopTicketId));
-    const items = (ticket: ImshopTicket) => (ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems));
     await manager.query(WRITE_TICKETS_SQL, [
       events.map(({ staged }) => staged.ticket.id),
       events.map(({ staged }) => staged.item.dto.status),
@@ -630,27 +633,19 @@ export class TicketsService implements OnModuleInit {
       events.map((event) => event.outcome),
       events.map((event) => event.note),
       events.map(({ staged }) => JSON.stringify(staged.item.payload)),
-      known.map((ticket) => ticket.id),
-      known.map((ticket) => ticket.type),
-      known.map((ticket) => ticket.orderId),
-      known.map((ticket) => ticket.status),
-      known.map((ticket) => ticket.statusAt),
-      known.map((ticket) => ticket.closed),
-      known.map(items),
-      known.map((ticket) => ticket.trackingNumber),
-      known.map((ticket) => ticket.deliveryOrderId),
+      tickets.map((ticket) => ticket.id),
+      tickets.map((ticket) => ticket.type),
+      tickets.map((ticket) => ticket.orderId),
+      tickets.map((ticket) => ticket.status),
+      tickets.map((ticket) => ticket.statusAt),
+      tickets.map((ticket) => ticket.closed),
+      tickets.map((ticket) => (ticket.unavailableItems === null || ticket.unavailableItems === undefined ? null : JSON.stringify(ticket.unavailableItems))),
+      tickets.map((ticket) => ticket.trackingNumber),
+      tickets.map((ticket) => ticket.deliveryOrderId),
       fresh.map((ticket) => ticket.id),
       fresh.map((ticket) => ticket.imshopTicketId),
       fresh.map((ticket) => ticket.omsOrderNumber),
       fresh.map((ticket) => ticket.storeId),
-      fresh.map((ticket) => ticket.type),
-      fresh.map((ticket) => ticket.orderId),
-      fresh.map((ticket) => ticket.status),
-      fresh.map((ticket) => ticket.statusAt),
-      fresh.map((ticket) => ticket.closed),
-      fresh.map(items),
-      fresh.map((ticket) => ticket.trackingNumber),
-      fresh.map((ticket) => ticket.deliveryOrderId),
     ]);
   }
 
@@ -732,8 +727,7 @@ function withoutKey(body: Record<string, unknown>): Record<string, unknown> {
  * event of it locks it first.)
  */
 function isNewTicketRace(error: unknown): boolean {
-  const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
-  return driverError?.code === '23505' && NEW_TICKET_RACE_INDEXES.has(driverError.constraint ?? '');
+  return NEW_TICKET_RACE_INDEXES.has(uniqueViolationOf(error) ?? '');
 }
 
 function compare(a: string, b: string): number {

@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { uniqueViolationOf } from '../database/unique-violation';
 import { isOrderStatus, ORDER_STATUSES, OrderStatus } from '../orders/order-status';
 import { CreateStatusMappingDto, ExportedStatusCode, ListStatusMappingsQuery, UpdateStatusMappingDto } from './dto/status-mapping.dto';
 import { marketOutboundProblems } from './market-outbound-rules';
@@ -27,8 +28,6 @@ interface MappingCache {
   revision: string;
   byKey: Map<string, StatusMapping>;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * The shared revision as a scalar subquery, for a caller that runs a statement in the transaction anyway
@@ -176,7 +175,7 @@ export class StatusMappingService {
       this.cache = undefined;
       return result;
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === UNIQUE_VIOLATION) {
+      if (uniqueViolationOf(error) !== undefined) {
         throw new ConflictException(`externalCode: a mapping with the same key already exists (${describeKey(attempted)})`);
       }
       throw error;
