@@ -11,6 +11,7 @@ export const CONFIG_VARIABLES = [
   'PORT',
   'HOST',
   'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
   'DATA_DIR',
   'EMBEDDED_PG_PORT',
   'REDIS_URL',
@@ -60,6 +61,8 @@ export interface AppConfig {
   host: string;
   /** Unset: an embedded PostgreSQL is started under `dataDir`. */
   databaseUrl?: string;
+  /** Connections of the request path's pool (the delivery worker has its own, see DeliveryPool). */
+  databasePoolSize: number;
   dataDir: string;
   embeddedPgPort: number;
   /** Unset: BullMQ runs on the PostgreSQL backend in the same database. */
@@ -135,6 +138,14 @@ export interface DeliveryConfig {
   concurrency: number;
   sweepMs: number;
 }
+
+/**
+ * The delivery worker's writes that go through the request path's pool (a cancellation Market accepted, fetched
+ * order details, a store ticket): at most this many at once, whatever DELIVERY_CONCURRENCY is.
+ */
+export const MARKET_FOLLOW_UP_CONNECTIONS = 2;
+/** What the request path keeps of DATABASE_POOL_SIZE at the least, beside the follow-ups. */
+const MIN_REQUEST_CONNECTIONS = 2;
 
 /** A bad environment value; the message names the variable so the operator can fix it. */
 export class ConfigError extends Error {
@@ -251,6 +262,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDirRaw = optional(env, 'DATA_DIR') ?? './data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
   const embeddedPgPort = integer(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535);
+  const databasePoolSize = integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1000);
+  if (databasePoolSize < MARKET_FOLLOW_UP_CONNECTIONS + MIN_REQUEST_CONNECTIONS) {
+    throw new ConfigError(
+      'DATABASE_POOL_SIZE',
+      `must be at least ${MARKET_FOLLOW_UP_CONNECTIONS + MIN_REQUEST_CONNECTIONS} (got ${databasePoolSize}): the delivery worker's follow-up writes take up to ` +
+        `${MARKET_FOLLOW_UP_CONNECTIONS} of it whatever DELIVERY_CONCURRENCY is, and webhooks need the rest`,
+    );
+  }
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   const logLevelRaw = (optional(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
@@ -292,6 +311,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port,
     host,
     databaseUrl,
+    databasePoolSize,
     dataDir,
     embeddedPgPort,
     redisUrl,

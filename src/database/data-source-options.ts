@@ -3,7 +3,7 @@ import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 /** Shared by the app, the TypeORM CLI (ormconfig.ts) and the tests: schema only ever comes from migrations. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -12,6 +12,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: 20, application_name: 'order-sync' },
+    extra: { max: poolSize, application_name: 'order-sync' },
   };
 }

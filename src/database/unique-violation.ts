@@ -5,7 +5,7 @@ import { QueryFailedError } from 'typeorm';
  * undefined. An empty string when PostgreSQL did not name it.
  */
 export function uniqueViolationOf(error: unknown): string | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const driverError = error.driverError as { code?: string; constraint?: string } | undefined;
+  // TypeORM wraps the driver's error; a query on a plain pg pool throws it as it is.
+  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as { code?: unknown; constraint?: string } | undefined;
   return driverError?.code === '23505' ? (driverError.constraint ?? '') : undefined;
 }

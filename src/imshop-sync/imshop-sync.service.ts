@@ -70,6 +70,12 @@ export class ImshopSyncService implements OnModuleInit {
     // sync only hears of orders the app knows (placed there, or linked to an IMSHOP uuid).
     if (order.marketOrderId && !order.imshopUuid) return;
     let body: object;
+    // An OMS status older than the order's last one (stale), or one the state machine refused, would move IMSHOP
+    // back: it is kept in the order's history, and a push already waiting (a newer status) is left to go out.
+    if (event.relay && (result.outcome === 'stale' || result.outcome === 'rejected')) {
+      this.logger.log(`order ${order.id}: the OMS status ${String(event.relay.code)} was ${result.outcome}, so it is not relayed to IMSHOP`);
+      return;
+    }
     if (event.relay) {
       body = buildStatusPush({ ...(event.relay as { code: string }), orderNumber });
     } else if (result.statusChanged) {
@@ -92,8 +98,10 @@ export class ImshopSyncService implements OnModuleInit {
       outcome: verdict.ok ? 'sent' : verdict.retryable ? 'retry' : 'dead',
       statusCode: answer.status,
       latencyMs: answer.latencyMs,
-      error: verdict.ok ? undefined : (answer.error ?? verdict.error),
+      // A status of 0 has only the client's reason; an answer has IMSHOP's, and maybe ours about it (a redirect, a cut body).
+      error: answer.status === 0 ? answer.error : [verdict.ok ? undefined : verdict.error, answer.error].filter(Boolean).join('; ') || undefined,
       response: answer.body,
+      responseText: answer.text,
       retryAfterSeconds: answer.retryAfterSeconds,
     };
   }

@@ -1,19 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { callPeer, retryAfterSeconds, sanitizeJson } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 export interface ImshopCallResult {
   /** 0 when no HTTP answer arrived (timeout, refused, reset). */
   status: number;
+  /** The parsed JSON answer (sanitized), or its text when it is not JSON; null when empty. */
   body: unknown;
+  /** The answer as received (its first 64 KiB, sanitized): what a delivery attempt records. */
+  text: string;
   latencyMs: number;
   /** Seconds from a Retry-After header, when IMSHOP sent one. */
   retryAfterSeconds?: number;
+  /** No answer (timeout, refused, reset), a redirect (never followed) or a body cut at 64 KiB. */
   error?: string;
 }
 
 /**
- * HTTP calls to IMSHOP's API, with the API key as a Bearer token and a timeout. Never throws for a
- * remote failure: the caller decides what a status means. URLs are secrets and never appear in errors.
+ * HTTP calls to IMSHOP's API, with the API key as a Bearer token and a timeout (through callPeer: no redirect
+ * followed, a bounded body). Never throws for a remote failure: the caller decides what a status means. URLs
+ * are secrets and never appear in errors.
  */
 @Injectable()
 export class ImshopClient {
@@ -36,36 +42,31 @@ export class ImshopClient {
   }
 
   private async post(url: string | undefined, body: object): Promise<ImshopCallResult> {
-    const started = Date.now();
     if (!url || !this.config.imshop.apiKey) {
-      return { status: 0, body: null, latencyMs: 0, error: 'IMSHOP is not configured (IMSHOP_API_KEY and the URL)' };
+      return { status: 0, body: null, text: '', latencyMs: 0, error: 'IMSHOP is not configured (IMSHOP_API_KEY and the URL)' };
     }
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.config.imshop.apiKey}` },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.config.delivery.timeoutMs),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
+    const answer = await callPeer({
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.config.imshop.apiKey}` },
+      body: JSON.stringify(body),
+      timeoutMs: this.config.delivery.timeoutMs,
+    });
+    let parsed: unknown = answer.text || null;
+    if (answer.text && !answer.truncated) {
       try {
-        parsed = text ? JSON.parse(text) : null;
+        parsed = sanitizeJson(JSON.parse(answer.text));
       } catch {
         // IMSHOP's error bodies are not documented; keep the raw text
       }
-      return { status: response.status, body: parsed, latencyMs: Date.now() - started, retryAfterSeconds: retryAfter(response.headers.get('retry-after')) };
-    } catch (error) {
-      const cause = error as Error & { cause?: { code?: string } };
-      const reason = cause.name === 'TimeoutError' ? `no answer within ${this.config.delivery.timeoutMs} ms` : (cause.cause?.code ?? cause.message);
-      return { status: 0, body: null, latencyMs: Date.now() - started, error: reason };
     }
+    return {
+      status: answer.status,
+      body: parsed,
+      text: answer.text,
+      latencyMs: answer.latencyMs,
+      retryAfterSeconds: retryAfterSeconds(answer.headers?.get('retry-after')),
+      error: answer.error,
+    };
   }
-}
-
-function retryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseJsonLossless } from '../common/lossless-json';
+import { callPeer, retryAfterSeconds, sanitizeJson } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MarketRateLimiter } from './market-rate-limiter';
 
@@ -15,7 +16,10 @@ export type MarketCancellationReason = 'ORDER_DELIVERED' | 'ORDER_IN_DELIVERY';
 export interface MarketCallResult {
   /** 0 when no HTTP answer arrived (timeout, refused, reset) or the call was held back by the limiter. */
   status: number;
+  /** The parsed JSON answer (sanitized, int64 ids kept whole), or its text when it is not JSON; null when empty. */
   body: unknown;
+  /** The answer as received (its first 64 KiB, sanitized): what a delivery attempt records. */
+  text: string;
   latencyMs: number;
   /** How long Market asked us to wait (Retry-After, or X-RateLimit-Resource-Until on a 420/429). */
   retryAfterSeconds?: number;
@@ -91,49 +95,54 @@ export class MarketApiClient {
   }
 
   private async call(method: string, entity: string, verb: string, path: string, body?: string): Promise<MarketCallResult> {
-    if (!this.config.marketApi.apiKey) return { status: 0, body: null, latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)' };
+    if (!this.config.marketApi.apiKey) return { status: 0, body: null, text: '', latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)' };
     const wait = this.limiter.heldBackFor(method, entity);
     if (wait > 0) {
       return {
         status: 0,
         body: null,
+        text: '',
         latencyMs: 0,
         retryAfterSeconds: Math.ceil(wait / 1000),
         error: `held back: Market's limit for ${method} (${entity}) is used up for ${Math.ceil(wait / 1000)} s more`,
       };
     }
     return this.limiter.run(entity, async () => {
-      const started = Date.now();
-      try {
-        const response = await fetch(new URL(path.slice(1), this.baseUrl()), {
-          method: verb,
-          headers: {
-            'Api-Key': this.config.marketApi.apiKey!,
-            accept: 'application/json',
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body,
-          signal: AbortSignal.timeout(this.config.delivery.timeoutMs),
-        });
-        const text = await response.text();
-        let parsed: unknown = text;
+      const answer = await callPeer({
+        url: new URL(path.slice(1), this.baseUrl()),
+        method: verb,
+        headers: {
+          'Api-Key': this.config.marketApi.apiKey!,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body,
+        timeoutMs: this.config.delivery.timeoutMs,
+      });
+      if (!answer.headers) return { status: 0, body: null, text: '', latencyMs: answer.latencyMs, error: answer.error };
+      let parsed: unknown = answer.text || null;
+      if (answer.text && !answer.truncated) {
         try {
-          parsed = text ? parseJsonLossless(text) : null;
+          parsed = sanitizeJson(parseJsonLossless(answer.text));
         } catch {
           // an HTML error page from a proxy, say: keep the text
         }
-        const until = untilHeader(response.headers.get('x-ratelimit-resource-until'));
-        const remaining = response.headers.get('x-ratelimit-resource-remaining');
-        const limited = response.status === 420 || response.status === 429;
-        if (until !== undefined && (limited || (remaining !== null && Number(remaining.trim()) <= 0))) this.limiter.holdBack(method, entity, until);
-        let retryAfterSeconds = retryAfter(response.headers.get('retry-after'));
-        if (limited && retryAfterSeconds === undefined && until !== undefined) retryAfterSeconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-        return { status: response.status, body: parsed, latencyMs: Date.now() - started, retryAfterSeconds, error: response.ok ? undefined : describeError(response.status, parsed) };
-      } catch (error) {
-        const cause = error as Error & { cause?: { code?: string } };
-        const reason = cause.name === 'TimeoutError' ? `no answer within ${this.config.delivery.timeoutMs} ms` : (cause.cause?.code ?? cause.message);
-        return { status: 0, body: null, latencyMs: Date.now() - started, error: reason };
       }
+      const until = untilHeader(answer.headers.get('x-ratelimit-resource-until'));
+      const remaining = answer.headers.get('x-ratelimit-resource-remaining');
+      const limited = answer.status === 420 || answer.status === 429;
+      if (until !== undefined && (limited || (remaining !== null && Number(remaining.trim()) <= 0))) this.limiter.holdBack(method, entity, until);
+      let retryAfter = retryAfterSeconds(answer.headers.get('retry-after'));
+      if (limited && retryAfter === undefined && until !== undefined) retryAfter = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      const ok = answer.status >= 200 && answer.status < 300;
+      return {
+        status: answer.status,
+        body: parsed,
+        text: answer.text,
+        latencyMs: answer.latencyMs,
+        retryAfterSeconds: retryAfter,
+        error: ok ? answer.error : [describeError(answer.status, parsed), answer.error].filter(Boolean).join('; '),
+      };
     });
   }
 
@@ -162,13 +171,6 @@ function describeError(status: number, body: unknown): string {
     return `Market answered ${status}: ${errors.map((e) => [e?.code, e?.message].filter(Boolean).join(': ')).join('; ')}`;
   }
   return `Market answered ${status}`;
-}
-
-function retryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** `X-RateLimit-Resource-Until` is an RFC 822 date (`Thu, 10 Jul 2018 00:42:42 GMT`). */

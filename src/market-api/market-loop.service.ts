@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { TicketsService } from '../imshop-tickets/tickets.service';
 import type { OrderStatus } from '../orders/order-status';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
+import { MARKET_FOLLOW_UP_CONNECTIONS } from '../config/app-config';
 import { OutboxService, type SendResult } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { MarketApiClient, marketVerdict, type MarketCallResult, type MarketCancellationReason } from './market-api.client';
@@ -90,10 +91,11 @@ export function cancellationAnswer(status: OrderStatus): { accepted: true } | { 
 export class MarketLoopService implements OnModuleInit {
   private readonly logger = new Logger('MarketLoop');
   /**
-   * Senders that write to the database run inside the outbox's delivery transaction, which already holds a pooled
-   * connection: at most this many take a second one at once, so a burst of them cannot drain the pool.
+   * Senders that write to the database (an accepted cancellation, fetched details, a ticket) use the request
+   * path's pool: at most this many at once, however many deliveries are in flight, so webhooks keep the rest.
+   * DATABASE_POOL_SIZE must leave room beside them (checked at boot: MARKET_FOLLOW_UP_CONNECTIONS).
    */
-  private readonly followUps = new Semaphore(2);
+  private readonly followUps = new Semaphore(MARKET_FOLLOW_UP_CONNECTIONS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -333,8 +335,9 @@ function fromMarket(call: MarketCallResult): SendResult {
     outcome,
     statusCode: call.status,
     latencyMs: call.latencyMs,
-    error: outcome === 'sent' ? undefined : (call.error ?? `Market answered ${call.status}`),
+    error: outcome === 'sent' ? call.error : (call.error ?? `Market answered ${call.status}`),
     response: call.body,
+    responseText: call.text,
     retryAfterSeconds: call.retryAfterSeconds,
   };
 }

@@ -130,7 +130,7 @@ export class MetricsService {
       async collect() {
         this.reset();
         const rows = (await dataSource.query(
-          `SELECT target, extract(epoch FROM now() - min(created_at))::float AS age FROM deliveries WHERE state IN ('pending', 'retrying') GROUP BY target`,
+          `SELECT target, extract(epoch FROM now() - min(created_at))::float AS age FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') GROUP BY target`,
         )) as { target: string; age: number }[];
         for (const row of rows) this.set({ target: row.target }, row.age);
       },

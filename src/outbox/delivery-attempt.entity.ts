@@ -31,6 +31,7 @@ export class DeliveryAttempt {
   @Column({ type: 'varchar', length: 1000, nullable: true })
   error: string | null;
 
-  @Column({ type: 'jsonb', nullable: true })
-  response: unknown;
+  /** The peer's answer as received: its first 64 KiB, sanitized text (no U+0000, valid UTF-8). */
+  @Column({ type: 'text', nullable: true })
+  response: string | null;
 }

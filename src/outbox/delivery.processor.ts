@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { withRequestId } from '../logging/request-context';
@@ -17,7 +17,7 @@ const STALL_DETECTION = { lockDuration: 10_000, stalledInterval: 5_000 };
 
 /** Runs delivery attempts; retries are scheduled by the outbox itself (new jobs), not by BullMQ. */
 @Processor(DELIVERY_QUEUE, STALL_DETECTION)
-export class DeliveryProcessor extends WorkerHost implements OnModuleInit {
+export class DeliveryProcessor extends WorkerHost implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryWorker');
 
   constructor(
@@ -30,6 +30,11 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit {
   onModuleInit(): void {
     this.worker.concurrency = this.config.delivery.concurrency;
     this.worker.on('error', (error) => this.logger.warn(`worker: ${error.message}`));
+  }
+
+  /** Lets the jobs in progress record their outcomes before the delivery pool closes (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
   }
 
   process(job: Job<DeliveryJob>): Promise<DeliverOutcome> {

@@ -1,20 +1,25 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DataSource, EntityManager, type EntitySubscriberInterface, type QueryRunner, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
+import { type EntityManager, type EntitySubscriberInterface, type QueryRunner, type TransactionCommitEvent, type TransactionRollbackEvent, DataSource } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { GroupCommit } from '../common/group-commit';
+import { clipText, sanitizeJson, sanitizeText } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { uniqueViolationOf } from '../database/unique-violation';
 import { currentRequestId } from '../logging/request-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
-import { retryDelayMs } from './backoff';
-import { DeliveryAttempt } from './delivery-attempt.entity';
-import { Delivery, type DeliveryState } from './delivery.entity';
+import { retryDelayMs, scheduledDelayMs } from './backoff';
+import type { DeliveryAttempt } from './delivery-attempt.entity';
+import type { Delivery } from './delivery.entity';
 import type { DeliveryTarget } from './delivery-target.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import type { RecoverDeliveriesDto } from './dto/recover-deliveries.dto';
+import { OutboxRepository, type AttemptRecord, type Claim, type NewDelivery, type Recorded } from './outbox.repository';
 import { TargetHealthService } from './target-health.service';
-import { pageOf } from '../common/page';
+
+export type { NewDelivery } from './outbox.repository';
 
 /** What a target's sender reports for one attempt. */
 export interface SendResult {
@@ -22,19 +27,14 @@ export interface SendResult {
   statusCode: number;
   latencyMs: number;
   error?: string;
+  /** What the delivery keeps of a successful attempt (IMSHOP's uuid, a ticket id, ...). */
   response?: unknown;
+  /** The peer's answer as received (bounded, sanitized), for the attempt log. */
+  responseText?: string;
   retryAfterSeconds?: number;
 }
 
 export type DeliverySender = (payload: unknown) => Promise<SendResult>;
-
-export interface NewDelivery {
-  orderId: string;
-  target: string;
-  changeSeq: string;
-  internalStatus: string | null;
-  payload: object;
-}
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -43,7 +43,18 @@ export interface DeliveryJob {
 }
 
 /** What the worker did with one job; also what tests and the bench observe. */
-export type DeliverOutcome = 'sent' | 'retrying' | 'dead' | 'superseded' | 'skipped' | 'paused';
+export type DeliverOutcome =
+  | 'sent'
+  | 'retrying'
+  | 'dead'
+  | 'superseded'
+  /** Not due, already in flight or finished: a duplicate job. */
+  | 'skipped'
+  | 'paused'
+  /** Another delivery of its order and target is in flight; it is queued again when that one is recorded. */
+  | 'waiting'
+  /** The request was made but its outcome could not be written (database down): it is attempted again after its backoff step, the attempt counted. */
+  | 'unrecorded';
 
 export interface DeliverOptions {
   /** The probe of a paused target: ignores the pause and the schedule, and never makes the delivery dead by a failure. */
@@ -82,36 +93,64 @@ export interface RecoverResult {
 
 /** Rows per statement when recovering or re-queueing a target's deliveries. */
 const BATCH = 500;
+/** How long past the request timeout a claimed delivery stays its worker's without a renewal (renewed every third of it). */
+const leaseMarginMs = (timeoutMs: number) => Math.max(1_000, Math.round(timeoutMs / 2));
+/** Claims and records per statement, and statements of each kind in flight (the delivery pool holds both). */
+const GROUP = { maxBatch: 200, maxInFlight: 2 };
+/** The columns an attempt's texts go to. */
+const ERROR_COLUMN = 1000;
+const RESPONSE_JSON_LIMIT = 64 * 1024;
 
-/** One row of delivery_attempts, written with the delivery's new state. */
-interface AttemptRow {
-  attempt: number;
-  startedAt: Date;
-  latencyMs: number;
-  statusCode: number;
-  outcome: string;
-  error: string | null;
-  response: unknown;
+interface QueuedJob {
+  name: 'deliver';
+  data: DeliveryJob;
+  opts: { jobId: string; delay: number; removeOnComplete: true; removeOnFail: true; attempts: 1 };
 }
 
+/**
+ * The transactional outbox. A delivery row is written in the transaction of the change and queued after it
+ * commits; a worker then claims it (a short statement: in flight, attempt counted, leased), sends it with no
+ * transaction open, and records the outcome (a second short statement). Claims and records are batched across
+ * the worker's concurrent jobs, and run on the worker's own connections (DeliveryPool).
+ */
 @Injectable()
-export class OutboxService implements EntitySubscriberInterface {
+export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy {
   private readonly logger = new Logger('Outbox');
   private readonly senders = new Map<string, DeliverySender>();
   /**
    * Deliveries written by a transaction still open on that query runner, enqueued once it commits. Each keeps
    * the request that wrote it: a transaction shared by several requests (group commit) commits in only one's.
    */
-  private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; attempt: number; requestId: string | undefined }[]>();
+  private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; requestId: string | undefined }[]>();
+  private readonly claims: GroupCommit<string, Claim>;
+  private readonly records: GroupCommit<AttemptRecord, Recorded>;
+  /** Deliveries this process has in flight (id → attempt): their leases are renewed while they are out. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly renewal: NodeJS.Timeout;
+  private readonly leaseMs: number;
+  private readonly unrecordedDelaysMs: number[];
+  private jobsToAdd: QueuedJob[] = [];
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
+    private readonly repository: OutboxRepository,
     @InjectQueue(DELIVERY_QUEUE) private readonly queue: Queue<DeliveryJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly health: TargetHealthService,
   ) {
     dataSource.subscribers.push(this);
+    const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = config.delivery;
+    this.leaseMs = timeoutMs + leaseMarginMs(timeoutMs);
+    this.unrecordedDelaysMs = Array.from({ length: maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, { baseMs: backoffMs, maxMs: backoffMaxMs })));
+    this.claims = new GroupCommit((ids) => this.claimBatch(ids, false), GROUP);
+    this.records = new GroupCommit((rows) => this.recordBatch(rows), GROUP);
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(200, Math.floor(this.leaseMs / 3)));
+    this.renewal.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.renewal);
   }
 
   /** The targets this process can send to (their senders are registered). */
@@ -125,14 +164,11 @@ export class OutboxService implements EntitySubscriberInterface {
 
   /** Writes a delivery in the caller's transaction; it is enqueued only if and when that transaction commits. */
   async createDelivery(manager: EntityManager, delivery: NewDelivery): Promise<string> {
-    const [{ id }] = (await manager.query(
-      `INSERT INTO deliveries (order_id, target, change_seq, internal_status, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [delivery.orderId, delivery.target, delivery.changeSeq, delivery.internalStatus, JSON.stringify(delivery.payload)],
-    )) as { id: string }[];
+    const id = await this.repository.insert(manager, delivery);
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
       const list = this.awaitingCommit.get(runner) ?? [];
-      list.push({ id, attempt: 1, requestId: currentRequestId() });
+      list.push({ id, requestId: currentRequestId() });
       this.awaitingCommit.set(runner, list);
     } else {
       this.enqueue(id, 1, 0);
@@ -145,7 +181,7 @@ export class OutboxService implements EntitySubscriberInterface {
     const list = this.awaitingCommit.get(event.queryRunner);
     if (!list) return;
     this.awaitingCommit.delete(event.queryRunner);
-    for (const { id, attempt, requestId } of list) this.enqueue(id, attempt, 0, requestId);
+    for (const { id, requestId } of list) this.enqueue(id, 1, 0, requestId);
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
@@ -153,100 +189,172 @@ export class OutboxService implements EntitySubscriberInterface {
   }
 
   /**
-   * Never awaited on a request path: when the queue is down the row stays pending and the sweeper
-   * enqueues it later. The job id is deterministic, so a re-enqueue of a waiting job is a no-op.
+   * Never awaited on a request path: when the queue is down the row stays pending and the sweeper enqueues it
+   * later. The job id is deterministic, so a re-enqueue of a waiting job is a no-op. Jobs queued in one turn of
+   * the event loop go to the queue together (one round trip).
    */
-  private enqueue(id: string, attempt: number, delayMs: number, requestId = currentRequestId()): void {
+  private enqueue(id: string, attempt: number, delayMs: number, requestId = currentRequestId(), suffix = ''): void {
+    this.jobsToAdd.push({
+      name: 'deliver',
+      data: { deliveryId: id, requestId },
+      opts: { jobId: `d${id}-a${attempt}${suffix}`, delay: delayMs, removeOnComplete: true, removeOnFail: true, attempts: 1 },
+    });
+    if (this.jobsToAdd.length === 1) setImmediate(() => this.flushJobs());
+  }
+
+  private flushJobs(): void {
+    const jobs = this.jobsToAdd;
+    this.jobsToAdd = [];
     this.queue
-      .add('deliver', { deliveryId: id, requestId }, { jobId: `d${id}-a${attempt}`, delay: delayMs, removeOnComplete: true, removeOnFail: true, attempts: 1 })
-      .catch((error: Error) => this.logger.warn(`delivery ${id} not enqueued (${error.message}); the sweeper will retry`));
+      .addBulk(jobs)
+      .catch((error: Error) => this.logger.warn(`${jobs.length} deliveries not enqueued (${error.message}); the sweeper will retry`));
   }
 
   /**
-   * Re-enqueues deliveries that are due but apparently have no job (lost to a queue outage or a crash).
-   * Deliveries of a paused target are left alone: they are queued when it resumes.
+   * Re-enqueues deliveries that are due but apparently have no job (lost to a queue outage or a crash), after
+   * releasing the leases of workers that died mid-request. Deliveries of a paused target are left alone: they
+   * are queued when it resumes.
    */
   async sweep(limit = 500): Promise<number> {
-    const due = (await this.dataSource.query(
-      `SELECT id, attempts FROM deliveries WHERE state IN ('pending', 'retrying') AND next_attempt_at < now() - interval '2 seconds'
-         AND target NOT IN (SELECT target FROM delivery_targets WHERE paused)
-       ORDER BY next_attempt_at LIMIT $1`,
-      [limit],
-    )) as { id: string; attempts: number }[];
+    const released = await this.repository.releaseExpiredLeases(limit);
+    if (released) this.logger.warn(`${released} deliveries were in flight on a worker that stopped (their leases ended): they wait for their next attempt`);
+    const due = await this.repository.overdue(limit);
     for (const row of due) this.enqueue(row.id, row.attempts + 1, 0);
     return due.length;
   }
 
   /**
-   * One attempt, under a lock per order and target so two workers (or two instances) never send
-   * changes of one order concurrently, and so a change is never sent after a newer one.
+   * One attempt: claim (a short statement), send (no connection held), record (another short statement). The
+   * database allows one delivery of an order and target in flight at a time and supersedes an older one by a
+   * newer, across workers and instances; no lock is held while the request is out.
    */
   async deliver(deliveryId: string, options: DeliverOptions = {}): Promise<DeliverOutcome> {
-    let retryIn: number | undefined;
-    let attemptNo = 0;
-    let target = '';
-    let attempt: SendResult | undefined;
-    const outcome = await this.dataSource.transaction(async (manager): Promise<DeliverOutcome> => {
-      // The order's lock (one sender per order and target at a time) is taken in the statement that locks
-      // the delivery row; a row changed meanwhile (a duplicate job sent it) is read again as it is now.
-      const [delivery] = (await manager.query(
-        `SELECT d.*, COALESCE(t.paused, false) AS target_paused, pg_advisory_xact_lock(hashtextextended(d.order_id || ':' || d.target, 0)) AS locked
-         FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
-         WHERE d.id = $1 FOR UPDATE OF d`,
-        [deliveryId],
-      )) as Record<string, any>[];
-      if (!delivery || !['pending', 'retrying'].includes(delivery.state)) return 'skipped';
-      // A paused target: the delivery waits as it is, no attempt is spent; it is queued again on resume.
-      if (delivery.target_paused && !options.probe) return 'paused';
-      if (!options.probe && new Date(delivery.next_attempt_at).getTime() > Date.now() + 1000) return 'skipped'; // an early duplicate job
-      target = delivery.target;
-      // A separate statement, so its snapshot is taken after the lock: a newer change sent meanwhile is seen.
-      const newer = await manager.query(
-        `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND change_seq > $3 AND state IN ('pending', 'retrying', 'sent') LIMIT 1`,
-        [delivery.order_id, delivery.target, delivery.change_seq],
+    const probe = options.probe === true;
+    const claim = probe ? (await this.claimBatch([deliveryId], true))[0] : await this.claims.submit(deliveryId);
+    if (claim.verdict !== 'claimed') return this.notClaimed(claim);
+
+    const attemptNo = claim.attempts;
+    this.inFlight.set(deliveryId, attemptNo);
+    const startedAt = new Date();
+    let result: SendResult;
+    try {
+      const sender = this.senders.get(claim.target);
+      result = sender
+        ? await sender(claim.payload)
+        : { outcome: 'retry', statusCode: 0, latencyMs: 0, error: `target ${claim.target} is not configured` };
+    } catch (error) {
+      // A sender's own failure (a follow-up write that could not be made, say) is a failed attempt like any other.
+      result = { outcome: 'retry', statusCode: 0, latencyMs: Date.now() - startedAt.getTime(), error: `the attempt failed here: ${(error as Error).message}` };
+    }
+    const row = this.attemptRecord(claim, result, startedAt, probe);
+    let recorded: Recorded;
+    try {
+      recorded = await this.records.submit(row);
+    } catch (error) {
+      this.logger.error(
+        `delivery ${deliveryId} to ${claim.target}, attempt ${attemptNo}: ${result.outcome}, but not recorded (${(error as Error).message}); ` +
+          `it is attempted again after its backoff step, the attempt counted`,
       );
-      if (newer.length) {
-        await this.setState(manager, deliveryId, 'superseded', { last_error: 'a newer status of this order is being or has been delivered' });
+      return 'unrecorded';
+    } finally {
+      this.inFlight.delete(deliveryId);
+    }
+    this.metrics.deliveryAttempts.inc({ target: claim.target, outcome: result.outcome });
+    this.logger.log(
+      `delivery ${deliveryId} to ${claim.target}, attempt ${attemptNo}${probe ? ' (probe of the paused target)' : ''}: ${result.outcome} (HTTP ${result.statusCode}, ${result.latencyMs} ms)`,
+    );
+    if (!recorded.recorded) this.logger.warn(`delivery ${deliveryId}: attempt ${attemptNo} was logged, but its lease had ended and the delivery was left as it is`);
+    if (row.state === 'dead') this.logger.warn(`delivery ${deliveryId} to ${claim.target} is dead: ${row.error}`);
+    await this.recordHealth(claim.target, result);
+    if (recorded.recorded && row.state === 'retrying' && !probe) this.enqueue(deliveryId, attemptNo + 1, row.retryInMs!);
+    // Deliveries of the same order and target that waited for this one.
+    for (const next of recorded.next) this.enqueue(next.id, next.attempts + 1, 0, undefined, `-after${deliveryId}-${attemptNo}`);
+    return recorded.recorded ? row.state : 'skipped';
+  }
+
+  private notClaimed(claim: Claim): DeliverOutcome {
+    switch (claim.verdict) {
+      case 'superseded':
+        this.logger.log(`delivery ${claim.id} to ${claim.target} superseded: a newer status of its order is being or has been delivered`);
         return 'superseded';
-      }
-      const sender = this.senders.get(delivery.target);
-      attemptNo = delivery.attempts + 1;
-      const startedAt = new Date();
-      const result: SendResult = sender
-        ? await sender(delivery.payload)
-        : { outcome: 'retry', statusCode: 0, latencyMs: 0, error: `target ${delivery.target} is not configured` };
-      attempt = result;
-      this.metrics.deliveryAttempts.inc({ target: delivery.target, outcome: result.outcome });
-      this.logger.log(
-        `delivery ${deliveryId} to ${delivery.target}, attempt ${attemptNo}${options.probe ? ' (probe of the paused target)' : ''}: ${result.outcome} (HTTP ${result.statusCode}, ${result.latencyMs} ms)`,
-      );
-      const recorded: AttemptRow = {
-        attempt: attemptNo,
-        startedAt,
-        latencyMs: result.latencyMs,
-        statusCode: result.statusCode,
-        outcome: result.outcome,
-        error: result.error?.slice(0, 1000) ?? null,
-        response: result.response ?? null,
-      };
-      if (result.outcome === 'sent') {
-        await this.setState(manager, deliveryId, 'sent', { attempts: attemptNo, response: JSON.stringify(result.response ?? null), sent_at: new Date(), last_error: null }, recorded);
-        return 'sent';
-      }
-      // A probe's failure never kills the delivery: it only tells that the target is still down.
-      if (result.outcome === 'retry' && (attemptNo < this.config.delivery.maxAttempts || options.probe)) {
-        retryIn = retryDelayMs(attemptNo, { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs }, result.retryAfterSeconds);
-        await this.setState(manager, deliveryId, 'retrying', { attempts: attemptNo, next_attempt_at: new Date(Date.now() + retryIn), last_error: result.error ?? null }, recorded);
-        return 'retrying';
-      }
-      const reason = result.outcome === 'retry' ? `gave up after ${attemptNo} attempts: ${result.error ?? ''}` : (result.error ?? 'refused');
-      await this.setState(manager, deliveryId, 'dead', { attempts: attemptNo, last_error: reason }, recorded);
-      this.logger.warn(`delivery ${deliveryId} to ${delivery.target} is dead: ${reason}`);
-      return 'dead';
+      case 'dead':
+        this.logger.warn(`delivery ${claim.id} to ${claim.target} is dead: no attempts left`);
+        return 'dead';
+      case 'busy':
+        return 'waiting';
+      default:
+        return claim.verdict === 'paused' ? 'paused' : 'skipped';
+    }
+  }
+
+  private async claimBatch(ids: string[], probe: boolean): Promise<Claim[]> {
+    // A duplicate job in the same batch must not be told it holds the claim too.
+    const unique = [...new Set(ids)];
+    let claims: Claim[];
+    try {
+      claims = await this.repository.claim(unique, { probe, maxAttempts: this.config.delivery.maxAttempts, leaseMs: this.leaseMs, unrecordedDelaysMs: this.unrecordedDelaysMs });
+    } catch (error) {
+      // A sibling was claimed by another statement at the same moment (the batch is retried one by one first).
+      if (unique.length === 1 && uniqueViolationOf(error) === 'ux_deliveries_in_flight') return [{ id: ids[0], verdict: 'busy', target: '', attempts: 0, payload: undefined }];
+      throw error;
+    }
+    const byId = new Map(claims.map((claim) => [claim.id, claim]));
+    const seen = new Set<string>();
+    return ids.map((id) => {
+      if (seen.has(id)) return { id, verdict: 'skipped', target: '', attempts: 0, payload: undefined };
+      seen.add(id);
+      return byId.get(id)!;
     });
-    if (attempt) await this.recordHealth(target, attempt);
-    if (outcome === 'retrying' && !options.probe) this.enqueue(deliveryId, attemptNo + 1, retryIn!);
-    return outcome;
+  }
+
+  private async recordBatch(rows: AttemptRecord[]): Promise<Recorded[]> {
+    try {
+      return await this.repository.record(rows);
+    } catch (error) {
+      // Texts are sanitized and cut to their columns, so this is not expected; if a peer's answer still could
+      // not be stored, the attempt is recorded without it rather than not at all (which would send it again).
+      if (rows.length !== 1 || !isDataError(error)) throw error;
+      const [row] = rows;
+      const reason = clipText(`the answer could not be stored: ${(error as Error).message}`, ERROR_COLUMN);
+      return this.repository.record([{ ...row, responseText: null, responseJson: null, error: row.error ?? reason }]);
+    }
+  }
+
+  /** The attempt's row and the state it leaves the delivery in. */
+  private attemptRecord(claim: Claim, result: SendResult, startedAt: Date, probe: boolean): AttemptRecord {
+    const attempt = claim.attempts;
+    const base = {
+      id: claim.id,
+      attempt,
+      outcome: result.outcome,
+      startedAt,
+      latencyMs: Math.max(0, Math.round(result.latencyMs)),
+      statusCode: result.statusCode,
+      responseText: result.responseText === undefined ? null : sanitizeText(result.responseText),
+    };
+    if (result.outcome === 'sent') {
+      // A note about the answer (its body cut at 64 KiB, say) stays on the attempt.
+      const note = result.error ? clipText(sanitizeText(result.error), ERROR_COLUMN) : null;
+      return { ...base, state: 'sent', error: note, responseJson: storableJson(result.response), retryInMs: null };
+    }
+    const error = result.error ?? `HTTP ${result.statusCode}`;
+    // A probe's failure never kills the delivery: it only tells that the target is still down.
+    if (result.outcome === 'retry' && (attempt < this.config.delivery.maxAttempts || probe)) {
+      const retryInMs = retryDelayMs(attempt, { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs }, result.retryAfterSeconds);
+      return { ...base, state: 'retrying', error: clipText(sanitizeText(error), ERROR_COLUMN), responseJson: null, retryInMs };
+    }
+    const reason = result.outcome === 'retry' ? `gave up after ${attempt} attempts: ${error}` : error;
+    return { ...base, state: 'dead', error: clipText(sanitizeText(reason), ERROR_COLUMN), responseJson: null, retryInMs: null };
+  }
+
+  /** Keeps the leases of this process's in-flight deliveries while their requests are out. */
+  private async renewLeases(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    try {
+      await this.repository.renewLeases([...this.inFlight].map(([id, attempt]) => ({ id, attempt })), this.leaseMs);
+    } catch (error) {
+      this.logger.warn(`leases of ${this.inFlight.size} deliveries in flight not renewed: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -259,7 +367,7 @@ export class OutboxService implements EntitySubscriberInterface {
       if (result.outcome === 'sent') {
         if (await this.health.recordSuccess(target)) await this.requeueTarget(target);
       } else if (result.outcome === 'retry') {
-        await this.health.recordFailure(target, result.error ?? `HTTP ${result.statusCode}`);
+        await this.health.recordFailure(target, clipText(sanitizeText(result.error ?? `HTTP ${result.statusCode}`), ERROR_COLUMN));
       }
     } catch (error) {
       this.logger.warn(`health of target ${target} not recorded: ${(error as Error).message}`);
@@ -271,12 +379,8 @@ export class OutboxService implements EntitySubscriberInterface {
     let after = '0';
     let queued = 0;
     for (;;) {
-      const rows = (await this.dataSource.query(
-        `SELECT id, attempts, GREATEST(0, extract(epoch FROM next_attempt_at - now()) * 1000)::bigint AS delay FROM deliveries
-         WHERE target = $1 AND state IN ('pending', 'retrying') AND id > $2 ORDER BY id LIMIT $3`,
-        [target, after, BATCH],
-      )) as { id: string; attempts: number; delay: string }[];
-      for (const row of rows) this.enqueue(row.id, row.attempts + 1, Number(row.delay));
+      const rows = await this.repository.waitingOfTarget(target, after, BATCH);
+      for (const row of rows) this.enqueue(row.id, row.attempts + 1, row.delayMs);
       queued += rows.length;
       if (rows.length < BATCH) return queued;
       after = rows[rows.length - 1].id;
@@ -288,11 +392,7 @@ export class OutboxService implements EntitySubscriberInterface {
   /** Every target this process can send to or that has a health row, with its waiting and dead deliveries. */
   async targets(): Promise<TargetView[]> {
     const states = new Map<string, DeliveryTarget>((await this.health.states()).map((row) => [row.target, row]));
-    const counts = (await this.dataSource.query(
-      `SELECT target, count(*) FILTER (WHERE state IN ('pending', 'retrying'))::int AS waiting, count(*) FILTER (WHERE state = 'dead')::int AS dead
-       FROM deliveries WHERE state IN ('pending', 'retrying', 'dead') GROUP BY target`,
-    )) as { target: string; waiting: number; dead: number }[];
-    const byTarget = new Map(counts.map((row) => [row.target, row]));
+    const byTarget = new Map((await this.repository.waitingAndDeadByTarget()).map((row) => [row.target, row]));
     const names = [...new Set([...this.senders.keys(), ...states.keys()])].sort();
     return names.map((target) => {
       const row = states.get(target);
@@ -341,17 +441,9 @@ export class OutboxService implements EntitySubscriberInterface {
    * resumes the target (recordHealth). Returns the outcome, or null when nothing waits.
    */
   async probe(target: string): Promise<DeliverOutcome | null> {
-    const candidates = (await this.dataSource.query(
-      `SELECT d.id FROM deliveries d WHERE d.target = $1 AND d.state IN ('pending', 'retrying')
-         AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq
-                         AND n.state IN ('pending', 'retrying', 'sent'))
-       ORDER BY d.created_at, d.id LIMIT 3`,
-      [target],
-    )) as { id: string }[];
-    await this.health.markProbed(target);
-    for (const { id } of candidates) {
+    for (const id of await this.repository.probeCandidates(target, 3)) {
       const outcome = await this.deliver(id, { probe: true });
-      if (outcome !== 'skipped' && outcome !== 'superseded') return outcome;
+      if (outcome !== 'skipped' && outcome !== 'superseded' && outcome !== 'waiting') return outcome;
     }
     return null;
   }
@@ -370,23 +462,14 @@ export class OutboxService implements EntitySubscriberInterface {
     const result: RecoverResult = { target: dto.target, matched: 0, recovered: 0, superseded: 0, targetPaused: await this.health.isPaused(dto.target) };
     let after = '0';
     for (;;) {
-      const rows = (await this.dataSource.query(
-        `SELECT d.id, EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq) AS superseded
-         FROM deliveries d WHERE d.target = $1 AND d.state = 'dead' AND d.created_at >= $2 AND d.created_at < $3 AND d.id > $4
-         ORDER BY d.id LIMIT $5`,
-        [dto.target, since, until, after, BATCH],
-      )) as { id: string; superseded: boolean }[];
+      const rows = await this.repository.deadInRange(dto.target, since, until, after, BATCH);
       result.matched += rows.length;
       const ids = rows.filter((row) => !row.superseded).map((row) => row.id);
       result.superseded += rows.length - ids.length;
       if (ids.length) {
-        const [updated] = (await this.dataSource.query(
-          `UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
-           WHERE id = ANY($1::bigint[]) AND state = 'dead' RETURNING id`,
-          [ids],
-        )) as [{ id: string }[], number];
-        result.recovered += updated.length;
-        if (!result.targetPaused) for (const row of updated) this.enqueue(row.id, 1, 0);
+        const reset = await this.repository.resetAttempts(ids, ['dead']);
+        result.recovered += reset.length;
+        if (!result.targetPaused) for (const id of reset) this.enqueue(id, 1, 0);
       }
       if (rows.length < BATCH) break;
       after = rows[rows.length - 1].id;
@@ -396,8 +479,7 @@ export class OutboxService implements EntitySubscriberInterface {
   }
 
   private async knownTargets(): Promise<string[]> {
-    const rows = (await this.dataSource.query('SELECT target FROM delivery_targets')) as { target: string }[];
-    return [...new Set([...this.senders.keys(), ...rows.map((row) => row.target)])].sort();
+    return [...new Set([...this.senders.keys(), ...(await this.repository.targetNames())])].sort();
   }
 
   private async assertKnownTarget(target: string, error: typeof NotFoundException | typeof BadRequestException): Promise<void> {
@@ -407,46 +489,36 @@ export class OutboxService implements EntitySubscriberInterface {
     throw error === BadRequestException ? new BadRequestException([`target: ${message}`]) : new NotFoundException(message);
   }
 
-  async list(query: ListDeliveriesQuery) {
-    const qb = this.dataSource.getRepository(Delivery).createQueryBuilder('d').orderBy('d.id', 'DESC');
-    if (query.state) qb.andWhere('d.state = :state', { state: query.state });
-    if (query.target) qb.andWhere('d.target = :target', { target: query.target });
-    if (query.orderId) qb.andWhere('d.order_id = :orderId', { orderId: query.orderId });
-    return pageOf(qb, query);
+  list(query: ListDeliveriesQuery) {
+    return this.repository.list(query);
   }
 
   async get(id: string): Promise<Delivery & { attemptLog: DeliveryAttempt[] }> {
-    const delivery = await this.dataSource.getRepository(Delivery).findOneBy({ id });
+    const delivery = await this.repository.findById(id);
     if (!delivery) throw new NotFoundException(`delivery ${id} does not exist`);
-    const attemptLog = await this.dataSource.getRepository(DeliveryAttempt).find({ where: { deliveryId: id }, order: { id: 'ASC' } });
-    return Object.assign(delivery, { attemptLog });
+    return Object.assign(delivery, { attemptLog: await this.repository.attemptsOf(id) });
   }
 
   /** Gives a dead (or superseded) delivery a fresh set of attempts. */
   async retry(id: string): Promise<Delivery> {
-    const delivery = await this.dataSource.getRepository(Delivery).findOneBy({ id });
+    const delivery = await this.repository.findById(id);
     if (!delivery) throw new NotFoundException(`delivery ${id} does not exist`);
     if (delivery.state === 'sent') throw new ConflictException(`delivery ${id} was already sent`);
-    if (delivery.state === 'pending' || delivery.state === 'retrying') throw new ConflictException(`delivery ${id} is already waiting for its next attempt`);
-    await this.dataSource.query(`UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() WHERE id = $1`, [id]);
+    if (delivery.state !== 'dead' && delivery.state !== 'superseded') throw new ConflictException(`delivery ${id} is already waiting for its next attempt`);
+    if ((await this.repository.resetAttempts([id], ['dead', 'superseded'])).length === 0) throw new ConflictException(`delivery ${id} changed meanwhile; read it again`);
     this.enqueue(id, 1, 0);
-    return (await this.dataSource.getRepository(Delivery).findOneBy({ id }))!;
+    return (await this.repository.findById(id))!;
   }
+}
 
-  /** Sets the delivery's state; with `attempt`, records that attempt in the same statement (one round trip). */
-  private async setState(manager: EntityManager, id: string, state: DeliveryState, fields: Record<string, unknown>, attempt?: AttemptRow): Promise<void> {
-    const entries = Object.entries(fields);
-    const sets = entries.map(([column], i) => `${column} = $${i + 3}`);
-    const values: unknown[] = [id, state, ...entries.map(([, value]) => value)];
-    let recordAttempt = '';
-    if (attempt) {
-      const first = values.length + 1;
-      recordAttempt = `WITH attempt AS (
-        INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, error, response)
-        VALUES ($1, ${[0, 1, 2, 3, 4, 5, 6].map((i) => `$${first + i}`).join(', ')})
-      ) `;
-      values.push(attempt.attempt, attempt.startedAt, attempt.latencyMs, attempt.statusCode, attempt.outcome, attempt.error, attempt.response === null ? null : JSON.stringify(attempt.response));
-    }
-    await manager.query(`${recordAttempt}UPDATE deliveries SET state = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''} WHERE id = $1`, values);
-  }
+/** A value PostgreSQL refused (SQLSTATE class 22: bad text, a value too long), as opposed to a lost connection. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+/** The sender's result as jsonb will take it: strings sanitized; a result too large to keep is replaced by a note. */
+function storableJson(value: unknown): string {
+  const text = JSON.stringify(sanitizeJson(value ?? null)) ?? 'null';
+  return text.length <= RESPONSE_JSON_LIMIT ? text : JSON.stringify({ note: `the result (${text.length} characters) was too large to keep` });
 }

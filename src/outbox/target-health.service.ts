@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
+import type { DeliveryTarget, PauseReason } from './delivery-target.entity';
+import { OutboxRepository } from './outbox.repository';
 
 /** A success within this long of the last one this process recorded is not written again (hot path). */
 const SUCCESS_WRITE_THROTTLE_MS = 2000;
@@ -17,9 +16,14 @@ const SUCCESS_WRITE_THROTTLE_MS = 2000;
 export class TargetHealthService {
   private readonly logger = new Logger('TargetHealth');
   private readonly lastSuccessWrite = new Map<string, number>();
+  /**
+   * Failures waiting to be written, per target. At most one write per target is in flight: a burst of failures
+   * (a peer down while hundreds of deliveries are out) becomes a few writes, not one connection each.
+   */
+  private readonly failures = new Map<string, { count: number; error: string | null; writing: boolean }>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {}
@@ -28,20 +32,9 @@ export class TargetHealthService {
   async recordSuccess(target: string): Promise<boolean> {
     const last = this.lastSuccessWrite.get(target);
     if (last !== undefined && Date.now() - last < SUCCESS_WRITE_THROTTLE_MS) return false;
-    const rows = (await this.dataSource.query(
-      `INSERT INTO delivery_targets AS t (target, last_success_at) VALUES ($1, now())
-       ON CONFLICT (target) DO UPDATE SET
-         last_success_at = now(), failing_since = NULL, consecutive_failures = 0, last_error = NULL, updated_at = now(),
-         paused = CASE WHEN t.paused AND t.pause_reason = 'auto' THEN false ELSE t.paused END,
-         pause_reason = CASE WHEN t.paused AND t.pause_reason = 'auto' THEN NULL ELSE t.pause_reason END,
-         paused_at = CASE WHEN t.paused AND t.pause_reason = 'auto' THEN NULL ELSE t.paused_at END
-       RETURNING t.paused, (SELECT paused FROM delivery_targets WHERE target = $1) AS was_paused`,
-      [target],
-    )) as { paused: boolean; was_paused: boolean | null }[];
-    // The subquery sees the row as it was before this statement.
-    const resumed = rows[0]?.was_paused === true && rows[0].paused === false;
+    const { paused, resumed } = await this.repository.recordTargetSuccess(target);
     // Only throttle while healthy and unpaused; a failure clears the throttle (recordFailure).
-    if (!rows[0]?.paused) this.lastSuccessWrite.set(target, Date.now());
+    if (!paused) this.lastSuccessWrite.set(target, Date.now());
     if (resumed) {
       this.logger.warn(`target ${target} answers again: resumed automatically, its waiting deliveries are queued`);
       this.metrics.targetResumes.inc({ target, reason: 'probe' });
@@ -49,49 +42,46 @@ export class TargetHealthService {
     return resumed;
   }
 
-  /** Records a failed attempt; pauses the target when it has failed continuously for PAUSE_AFTER_MINUTES. */
-  async recordFailure(target: string, error: string | undefined): Promise<boolean> {
+  /** Records a failed attempt; the target is paused once it has failed continuously for PAUSE_AFTER_MINUTES. */
+  async recordFailure(target: string, error: string | null): Promise<void> {
     this.lastSuccessWrite.delete(target);
-    const [row] = (await this.dataSource.query(
-      `INSERT INTO delivery_targets AS t (target, failing_since, consecutive_failures, last_failure_at, last_error)
-       VALUES ($1, now(), 1, now(), $2)
-       ON CONFLICT (target) DO UPDATE SET failing_since = COALESCE(t.failing_since, now()), consecutive_failures = t.consecutive_failures + 1,
-         last_failure_at = now(), last_error = $2, updated_at = now()
-       RETURNING paused, failing_since, consecutive_failures`,
-      [target, error?.slice(0, 1000) ?? null],
-    )) as { paused: boolean; failing_since: Date; consecutive_failures: number }[];
+    const entry = this.failures.get(target) ?? { count: 0, error: null, writing: false };
+    entry.count++;
+    entry.error = error;
+    this.failures.set(target, entry);
+    if (entry.writing) return;
+    entry.writing = true;
+    try {
+      while (entry.count > 0) {
+        const { count, error: last } = entry;
+        entry.count = 0;
+        await this.writeFailures(target, count, last);
+      }
+    } finally {
+      entry.writing = false;
+      if (entry.count === 0) this.failures.delete(target);
+    }
+  }
+
+  private async writeFailures(target: string, count: number, error: string | null): Promise<void> {
+    const row = await this.repository.recordTargetFailures(target, count, error);
     const pauseAfterMs = this.config.operations.pauseAfterMs;
-    if (row.paused || pauseAfterMs <= 0 || Date.now() - new Date(row.failing_since).getTime() < pauseAfterMs) return false;
-    const paused = (await this.dataSource.query(
-      `UPDATE delivery_targets SET paused = true, pause_reason = 'auto', paused_at = now(), paused_by = 'health', updated_at = now()
-       WHERE target = $1 AND NOT paused AND failing_since IS NOT NULL AND failing_since <= now() - make_interval(secs => $2::float / 1000)
-       RETURNING target`,
-      [target, pauseAfterMs],
-    )) as [unknown[], number];
-    if (!affected(paused)) return false;
+    if (row.paused || pauseAfterMs <= 0 || Date.now() - row.failingSince.getTime() < pauseAfterMs) return;
+    if (!(await this.repository.pauseFailingTarget(target, pauseAfterMs))) return;
     this.logger.warn(
-      `target ${target} has failed continuously since ${new Date(row.failing_since).toISOString()} (${row.consecutive_failures} attempts, last: ${error ?? 'unknown'}): ` +
+      `target ${target} has failed continuously since ${row.failingSince.toISOString()} (${row.consecutiveFailures} attempts, last: ${error ?? 'unknown'}): ` +
         `paused; new deliveries wait as pending and a probe retries it every ${this.config.operations.probeIntervalMs} ms`,
     );
     this.metrics.targetPauses.inc({ target, reason: 'auto' });
-    return true;
   }
 
-  async isPaused(target: string): Promise<boolean> {
-    const rows = (await this.dataSource.query('SELECT paused FROM delivery_targets WHERE target = $1', [target])) as { paused: boolean }[];
-    return rows[0]?.paused === true;
+  isPaused(target: string): Promise<boolean> {
+    return this.repository.isTargetPaused(target);
   }
 
   /** Returns false when the target was already paused (the call changes nothing then). */
   async pause(target: string, reason: PauseReason, by: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO delivery_targets AS t (target, paused, pause_reason, paused_at, paused_by) VALUES ($1, true, $2, now(), $3)
-       ON CONFLICT (target) DO UPDATE SET paused = true, pause_reason = $2, paused_at = now(), paused_by = $3, updated_at = now()
-       WHERE NOT t.paused
-       RETURNING target`,
-      [target, reason, by],
-    )) as unknown[];
-    if (!rows.length) return false;
+    if (!(await this.repository.pauseTarget(target, reason, by))) return false;
     this.logger.warn(`target ${target} paused by ${by} (${reason}): its deliveries wait until it is resumed`);
     this.metrics.targetPauses.inc({ target, reason });
     return true;
@@ -100,35 +90,23 @@ export class TargetHealthService {
   /** Resumes a paused target and restarts its failure clock. Returns false when it was not paused. */
   async resume(target: string, by: string): Promise<boolean> {
     this.lastSuccessWrite.delete(target);
-    const rows = (await this.dataSource.query(
-      `UPDATE delivery_targets SET paused = false, pause_reason = NULL, paused_at = NULL, paused_by = NULL, failing_since = NULL,
-         consecutive_failures = 0, updated_at = now()
-       WHERE target = $1 AND paused RETURNING target`,
-      [target],
-    )) as [unknown[], number];
-    if (!affected(rows)) return false;
+    if (!(await this.repository.resumeTarget(target))) return false;
     this.logger.warn(`target ${target} resumed by ${by}: its waiting deliveries are queued`);
     this.metrics.targetResumes.inc({ target, reason: 'manual' });
     return true;
   }
 
-  async markProbed(target: string): Promise<void> {
-    await this.dataSource.query('UPDATE delivery_targets SET last_probe_at = now() WHERE target = $1', [target]);
+  /** Takes the turn to probe an automatically paused target (one process per interval, no lock held meanwhile). */
+  claimProbe(target: string, everyMs: number): Promise<boolean> {
+    return this.repository.claimProbe(target, everyMs);
   }
 
   /** Targets paused automatically: the ones the probe tries. */
-  async autoPaused(): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT target FROM delivery_targets WHERE paused AND pause_reason = 'auto' ORDER BY target`)) as { target: string }[];
-    return rows.map((row) => row.target);
+  autoPaused(): Promise<string[]> {
+    return this.repository.autoPausedTargets();
   }
 
-  async states(): Promise<DeliveryTarget[]> {
-    return this.dataSource.getRepository(DeliveryTarget).find({ order: { target: 'ASC' } });
+  states(): Promise<DeliveryTarget[]> {
+    return this.repository.targetStates();
   }
-}
-
-/** `UPDATE ... RETURNING` through the pg driver gives `[rows, count]`. */
-function affected(result: unknown): number {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
-  return Array.isArray(result) ? result.length : 0;
 }

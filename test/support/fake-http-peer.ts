@@ -9,9 +9,10 @@ export interface ReceivedRequest {
   at: number;
 }
 
-/** What to do with a request: answer with status/body/headers, hang (timeout), or drop the connection. */
+/** What to do with a request: answer with status/body/headers (or raw bytes), hang (timeout), or drop the connection. */
 export type PeerBehaviour =
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+  | { status: number; raw: Buffer | string; headers?: Record<string, string>; delayMs?: number }
   | { hang: true }
   | { drop: true };
 
@@ -47,7 +48,8 @@ export async function startFakePeer(defaultBody: (req: ReceivedRequest) => unkno
       }
       setTimeout(() => {
         res.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.headers ?? {}) });
-        res.end(behaviour.body === undefined ? '' : JSON.stringify(behaviour.body));
+        if ('raw' in behaviour) res.end(behaviour.raw);
+        else res.end(behaviour.body === undefined ? '' : JSON.stringify(behaviour.body));
       }, behaviour.delayMs ?? 0);
     });
   });

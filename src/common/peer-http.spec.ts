@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { callPeer, clipText, sanitizeJson, sanitizeText } from './peer-http';
+
+/** A real server with one route per behaviour; `hits` counts requests per path. */
+describe('callPeer (against a real HTTP server)', () => {
+  let server: Server;
+  let base: string;
+  const hits = new Map<string, { method: string; authorization?: string }[]>();
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+    '/redirect': (_req, res) => {
+      res.writeHead(302, { location: '/target?secret=1' });
+      res.end('moved');
+    },
+    '/target': (_req, res) => res.end('{"ok":true}'),
+    '/huge': (_req, res) => {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(16 * 1024, 'a');
+      let left = 64; // 1 MiB in all; the client stops reading long before
+      const write = () => {
+        while (left > 0) {
+          left--;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      res.on('error', () => undefined);
+      write();
+    },
+    '/nul': (_req, res) => res.end(Buffer.from([0x6f, 0x6b, 0x00, 0xc3, 0x28])),
+    '/slow': () => undefined,
+  };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      hits.set(path, [...(hits.get(path) ?? []), { method: req.method ?? '', authorization: req.headers.authorization }]);
+      req.resume();
+      (routes[path] ?? ((_q: IncomingMessage, r: ServerResponse) => r.writeHead(404).end()))(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const call = (path: string, extra: Partial<Parameters<typeof callPeer>[0]> = {}) =>
+    callPeer({ url: `${base}${path}`, method: 'POST', headers: { authorization: 'Bearer secret-key' }, body: '{}', timeoutMs: 2000, ...extra });
+
+  it('reports a redirect with its Location (no query) and never follows it', async () => {
+    const answer = await call('/redirect');
+    expect(answer.status).toBe(302);
+    expect(answer.error).toBe('redirected (HTTP 302 to /target); redirects are not followed');
+    expect(hits.get('/target')).toBeUndefined();
+  });
+
+  it('reads at most maxBodyBytes and says the body was cut', async () => {
+    const answer = await call('/huge', { maxBodyBytes: 1000 });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('a'.repeat(1000));
+    expect(answer.truncated).toBe(true);
+    expect(answer.error).toContain('larger than 1000 bytes');
+  });
+
+  it('turns U+0000 and bytes that are not UTF-8 into U+FFFD', async () => {
+    const answer = await call('/nul');
+    expect(answer.text).toBe('ok\uFFFD\uFFFD(');
+  });
+
+  it('gives up after the timeout with status 0', async () => {
+    const answer = await call('/slow', { timeoutMs: 150 });
+    expect(answer).toEqual(expect.objectContaining({ status: 0, error: 'no answer within 150 ms' }));
+  });
+
+  it('reports a refused connection with status 0', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const answer = await callPeer({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: {}, timeoutMs: 1000 });
+    expect(answer.status).toBe(0);
+    expect(answer.error).toBe('ECONNREFUSED');
+  });
+});
+
+describe('text a column takes', () => {
+  it('sanitizes U+0000 and lone surrogates, keeping pairs', () => {
+    expect(sanitizeText('a\u0000b\uD800c\uDC00d😀')).toBe('a\uFFFDb\uFFFDc\uFFFDd😀');
+  });
+
+  it('sanitizes strings and keys inside parsed JSON', () => {
+    expect(sanitizeJson({ 'k\u0000': ['x\u0000', 1, null, { y: '\uDBFF' }] })).toEqual({ 'k\uFFFD': ['x\uFFFD', 1, null, { y: '\uFFFD' }] });
+  });
+
+  it('clips to the column without splitting a surrogate pair', () => {
+    expect(clipText('abc', 3)).toBe('abc');
+    expect(clipText('abcd', 3)).toBe('ab…');
+    expect(clipText('a😀b', 3)).toBe('a…');
+    expect(clipText('a😀b', 3).length).toBeLessThanOrEqual(3);
+  });
+});

@@ -1,0 +1,413 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { pageOf } from '../common/page';
+import { DeliveryAttempt } from './delivery-attempt.entity';
+import { DeliveryPool } from './delivery-pool';
+import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
+import { Delivery } from './delivery.entity';
+import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
+
+/** What a claim made of one delivery. */
+export type ClaimVerdict =
+  /** In flight now: this worker sends it. */
+  | 'claimed'
+  /** A newer delivery of its order and target exists: it is never sent. */
+  | 'superseded'
+  /** Its last attempt was never recorded and it has no attempts left. */
+  | 'dead'
+  /** Its target is paused: it waits as it is. */
+  | 'paused'
+  /** Another delivery of its order and target is in flight: it is queued again when that one is recorded. */
+  | 'busy'
+  /** Not due, already in flight, finished or gone: nothing to do. */
+  | 'skipped';
+
+export interface Claim {
+  id: string;
+  verdict: ClaimVerdict;
+  target: string;
+  /** The attempt now in flight (claimed), or the attempts made. */
+  attempts: number;
+  payload: unknown;
+}
+
+export interface ClaimOptions {
+  /** The probe of a paused target: ignores the pause, the schedule and the attempt limit. */
+  probe: boolean;
+  maxAttempts: number;
+  leaseMs: number;
+  /** Element n - 1: how long after claiming attempt n it is due again if its outcome is never recorded (at least the lease). */
+  unrecordedDelaysMs: number[];
+}
+
+/** One attempt's outcome and the state it leaves its delivery in. */
+export interface AttemptRecord {
+  id: string;
+  attempt: number;
+  state: 'sent' | 'retrying' | 'dead';
+  outcome: 'sent' | 'retry' | 'dead';
+  startedAt: Date;
+  latencyMs: number;
+  statusCode: number;
+  /** Already cut to its column. */
+  error: string | null;
+  /** The peer's answer as text, sanitized and bounded. */
+  responseText: string | null;
+  /** The sender's result, serialized and sanitized (jsonb takes it); kept on the delivery when sent. */
+  responseJson: string | null;
+  /** retrying: when the next attempt is due, from now. */
+  retryInMs: number | null;
+}
+
+export interface Recorded {
+  /** False when the lease was lost (the delivery was claimed again meanwhile): the attempt is logged, the state left alone. */
+  recorded: boolean;
+  /** Waiting deliveries of the same order and target, due now: queued so they need not wait for the sweeper. */
+  next: { id: string; attempts: number }[];
+}
+
+export interface DueDelivery {
+  id: string;
+  attempts: number;
+  delayMs: number;
+}
+
+export interface NewDelivery {
+  orderId: string;
+  target: string;
+  changeSeq: string;
+  internalStatus: string | null;
+  payload: object;
+}
+
+const SUPERSEDED_NOTE = 'a newer status of this order is being or has been delivered';
+const GAVE_UP_NOTE = 'gave up: no attempts left (the outcome of the last one was never recorded)';
+const LEASE_LOST_NOTE = "its worker's lease ended before the attempt's outcome was recorded (the worker stopped or lost the database)";
+
+/**
+ * Every statement on the outbox's tables (deliveries, delivery_attempts, delivery_targets). The worker's hot
+ * path (claim, record, renew, sweep, health) runs on the delivery pool; writes that must commit with an order
+ * change use the caller's transaction; admin reads use the request path's data source.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly pool: DeliveryPool,
+  ) {}
+
+  // ------------------------------------------------------------------ request path
+
+  async insert(manager: EntityManager, delivery: NewDelivery): Promise<string> {
+    const [{ id }] = (await manager.query(
+      `INSERT INTO deliveries (order_id, target, change_seq, internal_status, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [delivery.orderId, delivery.target, delivery.changeSeq, delivery.internalStatus, JSON.stringify(delivery.payload)],
+    )) as { id: string }[];
+    return id;
+  }
+
+  // ------------------------------------------------------------------ worker: claim, record, renew
+
+  /**
+   * Claims due deliveries in one short statement (its own transaction): each is superseded (a newer one of its
+   * order and target exists, whatever its state), left waiting (paused target, or a sibling in flight), given
+   * up (no attempts left), or put in flight with its attempt counted, a lease, and next_attempt_at moved to its
+   * backoff step, so that an outcome never recorded (a crash, the database gone) waits as a failure would.
+   * A sibling claimed concurrently by another statement makes this one fail on ux_deliveries_in_flight.
+   */
+  async claim(ids: string[], options: ClaimOptions): Promise<Claim[]> {
+    const rows = await this.pool.query<{ id: string; verdict: ClaimVerdict; target: string; attempts: number; payload: unknown }>(
+      `WITH candidate AS (
+         SELECT d.id, d.target, d.attempts, COALESCE(t.paused, false) AS paused,
+                EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq) AS newer,
+                EXISTS (SELECT 1 FROM deliveries f WHERE f.order_id = d.order_id AND f.target = d.target AND f.state = 'in_flight') AS busy
+         FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
+         WHERE d.id = ANY($1::bigint[]) AND d.state IN ('pending', 'retrying') AND ($2::boolean OR d.next_attempt_at <= now() + interval '1 second')
+         FOR UPDATE OF d SKIP LOCKED
+       ), verdict AS (
+         SELECT c.*, CASE
+           WHEN c.newer THEN 'superseded'
+           WHEN c.paused AND NOT $2 THEN 'paused'
+           WHEN c.busy THEN 'busy'
+           WHEN c.attempts >= $3 AND NOT $2 THEN 'dead'
+           ELSE 'claimed' END AS verdict
+         FROM candidate c
+       ), changed AS (
+         UPDATE deliveries d SET
+           state = CASE v.verdict WHEN 'claimed' THEN 'in_flight' ELSE v.verdict END,
+           attempts = d.attempts + (v.verdict = 'claimed')::int,
+           lease_until = CASE WHEN v.verdict = 'claimed' THEN now() + make_interval(secs => $5::float8 / 1000) END,
+           next_attempt_at = CASE WHEN v.verdict = 'claimed'
+             THEN now() + make_interval(secs => GREATEST($5::float8, COALESCE(($4::float8[])[d.attempts + 1], $5::float8)) / 1000)
+             ELSE d.next_attempt_at END,
+           last_error = CASE v.verdict WHEN 'superseded' THEN $6 WHEN 'dead' THEN $7 ELSE d.last_error END,
+           updated_at = now()
+         FROM verdict v
+         WHERE d.id = v.id AND v.verdict IN ('claimed', 'superseded', 'dead')
+         RETURNING d.id, d.attempts, d.payload
+       )
+       SELECT v.id, v.verdict, v.target, COALESCE(c.attempts, v.attempts) AS attempts, c.payload
+       FROM verdict v LEFT JOIN changed c ON c.id = v.id`,
+      [ids, options.probe, options.maxAttempts, options.unrecordedDelaysMs, options.leaseMs, SUPERSEDED_NOTE, GAVE_UP_NOTE],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row
+        ? { id, verdict: row.verdict, target: row.target, attempts: row.attempts, payload: row.verdict === 'claimed' ? row.payload : undefined }
+        : { id, verdict: 'skipped', target: '', attempts: 0, payload: undefined };
+    });
+  }
+
+  /**
+   * Records attempts in one short statement: each delivery's new state (only if it is still in flight on the
+   * same attempt: a lease lost to a stalled worker leaves the state to its new owner) and the attempt row
+   * (always: the request was made). Returns, per delivery, the waiting siblings that are due.
+   */
+  async record(records: AttemptRecord[]): Promise<Recorded[]> {
+    const column = <K extends keyof AttemptRecord>(key: K) => records.map((r) => r[key]);
+    const rows = await this.pool.query<{ id: string; next_id: string | null; next_attempts: number | null }>(
+      `WITH r AS (
+         SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[], $10::text[], $11::float8[])
+           AS r(id, attempt, state, outcome, started_at, latency_ms, status_code, error, response_text, response_json, retry_in_ms)
+       ), changed AS (
+         UPDATE deliveries d SET
+           state = r.state,
+           next_attempt_at = CASE WHEN r.state = 'retrying' THEN now() + make_interval(secs => r.retry_in_ms / 1000) ELSE d.next_attempt_at END,
+           last_error = CASE WHEN r.state = 'sent' THEN NULL ELSE r.error END,
+           response = CASE WHEN r.state = 'sent' THEN r.response_json::jsonb ELSE d.response END,
+           sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE d.sent_at END,
+           lease_until = NULL,
+           updated_at = now()
+         FROM r WHERE d.id = r.id AND d.state = 'in_flight' AND d.attempts = r.attempt
+         RETURNING d.id, d.order_id, d.target
+       ), logged AS (
+         INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, error, response)
+         SELECT id, attempt, started_at, latency_ms, status_code, outcome, error, response_text FROM r
+       )
+       SELECT c.id, w.id AS next_id, w.attempts AS next_attempts FROM changed c
+       LEFT JOIN LATERAL (
+         SELECT w.id, w.attempts FROM deliveries w
+         WHERE w.order_id = c.order_id AND w.target = c.target AND w.state IN ('pending', 'retrying') AND w.next_attempt_at <= now() + interval '1 second'
+       ) w ON true`,
+      [
+        column('id'),
+        column('attempt'),
+        column('state'),
+        column('outcome'),
+        column('startedAt'),
+        column('latencyMs'),
+        column('statusCode'),
+        column('error'),
+        column('responseText'),
+        column('responseJson'),
+        column('retryInMs'),
+      ],
+    );
+    const byId = new Map<string, Recorded>();
+    for (const row of rows) {
+      const entry = byId.get(row.id) ?? { recorded: true, next: [] };
+      if (row.next_id !== null) entry.next.push({ id: row.next_id, attempts: row.next_attempts! });
+      byId.set(row.id, entry);
+    }
+    return records.map((r) => byId.get(r.id) ?? { recorded: false, next: [] });
+  }
+
+  /** Extends the leases of deliveries this worker still has in flight (a slow peer, a queue at Market's limiter). */
+  async renewLeases(inFlight: { id: string; attempt: number }[], leaseMs: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3::float8 / 1000),
+         next_attempt_at = GREATEST(d.next_attempt_at, now() + make_interval(secs => $3::float8 / 1000))
+       FROM unnest($1::bigint[], $2::int[]) AS l(id, attempt)
+       WHERE d.id = l.id AND d.state = 'in_flight' AND d.attempts = l.attempt`,
+      [inFlight.map((l) => l.id), inFlight.map((l) => l.attempt), leaseMs],
+    );
+  }
+
+  /**
+   * In-flight deliveries whose lease ended (their worker died mid-request) wait again, their attempt counted, until
+   * their backoff step; their siblings are no longer held back.
+   */
+  async releaseExpiredLeases(limit: number): Promise<number> {
+    const rows = await this.pool.query(
+      `UPDATE deliveries SET state = 'retrying', lease_until = NULL, last_error = $2, updated_at = now()
+       WHERE id IN (SELECT id FROM deliveries WHERE state = 'in_flight' AND lease_until < now() - interval '2 seconds' LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [limit, LEASE_LOST_NOTE],
+    );
+    return rows.length;
+  }
+
+  /** Due for a while with no job: a queue outage, a crash after commit, a lease released above. */
+  async overdue(limit: number): Promise<DueDelivery[]> {
+    const rows = await this.pool.query<{ id: string; attempts: number }>(
+      `SELECT id, attempts FROM deliveries WHERE state IN ('pending', 'retrying') AND next_attempt_at < now() - interval '2 seconds'
+         AND target NOT IN (SELECT target FROM delivery_targets WHERE paused)
+       ORDER BY next_attempt_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ id: row.id, attempts: row.attempts, delayMs: 0 }));
+  }
+
+  /** One page (by id) of a target's waiting deliveries, each with the time left until it is due. */
+  async waitingOfTarget(target: string, afterId: string, limit: number): Promise<DueDelivery[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, attempts, GREATEST(0, extract(epoch FROM next_attempt_at - now()) * 1000)::bigint AS delay FROM deliveries
+       WHERE target = $1 AND state IN ('pending', 'retrying') AND id > $2 ORDER BY id LIMIT $3`,
+      [target, afterId, limit],
+    )) as { id: string; attempts: number; delay: string }[];
+    return rows.map((row) => ({ id: row.id, attempts: row.attempts, delayMs: Number(row.delay) }));
+  }
+
+  /** The oldest waiting deliveries of a target that are their order's latest: what a probe may attempt. */
+  async probeCandidates(target: string, limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT d.id FROM deliveries d WHERE d.target = $1 AND d.state IN ('pending', 'retrying')
+         AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq)
+       ORDER BY d.created_at, d.id LIMIT $2`,
+      [target, limit],
+    )) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  async waitingAndDeadByTarget(): Promise<{ target: string; waiting: number; dead: number }[]> {
+    return (await this.dataSource.query(
+      `SELECT target, count(*) FILTER (WHERE state IN ('pending', 'retrying', 'in_flight'))::int AS waiting, count(*) FILTER (WHERE state = 'dead')::int AS dead
+       FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight', 'dead') GROUP BY target`,
+    )) as { target: string; waiting: number; dead: number }[];
+  }
+
+  /** One page (by id) of a target's dead deliveries created in [since, until), each marked when a newer delivery supersedes it. */
+  async deadInRange(target: string, since: Date, until: Date, afterId: string, limit: number): Promise<{ id: string; superseded: boolean }[]> {
+    return (await this.dataSource.query(
+      `SELECT d.id, EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq) AS superseded
+       FROM deliveries d WHERE d.target = $1 AND d.state = 'dead' AND d.created_at >= $2 AND d.created_at < $3 AND d.id > $4
+       ORDER BY d.id LIMIT $5`,
+      [target, since, until, afterId, limit],
+    )) as { id: string; superseded: boolean }[];
+  }
+
+  /** A fresh set of attempts for the given deliveries, if they are still in `fromStates`; returns those reset. */
+  async resetAttempts(ids: string[], fromStates: string[]): Promise<string[]> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
+       WHERE id = ANY($1::bigint[]) AND state = ANY($2::text[]) RETURNING id`,
+      [ids, fromStates],
+    )) as [{ id: string }[], number];
+    return rows.map((row) => row.id);
+  }
+
+  list(query: ListDeliveriesQuery) {
+    const qb = this.dataSource.getRepository(Delivery).createQueryBuilder('d').orderBy('d.id', 'DESC');
+    if (query.state) qb.andWhere('d.state = :state', { state: query.state });
+    if (query.target) qb.andWhere('d.target = :target', { target: query.target });
+    if (query.orderId) qb.andWhere('d.order_id = :orderId', { orderId: query.orderId });
+    return pageOf(qb, query);
+  }
+
+  findById(id: string): Promise<Delivery | null> {
+    return this.dataSource.getRepository(Delivery).findOneBy({ id });
+  }
+
+  attemptsOf(id: string): Promise<DeliveryAttempt[]> {
+    return this.dataSource.getRepository(DeliveryAttempt).find({ where: { deliveryId: id }, order: { id: 'ASC' } });
+  }
+
+  // ------------------------------------------------------------------ endpoint health (delivery_targets)
+
+  /** A success: the failure clock stops, and an automatically paused target resumes. Returns whether it was resumed. */
+  async recordTargetSuccess(target: string): Promise<{ paused: boolean; resumed: boolean }> {
+    const [row] = await this.pool.query<{ paused: boolean; was_paused: boolean | null }>(
+      `INSERT INTO delivery_targets AS t (target, last_success_at) VALUES ($1, now())
+       ON CONFLICT (target) DO UPDATE SET
+         last_success_at = now(), failing_since = NULL, consecutive_failures = 0, last_error = NULL, updated_at = now(),
+         paused = CASE WHEN t.paused AND t.pause_reason = 'auto' THEN false ELSE t.paused END,
+         pause_reason = CASE WHEN t.paused AND t.pause_reason = 'auto' THEN NULL ELSE t.pause_reason END,
+         paused_at = CASE WHEN t.paused AND t.pause_reason = 'auto' THEN NULL ELSE t.paused_at END
+       RETURNING t.paused, (SELECT paused FROM delivery_targets WHERE target = $1) AS was_paused`,
+      [target],
+    );
+    // The subquery sees the row as it was before this statement.
+    return { paused: row?.paused ?? false, resumed: row?.was_paused === true && row.paused === false };
+  }
+
+  /** `failures` failed attempts (coalesced by the caller): the failure clock runs. */
+  async recordTargetFailures(target: string, failures: number, error: string | null): Promise<{ paused: boolean; failingSince: Date; consecutiveFailures: number }> {
+    const [row] = await this.pool.query<{ paused: boolean; failing_since: Date; consecutive_failures: number }>(
+      `INSERT INTO delivery_targets AS t (target, failing_since, consecutive_failures, last_failure_at, last_error)
+       VALUES ($1, now(), $3, now(), $2)
+       ON CONFLICT (target) DO UPDATE SET failing_since = COALESCE(t.failing_since, now()), consecutive_failures = t.consecutive_failures + $3,
+         last_failure_at = now(), last_error = $2, updated_at = now()
+       RETURNING paused, failing_since, consecutive_failures`,
+      [target, error, failures],
+    );
+    return { paused: row.paused, failingSince: new Date(row.failing_since), consecutiveFailures: row.consecutive_failures };
+  }
+
+  /** Pauses a target that has been failing since at least `pauseAfterMs` ago; false when it was not paused now. */
+  async pauseFailingTarget(target: string, pauseAfterMs: number): Promise<boolean> {
+    const rows = await this.pool.query(
+      `UPDATE delivery_targets SET paused = true, pause_reason = 'auto', paused_at = now(), paused_by = 'health', updated_at = now()
+       WHERE target = $1 AND NOT paused AND failing_since IS NOT NULL AND failing_since <= now() - make_interval(secs => $2::float8 / 1000)
+       RETURNING target`,
+      [target, pauseAfterMs],
+    );
+    return rows.length > 0;
+  }
+
+  async isTargetPaused(target: string): Promise<boolean> {
+    const rows = (await this.dataSource.query('SELECT paused FROM delivery_targets WHERE target = $1', [target])) as { paused: boolean }[];
+    return rows[0]?.paused === true;
+  }
+
+  /** Returns false when the target was already paused. */
+  async pauseTarget(target: string, reason: PauseReason, by: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `INSERT INTO delivery_targets AS t (target, paused, pause_reason, paused_at, paused_by) VALUES ($1, true, $2, now(), $3)
+       ON CONFLICT (target) DO UPDATE SET paused = true, pause_reason = $2, paused_at = now(), paused_by = $3, updated_at = now()
+       WHERE NOT t.paused
+       RETURNING target`,
+      [target, reason, by],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Returns false when the target was not paused. */
+  async resumeTarget(target: string): Promise<boolean> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE delivery_targets SET paused = false, pause_reason = NULL, paused_at = NULL, paused_by = NULL, failing_since = NULL,
+         consecutive_failures = 0, updated_at = now()
+       WHERE target = $1 AND paused RETURNING target`,
+      [target],
+    )) as [unknown[], number];
+    return rows.length > 0;
+  }
+
+  /** The turn to probe a paused target: taken by one process, at most once per half interval. */
+  async claimProbe(target: string, everyMs: number): Promise<boolean> {
+    const rows = await this.pool.query(
+      `UPDATE delivery_targets SET last_probe_at = now()
+       WHERE target = $1 AND paused AND (last_probe_at IS NULL OR last_probe_at <= now() - make_interval(secs => $2::float8 / 2000))
+       RETURNING target`,
+      [target, everyMs],
+    );
+    return rows.length > 0;
+  }
+
+  async autoPausedTargets(): Promise<string[]> {
+    const rows = await this.pool.query<{ target: string }>(`SELECT target FROM delivery_targets WHERE paused AND pause_reason = 'auto' ORDER BY target`);
+    return rows.map((row) => row.target);
+  }
+
+  targetStates(): Promise<DeliveryTarget[]> {
+    return this.dataSource.getRepository(DeliveryTarget).find({ order: { target: 'ASC' } });
+  }
+
+  async targetNames(): Promise<string[]> {
+    const rows = (await this.dataSource.query('SELECT target FROM delivery_targets')) as { target: string }[];
+    return rows.map((row) => row.target);
+  }
+}
