@@ -10,7 +10,7 @@ import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { MarketApiClient, marketVerdict, type MarketCallResult, type MarketCancellationReason } from './market-api.client';
 import { MarketAutomationService, type AutomationSettings } from './market-automation.service';
 import { MarketOrderDetails } from './market-order-details.entity';
-import { Semaphore } from './market-rate-limiter';
+import { Semaphore } from '../common/semaphore';
 import { buildPrepareTicket, orderItemsFromMarket, type MarketBusinessOrder, type MarketBuyer } from './market-ticket';
 
 /** The source of changes we make because of Market's own answers (a cancellation we accepted, fetched details). */

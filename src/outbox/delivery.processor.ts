@@ -15,6 +15,9 @@ import { OutboxService, type DeliverOutcome, type DeliveryJob } from './outbox.s
  */
 const STALL_DETECTION = { lockDuration: 10_000, stalledInterval: 5_000 };
 
+/** Jobs per request slot: one waiting on its claim, one out to the peer, one waiting on its record. */
+const JOBS_PER_REQUEST_SLOT = 3;
+
 /** Runs delivery attempts; retries are scheduled by the outbox itself (new jobs), not by BullMQ. */
 @Processor(DELIVERY_QUEUE, STALL_DETECTION)
 export class DeliveryProcessor extends WorkerHost implements OnModuleInit, BeforeApplicationShutdown {
@@ -28,7 +31,9 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, Befor
   }
 
   onModuleInit(): void {
-    this.worker.concurrency = this.config.delivery.concurrency;
+    // A job spends part of its time on its claim and its record (database, batched), and only DELIVERY_CONCURRENCY
+    // of them are out to a peer at once (OutboxService): more jobs than requests keep the requests busy.
+    this.worker.concurrency = this.config.delivery.concurrency * JOBS_PER_REQUEST_SLOT;
     this.worker.on('error', (error) => this.logger.warn(`worker: ${error.message}`));
   }
 

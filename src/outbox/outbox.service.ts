@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { type EntityManager, type EntitySubscriberInterface, type QueryRunner, type TransactionCommitEvent, type TransactionRollbackEvent, DataSource } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { GroupCommit } from '../common/group-commit';
+import { Semaphore } from '../common/semaphore';
 import { clipText, sanitizeJson, sanitizeText } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { uniqueViolationOf } from '../database/unique-violation';
@@ -124,6 +125,8 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; requestId: string | undefined }[]>();
   private readonly claims: GroupCommit<string, Claim>;
   private readonly records: GroupCommit<AttemptRecord, Recorded>;
+  /** Requests out to peers at once (DELIVERY_CONCURRENCY); jobs waiting on a claim or a record do not count. */
+  private readonly requests: Semaphore;
   /** Deliveries this process has in flight (id → attempt): their leases are renewed while they are out. */
   private readonly inFlight = new Map<string, number>();
   private readonly renewal: NodeJS.Timeout;
@@ -143,6 +146,7 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = config.delivery;
     this.leaseMs = timeoutMs + leaseMarginMs(timeoutMs);
     this.unrecordedDelaysMs = Array.from({ length: maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, { baseMs: backoffMs, maxMs: backoffMaxMs })));
+    this.requests = new Semaphore(config.delivery.concurrency);
     this.claims = new GroupCommit((ids) => this.claimBatch(ids, false), GROUP);
     this.records = new GroupCommit((rows) => this.recordBatch(rows), GROUP);
     this.renewal = setInterval(() => void this.renewLeases(), Math.max(200, Math.floor(this.leaseMs / 3)));
@@ -240,7 +244,7 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     try {
       const sender = this.senders.get(claim.target);
       result = sender
-        ? await sender(claim.payload)
+        ? await this.requests.run(() => sender(claim.payload))
         : { outcome: 'retry', statusCode: 0, latencyMs: 0, error: `target ${claim.target} is not configured` };
     } catch (error) {
       // A sender's own failure (a follow-up write that could not be made, say) is a failed attempt like any other.
