@@ -73,7 +73,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(webhookMetrics(app.get(MetricsService)));
   // Security headers where a browser comes: the admin API and dashboard, the docs, metrics. CORS stays off.
   app.use(['/admin', '/docs', '/docs-json', '/metrics'], helmet());
-  mountQueueDashboard(app, config.adminApiKey);
+  mountQueueDashboard(app, config);
   if (config.role === 'worker') app.use(workerOnlyRoutes());
   // Order matters: /market is checked against the allowlist before its body is read, and read raw so
   // int64 ids can be parsed without rounding; every other route gets the usual JSON parser.
