@@ -72,7 +72,7 @@ export class AdminKeyIntakeGuard implements CanActivate {
 export function AdminOnly(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseGuards(AdminRateLimitGuard, AdminKeyGuard),
-    ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT admin requests in a minute' }),
+    ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT admin requests (wrong keys included) from this address in a minute' }),
     ApiSecurity(ADMIN_SECURITY_SCHEME),
     ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }),
   );
@@ -85,8 +85,10 @@ export function AdminOnly(): ClassDecorator & MethodDecorator {
 export function AdminKeyIntake(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseGuards(AdminKeyIntakeGuard),
-    ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT admin requests or failed admin logins from this address in a minute' }),
-    ApiSecurity(ADMIN_SECURITY_SCHEME), ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }));
+    ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT failed admin logins from this address in a minute' }),
+    ApiSecurity(ADMIN_SECURITY_SCHEME),
+    ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }),
+  );
 }
 
 /** Who made an admin change, for audit rows: the optional X-Actor header, else "admin". */
