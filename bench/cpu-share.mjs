@@ -1,4 +1,4 @@
-// node bench/cpu-share.mjs <folder or .cpuprofile>…: where a process's CPU went, from V8 CPU profiles
+// node bench/cpu-share.mjs [--by-file] <folder or .cpuprofile>…: where a process's CPU went, from V8 CPU profiles
 // (`node --cpu-prof`, or BENCH_PROFILE_DIR=<folder> npm run bench). The time of every sample goes to a
 // group: the package its code came from, or this app's own modules by folder (app: dist/logging, …).
 // Builtins (JSON.stringify, RegExp, …) and Node's internals (node:fs, node:net, …) are charged to the
@@ -21,13 +21,15 @@ function group(url, functionName) {
     const parts = url.slice(modules + '/node_modules/'.length).split('/');
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
-  const dist = /\/dist\/([^/]+)\//.exec(url);
-  if (dist) return `app: dist/${dist[1]}`;
+  const dist = /\/dist\/([^/]+)\/(.*)$/.exec(url);
+  if (dist) return BY_FILE ? `app: dist/${dist[1]}/${dist[2]}` : `app: dist/${dist[1]}`;
   if (/\/dist\/[^/]+\.js$/.test(url)) return 'app: dist/*.js';
   return url;
 }
 
-for (const file of process.argv.slice(2).flatMap(profiles)) {
+// --by-file: the app's own code by file rather than by folder
+const BY_FILE = process.argv.includes('--by-file');
+for (const file of process.argv.slice(2).filter((arg) => arg !== '--by-file').flatMap(profiles)) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map();
