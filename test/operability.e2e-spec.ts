@@ -154,6 +154,43 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
       expect(res.status).toBe(200);
     }
   });
+
+  it('counts failed admin logins on every door, and past the limit answers 429 before looking at the key', async () => {
+    const wrong = 'wrong-admin-key-0123456789';
+    const statuses = async (send: () => Promise<{ status: number }>, times: number) => {
+      const seen: number[] = [];
+      for (let i = 0; i < times; i++) seen.push((await send()).status);
+      return seen;
+    };
+    // (/metrics answers its errors as JSON under its text/plain content type: read the text)
+    const expectLimited = (res: { status: number; headers: Record<string, string>; text: string }) => {
+      expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({ status: 429, body: expect.objectContaining({ message: expect.stringMatching(/failed admin logins/) }) });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    };
+
+    // the admin API: every request counts, wrong keys included (they were refused before being counted)
+    const admin = (key: string) => t.http().get('/admin/orders').set('X-Api-Key', key).set('X-Forwarded-For', '10.8.0.1');
+    expect(await statuses(() => admin(wrong), 41)).toEqual([...Array(40).fill(401), 429]);
+    expectLimited(await admin(ADMIN_KEY));
+
+    // the OMS intake: accepted requests never count (see the test above), wrong keys do
+    const intake = (key: string, ip: string) => t.http().post('/orders/status').set('X-Api-Key', key).set('X-Forwarded-For', ip).send({ id: 'OMS-GUESS', code: 'processing' });
+    expect(await statuses(() => intake(wrong, '10.8.0.2'), 42)).toEqual([...Array(41).fill(401), 429]);
+    // the right key gets the same answer as a wrong one now: a guess cannot be told from a hit
+    expectLimited(await intake(ADMIN_KEY, '10.8.0.2'));
+    expect((await intake(ADMIN_KEY, '10.8.0.3')).status).toBe(200);
+
+    // /metrics (admin key or METRICS_TOKEN)
+    const metrics = (token: string) => t.http().get('/metrics').set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', '10.8.0.4');
+    expect(await statuses(() => metrics(wrong), 42)).toEqual([...Array(41).fill(401), 429]);
+    expectLimited(await metrics(METRICS_TOKEN));
+
+    // the queue dashboard (Bull Board), with the key as the Basic password
+    const dashboard = (key: string) => t.http().get('/admin/queues').auth('ops', key).set('X-Forwarded-For', '10.8.0.5');
+    expect(await statuses(() => dashboard(wrong), 42)).toEqual([...Array(41).fill(401), 429]);
+    expectLimited(await dashboard(ADMIN_KEY));
+    expect((await t.http().get('/admin/queues').auth('ops', ADMIN_KEY).set('X-Forwarded-For', '10.8.0.6')).status).toBe(200);
+  });
 });
 
 describe('api and worker processes (APP_ROLE)', () => {

@@ -150,6 +150,7 @@ describe('the built service as a process (node dist/main.js)', () => {
       ['PORT', 'abc'],
       ['LOG_LEVEL', 'loud'],
       ['DATABASE_URL', 'mysql://x'],
+      ['LOG_FORMAT', 'xml'],
     ])('%s=%s', async (variable, value) => {
       const dataDir = newDataDir();
       const app = spawnApp({

@@ -1,49 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { launchBrowser } from './support/browser';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { startFakeMarketApi, type FakeMarketApi } from './support/fake-market-api';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
 /**
- * Swagger UI checked the way a person uses it: headless Chromium (Debian's `chromium` package, driven by
- * playwright-core; no browser download) opens /docs on a real HTTP server, authorises with the admin key
+ * Swagger UI checked the way a person uses it: headless Chromium (the one `npm ci` installs, driven by
+ * playwright-core; see support/browser.ts) opens /docs on a real HTTP server, authorises with the admin key
  * and the IMSHOP key, and sends the documented examples with "Try it out" → "Execute".
  *
  * The second test reads /docs-json and sends every documented example request, so "every endpoint in
  * Swagger has a working example" is checked for endpoints added later too.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const IMSHOP_KEY = 'imshop-swagger-key-123';
 const ARTIFACTS = resolve('test-artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'swagger-ui.png');
 
 /** The order the documented IMSHOP ticket examples refer to (`orderId: "a7878969"`). */
 const TICKET_EXAMPLE_ORDER = 'a7878969';
-
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: the Swagger UI browser test needs Debian's chromium package ` +
-        '(apt-get install -y --no-install-recommends chromium; .ci/run installs it when it is missing). ' +
-        'Set CHROMIUM_PATH to use another binary.',
-    );
-  }
-  // launch() starts Chromium with a fresh, empty profile of its own (a temporary user-data-dir).
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
-}
 
 describe('Swagger UI (/docs) in a real browser', () => {
   let t: TestApp;
@@ -82,7 +60,7 @@ describe('Swagger UI (/docs) in a real browser', () => {
     if (!(await orderByOms(TICKET_EXAMPLE_ORDER))) {
       await t.db.query("INSERT INTO orders (oms_order_number, status, version) VALUES ($1, 'PROCESSING', 1)", [TICKET_EXAMPLE_ORDER]);
     }
-    const browser = await launchChromium();
+    const browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.setDefaultTimeout(30_000);
     const pageErrors: string[] = [];

@@ -4,46 +4,113 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 const WINDOW_MS = 60_000;
 
-type Windows = Map<string, { startedAt: number; count: number }>;
-
 /**
- * Nest makes one guard instance per module that uses it; the counters must be one per app (keyed by
- * the app's config object) so that every admin controller draws on the same allowance.
+ * A count per client address in fixed one-minute windows (per process), with a limit.
+ *
+ * Still hand-written: @nestjs/throttler's CommonJS build require()s the ESM-only @nestjs/common 12, and
+ * Jest 30 fails that with ERR_REQUIRE_CYCLE_MODULE whenever the module graph has imported
+ * @nestjs/common first (measured on Node 24.21 and 26.10 with --experimental-vm-modules; plain Node
+ * loads it).
  */
-const windowsPerApp = new WeakMap<AppConfig, Windows>();
+export class PerClientWindows {
+  private readonly windows = new Map<string, { startedAt: number; count: number }>();
 
-/**
- * ADMIN_RATE_LIMIT requests per minute per client address on the admin API (fixed one-minute
- * windows, per process). @nestjs/throttler would do the same, but its CommonJS build requires the
- * ESM-only @nestjs/common 12, which Jest cannot load on Node 20.
- */
-@Injectable()
-export class AdminRateLimitGuard implements CanActivate {
-  private readonly windows: Windows;
+  constructor(private readonly limit: number) {}
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.windows = windowsPerApp.get(config) ?? new Map();
-    windowsPerApp.set(config, this.windows);
+  /** Counts one request of `client`; returns the seconds to wait when it is over the limit. */
+  hit(client: string, now = Date.now()): number | undefined {
+    const window = this.window(client, now);
+    window.count += 1;
+    return this.retryAfter(window, now);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<Request>();
-    const now = Date.now();
-    const client = request.ip ?? 'unknown';
+  /** Seconds to wait when `client` is over the limit already, without counting anything. */
+  blocked(client: string, now = Date.now()): number | undefined {
+    const window = this.windows.get(client);
+    return window && now - window.startedAt < WINDOW_MS ? this.retryAfter(window, now) : undefined;
+  }
+
+  private window(client: string, now: number) {
     let window = this.windows.get(client);
     if (!window || now - window.startedAt >= WINDOW_MS) {
       if (this.windows.size > 10_000) this.forgetOldWindows(now);
       window = { startedAt: now, count: 0 };
       this.windows.set(client, window);
     }
-    window.count += 1;
-    if (window.count <= this.config.adminRateLimit) return true;
-    const retryAfter = Math.ceil((window.startedAt + WINDOW_MS - now) / 1000);
-    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfter));
-    throw new HttpException(`more than ${this.config.adminRateLimit} admin requests in a minute; retry in ${retryAfter} s`, HttpStatus.TOO_MANY_REQUESTS);
+    return window;
+  }
+
+  private retryAfter(window: { startedAt: number; count: number }, now: number): number | undefined {
+    return window.count <= this.limit ? undefined : Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - now) / 1000));
   }
 
   private forgetOldWindows(now: number): void {
     for (const [client, window] of this.windows) if (now - window.startedAt >= WINDOW_MS) this.windows.delete(client);
   }
+}
+
+/**
+ * ADMIN_RATE_LIMIT per client address and minute, twice: `requests` counts every request to the admin
+ * API (AdminOnly routes), `failedLogins` every wrong admin key on any door (the admin API, the OMS
+ * intake, /metrics, the queue dashboard), so the key cannot be guessed at full speed through any of them.
+ */
+export interface AdminLimits {
+  requests: PerClientWindows;
+  failedLogins: PerClientWindows;
+}
+
+/**
+ * Nest makes one guard instance per module that uses it; the counters must be one per app (keyed by
+ * the app's config object) so that every admin door draws on the same allowance.
+ */
+const limitsPerApp = new WeakMap<AppConfig, AdminLimits>();
+
+export function adminLimits(config: AppConfig): AdminLimits {
+  let limits = limitsPerApp.get(config);
+  if (!limits) {
+    limits = { requests: new PerClientWindows(config.adminRateLimit), failedLogins: new PerClientWindows(config.adminRateLimit) };
+    limitsPerApp.set(config, limits);
+  }
+  return limits;
+}
+
+export function clientAddress(request: Pick<Request, 'ip'>): string {
+  return request.ip ?? 'unknown';
+}
+
+export function tooManyRequests(response: Pick<Response, 'setHeader'>, limit: number, retryAfter: number): HttpException {
+  response.setHeader('Retry-After', String(retryAfter));
+  return new HttpException(`more than ${limit} admin requests or failed admin logins in a minute; retry in ${retryAfter} s`, HttpStatus.TOO_MANY_REQUESTS);
+}
+
+/** Counts every admin API request, before the key is checked (so wrong keys count too). */
+@Injectable()
+export class AdminRateLimitGuard implements CanActivate {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const http = context.switchToHttp();
+    const retryAfter = adminLimits(this.config).requests.hit(clientAddress(http.getRequest<Request>()));
+    if (retryAfter !== undefined) throw tooManyRequests(http.getResponse<Response>(), this.config.adminRateLimit, retryAfter);
+    return true;
+  }
+}
+
+export type KeyAttempt = { outcome: 'accepted' | 'refused' } | { outcome: 'limited'; retryAfter: number };
+
+/**
+ * For doors that check the admin key and are not rate-limited otherwise (the OMS intake, /metrics, the
+ * queue dashboard): a client with more than ADMIN_RATE_LIMIT failed logins in the minute is refused
+ * before its key is looked at (else the answer would still tell a right guess from a wrong one), and a
+ * wrong key counts as a failed login. Accepted requests count nothing, so the OMS and Prometheus are
+ * never turned away for being busy.
+ */
+export function attemptAdminKey(config: AppConfig, request: Pick<Request, 'ip'>, keyMatches: () => boolean): KeyAttempt {
+  const limiter = adminLimits(config).failedLogins;
+  const client = clientAddress(request);
+  const retryAfter = limiter.blocked(client);
+  if (retryAfter !== undefined) return { outcome: 'limited', retryAfter };
+  if (keyMatches()) return { outcome: 'accepted' };
+  limiter.hit(client);
+  return { outcome: 'refused' };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './app-config';
@@ -37,6 +37,9 @@ describe('configuration', () => {
     ['BODY_LIMIT', 'huge'],
     ['BODY_LIMIT', '1gb'],
     ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'loopback, 300.1.1.1'],
+    ['LOG_FORMAT', 'xml'],
     ['MARKET_ALLOWED_CIDRS', '5.45.207.0'],
     ['MARKET_ALLOWED_CIDRS', '300.1.1.1/8'],
     ['MARKET_ALLOWED_CIDRS', '10.0.0.0/33'],
@@ -61,6 +64,30 @@ describe('configuration', () => {
     expect(loadConfig({ ...base(), MARKET_ALLOWED_CIDRS: '10.0.0.0/8, ::1/128' }).marketAllowedCidrs).toEqual(['10.0.0.0/8', '::1/128']);
     expect(loadConfig({ ...base(), MARKET_ALLOWED_CIDRS: '*' }).marketAllowedCidrs).toBeNull();
     expect(loadConfig({ ...base(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it("takes TRUST_PROXY as the proxies' addresses and networks, in Express's terms", () => {
+    expect(loadConfig({ ...base(), TRUST_PROXY: 'loopback, 10.0.0.0/8, ::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', '::1']);
+    expect(loadConfig({ ...base(), TRUST_PROXY: '192.168.1.7' }).trustProxy).toEqual(['192.168.1.7']);
+    expect(loadConfig({ ...base(), TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
+  it('refuses an emptied or short generated admin key file, as it refuses a short ADMIN_API_KEY', () => {
+    for (const content of ['', '\n', 'abc123\n']) {
+      const dir = dataDir();
+      writeFileSync(join(dir, 'admin-api-key'), content, { mode: 0o600 });
+      const attempt = () => loadConfig({ DATA_DIR: dir });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/^Invalid configuration: ADMIN_API_KEY is not set, and the generated key in .*admin-api-key is (empty|only 6 characters long)/);
+      // ADMIN_API_KEY given: the file is not read
+      expect(loadConfig({ DATA_DIR: dir, ADMIN_API_KEY: 'a-long-enough-admin-key' }).adminApiKey).toBe('a-long-enough-admin-key');
+    }
+  });
+
+  it('reads LOG_FORMAT (unset: decided at start from the terminal and NODE_ENV)', () => {
+    expect(loadConfig(base()).logFormat).toBeUndefined();
+    expect(loadConfig({ ...base(), LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+    expect(loadConfig({ ...base(), LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
   });
 
   it('documents every variable in .env.example, and nothing else', () => {

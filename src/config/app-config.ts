@@ -5,6 +5,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** pretty: coloured lines for a person at a terminal; json: one JSON object per line, for log collectors. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Every environment variable the service reads; `.env.example` documents each (checked by a test). */
 export const CONFIG_VARIABLES = [
@@ -46,6 +49,7 @@ export const CONFIG_VARIABLES = [
   'RETENTION_INTERVAL_MS',
   'RETENTION_BATCH_SIZE',
   'REPLAY_SYNC_LIMIT',
+  'LOG_FORMAT',
 ] as const;
 
 /** api: HTTP only; worker: deliveries and the outbox sweeper (plus /health and /metrics); all: both. */
@@ -71,9 +75,14 @@ export interface AppConfig {
   /** True when no ADMIN_API_KEY was given and one was generated into the data directory. */
   adminApiKeyGenerated: boolean;
   logLevel: LogLevel;
+  /** Unset: pretty when stdout is a terminal and NODE_ENV is not production, JSON otherwise. */
+  logFormat?: LogFormat;
   bodyLimitBytes: number;
-  /** Express `trust proxy`: false (ignore X-Forwarded-For), true, or the number of proxy hops to trust. */
-  trustProxy: boolean | number;
+  /**
+   * Express `trust proxy`: false (ignore X-Forwarded-For), true, the number of proxy hops to trust, or
+   * the proxies' own addresses and networks (`loopback`, `10.0.0.0/8`, …: only they may set X-Forwarded-For).
+   */
+  trustProxy: boolean | number | string[];
   marketIntegrationName: string;
   /** Networks allowed to call /market; null means everyone (MARKET_ALLOWED_CIDRS=*, for development). */
   marketAllowedCidrs: string[] | null;
@@ -212,14 +221,27 @@ function byteSize(env: Env, name: string, fallback: number): number {
  * Without ADMIN_API_KEY the admin API must still be locked, so a random key is generated once and kept
  * in the data directory (readable by the owner only). The key itself is never logged.
  */
+const ADMIN_KEY_MIN_LENGTH = 16;
+
 function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: boolean } {
   const given = optional(env, 'ADMIN_API_KEY');
   if (given !== undefined) {
-    if (given.length < 16) throw new ConfigError('ADMIN_API_KEY', 'must be at least 16 characters long');
+    if (given.length < ADMIN_KEY_MIN_LENGTH) throw new ConfigError('ADMIN_API_KEY', `must be at least ${ADMIN_KEY_MIN_LENGTH} characters long`);
     return { key: given, generated: false };
   }
   const file = join(dataDir, 'admin-api-key');
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: true };
+  if (existsSync(file)) {
+    // The same rule as for ADMIN_API_KEY: an emptied or truncated file must not lock the admin API with a guessable key.
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length < ADMIN_KEY_MIN_LENGTH) {
+      throw new ConfigError(
+        'ADMIN_API_KEY',
+        `is not set, and the generated key in ${file} is ${stored.length ? `only ${stored.length} characters long` : 'empty'} ` +
+          `(at least ${ADMIN_KEY_MIN_LENGTH}): delete the file to have a new key generated, or set ADMIN_API_KEY`,
+      );
+    }
+    return { key: stored, generated: true };
+  }
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(24).toString('base64url');
   writeFileSync(file, key + '\n', { mode: 0o600 });
@@ -227,12 +249,30 @@ function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: b
   return { key, generated: true };
 }
 
-function trustProxy(env: Env): boolean | number {
+/** Express's names for address ranges in `trust proxy`. */
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(env: Env): boolean | number | string[] {
   const raw = optional(env, 'TRUST_PROXY')?.toLowerCase();
   if (raw === undefined || raw === 'false' || raw === '0') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
-  throw new ConfigError('TRUST_PROXY', `must be true, false or the number of proxy hops 1-10 (got "${raw}")`);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.find((entry) => !TRUST_PROXY_NAMES.includes(entry) && !isAddressOrNetwork(entry));
+  if (bad !== undefined || !entries.length) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be the proxies' addresses or networks (loopback, linklocal, uniquelocal, 10.0.0.0/8, ::1, …), true, false ` +
+        `or the number of proxy hops 1-10 (got "${bad ?? raw}")`,
+    );
+  }
+  return entries;
+}
+
+function isAddressOrNetwork(entry: string): boolean {
+  const match = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry);
+  const version = match ? isIP(match[1]) : 0;
+  return version !== 0 && (match![2] === undefined || Number(match![2]) <= (version === 4 ? 32 : 128));
 }
 
 function cidrList(env: Env, name: string, fallback: string[]): string[] | null {
@@ -276,6 +316,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
   }
   const bodyLimitBytes = byteSize(env, 'BODY_LIMIT', 1024 * 1024);
+  const logFormat = optional(env, 'LOG_FORMAT')?.toLowerCase();
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')} (got "${logFormat}"); unset: pretty on a terminal, JSON otherwise`);
+  }
   const imshopApiKey = optional(env, 'IMSHOP_API_KEY');
   const imshop: ImshopConfig = {
     apiKey: imshopApiKey,
@@ -318,6 +362,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminApiKey: admin.key,
     adminApiKeyGenerated: admin.generated,
     logLevel: logLevelRaw as LogLevel,
+    logFormat: logFormat as LogFormat | undefined,
     bodyLimitBytes,
     trustProxy: trustProxy(env),
     marketIntegrationName,

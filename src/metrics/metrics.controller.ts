@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Inject, Req, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ADMIN_SECURITY_SCHEME, presentedKey } from '../auth/admin-key.guard';
+import { attemptAdminKey, tooManyRequests } from '../auth/admin-rate-limit.guard';
 import { secretsEqual } from '../auth/constant-time';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
@@ -19,10 +20,15 @@ export class MetricsController {
   @ApiSecurity(ADMIN_SECURITY_SCHEME)
   @ApiOperation({ summary: 'Prometheus metrics (admin key, or METRICS_TOKEN as a Bearer token)' })
   @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string', example: 'order_sync_webhook_requests_total{endpoint="market",type="ORDER_STATUS_UPDATED",outcome="applied"} 1' } })
-  async scrape(@Req() request: Request): Promise<string> {
+  async scrape(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string> {
     const key = presentedKey(request);
-    const allowed = secretsEqual(key, this.config.adminApiKey) || (this.config.metricsToken !== undefined && secretsEqual(key, this.config.metricsToken));
-    if (!allowed) throw new UnauthorizedException('metrics need the admin key or METRICS_TOKEN');
+    const attempt = attemptAdminKey(
+      this.config,
+      request,
+      () => secretsEqual(key, this.config.adminApiKey) || (this.config.metricsToken !== undefined && secretsEqual(key, this.config.metricsToken)),
+    );
+    if (attempt.outcome === 'limited') throw tooManyRequests(response, this.config.adminRateLimit, attempt.retryAfter);
+    if (attempt.outcome === 'refused') throw new UnauthorizedException('metrics need the admin key or METRICS_TOKEN');
     return this.metrics.registry.metrics();
   }
 }

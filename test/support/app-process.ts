@@ -158,11 +158,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Spawns `node dist/main.js` in its own process group with exactly `env` on top of a clean environment. */
-export function spawnApp(env: Record<string, string | undefined>): AppProcess {
+/**
+ * Spawns `node dist/main.js` in its own process group with exactly `env` on top of a clean environment;
+ * `root`: another install of the package to run it from (default: this one).
+ */
+export function spawnApp(env: Record<string, string | undefined>, root?: string): AppProcess {
   assertBuilt();
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS], {
-    cwd: process.cwd(),
+  const child: ChildProcess = spawn(process.execPath, [root ? resolve(root, 'dist', 'main.js') : MAIN_JS], {
+    cwd: root ?? process.cwd(),
     env: childEnv(env),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
