@@ -9,7 +9,8 @@ import { checkTransition, OrderStatus } from './order-status';
 import { Order, OrderItem } from './order.entity';
 import { pageOf, type Page } from '../common/page';
 import { hydrate } from '../database/hydrate';
-import { withRequestId } from '../logging/request-context';
+import { GroupCommit } from '../common/group-commit';
+import { currentRequestId, withRequestId } from '../logging/request-context';
 
 /** The external identities an event can name its order by; at least one is required. */
 export interface OrderIdentity {
@@ -97,9 +98,19 @@ export class OrdersService {
    * Pass `manager` to join a caller's transaction (e.g. an inbox insert that must commit with it).
    */
   async applyStatus(event: StatusEvent, manager?: EntityManager): Promise<ApplyResult> {
-    if (!manager) return this.dataSource.transaction((tx) => this.applyStatus(event, tx));
+    if (!manager) return this.grouped.submit({ ...event, requestId: event.requestId ?? currentRequestId() });
     return (await this.applyStatusBatch([event], manager))[0];
   }
+
+  /**
+   * Events applied at the same moment without a caller's transaction (OMS reports, admin changes, follow-ups of
+   * deliveries) share one (group commit): under load, a transaction's round trips are shared; with no load an
+   * event goes alone at once. A batch that fails is applied again one event at a time, so each gets its own answer.
+   */
+  private readonly grouped = new GroupCommit(
+    (events: StatusEvent[]) => this.dataSource.transaction((manager) => this.applyStatusBatch(events, manager)),
+    { maxBatch: 64, maxInFlight: 2 },
+  );
 
   /**
    * applyStatus for many events in the caller's transaction, with the same outcome as applying them one
