@@ -127,16 +127,16 @@ export async function startWorld(name: string): Promise<World> {
 
 export { freePort };
 
-/** Waits until no delivery is pending or retrying, and the fake IMSHOP got nothing new for a moment. */
+/** Waits until no delivery is pending, retrying or in flight, and the fake IMSHOP got nothing new for a moment. */
 export async function settle(world: World, timeoutMs = 100_000): Promise<void> {
   let lastCount = -1;
   let quietSince = Date.now();
   await until(
     async () => {
-      const [{ waiting }] = await world.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM deliveries WHERE state IN ('pending', 'retrying')");
+      const [{ waiting }] = await world.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight')");
       const count = world.fake.requests.length;
       if (process.env.FAULTS_DEBUG && waiting > 0) {
-        const rows = await world.query("SELECT id, state, attempts, next_attempt_at, now() AS now, last_error FROM deliveries WHERE state IN ('pending', 'retrying') LIMIT 3");
+        const rows = await world.query("SELECT id, state, attempts, next_attempt_at, now() AS now, last_error FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') LIMIT 3");
         console.log(new Date().toISOString(), waiting, JSON.stringify(rows));
       }
       if (count !== lastCount || waiting > 0) {
