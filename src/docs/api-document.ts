@@ -3,7 +3,8 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { ADMIN_SECURITY_SCHEME } from '../auth/admin-key.guard';
 import { IMSHOP_SECURITY_SCHEME } from '../auth/imshop-key.guard';
 import { packageVersion } from '../common/package-version';
-import { adminKeyFile, imshopKeyFile, type AppConfig } from '../config/app-config';
+import { adminKeyFile, imshopKeyFile, SANDBOX_MARKET_API_KEY, type AppConfig } from '../config/app-config';
+import { SANDBOX_MARKET_SECURITY_SCHEME } from '../sandbox/sandbox-market.controller';
 
 /**
  * Every tag an operation may carry, declared once with what it groups (Spectral's `operation-tag-defined`:
@@ -73,6 +74,9 @@ export function buildApiDocument(app: INestApplication, config: AppConfig): Open
       },
       IMSHOP_SECURITY_SCHEME,
     );
+  if (config.sandboxPeers.market) {
+    builder.addApiKey({ type: 'apiKey', in: 'header', name: 'Api-Key', description: `the sandbox Market's key (not a secret): ${SANDBOX_MARKET_API_KEY}` }, SANDBOX_MARKET_SECURITY_SCHEME);
+  }
   const document = SwaggerModule.createDocument(app, builder.build());
   const used = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
