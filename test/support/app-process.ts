@@ -159,9 +159,9 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Spawns `node dist/main.js` in its own process group with exactly `env` on top of a clean environment. */
-export function spawnApp(env: Record<string, string | undefined>): AppProcess {
+export function spawnApp(env: Record<string, string | undefined>, nodeArgs: string[] = []): AppProcess {
   assertBuilt();
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN_JS], {
     cwd: process.cwd(),
     env: childEnv(env),
     detached: true,
@@ -210,6 +210,8 @@ export interface StartOptions {
   /** Extra environment (DATABASE_URL and REDIS_URL are unset unless given here). */
   env?: Record<string, string | undefined>;
   healthTimeoutMs?: number;
+  /** Node options before dist/main.js, e.g. `--env-file=sandbox.env` as `npm start` runs it. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -226,7 +228,7 @@ export async function startApp(options: StartOptions): Promise<AppProcess> {
     DATA_DIR: options.dataDir,
     EMBEDDED_PG_PORT: String(pgPort),
     ...options.env,
-  });
+  }, options.nodeArgs);
   const deadline = started + (options.healthTimeoutMs ?? 60_000);
   let last = 'no answer yet';
   while (Date.now() < deadline) {
