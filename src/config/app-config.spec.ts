@@ -134,6 +134,11 @@ describe('configuration', () => {
       expect(loadConfig({ ...base(), NODE_ENV: 'production' }).sandbox).toBe(false);
     });
 
+    it('runs in a single process (APP_ROLE=all): its peers are served by the process that calls them', () => {
+      expect(() => loadConfig({ ...base(), SANDBOX: 'true', APP_ROLE: 'worker' })).toThrow(/^Invalid configuration: SANDBOX needs APP_ROLE=all/);
+      expect(loadConfig({ ...base(), SANDBOX: 'true', APP_ROLE: 'all' }).sandbox).toBe(true);
+    });
+
     it('needs a fixed port, since its peers are called at it', () => {
       expect(() => loadConfig({ ...base(), SANDBOX: 'true', PORT: '0' })).toThrow(/^Invalid configuration: PORT must be a fixed port with SANDBOX=true/);
     });

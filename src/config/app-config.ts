@@ -308,6 +308,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (sandbox && optional(env, 'NODE_ENV')?.toLowerCase() === 'production') {
     throw new ConfigError('SANDBOX', 'must not be true with NODE_ENV=production: the sandbox admits loopback callers at /market and answers for IMSHOP and Market itself');
   }
+  if (sandbox && (optional(env, 'APP_ROLE') ?? 'all').toLowerCase() !== 'all') {
+    throw new ConfigError('SANDBOX', 'needs APP_ROLE=all: the sandbox peers are served by the process that calls them');
+  }
   if (sandbox && port === 0) throw new ConfigError('PORT', 'must be a fixed port with SANDBOX=true: the sandbox peers are called at it');
   const self = selfUrl(host, port);
   const imshopStatusUrl = url(env, 'IMSHOP_STATUS_URL', ['https:', 'http:']);

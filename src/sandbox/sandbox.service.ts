@@ -332,15 +332,16 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     switch (payload.notificationType) {
       case 'ORDER_CREATED': {
         const items = Array.isArray(payload.items)
-          ? (payload.items as { offerId?: unknown; count?: unknown }[]).map((item) => ({ offerId: String(item?.offerId ?? 'SKU'), count: Number(item?.count) > 0 ? Number(item.count) : 1 }))
+          ? (payload.items as { offerId?: unknown; count?: unknown }[]).map((item) => ({ offerId: String(item?.offerId ?? 'SKU').slice(0, 255), count: Number(item?.count) > 0 ? Number(item.count) : 1 }))
           : [];
         return this.repository.learnMarketOrder({ campaignId, orderId, items, at }, manager);
       }
       case 'ORDER_STATUS_UPDATED':
-        return this.repository.learnMarketOrder({ campaignId, orderId, status: String(payload.status), substatus: String(payload.substatus), at }, manager);
+        // Market may send values we do not know (tolerant reader): kept, cut to the column's length.
+        return this.repository.learnMarketOrder({ campaignId, orderId, status: String(payload.status).slice(0, 64), substatus: String(payload.substatus).slice(0, 64), at }, manager);
       case 'ORDER_CANCELLED':
         return this.repository.learnMarketOrder(
-          { campaignId, orderId, status: 'CANCELLED', substatus: typeof payload.substatus === 'string' ? payload.substatus : 'UNKNOWN', cancelRequested: false, at },
+          { campaignId, orderId, status: 'CANCELLED', substatus: typeof payload.substatus === 'string' ? payload.substatus.slice(0, 64) : 'UNKNOWN', cancelRequested: false, at },
           manager,
         );
       case 'ORDER_CANCELLATION_REQUEST':
