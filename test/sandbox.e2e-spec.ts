@@ -86,15 +86,19 @@ describe('sandbox (SANDBOX=true)', () => {
     expect(ticketDelivery.attempts).toBe(1);
     const market = (await recorded('market')).filter((r) => r.path.includes(marketOrderId) || JSON.stringify(r.body ?? '').includes(marketOrderId));
     const ops = market.map((r) => ({ r, op: matchOperation(r.method, r.path) })).reverse();
-    expect(ops.map(({ op }) => op?.operation.operationId)).toEqual(['getBusinessOrders', 'getOrderBuyerInfo']);
+    // The detail fetch and the ticket run as two deliveries; when the ticket's runs first it fetches the details itself.
+    const called = ops.map(({ op }) => op?.operation.operationId);
+    expect(new Set(called)).toEqual(new Set(['getBusinessOrders', 'getOrderBuyerInfo']));
+    expect(called.filter((id) => id === 'getOrderBuyerInfo')).toHaveLength(1);
     for (const { r, op } of ops) {
       expect(r.headers['api-key']).toBe('[masked]');
       expect(r.answer.status).toBe(200);
       // the sandbox answers in Market's documented shapes (the partner API excerpt)
       expect(validate(responseSchema(op!.operation, 200)!, r.answer.body)).toEqual([]);
     }
-    expect(ops[0].r.path).toBe(`/v1/businesses/${BUSINESS}/orders`);
-    expect(ops[0].r.answer.body.orders[0]).toMatchObject({ orderId: Number(marketOrderId), campaignId: Number(CAMPAIGN), fake: true, items: [{ offerId: 'SKU-12345', count: 2 }] });
+    const details = ops.find(({ op }) => op?.operation.operationId === 'getBusinessOrders')!.r;
+    expect(details.path).toBe(`/v1/businesses/${BUSINESS}/orders`);
+    expect(details.answer.body.orders[0]).toMatchObject({ orderId: Number(marketOrderId), campaignId: Number(CAMPAIGN), fake: true, items: [{ offerId: 'SKU-12345', count: 2 }] });
 
     const ticket = (await recorded('imshop')).find((r) => r.path === '/tickets' && r.body?.orderId === `YM-${marketOrderId}`)!;
     expect(ticket).toBeDefined();
