@@ -19,6 +19,7 @@ import { QueueModule } from './queue/queue.module';
 import { ReplayModule } from './replay/replay.module';
 import { RetentionWorkerModule } from './retention/retention-worker.module';
 import { RetentionModule } from './retention/retention.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 import { StatusMappingModule } from './status-mapping/status-mapping.module';
 
 @Module({})
@@ -49,6 +50,8 @@ export class AppModule {
         MarketReconcileModule,
         // The reconciliation pull runs on a schedule on the workers only.
         ...(config.role === 'api' ? [] : [MarketReconcileWorkerModule]),
+        // Nothing of the sandbox exists unless SANDBOX=true (never in production: the config refuses it).
+        ...(config.sandbox ? [SandboxModule.forRoot(config)] : []),
       ],
     };
   }

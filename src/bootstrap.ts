@@ -1,13 +1,11 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { ADMIN_SECURITY_SCHEME } from './auth/admin-key.guard';
-import { IMSHOP_SECURITY_SCHEME } from './auth/imshop-key.guard';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { rejectUnsafeJson } from './common/json-guard';
-import { packageVersion } from './common/package-version';
+import { buildApiDocument } from './docs/api-document';
 import { MARKET_PATH_PREFIX } from './market/market-answer';
 import { marketIpAllowlist } from './market/market-ip-allowlist';
 import { raw, type NextFunction, type Request, type Response } from 'express';
@@ -88,16 +86,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('order-sync')
-      .setDescription('Keeps a retailer\'s orders in step across Yandex Market and an IMSHOP.IO app. Admin endpoints need the admin key (Authorize).')
-      .setVersion(packageVersion())
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'ADMIN_API_KEY' }, ADMIN_SECURITY_SCHEME)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'IMSHOP_WEBHOOK_KEY (what IMSHOP sends)' }, IMSHOP_SECURITY_SCHEME)
-      .build(),
-  );
+  const document = buildApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
   return app;
 }

@@ -237,8 +237,22 @@ describe('docker-compose.yml', () => {
       expect(() => interpolate(String(env.ADMIN_API_KEY), {})).toThrow(/ADMIN_API_KEY is required/);
       const config = loadConfig({ ...resolved, DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-compose-')) });
       expect(config.role).toBe(name);
+      expect(config.sandbox).toBe(false);
       expect(config.adminApiKeyGenerated).toBe(false);
       expect(config.redisUrl).toBe('redis://redis:6379');
     }
+  });
+
+  it('never runs the sandbox: only npm start reads sandbox.env; the image, compose and start:prod do not', () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toBe('nest build && node --env-file=sandbox.env dist/main.js');
+    expect(scripts['start:prod']).toBe('node dist/main.js');
+    expect(readFileSync('sandbox.env', 'utf8')).toMatch(/^SANDBOX=true$/m);
+    for (const file of ['Dockerfile', 'docker-compose.yml']) {
+      const text = readFileSync(file, 'utf8');
+      expect(text).not.toMatch(/SANDBOX|sandbox\.env|npm start/);
+    }
+    // and the image's NODE_ENV=production would refuse it anyway
+    expect(() => loadConfig({ SANDBOX: 'true', NODE_ENV: 'production', DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-compose-')) })).toThrow(/SANDBOX must not be true with NODE_ENV=production/);
   });
 });

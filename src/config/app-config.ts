@@ -50,6 +50,7 @@ export const CONFIG_VARIABLES = [
   'RETENTION_BATCH_SIZE',
   'REPLAY_SYNC_LIMIT',
   'LOG_FORMAT',
+  'SANDBOX',
 ] as const;
 
 /** api: HTTP only; worker: deliveries and the outbox sweeper (plus /health and /metrics); all: both. */
@@ -97,6 +98,13 @@ export interface AppConfig {
   /** Admin requests per minute per client address. */
   adminRateLimit: number;
   operations: OperationsConfig;
+  /**
+   * SANDBOX=true (what `npm start` sets): the app stands in for every peer whose URL was left unset, under
+   * /sandbox/..., and /market admits loopback callers, so the whole loop can be tried from Swagger UI.
+   */
+  sandbox: boolean;
+  /** Which outbound URLs point at the app's own sandbox peers (all false without the sandbox). */
+  sandboxPeers: { imshopStatus: boolean; imshopTickets: boolean; market: boolean };
 }
 
 /** Endpoint health (pausing), retention and replay. */
@@ -125,6 +133,8 @@ export interface ImshopConfig {
   /** The whole URL is treated as a secret (IMSHOP may put a token in it): it is never logged. */
   statusUrl?: string;
   ticketsUrl?: string;
+  /** True when the sandbox generated the key into the data directory (neither IMSHOP key was set). */
+  keyGenerated: boolean;
 }
 
 /** Market's partner API (our calls to Market). */
@@ -249,6 +259,39 @@ function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: b
   return { key, generated: true };
 }
 
+/**
+ * The sandbox's IMSHOP key, for IMSHOP's calls to us and ours to the sandbox IMSHOP: generated once into the
+ * data directory like the admin key (readable by the owner only), never logged.
+ */
+function resolveSandboxImshopKey(dataDir: string): string {
+  const file = join(dataDir, 'imshop-webhook-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+/** The app's own base URL as seen from itself: the sandbox peers are called over real HTTP like any peer. */
+function selfUrl(host: string, port: number): string {
+  const address = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
+/** The key of our calls to the sandbox Market: it stands in for Market only while MARKET_API_KEY is unset. */
+export const SANDBOX_MARKET_API_KEY = 'sandbox-market-api-key';
+
+/** Loopback callers, admitted at /market in the sandbox (Swagger UI's "Try it out" on the same machine). */
+export const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
+
 /** Express's names for address ranges in `trust proxy`. */
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -295,6 +338,10 @@ export function adminKeyFile(config: Pick<AppConfig, 'dataDir'>): string {
   return join(config.dataDir, 'admin-api-key');
 }
 
+export function imshopKeyFile(config: Pick<AppConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'imshop-webhook-key');
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = optional(env, 'HOST') ?? '0.0.0.0';
@@ -320,23 +367,48 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')} (got "${logFormat}"); unset: pretty on a terminal, JSON otherwise`);
   }
-  const imshopApiKey = optional(env, 'IMSHOP_API_KEY');
+  const sandbox = flag(env, 'SANDBOX');
+  if (sandbox && optional(env, 'NODE_ENV')?.toLowerCase() === 'production') {
+    throw new ConfigError('SANDBOX', 'must not be true with NODE_ENV=production: the sandbox admits loopback callers at /market and answers for IMSHOP and Market itself');
+  }
+  if (sandbox && (optional(env, 'APP_ROLE') ?? 'all').toLowerCase() !== 'all') {
+    throw new ConfigError('SANDBOX', 'needs APP_ROLE=all: the sandbox peers are served by the process that calls them');
+  }
+  if (sandbox && port === 0) throw new ConfigError('PORT', 'must be a fixed port with SANDBOX=true: the sandbox peers are called at it');
+  const self = selfUrl(host, port);
+  const imshopStatusUrl = url(env, 'IMSHOP_STATUS_URL', ['https:', 'http:']);
+  const imshopTicketsUrl = url(env, 'IMSHOP_TICKETS_URL', ['https:', 'http:']);
+  const marketApiUrl = url(env, 'MARKET_API_URL', ['https:', 'http:']);
+  const marketApiKey = optional(env, 'MARKET_API_KEY');
+  const sandboxPeers = {
+    imshopStatus: sandbox && !imshopStatusUrl,
+    imshopTickets: sandbox && !imshopTicketsUrl,
+    // Market's URL has a default (Market itself): the sandbox stands in only when neither its URL nor a key was given.
+    market: sandbox && !marketApiUrl && !marketApiKey,
+  };
+  const givenImshopApiKey = optional(env, 'IMSHOP_API_KEY');
+  const givenImshopWebhookKey = optional(env, 'IMSHOP_WEBHOOK_KEY');
+  const sandboxImshopKey = sandbox && !givenImshopApiKey && !givenImshopWebhookKey ? resolveSandboxImshopKey(dataDir) : undefined;
+  const imshopApiKey =
+    givenImshopApiKey ?? (sandboxPeers.imshopStatus || sandboxPeers.imshopTickets ? (givenImshopWebhookKey ?? sandboxImshopKey) : undefined);
   const imshop: ImshopConfig = {
     apiKey: imshopApiKey,
-    webhookKey: optional(env, 'IMSHOP_WEBHOOK_KEY') ?? imshopApiKey,
-    statusUrl: url(env, 'IMSHOP_STATUS_URL', ['https:', 'http:']),
-    ticketsUrl: url(env, 'IMSHOP_TICKETS_URL', ['https:', 'http:']),
+    webhookKey: givenImshopWebhookKey ?? givenImshopApiKey ?? sandboxImshopKey,
+    statusUrl: imshopStatusUrl ?? (sandboxPeers.imshopStatus ? `${self}/sandbox/imshop/statuses` : undefined),
+    ticketsUrl: imshopTicketsUrl ?? (sandboxPeers.imshopTickets ? `${self}/sandbox/imshop/tickets` : undefined),
+    keyGenerated: sandboxImshopKey !== undefined,
   };
   const marketApi: MarketApiConfig = {
-    apiUrl: url(env, 'MARKET_API_URL', ['https:', 'http:']) ?? 'https://api.partner.market.yandex.ru',
-    apiKey: optional(env, 'MARKET_API_KEY'),
+    apiUrl: marketApiUrl ?? (sandboxPeers.market ? `${self}/sandbox/market` : 'https://api.partner.market.yandex.ru'),
+    apiKey: marketApiKey ?? (sandboxPeers.market ? SANDBOX_MARKET_API_KEY : undefined),
     maxParallel: integer(env, 'MARKET_API_PARALLEL', 4, 1, 4),
     reconcileIntervalMs: Math.round(decimal(env, 'MARKET_RECONCILE_MINUTES', 10, 0, 1440) * 60_000),
   };
   const delivery: DeliveryConfig = {
     // 8 attempts = the first one and the 7 retries of the schedule in backoff.ts (5 s ... 10 h).
     maxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),
-    backoffMs: integer(env, 'DELIVERY_BACKOFF_MS', 5000, 1, 3_600_000),
+    // The sandbox retries in seconds (0.1 s, 6 s, 36 s, ...), so a failing peer's retries can be watched by hand.
+    backoffMs: integer(env, 'DELIVERY_BACKOFF_MS', sandbox ? 100 : 5000, 1, 3_600_000),
     backoffMaxMs: integer(env, 'DELIVERY_BACKOFF_MAX_MS', 10 * 3_600_000, 1, 7 * 24 * 3_600_000),
     timeoutMs: integer(env, 'DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
     concurrency: integer(env, 'DELIVERY_CONCURRENCY', 10, 1, 200),
@@ -366,7 +438,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes,
     trustProxy: trustProxy(env),
     marketIntegrationName,
-    marketAllowedCidrs: cidrList(env, 'MARKET_ALLOWED_CIDRS', MARKET_DEFAULT_CIDRS),
+    marketAllowedCidrs: sandboxCidrs(sandbox, cidrList(env, 'MARKET_ALLOWED_CIDRS', MARKET_DEFAULT_CIDRS)),
     imshop,
     marketApi,
     delivery,
@@ -383,7 +455,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 1000, 1, 100_000),
       replaySyncLimit: integer(env, 'REPLAY_SYNC_LIMIT', 100, 0, 100_000),
     },
+    sandbox,
+    sandboxPeers,
   };
+}
+
+function sandboxCidrs(sandbox: boolean, cidrs: string[] | null): string[] | null {
+  if (!sandbox || cidrs === null) return cidrs;
+  return [...cidrs, ...LOOPBACK_CIDRS.filter((cidr) => !cidrs.includes(cidr))];
 }
 
 /** Injection token for {@link AppConfig}. */

@@ -14,6 +14,9 @@ import { Order } from '../orders/order.entity';
 import { StatusMappingAudit } from '../status-mapping/status-mapping-audit.entity';
 import { StatusMappingRevision } from '../status-mapping/status-mapping-revision.entity';
 import { StatusMapping } from '../status-mapping/status-mapping.entity';
+import { SandboxMarketOrder } from '../sandbox/sandbox-market-order.entity';
+import { SandboxRequest } from '../sandbox/sandbox-request.entity';
+import { SandboxTicket } from '../sandbox/sandbox-ticket.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor];
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor, SandboxRequest, SandboxMarketOrder, SandboxTicket];

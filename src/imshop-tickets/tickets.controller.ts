@@ -87,14 +87,20 @@ export class TicketsController {
   }
 
   @Get('admin/tickets')
-  @ApiOperation({ summary: 'IMSHOP tickets, newest first; filter by order, status, type, closed' })
+  @ApiOperation({
+    summary: 'IMSHOP tickets, newest first; filter by order, status, type, closed',
+    description: 'The ticket registry: tickets we created and tickets IMSHOP told us about, with their last status.',
+  })
   @ApiOkResponse({ description: '`{items, total, page, limit}`; items are registry rows (type null: a ticket we did not create whose type is not known)' })
   list(@Query() query: ListTicketsQuery) {
     return this.tickets.list(query);
   }
 
   @Get('admin/tickets/:id')
-  @ApiOperation({ summary: "One ticket (our id or IMSHOP's ticketId) with every status IMSHOP reported" })
+  @ApiOperation({
+    summary: "One ticket (our id or IMSHOP's ticketId) with every status IMSHOP reported",
+    description: 'Each status webhook of the ticket with its effect on the order, oldest first.',
+  })
   @ApiOkResponse({ description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)' })
   @ApiNotFoundResponse({ description: 'No such ticket' })
   get(@Param('id') id: string) {

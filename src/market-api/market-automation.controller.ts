@@ -11,14 +11,20 @@ export class MarketAutomationController {
   constructor(private readonly automation: MarketAutomationService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Automation settings of every configured Market campaign' })
+  @ApiOperation({
+    summary: 'Automation settings of every configured Market campaign',
+    description: 'Campaigns without saved settings are not listed: they get only the status push.',
+  })
   @ApiOkResponse({ type: MarketAutomationView, isArray: true })
   list(): Promise<MarketAutomationView[]> {
     return this.automation.list();
   }
 
   @Get(':campaignId/automation')
-  @ApiOperation({ summary: "A campaign's automation rules (the defaults, configured: false, when none were saved)" })
+  @ApiOperation({
+    summary: "A campaign's automation rules (the defaults, configured: false, when none were saved)",
+    description: 'businessId, the IMSHOP storeId, the OMS number prefix and the four rules: fetchDetails, prepareTicket, pushStatuses, answerCancellations.',
+  })
   @ApiOkResponse({ type: MarketAutomationView })
   get(@Param('campaignId') campaignId: string): Promise<MarketAutomationView> {
     return this.automation.get(campaignId);

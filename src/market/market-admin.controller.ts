@@ -11,7 +11,10 @@ export class MarketAdminController {
   constructor(private readonly market: MarketNotificationService) {}
 
   @Get('events')
-  @ApiOperation({ summary: 'Stored Market notifications, newest first (every type, known or not, with re-delivery counts)' })
+  @ApiOperation({
+    summary: 'Stored Market notifications, newest first (every type, known or not, with re-delivery counts)',
+    description: 'The inbox of POST /market/notification: each notification as Market sent it, its outcome on the order and how often Market delivered it again.',
+  })
   events(@Query() query: ListMarketEventsQuery) {
     return this.market.listEvents(query);
   }

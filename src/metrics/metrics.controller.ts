@@ -18,7 +18,10 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiSecurity(ADMIN_SECURITY_SCHEME)
-  @ApiOperation({ summary: 'Prometheus metrics (admin key, or METRICS_TOKEN as a Bearer token)' })
+  @ApiOperation({
+    summary: 'Prometheus metrics (admin key, or METRICS_TOKEN as a Bearer token)',
+    description: 'Webhook, delivery, queue, reconciliation and process metrics in the Prometheus text format.',
+  })
   @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string', example: 'order_sync_webhook_requests_total{endpoint="market",type="ORDER_STATUS_UPDATED",outcome="applied"} 1' } })
   async scrape(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string> {
     const key = presentedKey(request);

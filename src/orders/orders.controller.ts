@@ -11,21 +11,30 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Orders, newest change first; filter by status, source or any external id' })
+  @ApiOperation({
+    summary: 'Orders, newest change first; filter by status, source or any external id',
+    description: '`externalId` matches the OMS order number, the IMSHOP uuid or the Market order id; `source` keeps orders with at least one history row from that source.',
+  })
   @ApiOkResponse({ type: OrderPage })
   list(@Query() query: ListOrdersQuery) {
     return this.orders.list(query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One order with its full history' })
+  @ApiOperation({
+    summary: 'One order with its full history',
+    description: 'Every status event in order (applied, stale, rejected, unmapped, ...) with its source payload, plus what other modules know of the order: Market details, IMSHOP tickets.',
+  })
   @ApiOkResponse({ type: OrderView })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.orders.findById(id);
   }
 
   @Post(':id/status')
-  @ApiOperation({ summary: 'Set a status by hand; `override` bypasses the state machine and is recorded as such' })
+  @ApiOperation({
+    summary: 'Set a status by hand; `override` bypasses the state machine and is recorded as such',
+    description: 'The change goes through the same path as a webhook (history row, outbound pushes); X-Actor names who made it.',
+  })
   async setStatus(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: AdminStatusChangeDto, @Actor() actor: string) {
     const result = await this.orders.applyStatus({
       source: 'admin',

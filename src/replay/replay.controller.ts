@@ -37,13 +37,16 @@ export class ReplayController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The latest replay runs, newest first' })
+  @ApiOperation({ summary: 'The latest replay runs, newest first', description: 'Who started each run, when, with which mapping revision, and its state and counts.' })
   list() {
     return this.replay.list();
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One replay run: state (running, done, failed, interrupted), progress (processed of matched) and counts' })
+  @ApiOperation({
+    summary: 'One replay run: state (running, done, failed, interrupted), progress (processed of matched) and counts',
+    description: 'A run larger than REPLAY_SYNC_LIMIT goes on in the background of the process that took it: poll this until `state` is done, failed or interrupted (replaying again is safe).',
+  })
   @ApiParam({ name: 'id', example: '1' })
   get(@Param('id', ParseBigintIdPipe) id: string) {
     return this.replay.get(id);

@@ -1,5 +1,5 @@
 import { ConflictException, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { RetentionService } from './retention.service';
 
@@ -13,7 +13,9 @@ export class RetentionController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Run the retention job now (it also runs every RETENTION_INTERVAL_MS on the workers); answers what it deleted per table',
+    description: 'Deletes old inbound events, delivery attempts, finished deliveries that are not the latest of their order and target, and finished replay runs, in batches of RETENTION_BATCH_SIZE.',
   })
+  @ApiOkResponse({ description: 'What was deleted, per table', schema: { example: { ran: true, eventsBefore: '2026-08-26T12:00:00.000Z', attemptsBefore: '2026-10-25T12:00:00.000Z', deleted: { market_events: 0, imshop_ticket_events: 0, delivery_attempts: 12, deliveries: 3, replay_runs: 0 }, durationMs: 41 } } })
   @ApiConflictResponse({ description: 'Another instance is running it right now' })
   async run() {
     const report = await this.retention.run();

@@ -38,33 +38,43 @@ export class StatusMappingController {
   constructor(private readonly mappings: StatusMappingService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List mapping rows (filter by inbound source or outbound target)' })
+  @ApiOperation({
+    summary: 'List mapping rows (filter by inbound source or outbound target)',
+    description: 'Inbound rows turn a source code (and substatus or ticket type) into an internal status; outbound rows turn an internal status into the code and message a target receives.',
+  })
   @ApiOkResponse({ type: StatusMappingView, isArray: true })
   list(@Query() query: ListStatusMappingsQuery) {
     return this.mappings.list(query);
   }
 
   @Get('export')
-  @ApiOperation({ summary: 'Status codes with descriptions, as IMSHOP asks retailers to hand them over' })
+  @ApiOperation({
+    summary: 'Status codes with descriptions, as IMSHOP asks retailers to hand them over',
+    description: 'One entry per outbound code of the target, with the buyer-facing message, to send to the IMSHOP manager.',
+  })
   @ApiOkResponse({ type: ExportedStatusCode, isArray: true })
   export(@Query() query: ExportStatusCodesQuery) {
     return this.mappings.exportCodes(query.target);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One mapping row', description: 'The row with its version (send it as expectedVersion when changing the row).' })
   @ApiOkResponse({ type: StatusMappingView })
   get(@Param('id', ParseIntPipe) id: number) {
     return this.mappings.get(id);
   }
 
   @Get(':id/audit')
-  @ApiOperation({ summary: 'Every change of one row: who, when, before and after' })
+  @ApiOperation({ summary: 'Every change of one row: who, when, before and after', description: 'The audit trail of the row, oldest first; the actor is the X-Actor header of the change.' })
   audit(@Param('id', ParseIntPipe) id: number) {
     return this.mappings.history(id);
   }
 
   @Post()
-  @ApiOperation({ summary: 'Add a mapping row' })
+  @ApiOperation({
+    summary: 'Add a mapping row',
+    description: 'Inbound: `{source, ticketType?, externalCode, externalSubstatus?, internalStatus|null}`; outbound: `{target, internalStatus, code, message}`. A row that duplicates an existing one is 409.',
+  })
   @ApiBody({ type: CreateStatusMappingDto, examples: CREATE_EXAMPLES })
   @ApiCreatedResponse({ type: StatusMappingView })
   @ApiConflictResponse({ description: 'A row with the same key exists' })
@@ -73,7 +83,10 @@ export class StatusMappingController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a mapping row (send expectedVersion to refuse overwriting a concurrent edit)' })
+  @ApiOperation({
+    summary: 'Change a mapping row (send expectedVersion to refuse overwriting a concurrent edit)',
+    description: 'Fields left out keep their value. The change applies to events from now on; replay stored events to apply it to the past.',
+  })
   @ApiBody({ type: UpdateStatusMappingDto, examples: UPDATE_EXAMPLES })
   @ApiOkResponse({ type: StatusMappingView })
   @ApiConflictResponse({ description: 'Same key as another row, or the row changed since expectedVersion' })
@@ -83,6 +96,7 @@ export class StatusMappingController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a mapping row', description: 'Events from now on no longer match it (an inbound code without a row is kept in history as unmapped). The removal is audited.' })
   remove(@Param('id', ParseIntPipe) id: number, @Actor() actor: string) {
     return this.mappings.remove(id, actor);
   }

@@ -160,11 +160,11 @@ function delay(ms: number): Promise<void> {
 
 /**
  * Spawns `node dist/main.js` in its own process group with exactly `env` on top of a clean environment;
- * `root`: another install of the package to run it from (default: this one).
+ * `nodeArgs` go before the script; `root`: another install of the package to run it from (default: this one).
  */
-export function spawnApp(env: Record<string, string | undefined>, root?: string): AppProcess {
+export function spawnApp(env: Record<string, string | undefined>, nodeArgs: string[] = [], root?: string): AppProcess {
   assertBuilt();
-  const child: ChildProcess = spawn(process.execPath, [root ? resolve(root, 'dist', 'main.js') : MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, root ? resolve(root, 'dist', 'main.js') : MAIN_JS], {
     cwd: root ?? process.cwd(),
     env: childEnv(env),
     detached: true,
@@ -213,6 +213,8 @@ export interface StartOptions {
   /** Extra environment (DATABASE_URL and REDIS_URL are unset unless given here). */
   env?: Record<string, string | undefined>;
   healthTimeoutMs?: number;
+  /** Node options before dist/main.js, e.g. `--env-file=sandbox.env` as `npm start` runs it. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -229,7 +231,7 @@ export async function startApp(options: StartOptions): Promise<AppProcess> {
     DATA_DIR: options.dataDir,
     EMBEDDED_PG_PORT: String(pgPort),
     ...options.env,
-  });
+  }, options.nodeArgs);
   const deadline = started + (options.healthTimeoutMs ?? 60_000);
   let last = 'no answer yet';
   while (Date.now() < deadline) {

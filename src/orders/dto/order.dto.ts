@@ -42,17 +42,17 @@ export class AdminStatusChangeDto {
 
 export class OrderView {
   @ApiProperty({ example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10' }) id: string;
-  @ApiPropertyOptional({ example: '05671863', nullable: true }) omsOrderNumber: string | null;
-  @ApiPropertyOptional({ example: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', nullable: true }) imshopUuid: string | null;
-  @ApiPropertyOptional({ example: '1234567', nullable: true }) marketCampaignId: string | null;
-  @ApiPropertyOptional({ example: '987654321', nullable: true }) marketOrderId: string | null;
+  @ApiPropertyOptional({ type: 'string', example: '05671863', nullable: true }) omsOrderNumber: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', nullable: true }) imshopUuid: string | null;
+  @ApiPropertyOptional({ type: 'string', example: '1234567', nullable: true }) marketCampaignId: string | null;
+  @ApiPropertyOptional({ type: 'string', example: '987654321', nullable: true }) marketOrderId: string | null;
   @ApiProperty({ enum: ORDER_STATUSES, example: 'READY_TO_SHIP' }) status: OrderStatus;
-  @ApiPropertyOptional({ example: 'market', nullable: true }) statusSource: string | null;
-  @ApiPropertyOptional({ example: 'PROCESSING', nullable: true }) sourceStatus: string | null;
-  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true }) sourceSubstatus: string | null;
-  @ApiPropertyOptional({ example: '2026-11-24T12:00:00.000Z', nullable: true }) statusEventAt: Date | null;
-  @ApiPropertyOptional({ example: null, nullable: true }) trackingNumber: string | null;
-  @ApiPropertyOptional({ example: 'https://www.cdek.ru/ru/tracking?order_id=1234567890', nullable: true }) trackingUrl: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'market', nullable: true }) statusSource: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'PROCESSING', nullable: true }) sourceStatus: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'READY_TO_SHIP', nullable: true }) sourceSubstatus: string | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z', nullable: true }) statusEventAt: Date | null;
+  @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) trackingNumber: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'https://www.cdek.ru/ru/tracking?order_id=1234567890', nullable: true }) trackingUrl: string | null;
   @ApiProperty({ example: [], type: 'array', items: { type: 'object' } }) items: unknown[];
   @ApiProperty({ example: 3 }) version: number;
 }

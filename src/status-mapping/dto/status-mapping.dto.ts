@@ -29,7 +29,7 @@ export class CreateStatusMappingDto {
   @MaxLength(128)
   externalCode?: string;
 
-  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true, description: 'Inbound, Market only: substatus; omitted = any. Outbound, target market only: the Market substatus sent with `code` (PROCESSING needs READY_TO_SHIP, CANCELLED a reason such as SHOP_FAILED).' })
+  @ApiPropertyOptional({ type: 'string', example: 'READY_TO_SHIP', nullable: true, description: 'Inbound, Market only: substatus; omitted = any. Outbound, target market only: the Market substatus sent with `code` (PROCESSING needs READY_TO_SHIP, CANCELLED a reason such as SHOP_FAILED).' })
   @ValidateIf((o: CreateStatusMappingDto) => given(o.externalSubstatus))
   @IsString()
   @IsNotEmpty()
@@ -78,7 +78,7 @@ export class UpdateStatusMappingDto {
   @MaxLength(128)
   externalCode?: string;
 
-  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true })
+  @ApiPropertyOptional({ type: 'string', example: 'READY_TO_SHIP', nullable: true })
   @ValidateIf((o: UpdateStatusMappingDto) => given(o.externalSubstatus))
   @IsString()
   @IsNotEmpty()
@@ -149,8 +149,8 @@ export class StatusMappingView {
   @ApiProperty({ enum: ['inbound', 'outbound'], example: 'inbound' }) direction: string;
   @ApiProperty({ example: 'market', description: 'source (inbound) or target (outbound)' }) system: string;
   @ApiPropertyOptional({ example: null, nullable: true }) ticketType: string | null;
-  @ApiPropertyOptional({ example: 'PROCESSING', nullable: true }) externalCode: string | null;
-  @ApiPropertyOptional({ example: 'READY_TO_SHIP', nullable: true }) externalSubstatus: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'PROCESSING', nullable: true }) externalCode: string | null;
+  @ApiPropertyOptional({ type: 'string', example: 'READY_TO_SHIP', nullable: true }) externalSubstatus: string | null;
   @ApiPropertyOptional({ enum: ORDER_STATUSES, example: 'READY_TO_SHIP', nullable: true }) internalStatus: string | null;
   @ApiPropertyOptional({ example: null, nullable: true }) code: string | null;
   @ApiPropertyOptional({ example: null, nullable: true }) message: string | null;

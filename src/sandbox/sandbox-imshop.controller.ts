@@ -1,0 +1,48 @@
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { IMSHOP_SECURITY_SCHEME } from '../auth/imshop-key.guard';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ImshopStatusSyncDto, ImshopTicketRequestDto } from './dto/imshop-peer.dto';
+import { servePeer } from './sandbox-peer-http';
+import { SandboxService, type PeerAnswer } from './sandbox.service';
+
+const NOT_STANDING_IN: PeerAnswer = { status: 404, body: { success: false, errorCode: 'NOT_FOUND', errorMessage: 'this URL is configured, so the sandbox does not stand in for it' } };
+
+/** The sandbox IMSHOP: status sync and ticket API, where IMSHOP_STATUS_URL / IMSHOP_TICKETS_URL were left unset. */
+@ApiTags('sandbox: IMSHOP')
+@ApiBearerAuth(IMSHOP_SECURITY_SCHEME)
+@ApiForbiddenResponse({ schema: { example: { success: false, errorCode: 'FORBIDDEN', errorMessage: 'bad token: the key is not the one this sandbox IMSHOP knows' } } })
+@Controller('sandbox/imshop')
+export class SandboxImshopController {
+  constructor(
+    private readonly sandbox: SandboxService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('statuses')
+  @ApiOperation({
+    summary: "Sandbox IMSHOP: order status sync (what IMSHOP_STATUS_URL is when unset)",
+    description: "Answers as IMSHOP documents it (seed 001) and records the request (GET /admin/sandbox/requests). Needs the IMSHOP key as a Bearer token.",
+  })
+  @ApiBody({ type: ImshopStatusSyncDto, examples: { seed: { summary: 'the seed example', value: { id: '05671863', code: 'packed', message: 'Готов к выдаче', trackingUrl: 'https://www.cdek.ru/ru/tracking?order_id=1234567890' } } } })
+  @ApiOkResponse({ schema: { example: { success: true, internalId: '05671863', uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', newStatus: 'packed', imshopStatus: 'processing', message: 'Готов к выдаче' } } })
+  statuses(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return servePeer(this.sandbox, 'imshop', req, res, async () =>
+      this.config.sandboxPeers.imshopStatus ? (this.sandbox.imshopRefusal(req.headers.authorization, req.body) ?? this.sandbox.imshopStatusSync(req.body)) : NOT_STANDING_IN,
+    );
+  }
+
+  @Post('tickets')
+  @ApiOperation({
+    summary: "Sandbox IMSHOP: ticket API (what IMSHOP_TICKETS_URL is when unset)",
+    description: 'Gives each ticket an id (`rsp-sbx-<n>`) and keeps it, so a `cancel` ticket can withdraw it. Needs the IMSHOP key as a Bearer token.',
+  })
+  @ApiBody({ type: ImshopTicketRequestDto, examples: { prepare: { summary: 'a prepare ticket', value: { type: 'prepare', orderId: 'YM-46830651', storeId: '1456', cart: [{ configurationId: 'SKU-12345', quantity: 2, price: 1490, subtotal: 2980 }] } } } })
+  @ApiOkResponse({ schema: { example: { success: true, status: 'created', ticketId: 'rsp-sbx-1' } } })
+  tickets(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return servePeer(this.sandbox, 'imshop', req, res, async () =>
+      this.config.sandboxPeers.imshopTickets ? (this.sandbox.imshopRefusal(req.headers.authorization, req.body) ?? (await this.sandbox.imshopTicket(req.body))) : NOT_STANDING_IN,
+    );
+  }
+}

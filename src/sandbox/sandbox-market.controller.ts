@@ -1,0 +1,68 @@
+import { Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { MarketAcceptCancellationDto, MarketGetBusinessOrdersDto, MarketUpdateOrderStatusDto } from './dto/market-peer.dto';
+import { servePeer } from './sandbox-peer-http';
+import { SandboxService } from './sandbox.service';
+
+export const SANDBOX_MARKET_SECURITY_SCHEME = 'sandbox-market-key';
+
+const campaignParam = ApiParam({ name: 'campaignId', example: '21683701' });
+const orderParam = ApiParam({ name: 'orderId', example: '46830651' });
+
+/**
+ * The sandbox Market: the partner API methods order-sync calls, where MARKET_API_URL and MARKET_API_KEY were left
+ * unset. It knows the orders from the notifications sent to POST /market (in the sandbox, whoever sends them plays
+ * Market) and from what the shop told it since.
+ */
+@ApiTags('sandbox: Yandex Market')
+@ApiSecurity(SANDBOX_MARKET_SECURITY_SCHEME)
+@Controller('sandbox/market')
+export class SandboxMarketController {
+  constructor(private readonly sandbox: SandboxService) {}
+
+  @Put('v2/campaigns/:campaignId/orders/:orderId/status')
+  @ApiOperation({ summary: 'Sandbox Market: updateOrderStatus', description: 'Accepts the status changes Market lets a DBS shop make and keeps them on the order.' })
+  @campaignParam
+  @orderParam
+  @ApiBody({ type: MarketUpdateOrderStatusDto, examples: { readyToShip: { summary: 'assembled', value: { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } } } } })
+  @ApiOkResponse({ schema: { example: {} } })
+  status(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketUpdateStatus(campaignId, orderId, req.body)));
+  }
+
+  @Put('v2/campaigns/:campaignId/orders/:orderId/cancellation/accept')
+  @ApiOperation({ summary: 'Sandbox Market: acceptOrderCancellation', description: 'The answer to a buyer cancellation request (ORDER_CANCELLATION_REQUEST); accepted cancels the order.' })
+  @campaignParam
+  @orderParam
+  @ApiBody({ type: MarketAcceptCancellationDto, examples: { accept: { summary: 'accept', value: { accepted: true } } } })
+  @ApiOkResponse({ schema: { example: { status: 'OK' } } })
+  cancellation(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketAnswerCancellation(campaignId, orderId, req.body)));
+  }
+
+  @Post('v1/businesses/:businessId/orders')
+  @ApiOperation({ summary: 'Sandbox Market: getBusinessOrders', description: 'The orders this sandbox Market knows, by order ids, campaigns and update dates, 50 a page (paging.nextPageToken).' })
+  @ApiParam({ name: 'businessId', example: '9876543' })
+  @ApiQuery({ name: 'limit', required: false, example: 50 })
+  @ApiQuery({ name: 'pageToken', required: false, example: 'NTA' })
+  @ApiBody({ type: MarketGetBusinessOrdersDto, examples: { one: { summary: 'one order', value: { orderIds: [46830651], campaignIds: [21683701] } } } })
+  @ApiOkResponse({ description: '`GetBusinessOrdersResponse`: `{orders: BusinessOrderDTO[], paging?}`' })
+  orders(@Param('businessId') businessId: string, @Query() query: { limit?: string; pageToken?: string }, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketBusinessOrders(businessId, query, req.body)));
+  }
+
+  @Get('v2/campaigns/:campaignId/orders/:orderId/buyer')
+  @ApiOperation({ summary: 'Sandbox Market: getOrderBuyerInfo', description: "The buyer's name and phone, given from PROCESSING on (a made-up buyer)." })
+  @campaignParam
+  @orderParam
+  @ApiOkResponse({ schema: { example: { status: 'OK', result: { type: 'PERSON', firstName: 'Пётр', lastName: 'Иванов', phone: '+79990001122' } } } })
+  buyer(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketBuyer(campaignId, orderId)));
+  }
+}
+
+function apiKey(req: Request): string | undefined {
+  const value = req.headers['api-key'];
+  return typeof value === 'string' && value ? value : undefined;
+}

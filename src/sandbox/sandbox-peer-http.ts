@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { SandboxPeer } from './dto/sandbox-admin.dto';
+import type { PeerAnswer, SandboxService } from './sandbox.service';
+
+/** Headers a peer cares about; the authentication ones are masked when recorded. */
+const RECORDED_HEADERS = ['content-type', 'accept', 'authorization', 'api-key', 'x-request-id'];
+/** A peer told never to answer lets the connection go after this long, if the caller has not given up first. */
+const NO_ANSWER_HOLD_MS = 5 * 60_000;
+
+const logger = new Logger('Sandbox');
+
+/**
+ * One request to a sandbox peer over HTTP: the fault waiting for the peer (delay, status, no answer) or the
+ * peer's own answer; recorded (before the answer goes out, so whoever sees the answer finds the record) and sent.
+ */
+export async function servePeer(sandbox: SandboxService, peer: SandboxPeer, req: Request, res: Response, answer: () => Promise<PeerAnswer>): Promise<void> {
+  const receivedAt = new Date();
+  const fault = sandbox.takeFault(peer);
+  if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  let given: PeerAnswer | null;
+  try {
+    given = fault?.noAnswer ? null : fault?.status != null ? sandbox.faultAnswer(peer, fault.status) : await answer();
+  } catch (error) {
+    logger.error(`sandbox ${peer} failed to answer ${req.method} ${req.path}: ${(error as Error).stack ?? String(error)}`);
+    given = sandbox.faultAnswer(peer, 500);
+  }
+  const headers: Record<string, string> = {};
+  for (const name of RECORDED_HEADERS) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  try {
+    await sandbox.record({
+      peer,
+      method: req.method,
+      path: req.originalUrl.replace(/^\/sandbox\/(imshop|market)/, '') || '/',
+      headers,
+      body: req.body === undefined || (req.method === 'GET' && isEmptyObject(req.body)) ? null : req.body,
+      responseStatus: given?.status ?? null,
+      responseBody: given?.body ?? null,
+      fault: fault?.description ?? null,
+      receivedAt,
+      durationMs: Date.now() - receivedAt.getTime(),
+    });
+  } catch (error) {
+    logger.error(`sandbox ${peer}: could not record ${req.method} ${req.path}: ${(error as Error).message}`);
+  }
+  if (!given) {
+    sandbox.holdOpen(() => req.socket.destroy(), NO_ANSWER_HOLD_MS);
+    return;
+  }
+  res.status(given.status).json(given.body);
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+}
