@@ -45,6 +45,7 @@ export const CONFIG_VARIABLES = [
   'RETENTION_INTERVAL_MS',
   'RETENTION_BATCH_SIZE',
   'REPLAY_SYNC_LIMIT',
+  'EVENT_TIME_MAX_SKEW_SECONDS',
 ] as const;
 
 /** api: HTTP only; worker: deliveries and the outbox sweeper (plus /health and /metrics); all: both. */
@@ -85,6 +86,11 @@ export interface AppConfig {
   /** Admin requests per minute per client address. */
   adminRateLimit: number;
   operations: OperationsConfig;
+  /**
+   * How far after its receipt an inbound event may be dated; beyond it the event counts at the receive time
+   * (a peer's clock running ahead must not freeze an order: see common/event-time.ts).
+   */
+  eventTimeMaxSkewMs: number;
 }
 
 /** Endpoint health (pausing), retention and replay. */
@@ -318,6 +324,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 1000, 1, 100_000),
       replaySyncLimit: integer(env, 'REPLAY_SYNC_LIMIT', 100, 0, 100_000),
     },
+    eventTimeMaxSkewMs: integer(env, 'EVENT_TIME_MAX_SKEW_SECONDS', 60, 0, 86_400) * 1000,
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   BadGatewayException,
   BadRequestException,
+  Inject,
   Injectable,
   Logger,
   NotFoundException,
@@ -10,7 +11,9 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { boundEventTime, withNote } from '../common/event-time';
 import { GroupCommit } from '../common/group-commit';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { hydrate } from '../database/hydrate';
 import { uniqueViolationOf } from '../database/unique-violation';
 import { currentRequestId, withRequestId } from '../logging/request-context';
@@ -114,6 +117,8 @@ interface IncomingStatus {
   /** The body as stored (without the key). */
   payload: Record<string, unknown>;
   eventAt: Date;
+  /** Why eventAt is not IMSHOP's timestamp (its clock ran ahead), for the order history. */
+  eventTimeNote: string | undefined;
   dedupeKey: string;
   requestId: string | undefined;
 }
@@ -125,6 +130,8 @@ interface TicketEvent {
   type: TicketType | null;
   withdrawn: boolean;
   eventAt: Date;
+  /** Why eventAt is not IMSHOP's timestamp, for the order history. */
+  eventTimeNote?: string;
   dedupeKey: string;
   payload: unknown;
 }
@@ -169,6 +176,7 @@ export class TicketsService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrdersService,
     private readonly client: ImshopClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -188,10 +196,15 @@ export class TicketsService implements OnModuleInit {
     const checked = validateDto(TicketStatusWebhookDto, body);
     if (!checked.ok) throw new BadRequestException(checked.messages);
     const dto = checked.value;
+    const receivedAt = new Date();
+    const claimed = ticketEventTime(dto);
+    // IMSHOP's clock running ahead must not freeze the order (or the ticket's status): see boundEventTime.
+    const eventTime = claimed ? boundEventTime(claimed, receivedAt, this.config.eventTimeMaxSkewMs) : { at: receivedAt };
     const result = await this.intake.submit({
       dto,
       payload: withoutKey(body as Record<string, unknown>),
-      eventAt: ticketEventTime(dto) ?? new Date(),
+      eventAt: eventTime.at,
+      eventTimeNote: eventTime.note,
       dedupeKey: boundedKey(`${KEY_PREFIX}${ticketDedupeKey(dto)}`),
       requestId: currentRequestId(),
     });
@@ -315,7 +328,7 @@ export class TicketsService implements OnModuleInit {
     if (seenKeys.has(dedupeKey)) return { item, ticket, copy: copyOf(ticket), isNew: false, change: null, orderBefore: null };
     seenKeys.add(dedupeKey);
 
-    const e = { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload };
+    const e = { dto, ticket, type, withdrawn, eventAt, eventTimeNote: item.eventTimeNote, dedupeKey, payload };
     await this.closeWithdrawnBy(manager, e, tickets);
     const change = this.orderChange(e);
     const orderBefore = change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null) : null;
@@ -355,7 +368,7 @@ export class TicketsService implements OnModuleInit {
 
   /** The event as a status change of its order, through the mapping table; null when the ticket type is unknown. */
   private orderChange(e: TicketEvent): (StatusEvent & { note: string }) | null {
-    const { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload } = e;
+    const { dto, ticket, type, withdrawn, eventAt, eventTimeNote, dedupeKey, payload } = e;
     const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
     if (!mappingType) return null;
     return {
@@ -367,7 +380,7 @@ export class TicketsService implements OnModuleInit {
       dedupeKey,
       trackingNumber: dto.metadata?.deliveryTrackingNumber ?? undefined,
       payload,
-      note: describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn),
+      note: withNote(describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn), eventTimeNote)!,
     };
   }
 
@@ -392,9 +405,9 @@ export class TicketsService implements OnModuleInit {
   async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
     return this.dataSource.transaction(async (manager) => {
       const [event] = (await manager.query(
-        `SELECT e.dedupe_key, e.event_at, e.payload, e.outcome, t.imshop_ticket_id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE e.id = $1`,
+        `SELECT e.dedupe_key, e.event_at, e.received_at, e.payload, e.outcome, t.imshop_ticket_id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE e.id = $1`,
         [eventId],
-      )) as { dedupe_key: string; event_at: Date; payload: unknown; outcome: string; imshop_ticket_id: string }[];
+      )) as { dedupe_key: string; event_at: Date; received_at: Date; payload: unknown; outcome: string; imshop_ticket_id: string }[];
       if (!event) throw new Error(`IMSHOP ticket event ${eventId} does not exist`);
       if (event.payload === null || event.outcome === 'closed') return 'recorded'; // our own bookkeeping row (a withdrawn ticket)
       const checked = validateDto(TicketStatusWebhookDto, event.payload);
@@ -407,12 +420,15 @@ export class TicketsService implements OnModuleInit {
         if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
         else throw new Error(invalidStatusMessage(dto.status, type, ticket.imshopTicketId));
       }
+      // Events stored before times were bounded at intake may be dated far ahead: bounded by their receipt here.
+      const eventTime = boundEventTime(new Date(event.event_at), new Date(event.received_at), this.config.eventTimeMaxSkewMs);
       const result = await this.applyToOrder(manager, {
         dto,
         ticket,
         type,
         withdrawn,
-        eventAt: new Date(event.event_at),
+        eventAt: eventTime.at,
+        eventTimeNote: eventTime.note,
         dedupeKey: `${historyKeyPrefix}${event.dedupe_key}`,
         payload: event.payload,
       });

@@ -28,7 +28,10 @@ export interface StatusEvent {
   identity: OrderIdentity;
   /** Unique per event: a repeat is recognised and changes nothing. */
   dedupeKey?: string;
-  /** When the event happened at the source; defaults to now. */
+  /**
+   * When the event happened at the source. Without it the event happened as it arrived (OMS, app, admin, our
+   * own follow-ups): after everything applied so far, so it is never stale.
+   */
   eventAt?: Date;
   externalCode?: string;
   externalSubstatus?: string;
@@ -206,7 +209,9 @@ export class OrdersService {
     }
 
     const fromStatus = created ? null : order.status;
-    const stale = !created && order.statusEventAt !== null && eventAt < order.statusEventAt;
+    // A time of ours is never older than a peer's status dated a little ahead by its clock (within the skew
+    // boundEventTime allows): the event that arrived later wins.
+    const stale = !created && event.eventAt !== undefined && order.statusEventAt !== null && eventAt < order.statusEventAt;
     if (target !== null) {
       if (stale && !event.override) {
         outcome = 'stale';
