@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BoundFutureEventTimes1795641000000 } from '../src/database/migrations/1795641000000-BoundFutureEventTimes';
 import { startFakeMarketApi, type FakeMarketApi } from './support/fake-market-api';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
@@ -208,6 +209,37 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
     expect(replayed.dedupe_key).toMatch(/^replay:/);
     expect(new Date(replayed.event_at).toISOString()).toBe(receivedAt.toISOString());
     expect(replayed.note).toContain(`event time ${claimed} is`);
+    expect((await statusUpdated(orderId, 'PROCESSING', 'READY_TO_SHIP', new Date())).status).toBe(200);
+    expect((await marketOrder(orderId)).status).toBe('READY_TO_SHIP');
+  });
+
+  it('migration: an order frozen by a time far ahead before the bound existed counts at that status\'s receipt', async () => {
+    const orderId = newOrderId();
+    const claimed = new Date(Date.now() + TEN_YEARS_MS);
+    const receivedAt = new Date(Date.now() - 3_600_000);
+    const [{ id }] = await t.db.query(
+      `INSERT INTO orders (market_campaign_id, market_order_id, status, status_source, status_event_at, version) VALUES ($1, $2, 'PROCESSING', 'market', $3, 1) RETURNING id`,
+      [campaign, orderId, claimed],
+    );
+    await t.db.query(
+      `INSERT INTO order_history (order_id, source, outcome, from_status, to_status, event_at, received_at) VALUES ($1, 'market', 'applied', 'NEW', 'PROCESSING', $2, $3)`,
+      [id, claimed, receivedAt],
+    );
+    expect((await statusUpdated(orderId, 'PROCESSING', 'READY_TO_SHIP', new Date())).status).toBe(200);
+    expect((await historyOf(id)).at(-1)!.outcome).toBe('stale');
+
+    const runner = t.db.createQueryRunner();
+    try {
+      await new BoundFutureEventTimes1795641000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const fixed = await marketOrder(orderId);
+    expect(new Date(fixed.status_event_at).toISOString()).toBe(receivedAt.toISOString());
+    const note = (await historyOf(id)).at(-1)!;
+    expect(note).toMatchObject({ source: 'system', outcome: 'info', from_status: 'PROCESSING' });
+    expect(note.note).toBe(`status time ${claimed.toISOString()} was ahead of its receipt (a peer's clock): counted at the receive time ${receivedAt.toISOString()}`);
+
     expect((await statusUpdated(orderId, 'PROCESSING', 'READY_TO_SHIP', new Date())).status).toBe(200);
     expect((await marketOrder(orderId)).status).toBe('READY_TO_SHIP');
   });
