@@ -134,6 +134,8 @@ interface TicketEvent {
   eventTimeNote?: string;
   dedupeKey: string;
   payload: unknown;
+  /** Applied again by a replay. */
+  replay?: boolean;
 }
 
 /** A webhook of a batch once its event is stored (or found a duplicate), waiting for its order change. */
@@ -368,7 +370,7 @@ export class TicketsService implements OnModuleInit {
 
   /** The event as a status change of its order, through the mapping table; null when the ticket type is unknown. */
   private orderChange(e: TicketEvent): (StatusEvent & { note: string }) | null {
-    const { dto, ticket, type, withdrawn, eventAt, eventTimeNote, dedupeKey, payload } = e;
+    const { dto, ticket, type, withdrawn, eventAt, eventTimeNote, dedupeKey, payload, replay } = e;
     const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
     if (!mappingType) return null;
     return {
@@ -381,6 +383,7 @@ export class TicketsService implements OnModuleInit {
       trackingNumber: dto.metadata?.deliveryTrackingNumber ?? undefined,
       payload,
       note: withNote(describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn), eventTimeNote)!,
+      replay,
     };
   }
 
@@ -431,6 +434,7 @@ export class TicketsService implements OnModuleInit {
         eventTimeNote: eventTime.note,
         dedupeKey: `${historyKeyPrefix}${event.dedupe_key}`,
         payload: event.payload,
+        replay: true,
       });
       return result.outcome;
     });

@@ -128,13 +128,18 @@ export class MarketLoopService implements OnModuleInit {
 
     if (event.source === 'market') {
       const type = notificationType(event);
-      if (type === 'ORDER_CREATED' && settings.fetchDetails && settings.businessId) {
+      if (type === 'ORDER_CREATED' && settings.fetchDetails && settings.businessId && !(await this.replayedAfter(event, order.id, MARKET_TARGETS.details, manager))) {
         await write(MARKET_TARGETS.details, { ...ref, businessId: settings.businessId } satisfies DetailsPayload);
       }
-      if (this.startsAssembly(result, event) && this.ticketsPossible(settings) && !(await this.hasPrepareDelivery(order.id))) {
+      if (
+        this.startsAssembly(result, event) &&
+        this.ticketsPossible(settings) &&
+        !(await this.hasPrepareDelivery(order.id)) &&
+        !(await this.replayedAfter(event, order.id, MARKET_TARGETS.ticket, manager))
+      ) {
         await write(MARKET_TARGETS.ticket, ref satisfies TicketPayload);
       }
-      if (type === 'ORDER_CANCELLATION_REQUEST' && settings.answerCancellations) {
+      if (type === 'ORDER_CANCELLATION_REQUEST' && settings.answerCancellations && !(await this.replayedAfter(event, order.id, MARKET_TARGETS.cancellation, manager))) {
         const answer = cancellationAnswer(order.status);
         await write(MARKET_TARGETS.cancellation, { ...ref, ...answer, orderStatus: order.status, historyId: result.historyId } satisfies CancellationPayload);
       }
@@ -170,6 +175,21 @@ export class MarketLoopService implements OnModuleInit {
 
   private ticketsPossible(settings: AutomationSettings): boolean {
     return settings.prepareTicket && Boolean(settings.storeId) && Boolean(settings.businessId);
+  }
+
+  /**
+   * A replayed event must not start again what the order already had started for it: a second answer to a
+   * cancellation request (judged by the order's status now, not when the buyer asked), a second detail fetch,
+   * a second store ticket. Any delivery of the target for the order, whatever its state (a dead one is retried
+   * by an admin, not by a replay), or details already stored, or a ticket we created, counts. A replay whose
+   * first application started nothing (a rule switched on since, say) does start it.
+   */
+  private async replayedAfter(event: StatusEvent, orderId: string, target: string, manager: EntityManager): Promise<boolean> {
+    if (!event.replay) return false;
+    if ((await this.outbox.list({ target, orderId, limit: 1 })).total > 0) return true;
+    if (target === MARKET_TARGETS.details) return manager.getRepository(MarketOrderDetails).existsBy({ orderId });
+    if (target === MARKET_TARGETS.ticket) return (await this.tickets.list({ orderId, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
+    return false;
   }
 
   /** One automatic prepare ticket per order: a release ticket that sends the order back to PROCESSING does not make another. */

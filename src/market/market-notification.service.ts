@@ -175,7 +175,7 @@ export class MarketNotificationService implements OnModuleInit {
       const eventTime = this.eventTime(parsed.type, fields, new Date(event.received_at));
       const effect = await this.effect(manager, parsed.type, fields, event.dedupe_key, eventTime?.at ?? null, event.payload, historyKeyPrefix);
       if (typeof effect === 'string') return effect;
-      return (await this.orders.applyStatus({ ...effect, note: withNote(effect.note, eventTime?.note) }, manager)).outcome;
+      return (await this.orders.applyStatus({ ...effect, note: withNote(effect.note, eventTime?.note), replay: true }, manager)).outcome;
     });
   }
 

@@ -51,6 +51,11 @@ export interface StatusEvent {
   relay?: Record<string, unknown>;
   payload?: unknown;
   note?: string;
+  /**
+   * A stored event applied again (POST /admin/events/replay): the status rules are the same, but the work its
+   * first application started (a cancellation answer, a detail fetch, a store ticket) is not started again.
+   */
+  replay?: boolean;
   /** The request that carried the event, when several share a transaction: work done for it is logged under it. */
   requestId?: string;
 }
