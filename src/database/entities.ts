@@ -1,4 +1,5 @@
 import { ImshopTicketEvent } from '../imshop-tickets/ticket-event.entity';
+import { ImshopTicketRequest } from '../imshop-tickets/ticket-request.entity';
 import { ImshopTicket } from '../imshop-tickets/ticket.entity';
 import { MarketAutomation } from '../market-api/market-automation.entity';
 import { MarketOrderDetails } from '../market-api/market-order-details.entity';
@@ -16,4 +17,4 @@ import { StatusMappingRevision } from '../status-mapping/status-mapping-revision
 import { StatusMapping } from '../status-mapping/status-mapping.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor];
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, ImshopTicketRequest, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor];

@@ -1,7 +1,7 @@
 import { BadGatewayException, BadRequestException, HttpException, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { TicketsService } from '../imshop-tickets/tickets.service';
+import { TicketOutcomeUnknownError, TicketsService } from '../imshop-tickets/tickets.service';
 import type { OrderStatus } from '../orders/order-status';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import { OutboxService, type SendResult } from '../outbox/outbox.service';
@@ -282,7 +282,8 @@ export class MarketLoopService implements OnModuleInit {
         buyer: (details.buyer as MarketBuyer | null) ?? null,
       });
       try {
-        const created = await this.tickets.create(body);
+        // One prepare ticket per order, whatever happens between IMSHOP's answer and our commit of it.
+        const created = await this.tickets.create(body, { requestKey: `market-prepare:${p.order}` });
         return { ...local('sent', started), response: { ticketId: created.ticket.imshopTicketId, imshop: created.imshop } };
       } catch (error) {
         return fromTicketError(error, started);
@@ -365,6 +366,8 @@ function local(outcome: SendResult['outcome'], started: number, error?: string):
 
 /** IMSHOP's refusal of a ticket: 5xx, 408, 429 and no answer are retried; anything else (or our own bad body) is final. */
 function fromTicketError(error: unknown, started: number): SendResult {
+  // Not sent again: a later attempt takes the ticket once IMSHOP reports it (or an admin makes one).
+  if (error instanceof TicketOutcomeUnknownError) return local('retry', started, error.message);
   if (error instanceof BadGatewayException) {
     const body = error.getResponse() as { message?: string; imshop?: { status?: number; body?: unknown } };
     const status = body.imshop?.status ?? 0;

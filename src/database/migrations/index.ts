@@ -7,6 +7,7 @@ import { MarketLoop1795600000000 } from './1795600000000-MarketLoop';
 import { Operations1795610000000 } from './1795610000000-Operations';
 import { MarketReconcile1795620000000 } from './1795620000000-MarketReconcile';
 import { BoundFutureEventTimes1795641000000 } from './1795641000000-BoundFutureEventTimes';
+import { ImshopTicketRequests1795642000000 } from './1795642000000-ImshopTicketRequests';
 
 /** In order. Listed explicitly (no glob) so the app, the CLI and Jest's ESM loader see the same set. */
-export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703, ImshopTickets1795590000000, MarketLoop1795600000000, Operations1795610000000, MarketReconcile1795620000000, BoundFutureEventTimes1795641000000];
+export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703, ImshopTickets1795590000000, MarketLoop1795600000000, Operations1795610000000, MarketReconcile1795620000000, BoundFutureEventTimes1795641000000, ImshopTicketRequests1795642000000];
