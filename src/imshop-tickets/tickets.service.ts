@@ -136,7 +136,7 @@ interface TicketEvent {
   eventTimeNote?: string;
   dedupeKey: string;
   payload: unknown;
-  /** Applied again by a replay. */
+  /** Applied again: a replay, or its ticket's statuses once the type is known. */
   replay?: boolean;
 }
 

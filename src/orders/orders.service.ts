@@ -52,8 +52,9 @@ export interface StatusEvent {
   payload?: unknown;
   note?: string;
   /**
-   * A stored event applied again (POST /admin/events/replay): the status rules are the same, but the work its
-   * first application started (a cancellation answer, a detail fetch, a store ticket) is not started again.
+   * A stored event applied again (POST /admin/events/replay, or an IMSHOP ticket's statuses once we learn its
+   * type): the status rules are the same, but the work its first application started (a cancellation answer,
+   * a detail fetch, a store ticket) is not started again.
    */
   replay?: boolean;
   /** The request that carried the event, when several share a transaction: work done for it is logged under it. */
