@@ -561,6 +561,93 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     });
   });
 
+  describe('replaying stored Market events (POST /admin/events/replay)', () => {
+    const CAMPAIGN = '21000006';
+    beforeAll(async () => {
+      await configure(CAMPAIGN, { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true } });
+    });
+    beforeEach(() => {
+      market.respond((req) =>
+        req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } } : undefined,
+      );
+    });
+    const replay = async (orderId: string) => {
+      const ids = (await t.db.query('SELECT id FROM market_events WHERE order_id = $1 ORDER BY id', [orderId])).map((row: { id: string }) => row.id);
+      const res = await admin().post('/admin/events/replay', { source: 'market', ids });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(expect.objectContaining({ state: 'done', matched: ids.length, failed: 0 }));
+      return res.body;
+    };
+    const targetsOf = async (orderId: string) => (await deliveriesOf(orderId)).map((d) => d.target).sort();
+
+    it('never answers a cancellation request again, nor fetches the details or makes the ticket again', async () => {
+      const orderId = await processingOrder(CAMPAIGN);
+      await settled(orderId, 'market_fetch');
+      await settled(orderId, 'imshop_prepare');
+      await cancellationRequested(CAMPAIGN, orderId);
+      await settled(orderId, 'market_cancel');
+      await settled(orderId, 'imshop_withdraw');
+      expect((await orderOf(orderId)).status).toBe('CANCELLED');
+      const before = await targetsOf(orderId);
+      expect(before).toEqual(['imshop_prepare', 'imshop_withdraw', 'market_cancel', 'market_fetch']);
+      const prepareTickets = () => imshop.to('/tickets').filter((r) => r.body?.orderId === `YM-${orderId}` && r.body?.type === 'prepare');
+      expect(market.calls('acceptOrderCancellation', orderId)).toHaveLength(1);
+      expect(prepareTickets()).toHaveLength(1);
+      // The ticket's sender fetches the details itself when the fetch after ORDER_CREATED has not stored them yet.
+      const fetches = market.calls('getBusinessOrders', orderId).length;
+
+      const run = await replay(orderId);
+      expect(run.matched).toBe(3);
+      const replayed = await t.db.query(`SELECT dedupe_key FROM order_history WHERE order_id = $1 AND dedupe_key LIKE 'replay:%'`, [(await orderOf(orderId)).id]);
+      expect(replayed).toHaveLength(3);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await targetsOf(orderId)).toEqual(before);
+      expect(market.calls('acceptOrderCancellation', orderId)).toHaveLength(1);
+      expect(market.calls('getBusinessOrders', orderId)).toHaveLength(fetches);
+      expect(prepareTickets()).toHaveLength(1);
+    });
+
+    it('does not make the ticket again when the first one was refused (its delivery is dead): an admin retries that one', async () => {
+      const orderId = newOrderId();
+      imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === `YM-${orderId}` ? { status: 400, body: { success: false, errorCode: 'STORE_CLOSED', errorMessage: 'Магазин закрыт' } } : undefined));
+      await orderCreated(CAMPAIGN, orderId);
+      // Dated a little ahead (within the allowed skew), so the admin's change below is not newer than it.
+      const startedAt = new Date(Date.now() + 30_000).toISOString();
+      await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${startedAt}"}`);
+      const [dead] = await settled(orderId, 'imshop_prepare');
+      expect(dead.state).toBe('dead');
+      // An admin put the order back by hand, then replays the day: PROCESSING/STARTED applies again.
+      const order = await orderOf(orderId);
+      expect((await admin().post(`/admin/orders/${order.id}/status`, { status: 'NEW', reason: 'test', override: true })).status).toBeLessThan(300);
+      await replay(orderId);
+      expect((await orderOf(orderId)).status).toBe('PROCESSING');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await deliveriesOf(orderId, 'imshop_prepare')).toHaveLength(1);
+      expect(imshop.to('/tickets').filter((r) => r.body?.orderId === `YM-${orderId}`)).toHaveLength(1);
+    });
+
+    it('does start what the first application did not (the rule was off then)', async () => {
+      const campaign = '21000007';
+      await configure(campaign, { businessId: BUSINESS, storeId: STORE, rules: { answerCancellations: false } });
+      const orderId = newOrderId();
+      await orderCreated(campaign, orderId);
+      await cancellationRequested(campaign, orderId);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await deliveriesOf(orderId, 'market_cancel')).toEqual([]);
+      await configure(campaign, { rules: { answerCancellations: true } });
+      await replay(orderId);
+      const [answer] = await settled(orderId, 'market_cancel');
+      expect(answer.state).toBe('sent');
+      expect(market.calls('acceptOrderCancellation', orderId).map((c) => c.body)).toEqual([{ accepted: true }]);
+      // And a replay after that one does not answer again.
+      await t.db.query(`UPDATE status_mapping_revision SET revision = revision + 1 WHERE id = 1`);
+      await replay(orderId);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await deliveriesOf(orderId, 'market_cancel')).toHaveLength(1);
+      expect(market.calls('acceptOrderCancellation', orderId)).toHaveLength(1);
+    });
+  });
+
   it('every request the fake Market received matched the partner API description', () => {
     expect(market.requests.length).toBeGreaterThan(20);
     expect(market.requests.filter((r) => r.problems.length).map((r) => `${r.method} ${r.path}: ${r.problems.join('; ')}`)).toEqual([]);

@@ -49,10 +49,18 @@ describe('configuration', () => {
     ['DELIVERY_TIMEOUT_MS', 'soon'],
     ['QUEUE_PREFIX', 'a b'],
     ['SANDBOX', 'yes'],
+    ['EVENT_TIME_MAX_SKEW_SECONDS', '-1'],
+    ['EVENT_TIME_MAX_SKEW_SECONDS', '86401'],
   ])('refuses %s=%s with a message naming the variable', (variable, value) => {
     const attempt = () => loadConfig({ ...base(), [variable]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('allows events dated a minute ahead of their receipt by default, and a chosen skew', () => {
+    expect(loadConfig(base()).eventTimeMaxSkewMs).toBe(60_000);
+    expect(loadConfig({ ...base(), EVENT_TIME_MAX_SKEW_SECONDS: '0' }).eventTimeMaxSkewMs).toBe(0);
+    expect(loadConfig({ ...base(), EVENT_TIME_MAX_SKEW_SECONDS: '600' }).eventTimeMaxSkewMs).toBe(600_000);
   });
 
   it('reads sizes with units and URLs as given', () => {

@@ -51,6 +51,7 @@ export const CONFIG_VARIABLES = [
   'REPLAY_SYNC_LIMIT',
   'LOG_FORMAT',
   'SANDBOX',
+  'EVENT_TIME_MAX_SKEW_SECONDS',
 ] as const;
 
 /** api: HTTP only; worker: deliveries and the outbox sweeper (plus /health and /metrics); all: both. */
@@ -105,6 +106,11 @@ export interface AppConfig {
   sandbox: boolean;
   /** Which outbound URLs point at the app's own sandbox peers (all false without the sandbox). */
   sandboxPeers: { imshopStatus: boolean; imshopTickets: boolean; market: boolean };
+  /**
+   * How far after its receipt an inbound event may be dated; beyond it the event counts at the receive time
+   * (a peer's clock running ahead must not freeze an order: see common/event-time.ts).
+   */
+  eventTimeMaxSkewMs: number;
 }
 
 /** Endpoint health (pausing), retention and replay. */
@@ -457,6 +463,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     sandbox,
     sandboxPeers,
+    eventTimeMaxSkewMs: integer(env, 'EVENT_TIME_MAX_SKEW_SECONDS', 60, 0, 86_400) * 1000,
   };
 }
 

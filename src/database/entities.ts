@@ -1,4 +1,5 @@
 import { ImshopTicketEvent } from '../imshop-tickets/ticket-event.entity';
+import { ImshopTicketRequest } from '../imshop-tickets/ticket-request.entity';
 import { ImshopTicket } from '../imshop-tickets/ticket.entity';
 import { MarketAutomation } from '../market-api/market-automation.entity';
 import { MarketOrderDetails } from '../market-api/market-order-details.entity';
@@ -19,4 +20,4 @@ import { SandboxRequest } from '../sandbox/sandbox-request.entity';
 import { SandboxTicket } from '../sandbox/sandbox-ticket.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor, SandboxRequest, SandboxMarketOrder, SandboxTicket];
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, ImshopTicketRequest, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor, SandboxRequest, SandboxMarketOrder, SandboxTicket];

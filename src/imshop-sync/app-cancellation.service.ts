@@ -81,8 +81,7 @@ export class AppCancellationService implements OnApplicationShutdown {
               identity: { ...identity, id: found.id },
               internalStatus: 'CANCELLED',
               dedupeKey: `imshop_app:cancel:${found.id}`,
-              // The buyer's decision is now; it must not lose to a source clock that ran ahead.
-              eventAt: laterOf(new Date(), found.statusEventAt),
+              // No eventAt: the buyer's decision is now, and an event of ours never loses to a peer's clock that ran ahead.
               externalCode: 'canceled',
               note: request.reason ? `buyer cancelled in the app: ${request.reason}` : 'buyer cancelled in the app',
               payload: withoutKey(body as Record<string, unknown>),
@@ -129,10 +128,6 @@ export class AppCancellationService implements OnApplicationShutdown {
       .finally(() => this.background.delete(work));
     this.background.add(work);
   }
-}
-
-function laterOf(now: Date, other: Date | null): Date {
-  return other && other > now ? other : now;
 }
 
 function withoutKey(body: Record<string, unknown>): Record<string, unknown> {

@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiBody,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -63,8 +65,11 @@ export class TicketsController {
     summary: "Create an IMSHOP ticket through IMSHOP's ticket API and register it",
     description:
       "The body is IMSHOP's ticket request and is forwarded as is (with IMSHOP_API_KEY as Bearer). Registered only once IMSHOP " +
-      'accepted it (`success: true` and a `ticketId`); the answer carries our ticket and IMSHOP\'s answer.',
+      'accepted it (`success: true` and a `ticketId`); the answer carries our ticket and IMSHOP\'s answer. IMSHOP takes no reference ' +
+      'of ours, so a resend after a lost answer would create a second ticket: send an Idempotency-Key (one per ticket) and a repeat ' +
+      'answers with the ticket created under it, sends again only if IMSHOP refused, and is refused with 409 while IMSHOP\'s answer is unknown.',
   })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'One per ticket, up to 200 characters', example: 'prepare-a-12345-1' })
   @ApiBody({ type: CreateTicketDto, examples: CREATE_TICKET_EXAMPLES })
   @ApiCreatedResponse({
     description: "Our ticket, and IMSHOP's answer (`CreateTicketResponse`) under `imshop`",
@@ -81,9 +86,13 @@ export class TicketsController {
   @ApiBadGatewayResponse({
     schema: { example: { statusCode: 502, error: 'Bad Gateway', message: 'IMSHOP refused the ticket: STORE_NOT_FOUND: Магазин 16784 не найден', imshop: { status: 200, body: { success: false, errorCode: 'STORE_NOT_FOUND', errorMessage: 'Магазин 16784 не найден' } } } },
   })
+  @ApiConflictResponse({ description: "A ticket was sent under this Idempotency-Key and IMSHOP's answer is unknown: it is not sent again" })
   @ApiServiceUnavailableResponse({ description: 'IMSHOP_API_KEY / IMSHOP_TICKETS_URL are not configured' })
-  create(@Body() body: unknown) {
-    return this.tickets.create(body);
+  create(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined) {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      throw new BadRequestException(['Idempotency-Key must be 1-200 printable ASCII characters without spaces']);
+    }
+    return this.tickets.create(body, { requestKey: idempotencyKey === undefined ? undefined : `admin:${idempotencyKey}` });
   }
 
   @Get('admin/tickets')

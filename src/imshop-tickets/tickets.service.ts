@@ -1,6 +1,8 @@
 import {
   BadGatewayException,
   BadRequestException,
+  ConflictException,
+  Inject,
   Injectable,
   Logger,
   NotFoundException,
@@ -10,7 +12,9 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { boundEventTime, withNote } from '../common/event-time';
 import { GroupCommit } from '../common/group-commit';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { hydrate } from '../database/hydrate';
 import { uniqueViolationOf } from '../database/unique-violation';
 import { currentRequestId, withRequestId } from '../logging/request-context';
@@ -33,6 +37,7 @@ import {
   TICKET_STATUSES_BY_TYPE,
 } from './ticket-rules';
 import { ImshopTicket } from './ticket.entity';
+import { ImshopTicketRequest } from './ticket-request.entity';
 import { pageOf } from '../common/page';
 
 /** Dedupe keys are indexed; a longer one (long ticket id and step) is stored as its hash. */
@@ -114,6 +119,8 @@ interface IncomingStatus {
   /** The body as stored (without the key). */
   payload: Record<string, unknown>;
   eventAt: Date;
+  /** Why eventAt is not IMSHOP's timestamp (its clock ran ahead), for the order history. */
+  eventTimeNote: string | undefined;
   dedupeKey: string;
   requestId: string | undefined;
 }
@@ -125,8 +132,12 @@ interface TicketEvent {
   type: TicketType | null;
   withdrawn: boolean;
   eventAt: Date;
+  /** Why eventAt is not IMSHOP's timestamp, for the order history. */
+  eventTimeNote?: string;
   dedupeKey: string;
   payload: unknown;
+  /** Applied again: a replay, or its ticket's statuses once the type is known. */
+  replay?: boolean;
 }
 
 /** A webhook of a batch once its event is stored (or found a duplicate), waiting for its order change. */
@@ -169,6 +180,7 @@ export class TicketsService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrdersService,
     private readonly client: ImshopClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -188,10 +200,15 @@ export class TicketsService implements OnModuleInit {
     const checked = validateDto(TicketStatusWebhookDto, body);
     if (!checked.ok) throw new BadRequestException(checked.messages);
     const dto = checked.value;
+    const receivedAt = new Date();
+    const claimed = ticketEventTime(dto);
+    // IMSHOP's clock running ahead must not freeze the order (or the ticket's status): see boundEventTime.
+    const eventTime = claimed ? boundEventTime(claimed, receivedAt, this.config.eventTimeMaxSkewMs) : { at: receivedAt };
     const result = await this.intake.submit({
       dto,
       payload: withoutKey(body as Record<string, unknown>),
-      eventAt: ticketEventTime(dto) ?? new Date(),
+      eventAt: eventTime.at,
+      eventTimeNote: eventTime.note,
       dedupeKey: boundedKey(`${KEY_PREFIX}${ticketDedupeKey(dto)}`),
       requestId: currentRequestId(),
     });
@@ -315,7 +332,7 @@ export class TicketsService implements OnModuleInit {
     if (seenKeys.has(dedupeKey)) return { item, ticket, copy: copyOf(ticket), isNew: false, change: null, orderBefore: null };
     seenKeys.add(dedupeKey);
 
-    const e = { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload };
+    const e = { dto, ticket, type, withdrawn, eventAt, eventTimeNote: item.eventTimeNote, dedupeKey, payload };
     await this.closeWithdrawnBy(manager, e, tickets);
     const change = this.orderChange(e);
     const orderBefore = change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null) : null;
@@ -355,7 +372,7 @@ export class TicketsService implements OnModuleInit {
 
   /** The event as a status change of its order, through the mapping table; null when the ticket type is unknown. */
   private orderChange(e: TicketEvent): (StatusEvent & { note: string }) | null {
-    const { dto, ticket, type, withdrawn, eventAt, dedupeKey, payload } = e;
+    const { dto, ticket, type, withdrawn, eventAt, eventTimeNote, dedupeKey, payload, replay } = e;
     const mappingType: TicketType | null = withdrawn ? 'cancel' : type;
     if (!mappingType) return null;
     return {
@@ -367,7 +384,8 @@ export class TicketsService implements OnModuleInit {
       dedupeKey,
       trackingNumber: dto.metadata?.deliveryTrackingNumber ?? undefined,
       payload,
-      note: describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn),
+      note: withNote(describeEvent(dto, type ?? (ticket.type as TicketType | null), withdrawn), eventTimeNote)!,
+      replay,
     };
   }
 
@@ -392,9 +410,9 @@ export class TicketsService implements OnModuleInit {
   async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
     return this.dataSource.transaction(async (manager) => {
       const [event] = (await manager.query(
-        `SELECT e.dedupe_key, e.event_at, e.payload, e.outcome, t.imshop_ticket_id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE e.id = $1`,
+        `SELECT e.dedupe_key, e.event_at, e.received_at, e.payload, e.outcome, t.imshop_ticket_id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE e.id = $1`,
         [eventId],
-      )) as { dedupe_key: string; event_at: Date; payload: unknown; outcome: string; imshop_ticket_id: string }[];
+      )) as { dedupe_key: string; event_at: Date; received_at: Date; payload: unknown; outcome: string; imshop_ticket_id: string }[];
       if (!event) throw new Error(`IMSHOP ticket event ${eventId} does not exist`);
       if (event.payload === null || event.outcome === 'closed') return 'recorded'; // our own bookkeeping row (a withdrawn ticket)
       const checked = validateDto(TicketStatusWebhookDto, event.payload);
@@ -407,14 +425,18 @@ export class TicketsService implements OnModuleInit {
         if (dto.status === 'cancelled' && ticket.cancelRequestedAt) withdrawn = true;
         else throw new Error(invalidStatusMessage(dto.status, type, ticket.imshopTicketId));
       }
+      // Events stored before times were bounded at intake may be dated far ahead: bounded by their receipt here.
+      const eventTime = boundEventTime(new Date(event.event_at), new Date(event.received_at), this.config.eventTimeMaxSkewMs);
       const result = await this.applyToOrder(manager, {
         dto,
         ticket,
         type,
         withdrawn,
-        eventAt: new Date(event.event_at),
+        eventAt: eventTime.at,
+        eventTimeNote: eventTime.note,
         dedupeKey: `${historyKeyPrefix}${event.dedupe_key}`,
         payload: event.payload,
+        replay: true,
       });
       return result.outcome;
     });
@@ -422,11 +444,17 @@ export class TicketsService implements OnModuleInit {
 
   // ---------------------------------------------------------------- us → IMSHOP: ticket creation
 
-  /** `POST /tickets`: validates, asks IMSHOP to create the ticket, and registers it once IMSHOP accepted it. */
-  async create(body: unknown): Promise<CreatedTicket> {
+  /**
+   * `POST /tickets`: validates, asks IMSHOP to create the ticket, and registers it once IMSHOP accepted it.
+   * With a `requestKey` the ticket is created at most once under that key (see ImshopTicketRequest): a repeat
+   * after success gets the registered ticket and IMSHOP's first answer; a repeat after IMSHOP refused sends
+   * again; a repeat while IMSHOP's answer is unknown is refused with TicketOutcomeUnknownError, unless IMSHOP
+   * has meanwhile reported a ticket of the order, which is then taken as the one created.
+   */
+  async create(body: unknown, options: { requestKey?: string } = {}): Promise<CreatedTicket> {
     const checked = validateDto(CreateTicketDto, body);
     if (!checked.ok) throw new BadRequestException(checked.messages);
-    return this.send(checked.value, body as Record<string, unknown>);
+    return this.send(checked.value, body as Record<string, unknown>, options.requestKey);
   }
 
   /**
@@ -467,15 +495,26 @@ export class TicketsService implements OnModuleInit {
     return { cancelled, failed };
   }
 
-  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>): Promise<CreatedTicket> {
+  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>, requestKey?: string): Promise<CreatedTicket> {
     if (!this.client.ticketsConfigured) {
       throw new ServiceUnavailableException('the IMSHOP ticket API is not configured (IMSHOP_API_KEY and IMSHOP_TICKETS_URL)');
+    }
+    let claim: ImshopTicketRequest | undefined;
+    if (requestKey !== undefined) {
+      const claimed = await this.claimRequest(requestKey, dto, requestBody);
+      if (!(claimed instanceof ImshopTicketRequest)) return claimed;
+      claim = claimed;
     }
     const call = await this.client.createTicket(requestBody);
     const answer = (isPlainObject(call.body) ? call.body : {}) as ImshopTicketAnswer;
     const accepted = call.status >= 200 && call.status < 300 && answer.success === true && isIdLike(answer.ticketId);
     if (!accepted) {
-      const message = describeRefusal(call, answer);
+      const unknown = outcomeUnknown(call);
+      let message = describeRefusal(call, answer);
+      if (claim) {
+        await this.settleRefusal(claim, unknown, message);
+        if (unknown) message += `; IMSHOP may have created the ticket, so request ${claim.requestKey} is not sent again until IMSHOP reports a ticket of order ${dto.orderId}`;
+      }
       this.logger.warn(`IMSHOP did not create the ${dto.type} ticket for order ${dto.orderId}: ${message}`);
       throw new BadGatewayException({ statusCode: 502, error: 'Bad Gateway', message, imshop: { status: call.status, body: call.body ?? null } });
     }
@@ -483,8 +522,16 @@ export class TicketsService implements OnModuleInit {
     const answerStatus = typeof answer.status === 'string' && answer.status ? answer.status.slice(0, 128) : 'created';
     const withdrawnAtOnce = dto.type === 'cancel' && answerStatus === 'cancelled';
 
+    // If this transaction fails (the database went down after IMSHOP answered), a keyed request stays `sending`:
+    // its retry does not send again (claimRequest), so IMSHOP's ticket is never created twice.
     const ticket = await this.dataSource.transaction(async (manager) => {
       const order = await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager);
+      if (claim) {
+        await manager.query(
+          `UPDATE imshop_ticket_requests SET state = 'created', imshop_ticket_id = $2, answer = $3, last_error = NULL, updated_at = now() WHERE id = $1`,
+          [claim.id, imshopTicketId, JSON.stringify({ success: true, status: answerStatus, ticketId: imshopTicketId })],
+        );
+      }
       if (dto.type === 'cancel') {
         await manager.query('UPDATE imshop_tickets SET cancel_requested_at = COALESCE(cancel_requested_at, now()) WHERE imshop_ticket_id = $1', [dto.ticketId]);
       }
@@ -524,6 +571,95 @@ export class TicketsService implements OnModuleInit {
     });
     this.logger.log(`IMSHOP ${dto.type} ticket ${imshopTicketId} for order ${dto.orderId}: ${answerStatus}`);
     return { ticket, imshop: call.body };
+  }
+
+  /**
+   * Claims a keyed request for sending, in a short transaction committed before the request goes out: a new key,
+   * or one IMSHOP refused before. Otherwise says what the key already got: the ticket created under it, or the
+   * ticket IMSHOP has since reported for the order (taken as the one created), or TicketOutcomeUnknownError.
+   */
+  private async claimRequest(requestKey: string, dto: CreateTicketDto, body: Record<string, unknown>): Promise<ImshopTicketRequest | CreatedTicket> {
+    const [claimed] = (await this.dataSource.query(
+      `INSERT INTO imshop_ticket_requests (request_key, type, oms_order_number, store_id, request, state, attempts, sent_at)
+       VALUES ($1, $2, $3, $4, $5, 'sending', 1, now())
+       ON CONFLICT (request_key) DO UPDATE SET state = 'sending', attempts = imshop_ticket_requests.attempts + 1, type = EXCLUDED.type,
+         oms_order_number = EXCLUDED.oms_order_number, store_id = EXCLUDED.store_id, request = EXCLUDED.request, sent_at = now(),
+         last_error = NULL, updated_at = now()
+       WHERE imshop_ticket_requests.state = 'refused'
+       RETURNING *`,
+      [requestKey, dto.type, dto.orderId, dto.storeId, JSON.stringify(body)],
+    )) as Record<string, unknown>[];
+    if (claimed) return hydrate(this.dataSource.manager, ImshopTicketRequest, claimed);
+
+    const existing = await this.dataSource.getRepository(ImshopTicketRequest).findOneByOrFail({ requestKey });
+    if (existing.state === 'created') {
+      const ticket = await this.dataSource.getRepository(ImshopTicket).findOneBy({ imshopTicketId: existing.imshopTicketId! });
+      if (ticket) return { ticket, imshop: existing.answer };
+    }
+    const adopted = await this.adoptReportedTicket(existing);
+    if (adopted) return adopted;
+    throw new TicketOutcomeUnknownError(existing);
+  }
+
+  /** IMSHOP answered without creating the ticket: the key may be sent again. No answer at all: it stays `sending`. */
+  private async settleRefusal(claim: ImshopTicketRequest, unknown: boolean, message: string): Promise<void> {
+    try {
+      await this.dataSource.query(`UPDATE imshop_ticket_requests SET state = $2, last_error = $3, updated_at = now() WHERE id = $1 AND state = 'sending'`, [
+        claim.id,
+        unknown ? 'sending' : 'refused',
+        message.slice(0, 1000),
+      ]);
+    } catch (error) {
+      // Not recorded: the request stays `sending`, so it is not sent again (at worst a refused ticket waits for an admin).
+      this.logger.warn(`IMSHOP's refusal of ticket request ${claim.requestKey} was not recorded: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * A request whose answer is unknown, and IMSHOP has since reported a ticket of the order in that store that
+   * we did not create (its webhook registered it), first heard of after the request was sent, of the request's
+   * type or of no known type: that is the ticket IMSHOP created, when it is the only one. It becomes ours (its
+   * type, so `failed` means something again) and its statuses recorded without a type are applied now.
+   */
+  private async adoptReportedTicket(request: ImshopTicketRequest): Promise<CreatedTicket | null> {
+    const candidates = await this.dataSource
+      .getRepository(ImshopTicket)
+      .createQueryBuilder('t')
+      .where('t.oms_order_number = :number AND t.store_id = :store AND NOT t.created_by_us', { number: request.omsOrderNumber, store: request.storeId })
+      .andWhere('(t.type IS NULL OR t.type = :type) AND t.created_at >= :sentAt', { type: request.type, sentAt: request.sentAt })
+      .limit(2)
+      .getMany();
+    if (candidates.length !== 1) return null;
+    const [candidate] = candidates;
+    const adopted = await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.lockTicket(manager, candidate.imshopTicketId);
+      if (!ticket || ticket.createdByUs) return null;
+      const [taken] = (await manager.query(
+        `UPDATE imshop_ticket_requests SET state = 'created', imshop_ticket_id = $2::text, last_error = NULL, updated_at = now(),
+           answer = jsonb_build_object('success', true, 'ticketId', $2::text, 'note', 'IMSHOP''s answer was lost; the ticket is the one IMSHOP reported since')
+         WHERE id = $1 AND state = 'sending' RETURNING id`,
+        [request.id, ticket.imshopTicketId],
+      )) as unknown[][];
+      if (!taken?.length) return null;
+      const type = (ticket.type ?? request.type) as TicketType;
+      const order = ticket.orderId ? null : await this.orders.findByIdentity({ omsOrderNumber: request.omsOrderNumber }, manager);
+      await manager.query(
+        `UPDATE imshop_tickets SET created_by_us = true, type = $2, request = $3, order_id = COALESCE(order_id, $4), closed = closed OR $5, updated_at = now() WHERE id = $1`,
+        [ticket.id, type, JSON.stringify(request.request), order?.id ?? null, ticket.status !== null && isFinalTicketStatus(type, ticket.status)],
+      );
+      return manager.getRepository(ImshopTicket).findOneByOrFail({ id: ticket.id });
+    });
+    if (!adopted) return null;
+    this.logger.warn(`ticket request ${request.requestKey}: IMSHOP's answer was lost; ticket ${adopted.imshopTicketId}, which IMSHOP reported since, is the one it created`);
+    const untyped = (await this.dataSource.query(`SELECT id FROM imshop_ticket_events WHERE ticket_id = $1 AND outcome = 'recorded' ORDER BY id`, [adopted.id])) as { id: string }[];
+    for (const { id } of untyped) {
+      try {
+        await this.reprocess(id, 'adopted:');
+      } catch (error) {
+        this.logger.warn(`status ${id} of adopted ticket ${adopted.imshopTicketId} not applied: ${(error as Error).message}`);
+      }
+    }
+    return { ticket: adopted, imshop: { success: true, ticketId: adopted.imshopTicketId, note: "IMSHOP's answer was lost; the ticket is the one IMSHOP reported since" } };
   }
 
   // ---------------------------------------------------------------- admin
@@ -709,6 +845,37 @@ function describeRefusal(call: ImshopCallResult, answer: ImshopTicketAnswer): st
   if (call.status < 200 || call.status >= 300) return `IMSHOP refused the ticket with HTTP ${call.status}${detail ? ` (${detail})` : ''}`;
   if (answer.success !== true) return `IMSHOP refused the ticket${detail ? `: ${detail}` : ' (success is not true)'}`;
   return 'IMSHOP answered success without a ticketId';
+}
+
+/**
+ * A keyed ticket request was sent but IMSHOP's answer is unknown (no answer, a gateway's 502/504, or our own
+ * database failed before recording it): IMSHOP may have created the ticket and offers no way to look it up, so
+ * the request is not sent again. A 409 to an admin; the Market loop retries the delivery, which takes the ticket
+ * once IMSHOP reports it.
+ */
+export class TicketOutcomeUnknownError extends ConflictException {
+  constructor(readonly request: ImshopTicketRequest) {
+    super(
+      `ticket request ${request.requestKey} was sent to IMSHOP at ${new Date(request.sentAt).toISOString()} and its answer is unknown` +
+        ` (${request.lastError ?? 'the answer was not recorded'}): IMSHOP may have created the ticket and offers no lookup, so it is not sent again.` +
+        ` It is taken as created once IMSHOP reports a ticket of order ${request.omsOrderNumber} in store ${request.storeId};` +
+        ' if IMSHOP has no such ticket, create it with POST /tickets.',
+    );
+  }
+}
+
+/** Nothing left us: IMSHOP cannot have created a ticket (no connection was made, or IMSHOP is not configured). */
+function neverSent(call: ImshopCallResult): boolean {
+  return call.status === 0 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|not configured/.test(call.error ?? '');
+}
+
+/**
+ * IMSHOP may have created the ticket although we have no acceptance: no answer (a timeout, a reset connection),
+ * or a gateway's 502/504, which can come after IMSHOP acted. IMSHOP's own refusals (400, 403, 500 "other
+ * error", `success: false`) and a 503 mean it did not.
+ */
+function outcomeUnknown(call: ImshopCallResult): boolean {
+  return (call.status === 0 && !neverSent(call)) || call.status === 502 || call.status === 504;
 }
 
 function isIdLike(value: unknown): value is string | number {

@@ -1,7 +1,7 @@
 import { BadGatewayException, BadRequestException, HttpException, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { TicketsService } from '../imshop-tickets/tickets.service';
+import { TicketOutcomeUnknownError, TicketsService } from '../imshop-tickets/tickets.service';
 import type { OrderStatus } from '../orders/order-status';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import { MARKET_FOLLOW_UP_CONNECTIONS } from '../config/app-config';
@@ -130,13 +130,18 @@ export class MarketLoopService implements OnModuleInit {
 
     if (event.source === 'market') {
       const type = notificationType(event);
-      if (type === 'ORDER_CREATED' && settings.fetchDetails && settings.businessId) {
+      if (type === 'ORDER_CREATED' && settings.fetchDetails && settings.businessId && !(await this.replayedAfter(event, order.id, MARKET_TARGETS.details, manager))) {
         await write(MARKET_TARGETS.details, { ...ref, businessId: settings.businessId } satisfies DetailsPayload);
       }
-      if (this.startsAssembly(result, event) && this.ticketsPossible(settings) && !(await this.hasPrepareDelivery(order.id))) {
+      if (
+        this.startsAssembly(result, event) &&
+        this.ticketsPossible(settings) &&
+        !(await this.hasPrepareDelivery(order.id)) &&
+        !(await this.replayedAfter(event, order.id, MARKET_TARGETS.ticket, manager))
+      ) {
         await write(MARKET_TARGETS.ticket, ref satisfies TicketPayload);
       }
-      if (type === 'ORDER_CANCELLATION_REQUEST' && settings.answerCancellations) {
+      if (type === 'ORDER_CANCELLATION_REQUEST' && settings.answerCancellations && !(await this.replayedAfter(event, order.id, MARKET_TARGETS.cancellation, manager))) {
         const answer = cancellationAnswer(order.status);
         await write(MARKET_TARGETS.cancellation, { ...ref, ...answer, orderStatus: order.status, historyId: result.historyId } satisfies CancellationPayload);
       }
@@ -172,6 +177,21 @@ export class MarketLoopService implements OnModuleInit {
 
   private ticketsPossible(settings: AutomationSettings): boolean {
     return settings.prepareTicket && Boolean(settings.storeId) && Boolean(settings.businessId);
+  }
+
+  /**
+   * A replayed event must not start again what the order already had started for it: a second answer to a
+   * cancellation request (judged by the order's status now, not when the buyer asked), a second detail fetch,
+   * a second store ticket. Any delivery of the target for the order, whatever its state (a dead one is retried
+   * by an admin, not by a replay), or details already stored, or a ticket we created, counts. A replay whose
+   * first application started nothing (a rule switched on since, say) does start it.
+   */
+  private async replayedAfter(event: StatusEvent, orderId: string, target: string, manager: EntityManager): Promise<boolean> {
+    if (!event.replay) return false;
+    if ((await this.outbox.list({ target, orderId, limit: 1 })).total > 0) return true;
+    if (target === MARKET_TARGETS.details) return manager.getRepository(MarketOrderDetails).existsBy({ orderId });
+    if (target === MARKET_TARGETS.ticket) return (await this.tickets.list({ orderId, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
+    return false;
   }
 
   /** One automatic prepare ticket per order: a release ticket that sends the order back to PROCESSING does not make another. */
@@ -264,7 +284,8 @@ export class MarketLoopService implements OnModuleInit {
         buyer: (details.buyer as MarketBuyer | null) ?? null,
       });
       try {
-        const created = await this.tickets.create(body);
+        // One prepare ticket per order, whatever happens between IMSHOP's answer and our commit of it.
+        const created = await this.tickets.create(body, { requestKey: `market-prepare:${p.order}` });
         return { ...local('sent', started), response: { ticketId: created.ticket.imshopTicketId, imshop: created.imshop } };
       } catch (error) {
         return fromTicketError(error, started);
@@ -348,6 +369,8 @@ function local(outcome: SendResult['outcome'], started: number, error?: string):
 
 /** IMSHOP's refusal of a ticket: 5xx, 408, 429 and no answer are retried; anything else (or our own bad body) is final. */
 function fromTicketError(error: unknown, started: number): SendResult {
+  // Not sent again: a later attempt takes the ticket once IMSHOP reports it (or an admin makes one).
+  if (error instanceof TicketOutcomeUnknownError) return local('retry', started, error.message);
   if (error instanceof BadGatewayException) {
     const body = error.getResponse() as { message?: string; imshop?: { status?: number; body?: unknown } };
     const status = body.imshop?.status ?? 0;

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, HttpException, Inject, Injectab
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { boundEventTime, withNote } from '../common/event-time';
 import { withSessionLock } from '../database/session-lock';
 import { MarketApiClient, type MarketCallResult } from '../market-api/market-api.client';
 import { MetricsService } from '../metrics/metrics.service';
@@ -315,6 +316,8 @@ export class MarketReconcileService implements OnModuleDestroy {
       return;
     }
     const identity = { market: { campaignId, orderId } };
+    // A pull cannot be refused: a Market clock running ahead makes the state count as pulled now.
+    const eventTime = boundEventTime(updatedAt, new Date(), this.config.eventTimeMaxSkewMs);
     const result: ApplyResult = await this.dataSource.transaction(async (manager) => {
       const known = await this.orders.findByIdentity(identity, manager);
       return this.orders.applyStatus(
@@ -324,12 +327,13 @@ export class MarketReconcileService implements OnModuleDestroy {
           identity,
           externalCode: status,
           externalSubstatus: substatus ?? undefined,
-          eventAt: updatedAt,
+          eventAt: eventTime.at,
+          // Market's own time: pulling the same state again is a repeat, whenever it is pulled.
           dedupeKey: `market_poll:${campaignId}:${orderId}:${status}:${substatus ?? ''}:${updatedAt.toISOString()}`,
           // An order we never heard of gets its items, as ORDER_CREATED would have given them.
           items: known ? undefined : (o.items ?? []).map((item) => ({ offerId: item.offerId, name: item.offerName, count: item.count })) as never,
           payload: { campaignId, orderId, status, substatus, updateDate: o.updateDate ?? o.updatedAt ?? null },
-          note: 'pulled from Market (reconciliation)',
+          note: withNote('pulled from Market (reconciliation)', eventTime.note),
         },
         manager,
       );

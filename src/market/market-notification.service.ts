@@ -13,6 +13,7 @@ import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import { pageOf } from '../common/page';
 import { GroupCommit } from '../common/group-commit';
 import { currentRequestId, withRequestId } from '../logging/request-context';
+import { boundEventTime, withNote, type EventTime } from '../common/event-time';
 
 type Fields = Record<string, unknown>;
 
@@ -67,6 +68,7 @@ export class MarketNotificationService implements OnModuleInit {
 
     const fields = parsed.dto as Fields;
     if (!parsed.known) this.logger.warn(`unknown Market notification type ${parsed.type}: stored as unhandled`);
+    const eventTime = parsed.known ? this.eventTime(parsed.type, fields, new Date()) : null;
     try {
       return await this.intake.submit({
         type: parsed.type,
@@ -75,7 +77,8 @@ export class MarketNotificationService implements OnModuleInit {
         body,
         dedupeKey: boundedKey(marketDedupeKey(parsed.type, fields)),
         orderRef: parsed.known ? marketOrderRef(parsed.type, fields) : null,
-        eventAt: parsed.known ? marketEventTime(parsed.type, fields) : null,
+        eventAt: eventTime?.at ?? null,
+        eventTimeNote: eventTime?.note,
         requestId: currentRequestId(),
       });
     } catch (error) {
@@ -121,7 +124,7 @@ export class MarketNotificationService implements OnModuleInit {
           ? await withRequestId(item.requestId, () => this.effect(manager, item.type, item.fields, item.dedupeKey, item.eventAt, item.body))
           : 'unhandled';
         if (typeof effect === 'string') outcomes.set(item, effect);
-        else orderEvents.push({ item, event: { ...effect, requestId: item.requestId } });
+        else orderEvents.push({ item, event: { ...effect, note: withNote(effect.note, item.eventTimeNote), requestId: item.requestId } });
       }
       // All of the batch's order changes in one applyStatusBatch: two statements, not two per notification.
       const applied = await this.orders.applyStatusBatch(orderEvents.map(({ event }) => event), manager);
@@ -153,22 +156,33 @@ export class MarketNotificationService implements OnModuleInit {
    * Replay (POST /admin/events/replay): the stored event's effect once more, through the same `apply` as
    * live traffic, in a transaction of its own. `historyKeyPrefix` makes the order-history dedupe key
    * differ from the original's (which already applied), so the replay applies once per prefix; the
-   * latest-event-time-wins rule and the state machine hold as for live events. Returns the outcome.
+   * latest-event-time-wins rule and the state machine hold as for live events. The event's time is bounded
+   * by the time it was received, as it was then. Returns the outcome.
    */
   async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
     return this.dataSource.transaction(async (manager) => {
-      const [event] = (await manager.query('SELECT dedupe_key, known, payload FROM market_events WHERE id = $1', [eventId])) as {
+      const [event] = (await manager.query('SELECT dedupe_key, known, payload, received_at FROM market_events WHERE id = $1', [eventId])) as {
         dedupe_key: string;
         known: boolean;
         payload: unknown;
+        received_at: Date;
       }[];
       if (!event) throw new Error(`market event ${eventId} does not exist`);
       const parsed = parseMarketNotification(event.payload);
       if (!parsed.ok) throw new Error(`stored market event ${eventId} no longer parses: ${parsed.message}`);
       if (!parsed.known || !event.known) return 'unhandled';
       const fields = parsed.dto as Fields;
-      return this.apply(manager, parsed.type, fields, event.dedupe_key, marketEventTime(parsed.type, fields), event.payload, historyKeyPrefix);
+      const eventTime = this.eventTime(parsed.type, fields, new Date(event.received_at));
+      const effect = await this.effect(manager, parsed.type, fields, event.dedupe_key, eventTime?.at ?? null, event.payload, historyKeyPrefix);
+      if (typeof effect === 'string') return effect;
+      return (await this.orders.applyStatus({ ...effect, note: withNote(effect.note, eventTime?.note), replay: true }, manager)).outcome;
     });
+  }
+
+  /** The notification's own time, unless Market's clock ran ahead of its receipt by more than the allowed skew. */
+  private eventTime(type: string, fields: Fields, receivedAt: Date): EventTime | null {
+    const claimed = marketEventTime(type, fields);
+    return claimed ? boundEventTime(claimed, receivedAt, this.config.eventTimeMaxSkewMs) : null;
   }
 
   async listEvents(query: ListMarketEventsQuery) {
@@ -179,20 +193,6 @@ export class MarketNotificationService implements OnModuleInit {
     if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
     if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
     return pageOf(qb, query);
-  }
-
-  /** The notification's effect, inside the inbox transaction: its outcome, when it is applied. */
-  private async apply(
-    manager: EntityManager,
-    type: string,
-    f: Fields,
-    dedupeKey: string,
-    eventAt: Date | null,
-    payload: unknown,
-    historyKeyPrefix = '',
-  ): Promise<string> {
-    const effect = await this.effect(manager, type, f, dedupeKey, eventAt, payload, historyKeyPrefix);
-    return typeof effect === 'string' ? effect : (await this.orders.applyStatus(effect, manager)).outcome;
   }
 
   /**
@@ -274,6 +274,8 @@ interface IncomingNotification {
   dedupeKey: string;
   orderRef: { campaignId: string; orderId: string } | null;
   eventAt: Date | null;
+  /** Why eventAt is not Market's time (its clock ran ahead), for the order history. */
+  eventTimeNote: string | undefined;
   requestId: string | undefined;
 }
 

@@ -29,7 +29,10 @@ export interface StatusEvent {
   identity: OrderIdentity;
   /** Unique per event: a repeat is recognised and changes nothing. */
   dedupeKey?: string;
-  /** When the event happened at the source; defaults to now. */
+  /**
+   * When the event happened at the source. Without it the event happened as it arrived (OMS, app, admin, our
+   * own follow-ups): after everything applied so far, so it is never stale.
+   */
   eventAt?: Date;
   externalCode?: string;
   externalSubstatus?: string;
@@ -49,6 +52,12 @@ export interface StatusEvent {
   relay?: Record<string, unknown>;
   payload?: unknown;
   note?: string;
+  /**
+   * A stored event applied again (POST /admin/events/replay, or an IMSHOP ticket's statuses once we learn its
+   * type): the status rules are the same, but the work its first application started (a cancellation answer,
+   * a detail fetch, a store ticket) is not started again.
+   */
+  replay?: boolean;
   /** The request that carried the event, when several share a transaction: work done for it is logged under it. */
   requestId?: string;
 }
@@ -217,7 +226,9 @@ export class OrdersService {
     }
 
     const fromStatus = created ? null : order.status;
-    const stale = !created && order.statusEventAt !== null && eventAt < order.statusEventAt;
+    // A time of ours is never older than a peer's status dated a little ahead by its clock (within the skew
+    // boundEventTime allows): the event that arrived later wins.
+    const stale = !created && event.eventAt !== undefined && order.statusEventAt !== null && eventAt < order.statusEventAt;
     if (target !== null) {
       if (stale && !event.override) {
         outcome = 'stale';
