@@ -1,11 +1,20 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
-import { OutboxService, type SendResult } from '../outbox/outbox.service';
+import { Handles } from '../events/channels';
+import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
+import { OrdersService } from '../orders/orders.service';
+import { SendsDeliveries, type SendResult } from '../outbox/delivery-targets';
+import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { ImshopClient } from './imshop.client';
 import type { OrderStatusUpdateDto, OrderStatusUpdateResponse } from './dto/order-status-update.dto';
-import { buildStatusPush, parseImshopStatusResponse } from './imshop-payloads';
+import { buildStatusPush, parseImshopStatusResponse, type ImshopStatusPushBody } from './imshop-payloads';
+
+declare module '../outbox/delivery-targets' {
+  interface DeliveryPayloads {
+    /** A status push to IMSHOP's status sync API. */
+    imshop: ImshopStatusPushBody;
+  }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,8 +37,6 @@ export class ImshopSyncService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.orders.onApplied((result, event, manager) => this.queuePush(result, event, manager));
-    this.outbox.registerTarget('imshop', (payload) => this.send(payload));
     if (!this.client.statusPushConfigured) this.logger.log('IMSHOP status push is off (set IMSHOP_API_KEY and IMSHOP_STATUS_URL)');
   }
 
@@ -60,7 +67,9 @@ export class ImshopSyncService implements OnModuleInit {
     } as OrderStatusUpdateResponse & { outcome: string };
   }
 
-  private async queuePush(result: ApplyResult, event: StatusEvent, manager: EntityManager): Promise<void> {
+  /** Inside the transaction of every order change: writes the IMSHOP push it calls for, if any. */
+  @Handles(ORDER_CHANGED)
+  async queuePush({ result, event, manager }: OrderChange): Promise<void> {
     if (!this.client.statusPushConfigured || ECHO_SOURCES.has(event.source) || !result.historyId) return;
     const order = result.order;
     // Since 2021 IMSHOP identifies an order by the retailer's number; a Market-only order is not IMSHOP's.
@@ -69,7 +78,7 @@ export class ImshopSyncService implements OnModuleInit {
     // A Market order gets an OMS number for store tickets, but it is not in the app: IMSHOP's status
     // sync only hears of orders the app knows (placed there, or linked to an IMSHOP uuid).
     if (order.marketOrderId && !order.imshopUuid) return;
-    let body: object;
+    let body: ImshopStatusPushBody;
     // An OMS status older than the order's last one (stale), or one the state machine refused, would move IMSHOP
     // back: it is kept in the order's history, and a push already waiting (a newer status) is left to go out.
     if (event.relay && (result.outcome === 'stale' || result.outcome === 'rejected')) {
@@ -91,8 +100,9 @@ export class ImshopSyncService implements OnModuleInit {
     await this.outbox.createDelivery(manager, { orderId: order.id, target: 'imshop', changeSeq: result.historyId, internalStatus: order.status, payload: body });
   }
 
-  private async send(payload: unknown): Promise<SendResult> {
-    const answer = await this.client.pushStatus(payload as object);
+  @SendsDeliveries('imshop')
+  async send(body: ImshopStatusPushBody): Promise<SendResult> {
+    const answer = await this.client.pushStatus(body);
     const verdict = parseImshopStatusResponse(answer.status, answer.body);
     return {
       outcome: verdict.ok ? 'sent' : verdict.retryable ? 'retry' : 'dead',

@@ -6,7 +6,6 @@ import {
   Injectable,
   Logger,
   NotFoundException,
-  OnModuleInit,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -19,6 +18,8 @@ import { hydrate } from '../database/hydrate';
 import { uniqueViolationOf } from '../database/unique-violation';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
+import { Handles } from '../events/channels';
+import { ORDER_DETAILS } from '../orders/order-events';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
 import type { TicketType } from '../status-mapping/mapping-systems';
@@ -172,7 +173,7 @@ export interface CreatedTicket {
 }
 
 @Injectable()
-export class TicketsService implements OnModuleInit {
+export class TicketsService {
   private readonly logger = new Logger('ImshopTickets');
   private readonly intake = new GroupCommit((batch: IncomingStatus[]) => this.storeBatch(batch), { maxBatch: 64, maxInFlight: 2 });
 
@@ -183,10 +184,6 @@ export class TicketsService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    // The admin view of an order lists its tickets (with unavailable items, tracking and waybill numbers).
-    this.orders.addDetailSection('imshopTickets', (order) => this.ticketsOfOrder(order));
-  }
 
   // ---------------------------------------------------------------- IMSHOP → us: status webhook
 
@@ -687,7 +684,9 @@ export class TicketsService implements OnModuleInit {
     return Object.assign(ticket, { events });
   }
 
-  private ticketsOfOrder(order: Order): Promise<ImshopTicket[]> {
+  /** The admin view of an order lists its tickets (with unavailable items, tracking and waybill numbers). */
+  @Handles(ORDER_DETAILS, 'imshopTickets')
+  async ticketsOfOrder(order: Order): Promise<unknown> {
     const qb = this.dataSource.getRepository(ImshopTicket).createQueryBuilder('t').where('t.order_id = :id', { id: order.id });
     if (order.omsOrderNumber) qb.orWhere('t.oms_order_number = :number', { number: order.omsOrderNumber });
     return qb.orderBy('t.created_at', 'ASC').getMany();

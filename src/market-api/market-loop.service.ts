@@ -5,7 +5,11 @@ import { TicketOutcomeUnknownError, TicketsService } from '../imshop-tickets/tic
 import type { OrderStatus } from '../orders/order-status';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import { MARKET_FOLLOW_UP_CONNECTIONS } from '../config/app-config';
-import { OutboxService, type SendResult } from '../outbox/outbox.service';
+import { Handles } from '../events/channels';
+import { ORDER_CHANGED, ORDER_DETAILS, type OrderChange } from '../orders/order-events';
+import type { Order } from '../orders/order.entity';
+import { SendsDeliveries, type DeliveryPayloads, type SendResult } from '../outbox/delivery-targets';
+import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { MarketApiClient, marketVerdict, type MarketCallResult, type MarketCancellationReason } from './market-api.client';
 import { MarketAutomationService, type AutomationSettings } from './market-automation.service';
@@ -30,6 +34,22 @@ export const MARKET_TARGETS = {
   ticket: 'imshop_prepare',
   withdraw: 'imshop_withdraw',
 } as const;
+type MarketTarget = (typeof MARKET_TARGETS)[keyof typeof MARKET_TARGETS];
+
+declare module '../outbox/delivery-targets' {
+  interface DeliveryPayloads {
+    /** Our status change to Market (updateOrderStatus). */
+    market: StatusPushPayload;
+    /** The answer to a buyer's cancellation request (acceptOrderCancellation). */
+    market_cancel: CancellationPayload;
+    /** The fetch of a new order's details (getBusinessOrders). */
+    market_fetch: DetailsPayload;
+    /** A prepare ticket in the campaign's IMSHOP store. */
+    imshop_prepare: TicketPayload;
+    /** The withdrawal of a cancelled order's open tickets. */
+    imshop_withdraw: WithdrawPayload;
+  }
+}
 
 interface OrderRef {
   /** Our order id. */
@@ -108,24 +128,24 @@ export class MarketLoopService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.orders.onApplied((result, event, manager) => this.decide(result, event, manager));
-    this.outbox.registerTarget(MARKET_TARGETS.status, (payload) => this.pushStatus(payload as StatusPushPayload));
-    this.outbox.registerTarget(MARKET_TARGETS.cancellation, (payload) => this.answerCancellation(payload as CancellationPayload));
-    this.outbox.registerTarget(MARKET_TARGETS.details, (payload) => this.fetchDetails(payload as DetailsPayload));
-    this.outbox.registerTarget(MARKET_TARGETS.ticket, (payload) => this.createPrepareTicket(payload as TicketPayload));
-    this.outbox.registerTarget(MARKET_TARGETS.withdraw, (payload) => this.withdrawTickets(payload as WithdrawPayload));
-    this.orders.addDetailSection('marketDetails', (order) => this.dataSource.getRepository(MarketOrderDetails).findOneBy({ orderId: order.id }));
     if (!this.client.configured) this.logger.log('Market partner API is off (set MARKET_API_KEY): no status push, detail fetch or cancellation answers');
   }
 
   // ------------------------------------------------------------------ inside the transaction of a change
 
-  private async decide(result: ApplyResult, event: StatusEvent, manager: EntityManager): Promise<void> {
+  /** The admin view of an order shows the details fetched from Market. */
+  @Handles(ORDER_DETAILS, 'marketDetails')
+  async detailsOf(order: Order): Promise<unknown> {
+    return this.dataSource.getRepository(MarketOrderDetails).findOneBy({ orderId: order.id });
+  }
+
+  @Handles(ORDER_CHANGED)
+  async decide({ result, event, manager }: OrderChange): Promise<void> {
     const order = result.order;
     if (!this.client.configured || !order.marketOrderId || !order.marketCampaignId || !result.historyId) return;
     const settings = await this.automation.forCampaign(order.marketCampaignId, manager);
     const ref: OrderRef = { order: order.id, campaignId: order.marketCampaignId, orderId: order.marketOrderId };
-    const write = (target: string, payload: object) =>
+    const write = <T extends MarketTarget>(target: T, payload: DeliveryPayloads[T]) =>
       this.outbox.createDelivery(manager, { orderId: order.id, target, changeSeq: result.historyId!, internalStatus: order.status, payload });
 
     if (event.source === 'market') {
@@ -202,11 +222,13 @@ export class MarketLoopService implements OnModuleInit {
 
   // ------------------------------------------------------------------ senders (outbox worker, after commit)
 
-  private async pushStatus(p: StatusPushPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.status)
+  async pushStatus(p: StatusPushPayload): Promise<SendResult> {
     return fromMarket(await this.client.updateOrderStatus(p.campaignId, p.orderId, { status: p.status, substatus: p.substatus }));
   }
 
-  private async answerCancellation(p: CancellationPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.cancellation)
+  async answerCancellation(p: CancellationPayload): Promise<SendResult> {
     const call = await this.client.answerCancellation(p.campaignId, p.orderId, p.accepted, p.accepted ? undefined : p.reason);
     const result = fromMarket(call);
     if (result.outcome !== 'sent' || !p.accepted) return result;
@@ -227,14 +249,16 @@ export class MarketLoopService implements OnModuleInit {
     }
   }
 
-  private fetchDetails(p: DetailsPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.details)
+  async fetchDetails(p: DetailsPayload): Promise<SendResult> {
     return this.followUps.run(async () => {
       const fetched = await this.fetchAndStore(p, p.businessId);
       return fetched.result;
     });
   }
 
-  private createPrepareTicket(p: TicketPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.ticket)
+  async createPrepareTicket(p: TicketPayload): Promise<SendResult> {
     return this.followUps.run(async () => {
       const started = Date.now();
       const settings = await this.automation.forCampaign(p.campaignId);
@@ -293,7 +317,8 @@ export class MarketLoopService implements OnModuleInit {
     });
   }
 
-  private withdrawTickets(p: WithdrawPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.withdraw)
+  async withdrawTickets(p: WithdrawPayload): Promise<SendResult> {
     return this.followUps.run(async () => {
       const started = Date.now();
       const { cancelled, failed } = await this.tickets.cancelOpenTicketsForOrder(p.omsOrderNumber, p.reason);

@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { packageVersion } from '../common/package-version';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Handles } from '../events/channels';
+import { ORDER_DETAILS } from '../orders/order-events';
+import type { Order } from '../orders/order.entity';
 import { OrdersService, type StatusEvent } from '../orders/orders.service';
 import { MarketProblem, type MarketSuccessBody } from './market-answer';
 import { MarketEvent } from './market-event.entity';
@@ -29,7 +32,7 @@ export interface MarketReceipt {
 }
 
 @Injectable()
-export class MarketNotificationService implements OnModuleInit {
+export class MarketNotificationService {
   private readonly logger = new Logger('Market');
   private readonly version = packageVersion();
   private readonly intake = new GroupCommit((batch: IncomingNotification[]) => this.storeBatch(batch), { maxBatch: 64, maxInFlight: 2 });
@@ -40,15 +43,11 @@ export class MarketNotificationService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    this.orders.addDetailSection('marketReturns', (order) =>
-      order.marketOrderId
-        ? this.dataSource.getRepository(MarketReturn).find({
-            where: { campaignId: order.marketCampaignId!, orderId: order.marketOrderId },
-            order: { id: 'ASC' },
-          })
-        : Promise.resolve([]),
-    );
+  /** The admin view of an order lists its returns. */
+  @Handles(ORDER_DETAILS, 'marketReturns')
+  async returnsOf(order: Order): Promise<unknown> {
+    if (!order.marketOrderId) return [];
+    return this.dataSource.getRepository(MarketReturn).find({ where: { campaignId: order.marketCampaignId!, orderId: order.marketOrderId }, order: { id: 'ASC' } });
   }
 
   answer(): MarketSuccessBody {

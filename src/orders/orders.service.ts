@@ -10,6 +10,8 @@ import { Order, OrderItem } from './order.entity';
 import { pageOf, type Page } from '../common/page';
 import { hydrate } from '../database/hydrate';
 import { GroupCommit } from '../common/group-commit';
+import { Channels } from '../events/channels';
+import { ORDER_CHANGED, ORDER_DETAILS } from './order-events';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 
 /** The external identities an event can name its order by; at least one is required. */
@@ -75,30 +77,14 @@ export interface ApplyResult {
   attention?: boolean;
 }
 
-/** Adds a named section to the admin view of an order (another module's records about it). */
-export type OrderDetailSection = (order: Order) => Promise<unknown>;
-
-/** Called inside the transaction of every applied (non-duplicate) event; the outbox writes its rows here. */
-export type StatusChangeListener = (change: ApplyResult, event: StatusEvent, manager: EntityManager) => Promise<void>;
-
 @Injectable()
 export class OrdersService {
-  private readonly listeners: StatusChangeListener[] = [];
-  private readonly detailSections = new Map<string, OrderDetailSection>();
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly mappings: StatusMappingService,
     private readonly metrics: MetricsService,
+    private readonly channels: Channels,
   ) {}
-
-  onApplied(listener: StatusChangeListener): void {
-    this.listeners.push(listener);
-  }
-
-  addDetailSection(name: string, section: OrderDetailSection): void {
-    this.detailSections.set(name, section);
-  }
 
   /**
    * The one way an order's status changes. In one transaction, with the order row locked:
@@ -187,7 +173,7 @@ export class OrdersService {
       const result: ApplyResult = { ...decision.result, historyId };
       results[entry.index] = result;
       await withRequestId(entry.event.requestId, async () => {
-        for (const listener of this.listeners) await listener(result, entry.event, manager);
+        await this.channels.publish(ORDER_CHANGED, { result, event: entry.event, manager });
       });
     }
     return retry;
@@ -280,7 +266,7 @@ export class OrdersService {
     if (!order) throw new NotFoundException(`order ${id} does not exist`);
     const history = await this.dataSource.getRepository(OrderHistoryEntry).find({ where: { orderId: id }, order: { id: 'ASC' } });
     const sections: Record<string, unknown> = {};
-    for (const [name, section] of this.detailSections) sections[name] = await section(order);
+    for (const name of this.channels.keysOf(ORDER_DETAILS)) sections[name] = await this.channels.handlerOf(ORDER_DETAILS, name)!(order);
     return Object.assign(order, { history }, sections);
   }
 

@@ -73,12 +73,13 @@ export interface DueDelivery {
   delayMs: number;
 }
 
-export interface NewDelivery {
+/** A deliveries row to insert. */
+export interface DeliveryRow {
   orderId: string;
   target: string;
   changeSeq: string;
   internalStatus: string | null;
-  payload: object;
+  payload: unknown;
 }
 
 const SUPERSEDED_NOTE = 'a newer status of this order is being or has been delivered';
@@ -99,7 +100,7 @@ export class OutboxRepository {
 
   // ------------------------------------------------------------------ request path
 
-  async insert(manager: EntityManager, delivery: NewDelivery): Promise<string> {
+  async insert(manager: EntityManager, delivery: DeliveryRow): Promise<string> {
     const [{ id }] = (await manager.query(
       `INSERT INTO deliveries (order_id, target, change_seq, internal_status, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
       [delivery.orderId, delivery.target, delivery.changeSeq, delivery.internalStatus, JSON.stringify(delivery.payload)],

@@ -17,25 +17,10 @@ import type { Delivery } from './delivery.entity';
 import type { DeliveryTarget } from './delivery-target.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import type { RecoverDeliveriesDto } from './dto/recover-deliveries.dto';
-import { OutboxRepository, type AttemptRecord, type Claim, type NewDelivery, type Recorded } from './outbox.repository';
+import { Channels } from '../events/channels';
+import { DELIVERY_SEND, type DeliveryTargetName, type NewDelivery, type SendResult } from './delivery-targets';
+import { OutboxRepository, type AttemptRecord, type Claim, type Recorded } from './outbox.repository';
 import { TargetHealthService } from './target-health.service';
-
-export type { NewDelivery } from './outbox.repository';
-
-/** What a target's sender reports for one attempt. */
-export interface SendResult {
-  outcome: 'sent' | 'retry' | 'dead';
-  statusCode: number;
-  latencyMs: number;
-  error?: string;
-  /** What the delivery keeps of a successful attempt (IMSHOP's uuid, a ticket id, ...). */
-  response?: unknown;
-  /** The peer's answer as received (bounded, sanitized), for the attempt log. */
-  responseText?: string;
-  retryAfterSeconds?: number;
-}
-
-export type DeliverySender = (payload: unknown) => Promise<SendResult>;
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -117,7 +102,6 @@ interface QueuedJob {
 @Injectable()
 export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy {
   private readonly logger = new Logger('Outbox');
-  private readonly senders = new Map<string, DeliverySender>();
   /**
    * Deliveries written by a transaction still open on that query runner, enqueued once it commits. Each keeps
    * the request that wrote it: a transaction shared by several requests (group commit) commits in only one's.
@@ -141,6 +125,7 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly health: TargetHealthService,
+    private readonly channels: Channels,
   ) {
     dataSource.subscribers.push(this);
     const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = config.delivery;
@@ -157,17 +142,13 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     clearInterval(this.renewal);
   }
 
-  /** The targets this process can send to (their senders are registered). */
+  /** The targets this process can send to (they have a sender: @SendsDeliveries). */
   registeredTargets(): string[] {
-    return [...this.senders.keys()].sort();
-  }
-
-  registerTarget(target: string, sender: DeliverySender): void {
-    this.senders.set(target, sender);
+    return this.channels.keysOf(DELIVERY_SEND).sort();
   }
 
   /** Writes a delivery in the caller's transaction; it is enqueued only if and when that transaction commits. */
-  async createDelivery(manager: EntityManager, delivery: NewDelivery): Promise<string> {
+  async createDelivery<T extends DeliveryTargetName>(manager: EntityManager, delivery: NewDelivery<T>): Promise<string> {
     const id = await this.repository.insert(manager, delivery);
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
@@ -242,7 +223,7 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     const startedAt = new Date();
     let result: SendResult;
     try {
-      const sender = this.senders.get(claim.target);
+      const sender = this.channels.handlerOf(DELIVERY_SEND, claim.target);
       result = sender
         ? await this.requests.run(() => sender(claim.payload))
         : { outcome: 'retry', statusCode: 0, latencyMs: 0, error: `target ${claim.target} is not configured` };
@@ -397,12 +378,12 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   async targets(): Promise<TargetView[]> {
     const states = new Map<string, DeliveryTarget>((await this.health.states()).map((row) => [row.target, row]));
     const byTarget = new Map((await this.repository.waitingAndDeadByTarget()).map((row) => [row.target, row]));
-    const names = [...new Set([...this.senders.keys(), ...states.keys()])].sort();
+    const names = [...new Set([...this.registeredTargets(), ...states.keys()])].sort();
     return names.map((target) => {
       const row = states.get(target);
       return {
         target,
-        configured: this.senders.has(target),
+        configured: this.channels.handlerOf(DELIVERY_SEND, target) !== undefined,
         paused: row?.paused ?? false,
         pauseReason: row?.pauseReason ?? null,
         pausedAt: row?.pausedAt ?? null,
@@ -483,7 +464,7 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   }
 
   private async knownTargets(): Promise<string[]> {
-    return [...new Set([...this.senders.keys(), ...(await this.repository.targetNames())])].sort();
+    return [...new Set([...this.registeredTargets(), ...(await this.repository.targetNames())])].sort();
   }
 
   private async assertKnownTarget(target: string, error: typeof NotFoundException | typeof BadRequestException): Promise<void> {

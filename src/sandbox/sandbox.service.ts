@@ -1,11 +1,11 @@
-import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { secretsEqual } from '../auth/constant-time';
 import { APP_CONFIG, imshopKeyFile, type AppConfig } from '../config/app-config';
 import { isPlainObject, validateDto } from '../imshop-tickets/dto/validate-dto';
 import { MarketAutomationService } from '../market-api/market-automation.service';
-import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
+import { Handles } from '../events/channels';
+import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
 import { ImshopStatusSyncDto, ImshopTicketRequestDto } from './dto/imshop-peer.dto';
 import { MarketAcceptCancellationDto, MarketGetBusinessOrdersDto, MarketUpdateOrderStatusDto } from './dto/market-peer.dto';
 import type { SandboxFaultDto, SandboxFaultView, SandboxPeer, SandboxRequestView } from './dto/sandbox-admin.dto';
@@ -54,7 +54,7 @@ const MASK = '[masked]';
  * Market side of each order), recording every request, and misbehaving on demand.
  */
 @Injectable()
-export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class SandboxService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Sandbox');
   private readonly faults = new Map<SandboxPeer, SandboxFaultView>();
   /** Connections a `noAnswer` fault holds open: let go at shutdown. */
@@ -63,14 +63,8 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SandboxRepository,
-    private readonly orders: OrdersService,
     private readonly automation: MarketAutomationService,
   ) {}
-
-  onModuleInit(): void {
-    // In the sandbox whoever sends Market's notifications plays Market: its Market learns the orders from them.
-    if (this.config.sandboxPeers.market) this.orders.onApplied((result, event, manager) => this.learnFromNotification(result, event, manager));
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     const peers = this.config.sandboxPeers;
@@ -323,7 +317,10 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   // ---------------------------------------------------------------- what the sandbox Market learns
 
-  private async learnFromNotification(result: ApplyResult, event: StatusEvent, manager: EntityManager): Promise<void> {
+  /** In the sandbox whoever sends Market's notifications plays Market: its Market learns the orders from them. */
+  @Handles(ORDER_CHANGED)
+  async learnFromNotification({ result, event, manager }: OrderChange): Promise<void> {
+    if (!this.config.sandboxPeers.market) return;
     if (event.source !== 'market') return;
     const { marketCampaignId: campaignId, marketOrderId: orderId } = result.order;
     const payload = event.payload as Record<string, unknown> | null | undefined;

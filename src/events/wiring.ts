@@ -1,0 +1,28 @@
+/**
+ * Who handles what: every channel (see channels.ts), with its handlers in the order they run (the order of the
+ * modules in AppModule). A handler declares itself with @Handles, a delivery sender with @SendsDeliveries;
+ * test/wiring.e2e-spec.ts keeps this listing equal to what the app finds.
+ */
+export const WIRING: Record<string, string[]> = {
+  /** orders/order-events.ts: every applied event, inside its transaction. */
+  'order.changed': [
+    'ImshopSyncService.queuePush (the IMSHOP status push, if the app knows the order)',
+    "MarketLoopService.decide (what Market, or IMSHOP for a Market order, must hear: status push, details, ticket, cancellation answer)",
+    'SandboxService.learnFromNotification (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
+  ],
+  /** orders/order-events.ts: the sections of GET /admin/orders/:id, by name. */
+  'order.details': [
+    'marketReturns: MarketNotificationService.returnsOf',
+    'imshopTickets: TicketsService.ticketsOfOrder',
+    'marketDetails: MarketLoopService.detailsOf',
+  ],
+  /** outbox/delivery-targets.ts: one attempt of a delivery, by target. */
+  'delivery.send': [
+    'imshop: ImshopSyncService.send',
+    'market: MarketLoopService.pushStatus',
+    'market_cancel: MarketLoopService.answerCancellation',
+    'market_fetch: MarketLoopService.fetchDetails',
+    'imshop_prepare: MarketLoopService.createPrepareTicket',
+    'imshop_withdraw: MarketLoopService.withdrawTickets',
+  ],
+};
