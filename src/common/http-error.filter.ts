@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { MARKET_PATH_PREFIX, marketErrorFor } from '../market/market-answer';
 import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
+import { DomainError, httpExceptionOf } from './domain-error';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -10,7 +11,7 @@ interface BodyParserError extends Error {
 }
 
 /**
- * Every error leaves as JSON: body-parser failures (broken JSON, oversized body, bad charset) would
+ * Every error leaves as JSON (a service's DomainError as the HTTP status of its kind): body-parser failures (broken JSON, oversized body, bad charset) would
  * otherwise reach Express's HTML error page, and unexpected errors must not leak internals.
  */
 @Catch()
@@ -25,7 +26,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     response.status(status).json(body);
   }
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = thrown instanceof DomainError ? httpExceptionOf(thrown) : thrown;
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
     const request = host.switchToHttp().getRequest<Request>();
