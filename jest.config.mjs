@@ -12,6 +12,15 @@ export default {
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
+      // Services against a real PostgreSQL, called as their callers call them, without HTTP (test/service).
+      ...common,
+      displayName: 'service',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/service/**/*.service-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
       ...common,
       displayName: 'e2e',
       rootDir: '.',

@@ -1,4 +1,4 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -54,6 +54,18 @@ async function runMigrationsExclusively(dataSource: DataSource, logger: { info(m
 export interface CreateAppOptions {
   /** Where log lines go (tests capture them); default stdout. */
   logDestination?: DestinationStream;
+}
+
+/**
+ * The application without HTTP: every module and its services on the database (migrated), no routes, no
+ * parsers, no filters. The service tests (test/service) call services through it as their callers do.
+ */
+export async function createServiceContext(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplicationContext> {
+  const pinoLogger = createPinoLogger(config.logLevel, options.logDestination, config.logFormat);
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: new PinoNestLogger(pinoLogger) });
+  await runMigrationsExclusively(context.get(DataSource), pinoLogger);
+  await context.init();
+  return context;
 }
 
 /** Builds the whole HTTP app (used by main.ts and by the e2e tests, so both run the same thing). */

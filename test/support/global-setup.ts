@@ -17,6 +17,8 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_DATABASE_SERVER_URL = process.env.DATABASE_URL;
     return;
   }
+  // Each project (e2e, service) runs this global setup: the second finds the server the first started.
+  if (globalThis.__embeddedTestDatabase) return;
   const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-test-pg-'));
   const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? (await freePort()));
   globalThis.__embeddedTestDatabase = await startEmbeddedPostgres({ dataDir, port, databaseName: 'postgres' });

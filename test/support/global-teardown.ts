@@ -1,3 +1,5 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__embeddedTestDatabase?.stop();
+  const server = globalThis.__embeddedTestDatabase;
+  globalThis.__embeddedTestDatabase = undefined; // each project runs the teardown: stop it once
+  await server?.stop();
 }
