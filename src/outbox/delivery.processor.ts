@@ -15,6 +15,12 @@ import { OutboxService, type DeliverOutcome, type DeliveryJob } from './outbox.s
  */
 const STALL_DETECTION = { lockDuration: 10_000, stalledInterval: 5_000 };
 
+/** A job as versions before shared jobs queued it. */
+interface LegacyDeliveryJob {
+  deliveryId: string;
+  requestId?: string;
+}
+
 /** Jobs per request slot: one waiting on its claim, one out to the peer, one waiting on its record. */
 const JOBS_PER_REQUEST_SLOT = 3;
 
@@ -42,7 +48,12 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, Befor
     await this.worker.close();
   }
 
-  process(job: Job<DeliveryJob>): Promise<DeliverOutcome> {
-    return withRequestId(job.data.requestId, () => this.outbox.deliver(job.data.deliveryId));
+  async process(job: Job<DeliveryJob | LegacyDeliveryJob>): Promise<DeliverOutcome[]> {
+    // A job queued by a version before deliveries shared jobs carries one delivery of its own.
+    const deliveries = 'deliveries' in job.data ? job.data.deliveries : [{ id: job.data.deliveryId, requestId: job.data.requestId }];
+    const outcomes = await Promise.allSettled(deliveries.map(({ id, requestId }) => withRequestId(requestId, () => this.outbox.deliver(id))));
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason; // the database went away: the sweeper queues them again
+    return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<DeliverOutcome>).value);
   }
 }

@@ -100,12 +100,24 @@ export class OutboxRepository {
 
   // ------------------------------------------------------------------ request path
 
-  async insert(manager: EntityManager, delivery: DeliveryRow): Promise<string> {
-    const [{ id }] = (await manager.query(
-      `INSERT INTO deliveries (order_id, target, change_seq, internal_status, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [delivery.orderId, delivery.target, delivery.changeSeq, delivery.internalStatus, JSON.stringify(delivery.payload)],
-    )) as { id: string }[];
-    return id;
+  /** Inserts deliveries in the caller's transaction, in one statement; returns their ids in the rows' order. */
+  async insert(manager: EntityManager, deliveries: DeliveryRow[]): Promise<string[]> {
+    const rows = (await manager.query(
+      `INSERT INTO deliveries (order_id, target, change_seq, internal_status, payload)
+       SELECT order_id, target, change_seq, internal_status, payload::jsonb
+       FROM unnest($1::uuid[], $2::varchar[], $3::bigint[], $4::varchar[], $5::text[]) AS d(order_id, target, change_seq, internal_status, payload)
+       RETURNING id, target, change_seq::text AS change_seq`,
+      [
+        deliveries.map((d) => d.orderId),
+        deliveries.map((d) => d.target),
+        deliveries.map((d) => d.changeSeq),
+        deliveries.map((d) => d.internalStatus),
+        deliveries.map((d) => JSON.stringify(d.payload)),
+      ],
+    )) as { id: string; target: string; change_seq: string }[];
+    // One delivery per change and target: that pair tells which id is whose, whatever order RETURNING gives.
+    const ids = new Map(rows.map((row) => [`${row.target}:${row.change_seq}`, row.id]));
+    return deliveries.map((d) => ids.get(`${d.target}:${d.changeSeq}`)!);
   }
 
   // ------------------------------------------------------------------ worker: claim, record, renew

@@ -22,10 +22,9 @@ import { DELIVERY_SEND, type DeliveryTargetName, type NewDelivery, type SendResu
 import { OutboxRepository, type AttemptRecord, type Claim, type Recorded } from './outbox.repository';
 import { TargetHealthService } from './target-health.service';
 
+/** A queue job: deliveries to attempt, each with the request that caused its change (its log lines join it). */
 export interface DeliveryJob {
-  deliveryId: string;
-  /** The request that caused the change, so the worker's log lines can be joined to it. */
-  requestId?: string;
+  deliveries: { id: string; requestId?: string }[];
 }
 
 /** What the worker did with one job; also what tests and the bench observe. */
@@ -87,11 +86,19 @@ const GROUP = { maxBatch: 200, maxInFlight: 2 };
 const ERROR_COLUMN = 1000;
 const RESPONSE_JSON_LIMIT = 64 * 1024;
 
-interface QueuedJob {
-  name: 'deliver';
-  data: DeliveryJob;
-  opts: { jobId: string; delay: number; removeOnComplete: true; removeOnFail: true; attempts: 1 };
+/** A delivery to queue: its job id says which attempt it is for, so a second enqueue of a waiting one is a no-op. */
+interface ToQueue {
+  id: string;
+  requestId: string | undefined;
+  jobId: string;
+  delayMs: number;
 }
+
+/**
+ * Deliveries due now and queued in the same turn of the event loop (a group commit's, the sweeper's) share one
+ * job, up to this many: the queue's cost is per job, and each delivery is still claimed, sent and recorded alone.
+ */
+const DELIVERIES_PER_JOB = 32;
 
 /**
  * The transactional outbox. A delivery row is written in the transaction of the change and queued after it
@@ -107,6 +114,12 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
    * the request that wrote it: a transaction shared by several requests (group commit) commits in only one's.
    */
   private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; requestId: string | undefined }[]>();
+  /**
+   * Deliveries a transaction still open on that query runner has asked for, inserted together just before it
+   * commits (one statement for the whole transaction, which group commit shares among many requests). `depth`:
+   * the savepoint level they were asked at, so a savepoint rolled back drops its own.
+   */
+  private readonly awaitingInsert = new WeakMap<QueryRunner, { row: NewDelivery; requestId: string | undefined; depth: number }[]>();
   private readonly claims: GroupCommit<string, Claim>;
   private readonly records: GroupCommit<AttemptRecord, Recorded>;
   /** Requests out to peers at once (DELIVERY_CONCURRENCY); jobs waiting on a claim or a record do not count. */
@@ -116,7 +129,7 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   private readonly renewal: NodeJS.Timeout;
   private readonly leaseMs: number;
   private readonly unrecordedDelaysMs: number[];
-  private jobsToAdd: QueuedJob[] = [];
+  private toQueue: ToQueue[] = [];
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
@@ -147,18 +160,30 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     return this.channels.keysOf(DELIVERY_SEND).sort();
   }
 
-  /** Writes a delivery in the caller's transaction; it is enqueued only if and when that transaction commits. */
-  async createDelivery<T extends DeliveryTargetName>(manager: EntityManager, delivery: NewDelivery<T>): Promise<string> {
-    const id = await this.repository.insert(manager, delivery);
+  /**
+   * Writes a delivery in the caller's transaction (inserted just before it commits, with the transaction's other
+   * deliveries); it is enqueued only if and when that transaction commits. Without a transaction: at once.
+   */
+  async createDelivery<T extends DeliveryTargetName>(manager: EntityManager, delivery: NewDelivery<T>): Promise<void> {
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
-      const list = this.awaitingCommit.get(runner) ?? [];
-      list.push({ id, requestId: currentRequestId() });
-      this.awaitingCommit.set(runner, list);
-    } else {
-      this.enqueue(id, 1, 0);
+      const list = this.awaitingInsert.get(runner) ?? [];
+      list.push({ row: delivery, requestId: currentRequestId(), depth: transactionDepth(runner) });
+      this.awaitingInsert.set(runner, list);
+      return;
     }
-    return id;
+    const [id] = await this.repository.insert(manager, [delivery]);
+    this.enqueue(id, 1, 0);
+  }
+
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const runner = event.queryRunner;
+    if (transactionDepth(runner) > 1) return; // a savepoint is released: the outer transaction goes on
+    const pending = this.awaitingInsert.get(runner);
+    if (!pending?.length) return;
+    this.awaitingInsert.delete(runner);
+    const ids = await this.repository.insert(runner.manager, pending.map((entry) => entry.row));
+    this.awaitingCommit.set(runner, ids.map((id, i) => ({ id, requestId: pending[i].requestId })));
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
@@ -170,7 +195,16 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
-    if (!event.queryRunner.isTransactionActive) this.awaitingCommit.delete(event.queryRunner);
+    const runner = event.queryRunner;
+    if (!runner.isTransactionActive) {
+      this.awaitingInsert.delete(runner);
+      this.awaitingCommit.delete(runner);
+      return;
+    }
+    // A savepoint was rolled back: the deliveries asked for inside it go with it.
+    const depth = transactionDepth(runner);
+    const kept = (this.awaitingInsert.get(runner) ?? []).filter((entry) => entry.depth <= depth);
+    this.awaitingInsert.set(runner, kept);
   }
 
   /**
@@ -179,20 +213,31 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
    * the event loop go to the queue together (one round trip).
    */
   private enqueue(id: string, attempt: number, delayMs: number, requestId = currentRequestId(), suffix = ''): void {
-    this.jobsToAdd.push({
-      name: 'deliver',
-      data: { deliveryId: id, requestId },
-      opts: { jobId: `d${id}-a${attempt}${suffix}`, delay: delayMs, removeOnComplete: true, removeOnFail: true, attempts: 1 },
-    });
-    if (this.jobsToAdd.length === 1) setImmediate(() => this.flushJobs());
+    this.toQueue.push({ id, requestId, jobId: `d${id}-a${attempt}${suffix}`, delayMs });
+    if (this.toQueue.length === 1) setImmediate(() => this.flushQueue());
   }
 
-  private flushJobs(): void {
-    const jobs = this.jobsToAdd;
-    this.jobsToAdd = [];
+  private flushQueue(): void {
+    const entries = this.toQueue;
+    this.toQueue = [];
+    const job = (list: ToQueue[]) => ({
+      name: 'deliver',
+      data: { deliveries: list.map(({ id, requestId }) => ({ id, requestId })) } satisfies DeliveryJob,
+      // One delivery: its own attempt's id. Several: the first's and the last's, so the same group queued twice is one job.
+      opts: {
+        jobId: list.length === 1 ? list[0].jobId : `${list[0].jobId}-to-${list[list.length - 1].jobId}`,
+        delay: list[0].delayMs,
+        removeOnComplete: true,
+        removeOnFail: true,
+        attempts: 1,
+      },
+    });
+    const now = entries.filter((entry) => entry.delayMs === 0);
+    const jobs = entries.filter((entry) => entry.delayMs > 0).map((entry) => job([entry]));
+    for (let i = 0; i < now.length; i += DELIVERIES_PER_JOB) jobs.push(job(now.slice(i, i + DELIVERIES_PER_JOB)));
     this.queue
       .addBulk(jobs)
-      .catch((error: Error) => this.logger.warn(`${jobs.length} deliveries not enqueued (${error.message}); the sweeper will retry`));
+      .catch((error: Error) => this.logger.warn(`${entries.length} deliveries not enqueued (${error.message}); the sweeper will retry`));
   }
 
   /**
@@ -494,6 +539,11 @@ export class OutboxService implements EntitySubscriberInterface, OnModuleDestroy
     this.enqueue(id, 1, 0);
     return (await this.repository.findById(id))!;
   }
+}
+
+/** How deeply the query runner's transactions are nested now (1: no savepoint); TypeORM keeps it on the runner. */
+function transactionDepth(runner: QueryRunner): number {
+  return (runner as QueryRunner & { transactionDepth?: number }).transactionDepth ?? 1;
 }
 
 /** A value PostgreSQL refused (SQLSTATE class 22: bad text, a value too long), as opposed to a lost connection. */
