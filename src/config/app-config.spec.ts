@@ -46,6 +46,10 @@ describe('configuration', () => {
     ['MARKET_INTEGRATION_NAME', 'x'.repeat(101)],
     ['IMSHOP_STATUS_URL', 'ftp://imshop/x'],
     ['DELIVERY_MAX_ATTEMPTS', '0'],
+    ['DELIVERY_CONCURRENCY', '201'],
+    ['DATABASE_POOL_SIZE', 'many'],
+    // Fewer than the delivery worker's follow-up writes (2) plus two for the webhooks: refused, not starved.
+    ['DATABASE_POOL_SIZE', '3'],
     ['DELIVERY_TIMEOUT_MS', 'soon'],
     ['QUEUE_PREFIX', 'a b'],
     ['SANDBOX', 'yes'],
