@@ -206,9 +206,9 @@ export class MarketLoopService implements OnModuleInit {
    * by an admin, not by a replay), or details already stored, or a ticket we created, counts. A replay whose
    * first application started nothing (a rule switched on since, say) does start it.
    */
-  private async replayedAfter(event: StatusEvent, orderId: string, target: string, manager: EntityManager): Promise<boolean> {
+  private async replayedAfter(event: StatusEvent, orderId: string, target: MarketTarget, manager: EntityManager): Promise<boolean> {
     if (!event.replay) return false;
-    if ((await this.outbox.list({ target, orderId, limit: 1 })).total > 0) return true;
+    if (await this.outbox.hasDelivery(orderId, target)) return true;
     if (target === MARKET_TARGETS.details) return manager.getRepository(MarketOrderDetails).existsBy({ orderId });
     if (target === MARKET_TARGETS.ticket) return (await this.tickets.list({ orderId, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
     return false;
@@ -216,8 +216,7 @@ export class MarketLoopService implements OnModuleInit {
 
   /** One automatic prepare ticket per order: a release ticket that sends the order back to PROCESSING does not make another. */
   private async hasPrepareDelivery(orderId: string): Promise<boolean> {
-    const { items } = await this.outbox.list({ target: MARKET_TARGETS.ticket, orderId, limit: 50 });
-    return items.some((delivery) => delivery.state !== 'dead');
+    return this.outbox.hasDelivery(orderId, MARKET_TARGETS.ticket, { alive: true });
   }
 
   // ------------------------------------------------------------------ senders (outbox worker, after commit)

@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveryPool } from './delivery-pool';
+import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRepository } from './outbox.repository';
+import { DeliveriesService } from './deliveries.service';
+import { DeliveryAttemptsService } from './delivery-attempts.service';
 import { OutboxService } from './outbox.service';
+import { TargetsService } from './targets.service';
 import { TargetHealthService } from './target-health.service';
 import { TargetsController } from './targets.controller';
 
 @Module({
   controllers: [DeliveriesController, TargetsController],
-  providers: [DeliveryPool, OutboxRepository, OutboxService, TargetHealthService],
-  exports: [OutboxService, TargetHealthService],
+  providers: [DeliveryPool, OutboxRepository, OutboxService, DeliveryAttemptsService, TargetsService, DeliveriesService, TargetHealthService, OutboxMetrics],
+  exports: [OutboxService, DeliveryAttemptsService, TargetsService, TargetHealthService],
 })
 export class OutboxModule {}

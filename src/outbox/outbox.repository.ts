@@ -313,6 +313,26 @@ export class OutboxRepository {
     return rows.map((row) => row.id);
   }
 
+  async countsByTargetAndState(): Promise<{ target: string; state: string; count: number }[]> {
+    return (await this.dataSource.query('SELECT target, state, count(*)::int AS count FROM deliveries GROUP BY target, state')) as { target: string; state: string; count: number }[];
+  }
+
+  /** Per target, how long its oldest waiting (or in-flight) delivery has waited. */
+  async oldestWaitingByTarget(): Promise<{ target: string; ageSeconds: number }[]> {
+    return (await this.dataSource.query(
+      `SELECT target, extract(epoch FROM now() - min(created_at))::float AS "ageSeconds" FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') GROUP BY target`,
+    )) as { target: string; ageSeconds: number }[];
+  }
+
+  /** Whether the order has a delivery to the target; `alive`: one that is not dead. */
+  async hasDelivery(orderId: string, target: string, alive: boolean): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND ($3::boolean IS FALSE OR state <> 'dead') LIMIT 1`,
+      [orderId, target, alive],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   list(query: ListDeliveriesQuery) {
     const qb = this.dataSource.getRepository(Delivery).createQueryBuilder('d').orderBy('d.id', 'DESC');
     if (query.state) qb.andWhere('d.state = :state', { state: query.state });
@@ -408,6 +428,12 @@ export class OutboxRepository {
       [target, everyMs],
     );
     return rows.length > 0;
+  }
+
+  async pausedTargets(): Promise<{ target: string; reason: string | null; pausedAt: Date | null; failingSince: Date | null }[]> {
+    return (await this.dataSource.query(
+      `SELECT target, pause_reason AS "reason", paused_at AS "pausedAt", failing_since AS "failingSince" FROM delivery_targets WHERE paused ORDER BY target`,
+    )) as { target: string; reason: string | null; pausedAt: Date | null; failingSince: Date | null }[];
   }
 
   async autoPausedTargets(): Promise<string[]> {
