@@ -8,7 +8,7 @@ export const WIRING: Record<string, string[]> = {
   'order.changed': [
     'ImshopSyncService.queuePush (the IMSHOP status push, if the app knows the order)',
     "MarketLoopService.decide (what Market, or IMSHOP for a Market order, must hear: status push, details, ticket, cancellation answer)",
-    'SandboxService.learnFromNotification (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
+    'SandboxMarket.learnFromNotification (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
   ],
   /** orders/order-events.ts: the sections of GET /admin/orders/:id, by name. */
   'order.details': [
