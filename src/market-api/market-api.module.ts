@@ -5,6 +5,7 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { StatusMappingModule } from '../status-mapping/status-mapping.module';
 import { MarketApiClient } from './market-api.client';
 import { MarketAutomationController } from './market-automation.controller';
+import { MarketAutomationRepository } from './market-automation.repository';
 import { MarketAutomationService } from './market-automation.service';
 import { MarketLoopService } from './market-loop.service';
 
@@ -12,7 +13,7 @@ import { MarketLoopService } from './market-loop.service';
 @Module({
   imports: [OrdersModule, OutboxModule, StatusMappingModule, ImshopTicketsModule],
   controllers: [MarketAutomationController],
-  providers: [MarketApiClient, MarketAutomationService, MarketLoopService],
+  providers: [MarketApiClient, MarketAutomationRepository, MarketAutomationService, MarketLoopService],
   exports: [MarketApiClient, MarketAutomationService],
 })
 export class MarketApiModule {}
