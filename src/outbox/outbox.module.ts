@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveryPool } from './delivery-pool';
 import { OutboxMetrics } from './outbox-metrics';
+import { OutboxRetention } from './outbox-retention';
 import { OutboxRepository } from './outbox.repository';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryAttemptsService } from './delivery-attempts.service';
@@ -12,7 +13,7 @@ import { TargetsController } from './targets.controller';
 
 @Module({
   controllers: [DeliveriesController, TargetsController],
-  providers: [DeliveryPool, OutboxRepository, OutboxService, DeliveryAttemptsService, TargetsService, DeliveriesService, TargetHealthService, OutboxMetrics],
+  providers: [DeliveryPool, OutboxRepository, OutboxService, DeliveryAttemptsService, TargetsService, DeliveriesService, TargetHealthService, OutboxMetrics, OutboxRetention],
   exports: [OutboxService, DeliveryAttemptsService, TargetsService, TargetHealthService],
 })
 export class OutboxModule {}

@@ -349,6 +349,37 @@ export class OutboxRepository {
     return this.dataSource.getRepository(DeliveryAttempt).find({ where: { deliveryId: id }, order: { id: 'ASC' } });
   }
 
+  // ------------------------------------------------------------------ retention
+
+  /** One batch of attempts started before `before`. */
+  async deleteAttemptsBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(
+      `WITH gone AS (DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE started_at < $1 ORDER BY id LIMIT $2) RETURNING id)
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    )) as { n: number }[];
+    return n;
+  }
+
+  /**
+   * One batch of finished deliveries older than `before` that are not their order's latest for the target (the
+   * latest is what says the order's status there), with their attempts (a recovered delivery's may be younger).
+   */
+  async deleteFinishedBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM deliveries WHERE id IN (
+           SELECT d.id FROM deliveries d WHERE d.created_at < $1 AND d.updated_at < $1 AND d.state IN ('sent', 'superseded', 'dead')
+             AND EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq)
+           ORDER BY d.id LIMIT $2)
+         RETURNING id
+       ), attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone))
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    )) as { n: number }[];
+    return n;
+  }
+
   // ------------------------------------------------------------------ endpoint health (delivery_targets)
 
   /** A success: the failure clock stops, and an automatically paused target resumes. Returns whether it was resumed. */
