@@ -279,7 +279,7 @@ describe('delivery engine: a slow peer while webhooks arrive', () => {
       DELIVERY_CONCURRENCY: String(CONCURRENCY),
       DELIVERY_TIMEOUT_MS: '8000',
       // Far fewer connections than deliveries in flight: under the old design each attempt held one for its whole call.
-      DATABASE_POOL_SIZE: '6',
+      DATABASE_POOL_SIZE: '7',
       MARKET_ALLOWED_CIDRS: '*',
     });
   });
