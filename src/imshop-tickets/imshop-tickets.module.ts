@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AppCancellationController } from '../imshop-sync/app-cancellation.controller';
 import { AppCancellationService } from '../imshop-sync/app-cancellation.service';
-import { ImshopClient } from '../imshop-sync/imshop.client';
+import { ImshopClientModule } from '../imshop-client/imshop-client.module';
 import { OrdersModule } from '../orders/orders.module';
 import { StatusMappingModule } from '../status-mapping/status-mapping.module';
 import { TicketsController, TicketStatusController } from './tickets.controller';
@@ -12,9 +12,9 @@ import { TicketsService } from './tickets.service';
  * imshop-sync module about the outbound push) the app's buyer-cancellation endpoint, which withdraws tickets.
  */
 @Module({
-  imports: [OrdersModule, StatusMappingModule],
+  imports: [ImshopClientModule, OrdersModule, StatusMappingModule],
   controllers: [TicketStatusController, TicketsController, AppCancellationController],
-  providers: [TicketsService, AppCancellationService, ImshopClient],
+  providers: [TicketsService, AppCancellationService],
   exports: [TicketsService],
 })
 export class ImshopTicketsModule {}

@@ -17,7 +17,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { hydrate } from '../database/hydrate';
 import { uniqueViolationOf } from '../database/unique-violation';
 import { currentRequestId, withRequestId } from '../logging/request-context';
-import { ImshopClient, type ImshopCallResult } from '../imshop-sync/imshop.client';
+import { ImshopClient, type ImshopCallResult } from '../imshop-client/imshop.client';
 import { Handles } from '../events/channels';
 import { ORDER_DETAILS } from '../orders/order-events';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';

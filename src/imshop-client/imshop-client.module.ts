@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ImshopClient } from './imshop.client';
+
+/**
+ * IMSHOP's API as every IMSHOP module uses it: one ImshopClient for the whole app (the status push of
+ * imshop-sync and the ticket API of imshop-tickets), so both go out with the same key, timeouts and limits.
+ */
+@Module({
+  providers: [ImshopClient],
+  exports: [ImshopClient],
+})
+export class ImshopClientModule {}
