@@ -1,5 +1,5 @@
 import { TICKET_TYPES, type TicketType } from '../status-mapping/mapping-systems';
-import { parseUnixTimestamp } from './dto/imshop-validators';
+import { parseUnixTimestamp } from '../imshop-client/imshop-validators';
 
 /**
  * Pure rules about IMSHOP tickets (заявки): which status belongs to which ticket type, what a status

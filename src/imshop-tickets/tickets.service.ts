@@ -26,7 +26,7 @@ import type { TicketType } from '../status-mapping/mapping-systems';
 import { CreateTicketDto } from './dto/create-ticket.dto';
 import type { ListTicketsQuery } from './dto/list-tickets.query';
 import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
-import { isPlainObject, validateDto } from './dto/validate-dto';
+import { isPlainObject, validateDto } from '../common/validate-dto';
 import { ImshopTicketEvent } from './ticket-event.entity';
 import {
   inferTicketType,

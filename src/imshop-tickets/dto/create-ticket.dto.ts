@@ -23,7 +23,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { TICKET_TYPES, type TicketType } from '../../status-mapping/mapping-systems';
-import { MAX_ID_LENGTH, REQUIRED } from './imshop-validators';
+import { MAX_ID_LENGTH, REQUIRED } from '../../imshop-client/imshop-validators';
 
 /**
  * Our admin `POST /tickets` body. The service forwards it to IMSHOP's ticket-creation API

@@ -5,7 +5,7 @@ import { AppCancellationDto, normaliseCancellation } from '../../imshop-sync/dto
 import { OrderStatusUpdateDto } from '../../imshop-sync/dto/order-status-update.dto';
 import { CreateTicketDto } from './create-ticket.dto';
 import { TicketStatusWebhookDto } from './ticket-status-webhook.dto';
-import { validateDto } from './validate-dto';
+import { validateDto } from '../../common/validate-dto';
 
 /** The Swagger request examples are built from `@ApiProperty({ example })`: they must pass validation. */
 describe('Swagger examples of the IMSHOP DTOs', () => {

@@ -4,7 +4,7 @@ import { normaliseCancellation } from '../../imshop-sync/dto/app-cancellation.dt
 import { CreateTicketDto } from './create-ticket.dto';
 import { APP_CANCELLATION_EXAMPLES, CREATE_TICKET_EXAMPLES, TICKET_STATUS_EXAMPLES } from './swagger-examples';
 import { TicketStatusWebhookDto } from './ticket-status-webhook.dto';
-import { validateDto } from './validate-dto';
+import { validateDto } from '../../common/validate-dto';
 
 /** The endpoints' Swagger request examples must be requests the endpoints accept. */
 describe('Swagger request examples of the ticket and cancellation endpoints', () => {
