@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TICKET_TYPES, type TicketType } from '../status-mapping/mapping-systems';
 import { parseUnixTimestamp } from '../imshop-client/imshop-validators';
 
@@ -108,6 +109,31 @@ export function ticketDedupeKey(event: TicketEventLike): string {
   const parts = [String(event.ticketId), event.status, ms === null ? '-' : String(ms)];
   if (event.step !== undefined && event.step !== null && String(event.step) !== '') parts.push(String(event.step));
   return parts.map(escapeKeyPart).join('|');
+}
+
+/** Dedupe keys are indexed; a longer one (long ticket id and step) is stored as its hash. */
+const MAX_STORED_KEY_LENGTH = 400;
+const STORED_KEY_PREFIX = 'imshop_ticket:';
+
+/** The dedupe key a status webhook is stored under (its event and its order history row): {@link ticketDedupeKey}, scoped. */
+export function storedEventKey(event: TicketEventLike): string {
+  return boundedKey(`${STORED_KEY_PREFIX}${ticketDedupeKey(event)}`);
+}
+
+/**
+ * Our own event on a withdrawn ticket (closed: it gets no further statuses), withdrawn by cancel ticket
+ * `byImshopId`, or by itself when IMSHOP answered our cancel request with the ticket's own id.
+ */
+export function withdrawalRecord(targetImshopId: string, byImshopId: string): { dedupeKey: string; note: string } {
+  return {
+    dedupeKey: boundedKey(`${STORED_KEY_PREFIX}withdrawn|${targetImshopId}|${byImshopId}`),
+    note: byImshopId === targetImshopId ? 'withdrawn at our request' : `withdrawn by cancel ticket ${byImshopId}`,
+  };
+}
+
+function boundedKey(key: string): string {
+  if (key.length <= MAX_STORED_KEY_LENGTH) return key;
+  return `${STORED_KEY_PREFIX}sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 function escapeKeyPart(part: string): string {
