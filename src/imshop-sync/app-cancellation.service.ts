@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TicketsService } from '../imshop-tickets/tickets.service';
+import { TicketWithdrawalService } from '../imshop-tickets/ticket-withdrawal.service';
 import { checkTransition, type OrderStatus } from '../orders/order-status';
 import { OrdersService } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
@@ -56,7 +56,7 @@ export class AppCancellationService implements OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrdersService,
     private readonly mappings: StatusMappingService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketWithdrawalService,
   ) {}
 
   async cancel(body: unknown): Promise<AppCancellationResponse> {
