@@ -1,9 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ImshopClientModule } from '../imshop-client/imshop-client.module';
-import { AppCancellationController } from '../imshop-sync/app-cancellation.controller';
-import { AppCancellationService } from '../imshop-sync/app-cancellation.service';
 import { OrdersModule } from '../orders/orders.module';
-import { StatusMappingModule } from '../status-mapping/status-mapping.module';
 import { TicketCreationService } from './ticket-creation.service';
 import { TicketEventsService } from './ticket-events.service';
 import { TicketIntakeService } from './ticket-intake.service';
@@ -20,9 +17,9 @@ import { TicketsRepository } from './tickets.repository';
  * (TicketWithdrawalService), and the registry's reads (TicketReadsService).
  */
 @Module({
-  imports: [ImshopClientModule, OrdersModule, StatusMappingModule],
-  controllers: [TicketStatusController, TicketsController, AppCancellationController],
-  providers: [TicketsRepository, TicketRequestsRepository, TicketIntakeService, TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService, AppCancellationService],
+  imports: [ImshopClientModule, OrdersModule],
+  controllers: [TicketStatusController, TicketsController],
+  providers: [TicketsRepository, TicketRequestsRepository, TicketIntakeService, TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService],
   exports: [TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService],
 })
 export class ImshopTicketsModule {}
