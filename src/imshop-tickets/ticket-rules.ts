@@ -12,7 +12,6 @@ import { parseUnixTimestamp } from '../imshop-client/imshop-validators';
 
 /** Statuses the newer documentation allows for every ticket type. */
 export const ALL_TYPE_TICKET_STATUSES = ['not-accepted', 'timeout', 'advance'] as const;
-export type AllTypeTicketStatus = (typeof ALL_TYPE_TICKET_STATUSES)[number];
 
 /** Seed 000, "Список возможных статусов", per ticket type (without the all-type statuses). */
 const OWN_STATUSES: Record<TicketType, readonly string[]> = {
@@ -49,10 +48,6 @@ const FINAL_ALL_TYPE_STATUSES: readonly string[] = ['not-accepted', 'timeout'];
 
 export function isTicketType(value: unknown): value is TicketType {
   return typeof value === 'string' && (TICKET_TYPES as readonly string[]).includes(value);
-}
-
-export function isAllTypeTicketStatus(status: unknown): status is AllTypeTicketStatus {
-  return typeof status === 'string' && (ALL_TYPE_TICKET_STATUSES as readonly string[]).includes(status);
 }
 
 /** True when `status` is documented for ticket `type` (an unknown type or status is false). */

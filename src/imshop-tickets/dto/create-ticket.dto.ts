@@ -418,8 +418,6 @@ export class CreateTicketDto {
   comment?: string;
 }
 
-export const CREATE_TICKET_STATUSES = ['created', 'cancelled'] as const;
-
 /** IMSHOP's answer to ticket creation / cancellation, returned by our `POST /tickets` as is. */
 export class CreateTicketResponse {
   @ApiProperty({ example: true, description: 'Флаг успеха.' })
