@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap
 import { createHash } from 'node:crypto';
 import { secretsEqual } from '../auth/constant-time';
 import { APP_CONFIG, imshopKeyFile, type AppConfig } from '../config/app-config';
-import { isPlainObject, validateDto } from '../imshop-tickets/dto/validate-dto';
+import { isPlainObject, validateDto } from '../common/validate-dto';
 import { MarketAutomationService } from '../market-api/market-automation.service';
 import { Handles } from '../events/channels';
 import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
