@@ -75,7 +75,7 @@ describe('TicketIntakeService', () => {
     expect(event).toMatchObject({ status: 'done', outcome: 'applied', dedupe_key: key });
     expect(event.payload).toEqual(webhook(ticketId, order.number, 'done', T0));
     expect(await orderOf(order.number)).toMatchObject({ status: 'READY_TO_SHIP', version: 2 });
-    expect((await historyOf(order.number)).map(({ tx: _tx, ...row }) => row)).toEqual([
+    expect((await historyOf(order.number)).map(({ tx: _tx, ...row }: Record<string, unknown>) => row)).toEqual([
       { source: 'imshop_ticket', outcome: 'applied', from_status: 'PROCESSING', to_status: 'READY_TO_SHIP', external_code: 'done', dedupe_key: key },
     ]);
     // The event, its order change and the ticket were written by one transaction.
