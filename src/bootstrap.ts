@@ -7,6 +7,7 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import { rejectUnsafeJson } from './common/json-guard';
 import { buildApiDocument } from './docs/api-document';
 import { MARKET_PATH_PREFIX } from './market/market-answer';
+import { MarketErrorFilter } from './market/market-error.filter';
 import { marketIpAllowlist } from './market/market-ip-allowlist';
 import { raw, type NextFunction, type Request, type Response } from 'express';
 import type { AppConfig, LogFormat, LogLevel } from './config/app-config';
@@ -94,7 +95,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   // NUL, lone surrogates, absurd nesting and nested constructor keys are 400 here, not a 500 later.
   app.use(rejectUnsafeJson());
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter({ [MARKET_PATH_PREFIX]: new MarketErrorFilter() }));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

@@ -12,7 +12,7 @@ export const WIRING: Record<string, string[]> = {
   ],
   /** orders/order-events.ts: the sections of GET /admin/orders/:id, by name. */
   'order.details': [
-    'marketReturns: MarketNotificationService.returnsOf',
+    'marketReturns: MarketEventsService.returnsOf',
     'imshopTickets: TicketReadsService.ticketsOfOrder',
     'marketDetails: MarketLoopService.detailsOf',
   ],
