@@ -6,15 +6,15 @@
  *   or of pg's Client or Pool (`dataSource.query(…)`, `manager.getRepository(X).findOneBy(…)`,
  *   `manager.insert(X, rows)`, `createQueryBuilder(…)`), found by the receiver's type, so that a Map's
  *   `delete` or a DTO's `update` is never mistaken for one. Except `transaction` (a service opens the
- *   transaction and hands its EntityManager to the repositories it calls) and the calls that only take,
- *   give back or watch a connection.
+ *   transaction and hands its EntityManager to the repositories it calls), the calls that only take,
+ *   give back or watch a connection, and `create`/`merge`, which build an entity in memory.
  * - SQL text: a string or template literal that starts with an SQL statement's first keyword.
  */
 const PERSISTENCE_TYPES = {
   typeorm: new Set(['DataSource', 'EntityManager', 'Repository', 'TreeRepository', 'QueryRunner', 'QueryBuilder', 'SelectQueryBuilder', 'InsertQueryBuilder', 'UpdateQueryBuilder', 'DeleteQueryBuilder', 'SoftDeleteQueryBuilder', 'RelationQueryBuilder']),
   pg: new Set(['Client', 'ClientBase', 'Pool', 'PoolClient']),
 };
-const ALLOWED_METHODS = new Set(['transaction', 'createQueryRunner', 'connect', 'release', 'initialize', 'destroy', 'end', 'on', 'once', 'off', 'removeListener']);
+const ALLOWED_METHODS = new Set(['transaction', 'createQueryRunner', 'connect', 'release', 'initialize', 'destroy', 'end', 'on', 'once', 'off', 'removeListener', 'create', 'merge']);
 const SQL_TEXT = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE)\s/;
 
 /** The package ('typeorm' or 'pg') that declares this type's class or interface, if it is a persistence type. */
