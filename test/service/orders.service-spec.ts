@@ -31,7 +31,7 @@ describe('OrdersService', () => {
     await ctx.get(DeliveryProcessor).worker.pause();
   });
   afterAll(async () => {
-    ctx.get(DeliveryProcessor).worker.resume();
+    await ctx.get(DeliveryProcessor).worker.resume();
     await ctx.close();
     await imshop.close();
   });
