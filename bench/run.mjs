@@ -395,7 +395,7 @@ async function endToEnd(backend, split) {
     QUEUE_PREFIX: prefix,
     ...(backend === 'redis' ? { REDIS_URL } : {}),
   };
-  // split: the production layout of the README, an api process taking the changes and a worker delivering them.
+  // split: the production layout of docs/running.md, an api process taking the changes and a worker delivering them.
   const databaseUrl = await database();
   const processes = [];
   const result = { label, backend, split };

@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module';
 import { ChannelsModule } from './events/channels';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { AppCancellationModule } from './imshop-app-cancellation/app-cancellation.module';
 import { ImshopTicketsModule } from './imshop-tickets/imshop-tickets.module';
 import { ImshopSyncModule } from './imshop-sync/imshop-sync.module';
 import { MarketApiModule } from './market-api/market-api.module';
@@ -44,6 +45,7 @@ export class AppModule {
         ...(config.role === 'api' ? [] : [OutboxWorkerModule]),
         ImshopSyncModule,
         ImshopTicketsModule,
+        AppCancellationModule,
         MarketApiModule,
         ReplayModule,
         RetentionModule,

@@ -5,8 +5,10 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { rejectUnsafeJson } from './common/json-guard';
+import { runMigrationsExclusively } from './database/run-migrations';
 import { buildApiDocument } from './docs/api-document';
 import { MARKET_PATH_PREFIX } from './market/market-answer';
+import { MarketErrorFilter } from './market/market-error.filter';
 import { marketIpAllowlist } from './market/market-ip-allowlist';
 import { raw, type NextFunction, type Request, type Response } from 'express';
 import type { AppConfig, LogFormat, LogLevel } from './config/app-config';
@@ -32,23 +34,6 @@ function workerOnlyRoutes() {
     if (served.some((path) => req.path === path || req.path.startsWith(`${path}/`))) return next();
     res.status(404).json({ statusCode: 404, message: 'this is a worker process (APP_ROLE=worker): webhooks, the admin API and the docs are served by api processes' });
   };
-}
-
-/**
- * Several processes may boot at once on a fresh database (api and worker replicas): the first one
- * to take the lock migrates, the others wait and then find nothing left to do.
- */
-async function runMigrationsExclusively(dataSource: DataSource, logger: { info(message: string): void }): Promise<void> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.query("SELECT pg_advisory_lock(hashtext('order-sync:migrations'))");
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length) logger.info(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
-  } finally {
-    await runner.query("SELECT pg_advisory_unlock(hashtext('order-sync:migrations'))").catch(() => undefined);
-    await runner.release();
-  }
 }
 
 export interface CreateAppOptions {
@@ -94,7 +79,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   // NUL, lone surrogates, absurd nesting and nested constructor keys are 400 here, not a 500 later.
   app.use(rejectUnsafeJson());
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter({ [MARKET_PATH_PREFIX]: new MarketErrorFilter() }));
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

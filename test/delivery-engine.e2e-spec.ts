@@ -177,7 +177,7 @@ describe('delivery engine: claim, send, record', () => {
       const refused = await oms({ id, code: 'processing' });
       expect(refused.body.outcome).toBe('rejected');
     } finally {
-      worker.resume();
+      await worker.resume();
     }
     const rows = await settled(id);
     expect(rows.map((row) => [row.state, row.payload.code])).toEqual([['sent', 'delivered']]);
@@ -198,7 +198,7 @@ describe('delivery engine: claim, send, record', () => {
       expect(claim.verdict).toBe('claimed');
       await oms({ id, code: 'ready_for_pickup' });
     } finally {
-      worker.resume();
+      await worker.resume();
     }
     const second = (await deliveriesOf(id))[1];
     // Its job ran and found the order busy: nothing was sent.
@@ -228,7 +228,7 @@ describe('delivery engine: claim, send, record', () => {
       // Claimed by a worker that then died: nobody records it or renews its lease.
       await repository.claim([delivery.id], { probe: false, maxAttempts: 3, leaseMs: 300, unrecordedDelaysMs: [300] });
     } finally {
-      worker.resume();
+      await worker.resume();
     }
     expect((await deliveriesOf(id))[0]).toEqual(expect.objectContaining({ state: 'in_flight', attempts: 1 }));
     const [done] = await settled(id);
@@ -279,7 +279,7 @@ describe('delivery engine: a slow peer while webhooks arrive', () => {
       DELIVERY_CONCURRENCY: String(CONCURRENCY),
       DELIVERY_TIMEOUT_MS: '8000',
       // Far fewer connections than deliveries in flight: under the old design each attempt held one for its whole call.
-      DATABASE_POOL_SIZE: '6',
+      DATABASE_POOL_SIZE: '7',
       MARKET_ALLOWED_CIDRS: '*',
     });
   });

@@ -161,7 +161,7 @@ describe('IMSHOP status push through the outbox and the queue', () => {
 
   it('honours Retry-After on a 429', async () => {
     const id = nextOrder();
-    fake.respond((req, index) => (req.body?.id === id && requestsFor(id).length === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: {} } : { status: 200, body: { success: true } }));
+    fake.respond((req) => (req.body?.id === id && requestsFor(id).length === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: {} } : { status: 200, body: { success: true } }));
     await oms({ id, code: 'processing' });
     await eventually(async () => (await deliveriesOf(id))[0]?.state === 'sent');
     const [first, second] = requestsFor(id);
@@ -193,7 +193,7 @@ describe('IMSHOP status push through the outbox and the queue', () => {
       await oms({ id, code: 'processing' });
       await oms({ id, code: 'ready_for_pickup' });
     } finally {
-      worker.resume();
+      await worker.resume();
     }
     await eventually(async () => {
       const rows = await deliveriesOf(id);
@@ -239,7 +239,7 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     await t.db.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 minute' WHERE id = $1`, [row.id]);
     const queue = t.app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
     await queue.obliterate({ force: true });
-    worker.resume();
+    await worker.resume();
     await eventually(async () => (await deliveriesOf(id))[0].state === 'sent');
     expect(requestsFor(id)).toHaveLength(1);
   });

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
-import { TicketsService } from '../src/imshop-tickets/tickets.service';
+import { TicketIntakeService } from '../src/imshop-tickets/ticket-intake.service';
 
 const IMSHOP_KEY = 'imshop-test-key-123';
 /** 2026-05-28T…: IMSHOP sends unix seconds, as a string in its examples. */
@@ -675,7 +675,7 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
     // The same story twice under different ids: once one webhook at a time, once as one batch (held back
     // until all of it is queued). Order-dependent on purpose: types learnt mid-batch, an order created by
     // one webhook and looked up by a later one, stale and repeated events, a withdrawal.
-    const intake = (t.app.get(TicketsService) as any).intake as { waiting: unknown[]; inFlight: number };
+    const intake = (t.app.get(TicketIntakeService) as any).intake as { waiting: unknown[]; inFlight: number };
     const setUp = async (p: string) => {
       for (const [number, status] of [[`${p}-o1`, 'PROCESSING'], [`${p}-o3`, 'SHIPPED'], [`${p}-o4`, 'PROCESSING'], [`${p}-o5`, 'PROCESSING']]) {
         await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [number, status]);

@@ -26,6 +26,8 @@ describe('httpExceptionOf', () => {
       502,
       { statusCode: 502, message: 'IMSHOP refused the ticket', error: 'Bad Gateway', imshop: { status: 500, body: { error: 'busy' } } },
     ]);
+    // With details, the keys come in the order the answers had before services raised DomainErrors.
+    expect(Object.keys(httpExceptionOf(new PeerRefused()).getResponse() as object)).toEqual(['statusCode', 'error', 'message', 'imshop']);
   });
 
   it('names the error after its class, for logs', () => {

@@ -52,8 +52,8 @@ export class UnavailableError extends DomainError {
 export function httpExceptionOf(error: DomainError): HttpException {
   const withDetails = (exception: HttpException) => {
     if (!error.details) return exception;
-    const body = exception.getResponse() as Record<string, unknown>;
-    return new HttpException({ ...body, ...error.details }, exception.getStatus(), { cause: error });
+    const { statusCode, error: name, message } = exception.getResponse() as Record<string, unknown>;
+    return new HttpException({ statusCode, error: name, message, ...error.details }, exception.getStatus(), { cause: error });
   };
   switch (error.kind) {
     case 'invalid':

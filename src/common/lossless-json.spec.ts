@@ -88,7 +88,9 @@ describe('parseJsonLossless', () => {
     });
 
     it('leaves numbers with a fraction or exponent as (possibly rounded) numbers', () => {
+      // eslint-disable-next-line no-loss-of-precision -- the same rounding is what this test expects
       expect(parseJsonLossless('12345678901234567890.0')).toBe(12345678901234567890.0);
+      // eslint-disable-next-line no-loss-of-precision -- the same rounding is what this test expects
       expect(parseJsonLossless('9223372036854775807e0')).toBe(9223372036854775807);
       expect(typeof parseJsonLossless('1e21')).toBe('number');
     });

@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 /** `page` and `limit` of every admin listing; list queries extend it with their filters. */
 export class PageQuery {
@@ -28,10 +27,7 @@ export interface Page<T> {
   limit: number;
 }
 
-/** Runs a filtered, ordered query for one page (default page 1 of 50). */
-export async function pageOf<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, query: PageQuery): Promise<Page<T>> {
-  const page = query.page ?? 1;
-  const limit = query.limit ?? 50;
-  const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
-  return { items, total, page, limit };
-}
+// Running the page's query is persistence: pageOf lives in src/database. Re-exported here for the
+// callers that still import it from this file (outbox, orders, tickets, market events); remove once they
+// import it from '../database/paging'.
+export { pageOf } from '../database/paging';

@@ -48,8 +48,8 @@ describe('configuration', () => {
     ['DELIVERY_MAX_ATTEMPTS', '0'],
     ['DELIVERY_CONCURRENCY', '201'],
     ['DATABASE_POOL_SIZE', 'many'],
-    // Fewer than the delivery worker's follow-up writes (2) plus two for the webhooks: refused, not starved.
-    ['DATABASE_POOL_SIZE', '3'],
+    // Fewer than what background work can hold (5) plus two for the webhooks: refused, not starved.
+    ['DATABASE_POOL_SIZE', '6'],
     ['DELIVERY_TIMEOUT_MS', 'soon'],
     ['QUEUE_PREFIX', 'a b'],
     ['SANDBOX', 'yes'],

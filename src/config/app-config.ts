@@ -169,7 +169,13 @@ export interface DeliveryConfig {
  * order details, a store ticket): at most this many at once, whatever DELIVERY_CONCURRENCY is.
  */
 export const MARKET_FOLLOW_UP_CONNECTIONS = 2;
-/** What the request path keeps of DATABASE_POOL_SIZE at the least, beside the follow-ups. */
+/**
+ * Connections of the request path's pool that background work can hold at once, whatever the traffic: the
+ * delivery worker's follow-ups, the reconciliation pull's advisory locks (the job's and a campaign's, held
+ * for a pull), and the retention job's lock.
+ */
+const BACKGROUND_CONNECTIONS = MARKET_FOLLOW_UP_CONNECTIONS + 2 + 1;
+/** What the request path keeps of DATABASE_POOL_SIZE at the least, beside the background work. */
 const MIN_REQUEST_CONNECTIONS = 2;
 
 /** A bad environment value; the message names the variable so the operator can fix it. */
@@ -356,11 +362,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
   const embeddedPgPort = integer(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535);
   const databasePoolSize = integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1000);
-  if (databasePoolSize < MARKET_FOLLOW_UP_CONNECTIONS + MIN_REQUEST_CONNECTIONS) {
+  if (databasePoolSize < BACKGROUND_CONNECTIONS + MIN_REQUEST_CONNECTIONS) {
     throw new ConfigError(
       'DATABASE_POOL_SIZE',
-      `must be at least ${MARKET_FOLLOW_UP_CONNECTIONS + MIN_REQUEST_CONNECTIONS} (got ${databasePoolSize}): the delivery worker's follow-up writes take up to ` +
-        `${MARKET_FOLLOW_UP_CONNECTIONS} of it whatever DELIVERY_CONCURRENCY is, and webhooks need the rest`,
+      `must be at least ${BACKGROUND_CONNECTIONS + MIN_REQUEST_CONNECTIONS} (got ${databasePoolSize}): background work holds up to ${BACKGROUND_CONNECTIONS} ` +
+        `of it whatever DELIVERY_CONCURRENCY is (the delivery worker's follow-up writes ${MARKET_FOLLOW_UP_CONNECTIONS}, the reconciliation's locks 2, ` +
+        `the retention's 1), and webhooks need the rest`,
     );
   }
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);

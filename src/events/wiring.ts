@@ -12,8 +12,8 @@ export const WIRING: Record<string, string[]> = {
   ],
   /** orders/order-events.ts: the sections of GET /admin/orders/:id, by name. */
   'order.details': [
-    'marketReturns: MarketNotificationService.returnsOf',
-    'imshopTickets: TicketsService.ticketsOfOrder',
+    'marketReturns: MarketEventsService.returnsOf',
+    'imshopTickets: TicketReadsService.ticketsOfOrder',
     'marketDetails: MarketLoopService.detailsOf',
   ],
   /** outbox/delivery-targets.ts: one attempt of a delivery, by target. */

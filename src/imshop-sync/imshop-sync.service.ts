@@ -5,7 +5,7 @@ import { OrdersService } from '../orders/orders.service';
 import { SendsDeliveries, type SendResult } from '../outbox/delivery-targets';
 import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
-import { ImshopClient } from './imshop.client';
+import { ImshopClient } from '../imshop-client/imshop.client';
 import type { OrderStatusUpdateDto, OrderStatusUpdateResponse } from './dto/order-status-update.dto';
 import { buildStatusPush, parseImshopStatusResponse, type ImshopStatusPushBody } from './imshop-payloads';
 

@@ -1,20 +1,25 @@
 import { Module } from '@nestjs/common';
-import { AppCancellationController } from '../imshop-sync/app-cancellation.controller';
-import { AppCancellationService } from '../imshop-sync/app-cancellation.service';
-import { ImshopClient } from '../imshop-sync/imshop.client';
+import { ImshopClientModule } from '../imshop-client/imshop-client.module';
 import { OrdersModule } from '../orders/orders.module';
-import { StatusMappingModule } from '../status-mapping/status-mapping.module';
+import { TicketCreationService } from './ticket-creation.service';
+import { TicketEventsService } from './ticket-events.service';
+import { TicketIntakeService } from './ticket-intake.service';
+import { TicketReadsService } from './ticket-reads.service';
+import { TicketRequestsRepository } from './ticket-requests.repository';
+import { TicketWithdrawalService } from './ticket-withdrawal.service';
 import { TicketsController, TicketStatusController } from './tickets.controller';
-import { TicketsService } from './tickets.service';
+import { TicketsRepository } from './tickets.repository';
 
 /**
- * IMSHOP tickets: the status webhook, the ticket registry, ticket creation through IMSHOP, and (to keep the
- * imshop-sync module about the outbound push) the app's buyer-cancellation endpoint, which withdraws tickets.
+ * IMSHOP tickets (заявки) and their tables (imshop_tickets, imshop_ticket_events, imshop_ticket_requests):
+ * the status webhook (TicketIntakeService), the stored events' replay and retention (TicketEventsService),
+ * ticket creation through IMSHOP (TicketCreationService) and the withdrawal of a cancelled order's tickets
+ * (TicketWithdrawalService), and the registry's reads (TicketReadsService).
  */
 @Module({
-  imports: [OrdersModule, StatusMappingModule],
-  controllers: [TicketStatusController, TicketsController, AppCancellationController],
-  providers: [TicketsService, AppCancellationService, ImshopClient],
-  exports: [TicketsService],
+  imports: [ImshopClientModule, OrdersModule],
+  controllers: [TicketStatusController, TicketsController],
+  providers: [TicketsRepository, TicketRequestsRepository, TicketIntakeService, TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService],
+  exports: [TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService],
 })
 export class ImshopTicketsModule {}

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { TICKET_TYPES, type TicketType } from '../status-mapping/mapping-systems';
-import { parseUnixTimestamp } from './dto/imshop-validators';
+import { parseUnixTimestamp } from '../imshop-client/imshop-validators';
 
 /**
  * Pure rules about IMSHOP tickets (заявки): which status belongs to which ticket type, what a status
@@ -11,7 +12,6 @@ import { parseUnixTimestamp } from './dto/imshop-validators';
 
 /** Statuses the newer documentation allows for every ticket type. */
 export const ALL_TYPE_TICKET_STATUSES = ['not-accepted', 'timeout', 'advance'] as const;
-export type AllTypeTicketStatus = (typeof ALL_TYPE_TICKET_STATUSES)[number];
 
 /** Seed 000, "Список возможных статусов", per ticket type (without the all-type statuses). */
 const OWN_STATUSES: Record<TicketType, readonly string[]> = {
@@ -48,10 +48,6 @@ const FINAL_ALL_TYPE_STATUSES: readonly string[] = ['not-accepted', 'timeout'];
 
 export function isTicketType(value: unknown): value is TicketType {
   return typeof value === 'string' && (TICKET_TYPES as readonly string[]).includes(value);
-}
-
-export function isAllTypeTicketStatus(status: unknown): status is AllTypeTicketStatus {
-  return typeof status === 'string' && (ALL_TYPE_TICKET_STATUSES as readonly string[]).includes(status);
 }
 
 /** True when `status` is documented for ticket `type` (an unknown type or status is false). */
@@ -108,6 +104,31 @@ export function ticketDedupeKey(event: TicketEventLike): string {
   const parts = [String(event.ticketId), event.status, ms === null ? '-' : String(ms)];
   if (event.step !== undefined && event.step !== null && String(event.step) !== '') parts.push(String(event.step));
   return parts.map(escapeKeyPart).join('|');
+}
+
+/** Dedupe keys are indexed; a longer one (long ticket id and step) is stored as its hash. */
+const MAX_STORED_KEY_LENGTH = 400;
+const STORED_KEY_PREFIX = 'imshop_ticket:';
+
+/** The dedupe key a status webhook is stored under (its event and its order history row): {@link ticketDedupeKey}, scoped. */
+export function storedEventKey(event: TicketEventLike): string {
+  return boundedKey(`${STORED_KEY_PREFIX}${ticketDedupeKey(event)}`);
+}
+
+/**
+ * Our own event on a withdrawn ticket (closed: it gets no further statuses), withdrawn by cancel ticket
+ * `byImshopId`, or by itself when IMSHOP answered our cancel request with the ticket's own id.
+ */
+export function withdrawalRecord(targetImshopId: string, byImshopId: string): { dedupeKey: string; note: string } {
+  return {
+    dedupeKey: boundedKey(`${STORED_KEY_PREFIX}withdrawn|${targetImshopId}|${byImshopId}`),
+    note: byImshopId === targetImshopId ? 'withdrawn at our request' : `withdrawn by cancel ticket ${byImshopId}`,
+  };
+}
+
+function boundedKey(key: string): string {
+  if (key.length <= MAX_STORED_KEY_LENGTH) return key;
+  return `${STORED_KEY_PREFIX}sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 function escapeKeyPart(part: string): string {

@@ -22,13 +22,15 @@ import { CreateTicketDto, CreateTicketResponse } from './dto/create-ticket.dto';
 import { ListTicketsQuery } from './dto/list-tickets.query';
 import { CREATE_TICKET_EXAMPLES, TICKET_STATUS_EXAMPLES } from './dto/swagger-examples';
 import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
-import { TicketsService } from './tickets.service';
+import { TicketCreationService } from './ticket-creation.service';
+import { TicketIntakeService } from './ticket-intake.service';
+import { TicketReadsService } from './ticket-reads.service';
 
 /** IMSHOP → us: "Уведомления об обновлении статуса заявки" (seed 000). */
 @ApiTags('IMSHOP')
 @Controller('imshop/tickets')
 export class TicketStatusController {
-  constructor(private readonly tickets: TicketsService) {}
+  constructor(private readonly intake: TicketIntakeService) {}
 
   @Post('status')
   @HttpCode(200)
@@ -46,7 +48,7 @@ export class TicketStatusController {
     schema: { example: { statusCode: 400, error: 'Bad Request', message: ['status "shipped" is not valid for ticket rsp-12345 of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)'] } },
   })
   async status(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<{ success: true }> {
-    const receipt = await this.tickets.receiveStatus(body);
+    const receipt = await this.intake.receiveStatus(body);
     recordWebhookOutcome(res, { type: receipt.ticket?.type ?? 'unknown', outcome: receipt.outcome });
     return { success: true };
   }
@@ -58,7 +60,10 @@ export class TicketStatusController {
 @AdminOnly()
 @Controller()
 export class TicketsController {
-  constructor(private readonly tickets: TicketsService) {}
+  constructor(
+    private readonly creation: TicketCreationService,
+    private readonly reads: TicketReadsService,
+  ) {}
 
   @Post('tickets')
   @ApiOperation({
@@ -92,7 +97,7 @@ export class TicketsController {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new BadRequestException(['Idempotency-Key must be 1-200 printable ASCII characters without spaces']);
     }
-    return this.tickets.create(body, { requestKey: idempotencyKey === undefined ? undefined : `admin:${idempotencyKey}` });
+    return this.creation.create(body, { requestKey: idempotencyKey === undefined ? undefined : `admin:${idempotencyKey}` });
   }
 
   @Get('admin/tickets')
@@ -102,7 +107,7 @@ export class TicketsController {
   })
   @ApiOkResponse({ description: '`{items, total, page, limit}`; items are registry rows (type null: a ticket we did not create whose type is not known)' })
   list(@Query() query: ListTicketsQuery) {
-    return this.tickets.list(query);
+    return this.reads.list(query);
   }
 
   @Get('admin/tickets/:id')
@@ -113,6 +118,6 @@ export class TicketsController {
   @ApiOkResponse({ description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)' })
   @ApiNotFoundResponse({ description: 'No such ticket' })
   get(@Param('id') id: string) {
-    return this.tickets.get(id);
+    return this.reads.get(id);
   }
 }

@@ -30,11 +30,24 @@ function value(field: unknown): string {
   return typeof field === 'string' && /^[^\s"=]+$/.test(field) ? field : JSON.stringify(field);
 }
 
+/** The fields of a pino line shown in their own place; the others are shown as key=value. */
+interface PinoLine {
+  level?: unknown;
+  time?: unknown;
+  context?: unknown;
+  msg?: unknown;
+  responseTime?: unknown;
+  req?: { method?: unknown; url?: unknown; id?: unknown };
+  res?: { statusCode?: unknown };
+  err?: { stack?: unknown; type?: unknown; message?: unknown };
+  [field: string]: unknown;
+}
+
 /** One pino JSON line as a coloured line (plus an error's stack, indented, below it). */
 export function formatLogLine(line: string): string {
-  let entry: Record<string, any>;
+  let entry: PinoLine;
   try {
-    entry = JSON.parse(line) as Record<string, any>;
+    entry = JSON.parse(line) as PinoLine;
   } catch {
     return line.endsWith('\n') ? line : `${line}\n`;
   }

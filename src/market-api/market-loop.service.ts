@@ -1,7 +1,11 @@
-import { BadGatewayException, BadRequestException, HttpException, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { TicketOutcomeUnknownError, TicketsService } from '../imshop-tickets/tickets.service';
+import { DomainError, InvalidInputError } from '../common/domain-error';
+import { TicketCreationService } from '../imshop-tickets/ticket-creation.service';
+import { ImshopTicketRefused, TicketOutcomeUnknown } from '../imshop-tickets/ticket-errors';
+import { TicketReadsService } from '../imshop-tickets/ticket-reads.service';
+import { TicketWithdrawalService } from '../imshop-tickets/ticket-withdrawal.service';
 import type { OrderStatus } from '../orders/order-status';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import { MARKET_FOLLOW_UP_CONNECTIONS } from '../config/app-config';
@@ -124,7 +128,9 @@ export class MarketLoopService implements OnModuleInit {
     private readonly mappings: StatusMappingService,
     private readonly client: MarketApiClient,
     private readonly automation: MarketAutomationService,
-    private readonly tickets: TicketsService,
+    private readonly ticketReads: TicketReadsService,
+    private readonly ticketCreation: TicketCreationService,
+    private readonly ticketWithdrawal: TicketWithdrawalService,
   ) {}
 
   onModuleInit(): void {
@@ -210,7 +216,7 @@ export class MarketLoopService implements OnModuleInit {
     if (!event.replay) return false;
     if (await this.outbox.hasDelivery(orderId, target)) return true;
     if (target === MARKET_TARGETS.details) return manager.getRepository(MarketOrderDetails).existsBy({ orderId });
-    if (target === MARKET_TARGETS.ticket) return (await this.tickets.list({ orderId, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
+    if (target === MARKET_TARGETS.ticket) return (await this.ticketReads.list({ orderId, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
     return false;
   }
 
@@ -295,7 +301,7 @@ export class MarketLoopService implements OnModuleInit {
           note: `OMS order number ${number} given to the Market order for IMSHOP tickets`,
         });
       }
-      const existing = await this.tickets.list({ orderId: number, type: 'prepare', limit: 50 });
+      const existing = await this.ticketReads.list({ orderId: number, type: 'prepare', limit: 50 });
       const mine = existing.items.find((ticket) => ticket.createdByUs && !ticket.cancelRequestedAt);
       if (mine) return { ...local('sent', started), response: { ticketId: mine.imshopTicketId, note: 'the order already had a prepare ticket' } };
 
@@ -308,7 +314,7 @@ export class MarketLoopService implements OnModuleInit {
       });
       try {
         // One prepare ticket per order, whatever happens between IMSHOP's answer and our commit of it.
-        const created = await this.tickets.create(body, { requestKey: `market-prepare:${p.order}` });
+        const created = await this.ticketCreation.create(body, { requestKey: `market-prepare:${p.order}` });
         return { ...local('sent', started), response: { ticketId: created.ticket.imshopTicketId, imshop: created.imshop } };
       } catch (error) {
         return fromTicketError(error, started);
@@ -320,7 +326,7 @@ export class MarketLoopService implements OnModuleInit {
   async withdrawTickets(p: WithdrawPayload): Promise<SendResult> {
     return this.followUps.run(async () => {
       const started = Date.now();
-      const { cancelled, failed } = await this.tickets.cancelOpenTicketsForOrder(p.omsOrderNumber, p.reason);
+      const { cancelled, failed } = await this.ticketWithdrawal.cancelOpenTicketsForOrder(p.omsOrderNumber, p.reason);
       if (failed.length) return { ...local('retry', started, `IMSHOP did not withdraw ${failed.join(', ')}`), response: { cancelled, failed } };
       return { ...local('sent', started), response: { cancelled } };
     });
@@ -394,18 +400,13 @@ function local(outcome: SendResult['outcome'], started: number, error?: string):
 /** IMSHOP's refusal of a ticket: 5xx, 408, 429 and no answer are retried; anything else (or our own bad body) is final. */
 function fromTicketError(error: unknown, started: number): SendResult {
   // Not sent again: a later attempt takes the ticket once IMSHOP reports it (or an admin makes one).
-  if (error instanceof TicketOutcomeUnknownError) return local('retry', started, error.message);
-  if (error instanceof BadGatewayException) {
-    const body = error.getResponse() as { message?: string; imshop?: { status?: number; body?: unknown } };
-    const status = body.imshop?.status ?? 0;
-    const retry = status === 0 || status === 408 || status === 429 || status >= 500;
-    return { outcome: retry ? 'retry' : 'dead', statusCode: status, latencyMs: Date.now() - started, error: body.message ?? error.message, response: body.imshop?.body ?? null };
+  if (error instanceof TicketOutcomeUnknown) return local('retry', started, error.message);
+  if (error instanceof ImshopTicketRefused) {
+    return { outcome: error.retryable ? 'retry' : 'dead', statusCode: error.status, latencyMs: Date.now() - started, error: error.message, response: error.body };
   }
-  if (error instanceof BadRequestException) {
-    const body = error.getResponse() as { message?: unknown };
-    return local('dead', started, `the ticket was refused by our own validation: ${JSON.stringify(body.message ?? body)}`);
-  }
-  if (error instanceof HttpException) return local('dead', started, error.message);
+  if (error instanceof InvalidInputError) return local('dead', started, `the ticket was refused by our own validation: ${JSON.stringify(error.messages)}`);
+  // Any other refusal of ours (the ticket API not configured, say) does not heal by retrying.
+  if (error instanceof DomainError) return local('dead', started, error.message);
   return local('retry', started, (error as Error).message);
 }
 

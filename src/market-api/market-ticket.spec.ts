@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CreateTicketDto } from '../imshop-tickets/dto/create-ticket.dto';
-import { validateDto } from '../imshop-tickets/dto/validate-dto';
+import { validateDto } from '../common/validate-dto';
 import { marketOutboundProblems } from '../status-mapping/market-outbound-rules';
 import { cancellationAnswer } from './market-loop.service';
 import { buildPrepareTicket, orderItemsFromMarket, type MarketBusinessOrder } from './market-ticket';

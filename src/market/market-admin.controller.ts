@@ -2,13 +2,13 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ListMarketEventsQuery } from './dto/list-market-events.query';
-import { MarketNotificationService } from './market-notification.service';
+import { MarketEventsService } from './market-events.service';
 
 @ApiTags('admin: Yandex Market')
 @AdminOnly()
 @Controller('admin/market')
 export class MarketAdminController {
-  constructor(private readonly market: MarketNotificationService) {}
+  constructor(private readonly inbox: MarketEventsService) {}
 
   @Get('events')
   @ApiOperation({
@@ -16,6 +16,6 @@ export class MarketAdminController {
     description: 'The inbox of POST /market/notification: each notification as Market sent it, its outcome on the order and how often Market delivered it again.',
   })
   events(@Query() query: ListMarketEventsQuery) {
-    return this.market.listEvents(query);
+    return this.inbox.list(query);
   }
 }

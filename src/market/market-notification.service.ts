@@ -1,19 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { packageVersion } from '../common/package-version';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { Handles } from '../events/channels';
-import { ORDER_DETAILS } from '../orders/order-events';
-import type { Order } from '../orders/order.entity';
 import { OrdersService, type StatusEvent } from '../orders/orders.service';
-import { MarketProblem, type MarketSuccessBody } from './market-answer';
-import { MarketEvent } from './market-event.entity';
+import type { MarketSuccessBody } from './market-answer';
+import { MarketNotificationNotStored, MarketNotificationRefused } from './market-errors';
 import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotification } from './market-notification.parser';
-import { MarketReturn } from './market-return.entity';
-import type { ListMarketEventsQuery } from './dto/list-market-events.query';
-import { pageOf } from '../common/page';
+import { MarketRepository } from './market.repository';
 import { GroupCommit } from '../common/group-commit';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { boundEventTime, withNote, type EventTime } from '../common/event-time';
@@ -38,17 +32,10 @@ export class MarketNotificationService {
   private readonly intake = new GroupCommit((batch: IncomingNotification[]) => this.storeBatch(batch), { maxBatch: 64, maxInFlight: 2 });
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: MarketRepository,
     private readonly orders: OrdersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  /** The admin view of an order lists its returns. */
-  @Handles(ORDER_DETAILS, 'marketReturns')
-  async returnsOf(order: Order): Promise<unknown> {
-    if (!order.marketOrderId) return [];
-    return this.dataSource.getRepository(MarketReturn).find({ where: { campaignId: order.marketCampaignId!, orderId: order.marketOrderId }, order: { id: 'ASC' } });
-  }
 
   answer(): MarketSuccessBody {
     return { version: this.version, name: this.config.marketIntegrationName, time: new Date().toISOString() };
@@ -61,7 +48,7 @@ export class MarketNotificationService {
    */
   async receive(body: unknown): Promise<MarketReceipt> {
     const parsed = parseMarketNotification(body);
-    if (!parsed.ok) throw MarketProblem.wrongFormat(parsed.message);
+    if (!parsed.ok) throw new MarketNotificationRefused(parsed.message);
     // PING checks that we are reachable within Market's 1 s deadline: it must not wait on the database.
     if (parsed.type === 'PING') return { answer: this.answer(), type: 'PING', duplicate: false, outcome: 'ping' };
 
@@ -82,7 +69,7 @@ export class MarketNotificationService {
       });
     } catch (error) {
       this.logger.error(`Market ${parsed.type} not stored: ${(error as Error).message}`);
-      throw new MarketProblem(500, 'UNKNOWN', 'the notification was not stored; please retry');
+      throw new MarketNotificationNotStored('the notification was not stored; please retry', { cause: error });
     }
   }
 
@@ -93,26 +80,23 @@ export class MarketNotificationService {
    * order and never in a cycle.
    */
   private storeBatch(batch: IncomingNotification[]): Promise<MarketReceipt[]> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.repository.transaction(async (manager) => {
       const firstOfKey = new Map<string, IncomingNotification>();
       for (const item of batch) if (!firstOfKey.has(item.dedupeKey)) firstOfKey.set(item.dedupeKey, item);
       const rows = [...firstOfKey.values()].sort((a, b) => compare(a.dedupeKey, b.dedupeKey));
-      const inserted = (await manager.query(
-        `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, campaign_id, order_id, event_at, payload)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::boolean[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::jsonb[])
-         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`,
-        [
-          rows.map((item) => item.dedupeKey),
-          rows.map((item) => item.type),
-          rows.map((item) => item.known),
-          rows.map((item) => (item.known ? 'received' : 'unhandled')),
-          rows.map((item) => item.orderRef?.campaignId ?? null),
-          rows.map((item) => item.orderRef?.orderId ?? null),
-          rows.map((item) => item.eventAt),
-          rows.map((item) => JSON.stringify(item.body)),
-        ],
-      )) as { id: string; dedupe_key: string }[];
-      const newIds = new Map(inserted.map((row) => [row.dedupe_key, row.id]));
+      const newIds = await this.repository.insertNew(
+        manager,
+        rows.map((item) => ({
+          dedupeKey: item.dedupeKey,
+          type: item.type,
+          known: item.known,
+          outcome: item.known ? 'received' : 'unhandled',
+          campaignId: item.orderRef?.campaignId ?? null,
+          orderId: item.orderRef?.orderId ?? null,
+          eventAt: item.eventAt,
+          payload: item.body,
+        })),
+      );
 
       const outcomes = new Map<IncomingNotification, string>();
       const toApply = [...firstOfKey.values()].filter((item) => newIds.has(item.dedupeKey));
@@ -129,21 +113,13 @@ export class MarketNotificationService {
       const applied = await this.orders.applyStatusBatch(orderEvents.map(({ event }) => event), manager);
       orderEvents.forEach(({ item }, i) => outcomes.set(item, applied[i].outcome));
       const known = toApply.filter((item) => item.known);
-      if (known.length > 0) {
-        await manager.query(
-          `UPDATE market_events e SET outcome = v.outcome FROM unnest($1::bigint[], $2::varchar[]) AS v(id, outcome) WHERE e.id = v.id`,
-          [known.map((item) => newIds.get(item.dedupeKey)), known.map((item) => outcomes.get(item))],
-        );
-      }
+      await this.repository.recordOutcomes(
+        manager,
+        known.map((item) => ({ id: newIds.get(item.dedupeKey)!, outcome: outcomes.get(item)! })),
+      );
       const repeats = new Map<string, number>();
       for (const item of batch) if (!outcomes.has(item)) repeats.set(item.dedupeKey, (repeats.get(item.dedupeKey) ?? 0) + 1);
-      if (repeats.size > 0) {
-        await manager.query(
-          `UPDATE market_events e SET duplicate_count = e.duplicate_count + v.n, last_duplicate_at = now()
-           FROM unnest($1::varchar[], $2::int[]) AS v(dedupe_key, n) WHERE e.dedupe_key = v.dedupe_key`,
-          [[...repeats.keys()], [...repeats.values()]],
-        );
-      }
+      await this.repository.countRepeats(manager, repeats);
       return batch.map((item) => {
         const outcome = outcomes.get(item);
         return { answer: this.answer(), type: item.type, duplicate: outcome === undefined, outcome: outcome ?? 'duplicate' };
@@ -159,20 +135,15 @@ export class MarketNotificationService {
    * by the time it was received, as it was then. Returns the outcome.
    */
   async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
-    return this.dataSource.transaction(async (manager) => {
-      const [event] = (await manager.query('SELECT dedupe_key, known, payload, received_at FROM market_events WHERE id = $1', [eventId])) as {
-        dedupe_key: string;
-        known: boolean;
-        payload: unknown;
-        received_at: Date;
-      }[];
+    return this.repository.transaction(async (manager) => {
+      const event = await this.repository.findStored(manager, eventId);
       if (!event) throw new Error(`market event ${eventId} does not exist`);
       const parsed = parseMarketNotification(event.payload);
       if (!parsed.ok) throw new Error(`stored market event ${eventId} no longer parses: ${parsed.message}`);
       if (!parsed.known || !event.known) return 'unhandled';
       const fields = parsed.dto as Fields;
-      const eventTime = this.eventTime(parsed.type, fields, new Date(event.received_at));
-      const effect = await this.effect(manager, parsed.type, fields, event.dedupe_key, eventTime?.at ?? null, event.payload, historyKeyPrefix);
+      const eventTime = this.eventTime(parsed.type, fields, new Date(event.receivedAt));
+      const effect = await this.effect(manager, parsed.type, fields, event.dedupeKey, eventTime?.at ?? null, event.payload, historyKeyPrefix);
       if (typeof effect === 'string') return effect;
       return (await this.orders.applyStatus({ ...effect, note: withNote(effect.note, eventTime?.note), replay: true }, manager)).outcome;
     });
@@ -182,16 +153,6 @@ export class MarketNotificationService {
   private eventTime(type: string, fields: Fields, receivedAt: Date): EventTime | null {
     const claimed = marketEventTime(type, fields);
     return claimed ? boundEventTime(claimed, receivedAt, this.config.eventTimeMaxSkewMs) : null;
-  }
-
-  async listEvents(query: ListMarketEventsQuery) {
-    const qb = this.dataSource.getRepository(MarketEvent).createQueryBuilder('e').orderBy('e.id', 'DESC');
-    if (query.type) qb.andWhere('e.notification_type = :type', { type: query.type });
-    if (query.orderId) qb.andWhere('e.order_id = :orderId', { orderId: query.orderId });
-    if (query.campaignId) qb.andWhere('e.campaign_id = :campaignId', { campaignId: query.campaignId });
-    if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
-    if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
-    return pageOf(qb, query);
   }
 
   /**
@@ -238,30 +199,15 @@ export class MarketNotificationService {
 
   /** Keeps one row per return with its latest statuses; an older status update never overwrites a newer one. */
   private async recordReturn(manager: EntityManager, type: string, f: Fields, eventAt: Date | null): Promise<void> {
-    await manager.query(
-      `INSERT INTO market_returns (campaign_id, order_id, return_id) VALUES ($1, $2, $3)
-       ON CONFLICT (campaign_id, return_id) DO NOTHING`,
-      [f.campaignId, f.orderId, f.returnId],
-    );
+    const ref = { campaignId: f.campaignId, orderId: f.orderId, returnId: f.returnId };
+    await this.repository.ensureReturn(manager, ref);
     if (type === 'ORDER_RETURN_CREATED') {
-      await manager.query(
-        `UPDATE market_returns SET return_type = $3, items = $4, created_at_market = $5 WHERE campaign_id = $1 AND return_id = $2`,
-        [f.campaignId, f.returnId, f.returnType ?? null, JSON.stringify(f.items ?? null), eventAt],
-      );
+      await this.repository.setReturnCreated(manager, ref, { returnType: f.returnType, items: f.items, createdAtMarket: eventAt });
       return;
     }
     const statuses = (f.statuses ?? {}) as Fields;
-    for (const [field, column] of [
-      ['refundStatus', 'refund_status'],
-      ['shipmentStatus', 'shipment_status'],
-    ] as const) {
-      if (statuses[field] === undefined) continue;
-      await manager.query(
-        `UPDATE market_returns SET ${column} = $3, ${column}_at = $4
-         WHERE campaign_id = $1 AND return_id = $2 AND (${column}_at IS NULL OR ${column}_at <= $4)`,
-        [f.campaignId, f.returnId, statuses[field], eventAt],
-      );
-    }
+    if (statuses.refundStatus !== undefined) await this.repository.setReturnStatus(manager, ref, 'refund', statuses.refundStatus, eventAt);
+    if (statuses.shipmentStatus !== undefined) await this.repository.setReturnStatus(manager, ref, 'shipment', statuses.shipmentStatus, eventAt);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { channel } from '../events/channels';
 import type { Order } from './order.entity';
-import type { ApplyResult, StatusEvent } from './orders.service';
+import type { ApplyResult, StatusEvent } from './status-event';
 
 /** An event applied to an order (not a repeat), inside the transaction that applied it. */
 export interface OrderChange {

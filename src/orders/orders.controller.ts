@@ -2,13 +2,17 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestj
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
 import { AdminStatusChangeDto, ListOrdersQuery, OrderPage, OrderView } from './dto/order.dto';
+import { OrderReadsService } from './order-reads.service';
 import { OrdersService } from './orders.service';
 
 @ApiTags('admin: orders')
 @AdminOnly()
 @Controller('admin/orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly reads: OrderReadsService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -17,7 +21,7 @@ export class OrdersController {
   })
   @ApiOkResponse({ type: OrderPage })
   list(@Query() query: ListOrdersQuery) {
-    return this.orders.list(query);
+    return this.reads.list(query);
   }
 
   @Get(':id')
@@ -27,7 +31,7 @@ export class OrdersController {
   })
   @ApiOkResponse({ type: OrderView })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.orders.findById(id);
+    return this.reads.findById(id);
   }
 
   @Post(':id/status')

@@ -2,7 +2,7 @@ import { BadRequestException, BeforeApplicationShutdown, Inject, Injectable, Log
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { TicketsService } from '../imshop-tickets/tickets.service';
+import { TicketEventsService } from '../imshop-tickets/ticket-events.service';
 import { MarketNotificationService } from '../market/market-notification.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { ReplayEventsDto } from './dto/replay-events.dto';
@@ -33,7 +33,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly market: MarketNotificationService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketEventsService,
     private readonly metrics: MetricsService,
   ) {}
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { secretsEqual } from '../auth/constant-time';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { isPlainObject, validateDto } from '../imshop-tickets/dto/validate-dto';
+import { isPlainObject, validateDto } from '../common/validate-dto';
 import { ImshopStatusSyncDto, ImshopTicketRequestDto } from './dto/imshop-peer.dto';
 import type { PeerAnswer } from './sandbox-peer';
 import { SandboxRepository } from './sandbox.repository';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { secretsEqual } from '../auth/constant-time';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Handles } from '../events/channels';
-import { validateDto } from '../imshop-tickets/dto/validate-dto';
+import { validateDto } from '../common/validate-dto';
 import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
 import { MarketAcceptCancellationDto, MarketGetBusinessOrdersDto, MarketUpdateOrderStatusDto } from './dto/market-peer.dto';
 import type { SandboxMarketOrder } from './sandbox-market-order.entity';

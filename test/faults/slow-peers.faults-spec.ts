@@ -7,7 +7,7 @@ import { makeWorkload, startBurst, until } from './support/traffic';
  * Scenario 7: under load, IMSHOP answers slowly and strangely, request by request in turn: slow but in time, a
  * 1 MiB body, a body jsonb refuses (U+0000), bytes that are not UTF-8, a 200 KB 503 error page, and an answer
  * later than the delivery timeout. Meanwhile up to 100 deliveries are in flight (DELIVERY_CONCURRENCY) with a
- * request-path pool of 6 connections. Every webhook must still be answered 2xx, every attempt recorded (one
+ * request-path pool of 7 connections. Every webhook must still be answered 2xx, every attempt recorded (one
  * attempt row per request IMSHOP received), and every change arrive, with the usual exact reconciliation.
  */
 describe('faults: a slow and strange IMSHOP under load', () => {
@@ -29,7 +29,7 @@ describe('faults: a slow and strange IMSHOP under load', () => {
         DELIVERY_BACKOFF_MS: '100',
         DELIVERY_BACKOFF_MAX_MS: '800',
         DELIVERY_CONCURRENCY: '100',
-        DATABASE_POOL_SIZE: '6',
+        DATABASE_POOL_SIZE: '7',
       });
       const huge = JSON.stringify({ success: true, padding: 'x'.repeat(1024 * 1024) });
       const kinds: [string, (index: number) => PeerBehaviour][] = [

@@ -23,7 +23,7 @@ describe('faults: two instances receiving the same notifications', () => {
     async () => {
       const started = Date.now();
       const [portA, portB] = [await freePort(), await freePort()];
-      // One after the other: both run the migrations at boot (README: do not boot two on an empty database at once).
+      // One after the other: both run the migrations at boot (docs/running.md: do not boot two on an empty database at once).
       await world.startApp(portA, { DELIVERY_TIMEOUT_MS: '10000' });
       await world.startApp(portB, { DELIVERY_TIMEOUT_MS: '10000' });
       const workload = makeWorkload({ seed: 505, total: 1_400, ports: [portA, portB], fanOut: true });

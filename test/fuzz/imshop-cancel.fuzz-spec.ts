@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppCancellationService } from '../../src/imshop-sync/app-cancellation.service';
-import { APP_CANCELLATION_EXAMPLES } from '../../src/imshop-tickets/dto/swagger-examples';
+import { AppCancellationService } from '../../src/imshop-app-cancellation/app-cancellation.service';
+import { APP_CANCELLATION_EXAMPLES } from '../../src/imshop-app-cancellation/dto/swagger-examples';
 import { startFakeImshop, type FakeImshop } from '../support/fake-imshop';
 import { ADMIN_KEY, type TestApp } from '../support/test-app';
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, assertPrototypesClean, fuzzEndpoint, startFuzzApp } from './support/fuzz-harness';

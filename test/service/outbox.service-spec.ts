@@ -39,7 +39,7 @@ describe('OutboxService', () => {
       expect((await deliveriesOf(kept)).map((d) => [d.state, d.payload])).toEqual([['pending', { id: kept, code: 'processing' }]]);
       expect(await deliveriesOf(dropped)).toEqual([]);
     } finally {
-      worker.resume();
+      await worker.resume();
     }
   });
 
@@ -55,7 +55,7 @@ describe('OutboxService', () => {
       const [first, duplicate] = await Promise.all([outbox.deliver(id), outbox.deliver(id)]);
       expect([first, duplicate].sort()).toEqual(['sent', 'skipped']);
     } finally {
-      worker.resume();
+      await worker.resume();
     }
     const [row] = await deliveriesOf(number);
     expect(row).toEqual(expect.objectContaining({ state: 'sent', attempts: 1, lease_until: null }));
@@ -76,7 +76,7 @@ describe('OutboxService', () => {
       expect(await ctx.get(DeliveryAttemptsService).deliver(newer.id)).toBe('sent');
       expect(await ctx.get(DeliveryAttemptsService).deliver(older.id)).toBe('superseded');
     } finally {
-      worker.resume();
+      await worker.resume();
     }
     await eventually(async () => (await deliveriesOf(number)).every((d) => d.state !== 'pending'));
     expect(imshop.requests.filter((r) => r.body?.id === number).map((r) => r.body.code)).toEqual(['ready_for_pickup']);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import { validateDto } from '../../imshop-tickets/dto/validate-dto';
+import { validateDto } from '../../common/validate-dto';
 import { OrderStatusUpdateDto } from './order-status-update.dto';
 
 /** Seed 001's example request, plus the newer optional fields. */

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { REQUIRED } from '../../imshop-tickets/dto/imshop-validators';
+import { REQUIRED } from '../../imshop-client/imshop-validators';
 
 /** IsNotEmpty lets "   " through; a blank id or code is refused by the IMSHOP push later (500, found by fuzzing). */
 const NOT_BLANK = /\S/;

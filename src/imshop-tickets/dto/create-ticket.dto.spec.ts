@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { TICKET_TYPES } from '../../status-mapping/mapping-systems';
 import { CreateTicketDto, TicketCartLineDto, TicketStepDto } from './create-ticket.dto';
-import { validateDto } from './validate-dto';
+import { validateDto } from '../../common/validate-dto';
 
 /** The example request of IMSHOP's "Создание заявки". */
 const DOC_EXAMPLE = {

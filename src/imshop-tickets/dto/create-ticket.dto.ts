@@ -23,7 +23,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { TICKET_TYPES, type TicketType } from '../../status-mapping/mapping-systems';
-import { MAX_ID_LENGTH, REQUIRED } from './imshop-validators';
+import { MAX_ID_LENGTH, REQUIRED } from '../../imshop-client/imshop-validators';
 
 /**
  * Our admin `POST /tickets` body. The service forwards it to IMSHOP's ticket-creation API
@@ -417,8 +417,6 @@ export class CreateTicketDto {
   @MaxLength(4000)
   comment?: string;
 }
-
-export const CREATE_TICKET_STATUSES = ['created', 'cancelled'] as const;
 
 /** IMSHOP's answer to ticket creation / cancellation, returned by our `POST /tickets` as is. */
 export class CreateTicketResponse {

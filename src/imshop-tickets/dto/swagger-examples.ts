@@ -1,7 +1,7 @@
 import { exampleOf } from '../../common/swagger-example';
 import { CreateTicketDto } from './create-ticket.dto';
 
-/** Request examples for Swagger, taken from the seeds (000, 001) and IMSHOP's newer documentation. */
+/** Request examples for Swagger, taken from seed 000 and IMSHOP's newer documentation. */
 
 export const TICKET_STATUS_EXAMPLES = {
   seed: {
@@ -50,15 +50,4 @@ export const CREATE_TICKET_EXAMPLES = {
   prepare: { summary: 'prepare (IMSHOP documentation example)', value: exampleOf(CreateTicketDto) },
   receive: { summary: 'receive, minimal', value: { type: 'receive', orderId: 'a-12345', storeId: '16784' } },
   cancel: { summary: 'cancel an earlier ticket', value: { type: 'cancel', orderId: 'a-12345', storeId: '16784', ticketId: 'rsp-1746761', comment: 'Покупатель отменил заказ' } },
-};
-
-export const APP_CANCELLATION_EXAMPLES = {
-  seed: {
-    summary: 'Seed 001 shape {uuid, internalId, reason}',
-    value: { uuid: 'f5315818-cccc-4444-aaaa-31b6aebceb54', internalId: '12345', reason: 'Не дозвонились, купил в другом магазине' },
-  },
-  current: {
-    summary: 'Newer shape {id, status, reason}',
-    value: { id: '12345', status: 'canceled', reason: 'Не дозвонились, купил в другом магазине' },
-  },
 };

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { ticketDedupeKey, ticketEventTime } from '../ticket-rules';
 import { TicketStatusMetadataDto, TicketStatusWebhookDto } from './ticket-status-webhook.dto';
-import { validateDto } from './validate-dto';
+import { validateDto } from '../../common/validate-dto';
 
 /** Seed 000's example request (with its missing comma fixed). */
 const SEED_EXAMPLE = {

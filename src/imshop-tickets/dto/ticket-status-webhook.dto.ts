@@ -12,7 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsIdString, IsUnixTimestamp, REQUIRED, ToIdString, ToNumberIfNumeric } from './imshop-validators';
+import { IsIdString, IsUnixTimestamp, REQUIRED, ToIdString, ToNumberIfNumeric } from '../../imshop-client/imshop-validators';
 
 /**
  * IMSHOP → us: "Уведомления об обновлении статуса заявки" (seed 000), plus the newer documentation's

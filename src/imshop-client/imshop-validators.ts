@@ -2,7 +2,8 @@ import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
 
 /**
- * Validation building blocks shared by the IMSHOP DTOs (ticket webhook, app cancellation).
+ * Validation building blocks shared by the IMSHOP DTOs of every IMSHOP module (ticket webhook and ticket
+ * request, app cancellation, the OMS status update in IMSHOP's shape): IMSHOP's conventions for ids and times.
  *
  * IMSHOP sends identifiers as strings in every example (`"ticketId": "rsp-12345"`, `"storeId": "1456"`),
  * but nothing in its documentation forbids a JSON number. As a tolerant reader we accept a safe integer too

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsIdString, ToIdString } from '../../imshop-tickets/dto/imshop-validators';
-import { validateDto } from '../../imshop-tickets/dto/validate-dto';
+import { IsIdString, ToIdString } from '../../imshop-client/imshop-validators';
+import { validateDto } from '../../common/validate-dto';
 
 /**
  * IMSHOP app → us: the buyer pressed "cancel" in the app. Two documented request shapes are accepted:

@@ -1,7 +1,8 @@
-import { BadRequestException, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TicketsService } from '../imshop-tickets/tickets.service';
+import { InvalidInputError } from '../common/domain-error';
+import { TicketWithdrawalService } from '../imshop-tickets/ticket-withdrawal.service';
 import { checkTransition, type OrderStatus } from '../orders/order-status';
 import { OrdersService } from '../orders/orders.service';
 import type { Order } from '../orders/order.entity';
@@ -11,13 +12,11 @@ import { AppCancellationResponse, buildCancellationResponse, normaliseCancellati
 export const ORDER_NOT_FOUND_MESSAGE = 'Заказ не найден';
 
 /**
+ * Why the app may not cancel an order in this status, in Russian (IMSHOP shows it to the buyer); null when it may.
  * The buyer may cancel in the app only while the order is still in the store. Once it is handed to delivery
  * the state machine would still allow a cancellation (Market cancels orders in delivery), but the buyer then
  * refuses the order at delivery or pickup instead; the app button is refused with a reason.
  */
-const HANDED_TO_DELIVERY: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['SHIPPED', 'PARTIALLY_SHIPPED', 'READY_FOR_PICKUP']);
-
-/** Why the app may not cancel an order in this status, in Russian (IMSHOP shows it to the buyer); null when it may. */
 export function appCancellationRefusal(status: OrderStatus): string | null {
   if (status === 'CANCELLED') return null;
   if (status === 'SHIPPED' || status === 'PARTIALLY_SHIPPED') return 'Заказ уже передан в доставку, отменить его нельзя';
@@ -56,12 +55,12 @@ export class AppCancellationService implements OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrdersService,
     private readonly mappings: StatusMappingService,
-    private readonly tickets: TicketsService,
+    private readonly tickets: TicketWithdrawalService,
   ) {}
 
   async cancel(body: unknown): Promise<AppCancellationResponse> {
     const request = normaliseCancellation(body);
-    if (!request.ok) throw new BadRequestException([request.message]);
+    if (!request.ok) throw new InvalidInputError([request.message]);
     const identity = request.orderRef;
 
     const found = await this.orders.findByIdentity(identity);

@@ -3,9 +3,9 @@ import type { Response } from 'express';
 import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ImshopOnly } from '../auth/imshop-key.guard';
-import { APP_CANCELLATION_EXAMPLES } from '../imshop-tickets/dto/swagger-examples';
 import { AppCancellationService } from './app-cancellation.service';
 import { AppCancellationDto, AppCancellationResponse } from './dto/app-cancellation.dto';
+import { APP_CANCELLATION_EXAMPLES } from './dto/swagger-examples';
 
 /** IMSHOP app → us: "Статус заказа изменяется со стороны мобильного приложения" (seed 001). */
 @ApiTags('IMSHOP')

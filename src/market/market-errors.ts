@@ -1,0 +1,20 @@
+import { DomainError } from '../common/domain-error';
+
+/**
+ * A notification that is wrong in itself: Market is answered 400 WRONG_EVENT_FORMAT, which ends its retries
+ * of that notification (the message says what is wrong).
+ */
+export class MarketNotificationRefused extends DomainError {
+  readonly kind = 'invalid';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A notification we failed to store: Market is answered 500 and delivers it again later. */
+export class MarketNotificationNotStored extends DomainError {
+  readonly kind = 'unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

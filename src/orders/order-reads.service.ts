@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '../common/domain-error';
+import type { Page } from '../common/page';
+import { Channels } from '../events/channels';
+import type { ListOrdersQuery } from './dto/order.dto';
+import { ORDER_DETAILS } from './order-events';
+import type { OrderHistoryEntry } from './order-history.entity';
+import type { Order } from './order.entity';
+import { OrdersRepository } from './orders.repository';
+
+/** The admin API's views of orders: the list, and one order with its history and what other modules know of it. */
+@Injectable()
+export class OrderReadsService {
+  constructor(
+    private readonly repository: OrdersRepository,
+    private readonly channels: Channels,
+  ) {}
+
+  async findById(id: string): Promise<Order & { history: OrderHistoryEntry[] }> {
+    const order = await this.repository.findById(id);
+    if (!order) throw new NotFoundError(`order ${id} does not exist`);
+    const history = await this.repository.historyOf(id);
+    const sections: Record<string, unknown> = {};
+    for (const name of this.channels.keysOf(ORDER_DETAILS)) sections[name] = await this.channels.handlerOf(ORDER_DETAILS, name)!(order);
+    return Object.assign(order, { history }, sections);
+  }
+
+  list(query: ListOrdersQuery): Promise<Page<Order>> {
+    return this.repository.list(query);
+  }
+}
