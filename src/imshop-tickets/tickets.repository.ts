@@ -90,7 +90,9 @@ export interface StoredTicketEvent {
 }
 
 /** Which stored events a replay takes: chosen ids, or those received in [since, until). */
-export type StoredEventSelection = { ids: string[] } | { since: Date; until: Date };
+import type { StoredEventSelection } from '../common/stored-event-selection';
+
+export type { StoredEventSelection };
 
 /** The SQL of the ticket registry (imshop_tickets) and of its inbox (imshop_ticket_events). */
 @Injectable()

@@ -19,6 +19,11 @@ export interface AutomationSettings {
 
 const INT64 = /^[1-9]\d{0,18}$/;
 
+/** A prepare ticket can be made: the rule is on and the campaign has its store and business. */
+export function ticketsPossible(settings: AutomationSettings): boolean {
+  return settings.prepareTicket && Boolean(settings.storeId) && Boolean(settings.businessId);
+}
+
 /** Per-campaign automation rules (table `market_automation`), edited over the admin API. */
 @Injectable()
 export class MarketAutomationService {
