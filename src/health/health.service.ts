@@ -47,10 +47,9 @@ export class HealthService {
   ) {}
 
   async check(): Promise<HealthReport> {
-    const [database, queue] = await Promise.all([
-      this.withoutError('database', await timed(() => this.database.ping())),
-      this.withoutError('queue', await timed(() => this.queue.getJobCounts('waiting'))),
-    ]);
+    const [databaseCheck, queueCheck] = await Promise.all([timed(() => this.database.ping()), timed(() => this.queue.getJobCounts('waiting'))]);
+    const database = this.withoutError('database', databaseCheck);
+    const queue = this.withoutError('queue', queueCheck);
     queue.backend = queueBackendName(this.config);
     const targets = await this.pausedTargets(database.status === 'up');
     // Webhooks are still stored while the queue is down (the outbox sweeper catches up later); a paused

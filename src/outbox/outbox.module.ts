@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesController } from './deliveries.controller';
-import { DeliveryPool } from './delivery-pool';
+import { DeliveryPool } from '../database/delivery-pool';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxRetention } from './outbox-retention';
 import { OutboxRepository } from './outbox.repository';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageOf } from '../common/page';
 import { DeliveryAttempt } from './delivery-attempt.entity';
-import { DeliveryPool } from './delivery-pool';
+import { DeliveryPool } from '../database/delivery-pool';
 import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
 import { Delivery } from './delivery.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
