@@ -3,7 +3,6 @@ import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { noSqlOutsideRepository } from './lint/no-sql-outside-repository.mjs';
-import { globOf, NOT_YET_CONVERTED } from './lint/not-yet-converted.mjs';
 
 export default defineConfig(
   { ignores: ['dist/', '.typeorm-cli/', 'coverage/'] },
@@ -37,10 +36,6 @@ export default defineConfig(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  ...Object.entries(NOT_YET_CONVERTED).map(([path, rules]) => ({
-    files: [globOf(path)],
-    rules: Object.fromEntries(rules.map((rule) => [rule, 'off'])),
-  })),
   {
     files: ['**/*.mjs', '**/*.cjs'],
     extends: [js.configs.recommended],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DeliveryProcessor } from '../src/outbox/delivery.processor';
 import { OutboxRepository } from '../src/outbox/outbox.repository';
-import { OutboxService } from '../src/outbox/outbox.service';
+import { DeliveryAttemptsService } from '../src/outbox/delivery-attempts.service';
 import { eventually, startFakePeer, type FakePeer } from './support/fake-http-peer';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
@@ -202,7 +202,7 @@ describe('delivery engine: claim, send, record', () => {
     }
     const second = (await deliveriesOf(id))[1];
     // Its job ran and found the order busy: nothing was sent.
-    expect(await eventually(async () => (await t.app.get(OutboxService).deliver(second.id)) === 'waiting')).toBe(true);
+    expect(await eventually(async () => (await t.app.get(DeliveryAttemptsService).deliver(second.id)) === 'waiting')).toBe(true);
     expect(requestsFor(id)).toHaveLength(0);
     await expect(t.db.query(`UPDATE deliveries SET state = 'in_flight' WHERE id = $1`, [second.id])).rejects.toThrow(/ux_deliveries_in_flight/);
 

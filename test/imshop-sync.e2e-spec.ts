@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DeliveryProcessor } from '../src/outbox/delivery.processor';
-import { OutboxService } from '../src/outbox/outbox.service';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { DELIVERY_QUEUE } from '../src/queue/queue.module';
 import { OrdersService } from '../src/orders/orders.service';
 import { eventually, startFakePeer, type FakePeer } from './support/fake-http-peer';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
@@ -235,7 +237,7 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     const [row] = await eventually(async () => deliveriesOf(id));
     // lose the job, as a queue outage between commit and enqueue would
     await t.db.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 minute' WHERE id = $1`, [row.id]);
-    const queue = (t.app.get(OutboxService) as any).queue;
+    const queue = t.app.get<Queue>(getQueueToken(DELIVERY_QUEUE));
     await queue.obliterate({ force: true });
     await worker.resume();
     await eventually(async () => (await deliveriesOf(id))[0].state === 'sent');

@@ -8,21 +8,29 @@ export const WIRING: Record<string, string[]> = {
   'order.changed': [
     'ImshopSyncService.queuePush (the IMSHOP status push, if the app knows the order)',
     "MarketLoopService.decide (what Market, or IMSHOP for a Market order, must hear: status push, details, ticket, cancellation answer)",
-    'SandboxService.learnFromNotification (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
+    'SandboxMarket.learnFromNotification (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
   ],
   /** orders/order-events.ts: the sections of GET /admin/orders/:id, by name. */
   'order.details': [
     'marketReturns: MarketEventsService.returnsOf',
     'imshopTickets: TicketReadsService.ticketsOfOrder',
-    'marketDetails: MarketLoopService.detailsOf',
+    'marketDetails: MarketOrderDetailsService.detailsOf',
   ],
   /** outbox/delivery-targets.ts: one attempt of a delivery, by target. */
   'delivery.send': [
     'imshop: ImshopSyncService.send',
-    'market: MarketLoopService.pushStatus',
-    'market_cancel: MarketLoopService.answerCancellation',
-    'market_fetch: MarketLoopService.fetchDetails',
-    'imshop_prepare: MarketLoopService.createPrepareTicket',
-    'imshop_withdraw: MarketLoopService.withdrawTickets',
+    'market: MarketSendersService.pushStatus',
+    'market_cancel: MarketSendersService.answerCancellation',
+    'market_fetch: MarketSendersService.fetchDetails',
+    'imshop_prepare: MarketSendersService.createPrepareTicket',
+    'imshop_withdraw: MarketSendersService.withdrawTickets',
+  ],
+  /** retention/retention-step.ts: one table's share of the retention job, by table, each by its owner. */
+  'retention.step': [
+    'market_events: MarketEventsService.deleteOldEvents',
+    'delivery_attempts: OutboxRetention.deleteOldAttempts',
+    'deliveries: OutboxRetention.deleteOldDeliveries',
+    'imshop_ticket_events: TicketEventsService.deleteOldEvents',
+    'replay_runs: ReplayService.deleteOldRuns',
   ],
 };

@@ -8,6 +8,8 @@ import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
 import { TicketStatusInvalidForType } from './ticket-errors';
 import { withdrawalRecord } from './ticket-rules';
 import { decideTicketStatus, orderChangeOf } from './ticket-status-decision';
+import { Handles } from '../events/channels';
+import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
 import { TicketsRepository, type StoredEventSelection } from './tickets.repository';
 
 export type { StoredEventSelection } from './tickets.repository';
@@ -83,5 +85,11 @@ export class TicketEventsService {
    */
   deleteEventsReceivedBefore(before: Date, limit: number): Promise<number> {
     return this.tickets.deleteEventsReceivedBefore(before, limit);
+  }
+
+  /** The retention job's step for imshop_ticket_events: statuses older than RETENTION_EVENTS_DAYS. */
+  @Handles(RETENTION_STEP, 'imshop_ticket_events')
+  async deleteOldEvents(cutoffs: RetentionCutoffs): Promise<number> {
+    return deleteInBatches(cutoffs.batchSize, (limit) => this.deleteEventsReceivedBefore(cutoffs.eventsBefore, limit));
   }
 }

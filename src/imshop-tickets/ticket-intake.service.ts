@@ -1,3 +1,4 @@
+import { cutToColumn } from '../common/stored-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
@@ -14,6 +15,9 @@ import { storedEventKey, ticketEventTime, withdrawalRecord } from './ticket-rule
 import { decideTicketStatus, orderChangeOf, RECORDED_NOTE } from './ticket-status-decision';
 import { ImshopTicket } from './ticket.entity';
 import { isNewTicketRace, TicketsRepository, type TicketEventRow } from './tickets.repository';
+
+/** imshop_ticket_events.note's length. */
+const NOTE_COLUMN = 512;
 
 /** How often a batch runs again after another transaction stored one of its new tickets first. */
 const MAX_TICKET_RACES = 3;
@@ -168,7 +172,7 @@ export class TicketIntakeService {
             eventAt: s.item.eventAt,
             dedupeKey: s.item.dedupeKey,
             outcome,
-            note: truncate(s.result ? (s.result.reason ?? null) : RECORDED_NOTE),
+            note: cutToColumn(s.result ? (s.result.reason ?? null) : RECORDED_NOTE, NOTE_COLUMN),
             payload: s.item.payload,
           });
           if (s.result?.attention) withRequestId(s.item.requestId, () => this.logger.warn(`${s.change!.note}: needs attention (order ${dto.orderId})`));
@@ -289,8 +293,4 @@ function compare(a: string, b: string): number {
 
 function copyOf(ticket: ImshopTicket): ImshopTicket {
   return Object.assign(new ImshopTicket(), ticket);
-}
-
-function truncate(text: string | null): string | null {
-  return text ? text.slice(0, 512) : null;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { boundedKey } from '../common/stored-text';
 import { TICKET_TYPES, type TicketType } from '../status-mapping/mapping-systems';
 import { parseUnixTimestamp } from '../imshop-client/imshop-validators';
 
@@ -112,7 +112,7 @@ const STORED_KEY_PREFIX = 'imshop_ticket:';
 
 /** The dedupe key a status webhook is stored under (its event and its order history row): {@link ticketDedupeKey}, scoped. */
 export function storedEventKey(event: TicketEventLike): string {
-  return boundedKey(`${STORED_KEY_PREFIX}${ticketDedupeKey(event)}`);
+  return boundedKey(`${STORED_KEY_PREFIX}${ticketDedupeKey(event)}`, MAX_STORED_KEY_LENGTH, STORED_KEY_PREFIX);
 }
 
 /**
@@ -121,15 +121,11 @@ export function storedEventKey(event: TicketEventLike): string {
  */
 export function withdrawalRecord(targetImshopId: string, byImshopId: string): { dedupeKey: string; note: string } {
   return {
-    dedupeKey: boundedKey(`${STORED_KEY_PREFIX}withdrawn|${targetImshopId}|${byImshopId}`),
+    dedupeKey: boundedKey(`${STORED_KEY_PREFIX}withdrawn|${targetImshopId}|${byImshopId}`, MAX_STORED_KEY_LENGTH, STORED_KEY_PREFIX),
     note: byImshopId === targetImshopId ? 'withdrawn at our request' : `withdrawn by cancel ticket ${byImshopId}`,
   };
 }
 
-function boundedKey(key: string): string {
-  if (key.length <= MAX_STORED_KEY_LENGTH) return key;
-  return `${STORED_KEY_PREFIX}sha256:${createHash('sha256').update(key).digest('hex')}`;
-}
 
 function escapeKeyPart(part: string): string {
   return part.replace(/%/g, '%25').replace(/\|/g, '%7C');

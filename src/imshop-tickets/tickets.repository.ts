@@ -1,3 +1,4 @@
+import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -90,7 +91,9 @@ export interface StoredTicketEvent {
 }
 
 /** Which stored events a replay takes: chosen ids, or those received in [since, until). */
-export type StoredEventSelection = { ids: string[] } | { since: Date; until: Date };
+import type { StoredEventSelection } from '../common/stored-event-selection';
+
+export type { StoredEventSelection };
 
 /** The SQL of the ticket registry (imshop_tickets) and of its inbox (imshop_ticket_events). */
 @Injectable()
@@ -359,10 +362,4 @@ export class TicketsRepository {
 function selectionSql(selection: StoredEventSelection): { where: string; params: unknown[] } {
   if ('ids' in selection) return { where: 'e.id = ANY($1::bigint[])', params: [selection.ids] };
   return { where: 'e.received_at >= $1 AND e.received_at < $2', params: [selection.since, selection.until] };
-}
-
-/** `UPDATE ... RETURNING` through the pg driver gives `[rows, count]`. */
-function affectedRows(result: unknown): number {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
-  return Array.isArray(result) ? result.length : 0;
 }

@@ -1,8 +1,9 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { InvalidInputError } from '../common/domain-error';
 import type { MarketAutomationView, PutMarketAutomationDto } from './dto/market-automation.dto';
-import { MarketAutomation } from './market-automation.entity';
+import type { MarketAutomation } from './market-automation.entity';
+import { MarketAutomationRepository } from './market-automation.repository';
 
 export interface AutomationSettings {
   campaignId: string;
@@ -18,36 +19,46 @@ export interface AutomationSettings {
 
 const INT64 = /^[1-9]\d{0,18}$/;
 
+/** A prepare ticket can be made: the rule is on and the campaign has its store and business. */
+export function ticketsPossible(settings: AutomationSettings): boolean {
+  return settings.prepareTicket && Boolean(settings.storeId) && Boolean(settings.businessId);
+}
+
 /** Per-campaign automation rules (table `market_automation`), edited over the admin API. */
 @Injectable()
 export class MarketAutomationService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: MarketAutomationRepository) {}
 
   /** The campaign's settings; a campaign without a row gets the defaults (only the status push on). */
-  async forCampaign(campaignId: string, manager: EntityManager = this.dataSource.manager): Promise<AutomationSettings> {
-    const row = await manager.getRepository(MarketAutomation).findOneBy({ campaignId });
+  async forCampaign(campaignId: string, manager?: EntityManager): Promise<AutomationSettings> {
+    const row = await this.repository.find(campaignId, manager);
     return row ? toSettings(row) : defaults(campaignId);
   }
 
+  /** Campaigns with a business id: the ones the reconciliation pulls. */
+  campaignsWithBusiness(): Promise<{ campaignId: string; businessId: string }[]> {
+    return this.repository.withBusiness();
+  }
+
+  async businessIdOf(campaignId: string): Promise<string | null> {
+    return (await this.repository.find(campaignId))?.businessId ?? null;
+  }
+
   async list(): Promise<MarketAutomationView[]> {
-    const rows = await this.dataSource.getRepository(MarketAutomation).find({ order: { campaignId: 'ASC' } });
+    const rows = await this.repository.list();
     return rows.map((row) => toView(row));
   }
 
   async get(campaignId: string): Promise<MarketAutomationView> {
     assertCampaignId(campaignId);
-    const row = await this.dataSource.getRepository(MarketAutomation).findOneBy({ campaignId });
+    const row = await this.repository.find(campaignId);
     return row ? toView(row) : toView(null, campaignId);
   }
 
   /** Upsert: fields left out keep their value (or the default); checks that every rule switched on can run. */
   async put(campaignId: string, dto: PutMarketAutomationDto, actor: string): Promise<MarketAutomationView> {
     assertCampaignId(campaignId);
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(MarketAutomation);
-      // version 0, so the first save below makes it 1
-      await manager.query('INSERT INTO market_automation (campaign_id, version) VALUES ($1, 0) ON CONFLICT (campaign_id) DO NOTHING', [campaignId]);
-      const row = await repo.findOneOrFail({ where: { campaignId }, lock: { mode: 'pessimistic_write' } });
+    const saved = await this.repository.update(campaignId, (row) => {
       if (dto.businessId !== undefined) row.businessId = dto.businessId;
       if (dto.storeId !== undefined) row.storeId = dto.storeId;
       if (dto.orderNumberPrefix !== undefined) row.orderNumberPrefix = dto.orderNumberPrefix;
@@ -59,15 +70,15 @@ export class MarketAutomationService {
       const problems: string[] = [];
       if ((row.fetchDetails || row.prepareTicket) && !row.businessId) problems.push('businessId is required while rules.fetchDetails or rules.prepareTicket is on');
       if (row.prepareTicket && !row.storeId) problems.push('storeId is required while rules.prepareTicket is on');
-      if (problems.length) throw new BadRequestException(problems);
+      if (problems.length) throw new InvalidInputError(problems);
       row.updatedBy = actor;
-      return toView(await repo.save(row));
     });
+    return toView(saved);
   }
 }
 
 function assertCampaignId(campaignId: string): void {
-  if (!INT64.test(campaignId)) throw new BadRequestException(['campaignId must be an int64 id (digits)']);
+  if (!INT64.test(campaignId)) throw new InvalidInputError(['campaignId must be an int64 id (digits)']);
 }
 
 function defaults(campaignId: string): AutomationSettings {

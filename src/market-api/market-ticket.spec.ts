@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CreateTicketDto } from '../imshop-tickets/dto/create-ticket.dto';
 import { validateDto } from '../common/validate-dto';
 import { marketOutboundProblems } from '../status-mapping/market-outbound-rules';
-import { cancellationAnswer } from './market-loop.service';
+import { cancellationAnswer } from './market-targets';
 import { buildPrepareTicket, orderItemsFromMarket, type MarketBusinessOrder } from './market-ticket';
 
 const rub = (value: number) => ({ value, currencyId: 'RUR' });

@@ -1,9 +1,9 @@
-import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, HttpException, Post } from '@nestjs/common';
 import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ReconcileDto } from './dto/reconcile.dto';
 import { normaliseMarketDate } from './market-date';
-import { MarketReconcileService } from './market-reconcile.service';
+import { MarketReconcileService, ReconcileError } from './market-reconcile.service';
 
 @ApiTags('admin: market')
 @AdminOnly()
@@ -31,7 +31,7 @@ export class MarketReconcileController {
   @ApiBadRequestResponse({ description: 'A field is wrong, or the campaign has no businessId (message names it)' })
   @ApiConflictResponse({ description: 'The campaign is being reconciled right now, or MARKET_API_KEY is not set' })
   @ApiBadGatewayResponse({ description: 'Market failed mid-run (429: its rate limit holds too long); the body has the counts so far' })
-  run(@Body() dto: ReconcileDto) {
+  async run(@Body() dto: ReconcileDto) {
     const problems: string[] = [];
     const since = dto.since === undefined ? undefined : normaliseMarketDate(dto.since);
     const until = dto.until === undefined ? undefined : normaliseMarketDate(dto.until);
@@ -41,6 +41,13 @@ export class MarketReconcileController {
     if (since && until && since >= until) problems.push('since must be before until');
     if (since && since.getTime() > Date.now()) problems.push('since must not be in the future');
     if (problems.length) throw new BadRequestException(problems);
-    return this.reconcile.runNow({ campaignId: dto.campaignId, since: since ?? undefined, until: until ?? undefined });
+    try {
+      return await this.reconcile.runNow({ campaignId: dto.campaignId, since: since ?? undefined, until: until ?? undefined });
+    } catch (error) {
+      // A run cut short answers with what it did: 429 when Market's rate limit holds too long, 502 otherwise.
+      if (!(error instanceof ReconcileError)) throw error;
+      const status = error.rateLimited ? 429 : 502;
+      throw new HttpException({ statusCode: status, message: error.message, ...error.partial }, status);
+    }
   }
 }

@@ -5,6 +5,7 @@ import { ORDER_DETAILS } from '../orders/order-events';
 import type { Order } from '../orders/order.entity';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import type { MarketEvent } from './market-event.entity';
+import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
 import { MarketRepository, type StoredEventSelection } from './market.repository';
 
 export type { StoredEventSelection } from './market.repository';
@@ -45,5 +46,11 @@ export class MarketEventsService {
    */
   deleteReceivedBefore(before: Date, limit: number): Promise<number> {
     return this.repository.deleteReceivedBefore(before, limit);
+  }
+
+  /** The retention job's step for market_events: notifications older than RETENTION_EVENTS_DAYS. */
+  @Handles(RETENTION_STEP, 'market_events')
+  async deleteOldEvents(cutoffs: RetentionCutoffs): Promise<number> {
+    return deleteInBatches(cutoffs.batchSize, (limit) => this.deleteReceivedBefore(cutoffs.eventsBefore, limit));
   }
 }

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../common/validate-dto';
 import { createHash } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
@@ -218,11 +219,6 @@ export function marketOrderRef(type: string, dto: object): MarketOrderRef | null
   return { campaignId: String(order.campaignId), orderId: String(order.orderId) };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /** "a must be x; items[0].offerId is required" — one clause per failing field, in declaration order. */
 function describeValidationErrors(errors: readonly ValidationError[]): string {

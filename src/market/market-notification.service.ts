@@ -1,5 +1,5 @@
+import { boundedKey } from '../common/stored-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { packageVersion } from '../common/package-version';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -61,7 +61,7 @@ export class MarketNotificationService {
         known: parsed.known,
         fields,
         body,
-        dedupeKey: boundedKey(marketDedupeKey(parsed.type, fields)),
+        dedupeKey: boundedKeyOf(marketDedupeKey(parsed.type, fields)),
         orderRef: parsed.known ? marketOrderRef(parsed.type, fields) : null,
         eventAt: eventTime?.at ?? null,
         eventTimeNote: eventTime?.note,
@@ -233,7 +233,7 @@ function orderLockKey(item: IncomingNotification): string {
   return item.orderRef ? `${item.orderRef.campaignId.padStart(20, '0')}:${item.orderRef.orderId.padStart(20, '0')}` : '';
 }
 
-function boundedKey(key: string): string {
-  if (key.length <= MAX_KEY_LENGTH) return key;
-  return `${key.slice(0, key.indexOf(':'))}:sha256:${createHash('sha256').update(key).digest('hex')}`;
+/** A Market dedupe key that fits its column: past it, the key's type prefix and its hash. */
+function boundedKeyOf(key: string): string {
+  return boundedKey(key, MAX_KEY_LENGTH, `${key.slice(0, key.indexOf(':'))}:`);
 }

@@ -27,7 +27,9 @@ export interface StoredMarketEvent {
 }
 
 /** Which stored events: by id, or by when they were received ([since, until)). */
-export type StoredEventSelection = { ids: string[] } | { since: Date; until: Date };
+import type { StoredEventSelection } from '../common/stored-event-selection';
+
+export type { StoredEventSelection };
 
 export type MarketReturnRef = { campaignId: unknown; orderId: unknown; returnId: unknown };
 

@@ -1,14 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
 
 /**
  * The service's Prometheus metrics. Its own registry (not prom-client's global one), so several app
- * instances in one process (tests) never clash. Outbox and queue figures are read at scrape time.
+ * instances in one process (tests) never clash. The modules that own figures read at scrape time register
+ * their gauges on it (the outbox's deliveries and targets, the reconciliation's last success).
  */
 @Injectable()
 export class MetricsService {
@@ -106,59 +105,8 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(
-    @InjectDataSource() dataSource: DataSource,
-    @InjectQueue(DELIVERY_QUEUE) queue: Queue,
-  ) {
+  constructor(@InjectQueue(DELIVERY_QUEUE) queue: Queue) {
     collectDefaultMetrics({ register: this.registry, prefix: 'order_sync_' });
-    new Gauge({
-      name: 'order_sync_deliveries',
-      help: 'Outbound deliveries by target and state',
-      labelNames: ['target', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const rows = (await dataSource.query('SELECT target, state, count(*)::int AS n FROM deliveries GROUP BY target, state')) as { target: string; state: string; n: number }[];
-        for (const row of rows) this.set({ target: row.target, state: row.state }, row.n);
-      },
-    });
-    new Gauge({
-      name: 'order_sync_oldest_pending_delivery_age_seconds',
-      help: 'Age of the oldest delivery still waiting to be sent, by target',
-      labelNames: ['target'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const rows = (await dataSource.query(
-          `SELECT target, extract(epoch FROM now() - min(created_at))::float AS age FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') GROUP BY target`,
-        )) as { target: string; age: number }[];
-        for (const row of rows) this.set({ target: row.target }, row.age);
-      },
-    });
-    new Gauge({
-      name: 'order_sync_target_paused',
-      help: 'Outbound targets whose deliveries are paused (1), by target',
-      labelNames: ['target'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const rows = (await dataSource.query('SELECT target, paused FROM delivery_targets')) as { target: string; paused: boolean }[];
-        for (const row of rows) this.set({ target: row.target }, row.paused ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'order_sync_reconcile_last_success_timestamp_seconds',
-      help: 'When the Market reconciliation pull last finished for a campaign (Unix time), from the database (any instance)',
-      labelNames: ['campaign'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const rows = (await dataSource.query(
-          'SELECT campaign_id::text AS campaign, extract(epoch FROM last_success_at)::float AS at FROM market_reconcile_cursors WHERE last_success_at IS NOT NULL',
-        )) as { campaign: string; at: number }[];
-        for (const row of rows) this.set({ campaign: row.campaign }, row.at);
-      },
-    });
     new Gauge({
       name: 'order_sync_queue_jobs',
       help: 'Jobs in the delivery queue by state',

@@ -1,8 +1,12 @@
+import { cutToColumn } from '../common/stored-text';
 import type { InboundResolution } from '../status-mapping/status-mapping.service';
 import type { HistoryOutcome } from './order-history.entity';
 import { checkTransition, type OrderStatus } from './order-status';
 import { Order } from './order.entity';
 import type { ApplyResult, OrderIdentity, StatusEvent } from './status-event';
+
+/** order_history.note's length. */
+const NOTE_COLUMN = 512;
 
 /**
  * The order aggregate's rules, apart from how orders are stored: what one status event does to its order
@@ -116,7 +120,7 @@ export function decideStatusEvent(event: StatusEvent, locked: Order | null, cont
     externalCode: event.externalCode ?? null,
     externalSubstatus: event.externalSubstatus ?? null,
     eventAt,
-    note: truncate([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; ')),
+    note: cutToColumn([event.override && statusChanged ? 'admin override' : undefined, reason, event.note].filter(Boolean).join('; '), NOTE_COLUMN),
     payload: event.payload === undefined || event.payload === null ? null : JSON.stringify(event.payload),
   };
   return { order, history, result: { duplicate: false, created, outcome, statusChanged, order, fromStatus, reason, attention } };
@@ -179,8 +183,4 @@ function mergeIdentity(order: Order, identity: OrderIdentity): Order {
 
 function describeCode(event: StatusEvent): string {
   return [event.ticketType, event.externalCode, event.externalSubstatus].filter(Boolean).join('/');
-}
-
-function truncate(text: string): string | null {
-  return text ? text.slice(0, 512) : null;
 }

@@ -5,18 +5,18 @@ import { ParseBigintIdPipe } from '../common/parse-bigint-id.pipe';
 import { exampleOf } from '../common/swagger-example';
 import { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import { RecoverDeliveriesDto } from './dto/recover-deliveries.dto';
-import { OutboxService } from './outbox.service';
+import { DeliveriesService } from './deliveries.service';
 
 @ApiTags('admin: deliveries')
 @AdminOnly()
 @Controller('admin/deliveries')
 export class DeliveriesController {
-  constructor(private readonly outbox: OutboxService) {}
+  constructor(private readonly deliveries: DeliveriesService) {}
 
   @Get()
   @ApiOperation({ summary: 'Outbound deliveries, newest first: pending, retrying, sent, dead, superseded' })
   list(@Query() query: ListDeliveriesQuery) {
-    return this.outbox.list(query);
+    return this.deliveries.list(query);
   }
 
   @Post('recover')
@@ -27,14 +27,14 @@ export class DeliveriesController {
   })
   @ApiBody({ type: RecoverDeliveriesDto, examples: { recover: { summary: 'a day of dead IMSHOP deliveries', value: exampleOf(RecoverDeliveriesDto) } } })
   recover(@Body() dto: RecoverDeliveriesDto) {
-    return this.outbox.recover(dto);
+    return this.deliveries.recover(dto);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One delivery with every attempt (status code, latency, error)' })
   @ApiParam({ name: 'id', example: '1' })
   get(@Param('id', ParseBigintIdPipe) id: string) {
-    return this.outbox.get(id);
+    return this.deliveries.get(id);
   }
 
   @Post(':id/retry')
@@ -42,6 +42,6 @@ export class DeliveriesController {
   @ApiOperation({ summary: 'Give a dead or superseded delivery a fresh set of attempts' })
   @ApiParam({ name: 'id', example: '1' })
   retry(@Param('id', ParseBigintIdPipe) id: string) {
-    return this.outbox.retry(id);
+    return this.deliveries.retry(id);
   }
 }

@@ -4,7 +4,8 @@ import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { withRequestId } from '../logging/request-context';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
-import { OutboxService, type DeliverOutcome, type DeliveryJob } from './outbox.service';
+import { DeliveryAttemptsService, type DeliverOutcome } from './delivery-attempts.service';
+import type { DeliveryJob } from './outbox.service';
 
 /**
  * BullMQ's stalled-job check: a job that was active in a process that died (kill -9, OOM) keeps its
@@ -30,7 +31,7 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, Befor
   private readonly logger = new Logger('DeliveryWorker');
 
   constructor(
-    private readonly outbox: OutboxService,
+    private readonly attempts: DeliveryAttemptsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -51,7 +52,7 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, Befor
   async process(job: Job<DeliveryJob | LegacyDeliveryJob>): Promise<DeliverOutcome[]> {
     // A job queued by a version before deliveries shared jobs carries one delivery of its own.
     const deliveries = 'deliveries' in job.data ? job.data.deliveries : [{ id: job.data.deliveryId, requestId: job.data.requestId }];
-    const outcomes = await Promise.allSettled(deliveries.map(({ id, requestId }) => withRequestId(requestId, () => this.outbox.deliver(id))));
+    const outcomes = await Promise.allSettled(deliveries.map(({ id, requestId }) => withRequestId(requestId, () => this.attempts.deliver(id))));
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason; // the database went away: the sweeper queues them again
     return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<DeliverOutcome>).value);

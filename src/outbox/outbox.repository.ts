@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageOf } from '../common/page';
 import { DeliveryAttempt } from './delivery-attempt.entity';
-import { DeliveryPool } from './delivery-pool';
+import { DeliveryPool } from '../database/delivery-pool';
 import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
 import { Delivery } from './delivery.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
@@ -313,6 +313,26 @@ export class OutboxRepository {
     return rows.map((row) => row.id);
   }
 
+  async countsByTargetAndState(): Promise<{ target: string; state: string; count: number }[]> {
+    return (await this.dataSource.query('SELECT target, state, count(*)::int AS count FROM deliveries GROUP BY target, state')) as { target: string; state: string; count: number }[];
+  }
+
+  /** Per target, how long its oldest waiting (or in-flight) delivery has waited. */
+  async oldestWaitingByTarget(): Promise<{ target: string; ageSeconds: number }[]> {
+    return (await this.dataSource.query(
+      `SELECT target, extract(epoch FROM now() - min(created_at))::float AS "ageSeconds" FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') GROUP BY target`,
+    )) as { target: string; ageSeconds: number }[];
+  }
+
+  /** Whether the order has a delivery to the target; `alive`: one that is not dead. */
+  async hasDelivery(orderId: string, target: string, alive: boolean): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND ($3::boolean IS FALSE OR state <> 'dead') LIMIT 1`,
+      [orderId, target, alive],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   list(query: ListDeliveriesQuery) {
     const qb = this.dataSource.getRepository(Delivery).createQueryBuilder('d').orderBy('d.id', 'DESC');
     if (query.state) qb.andWhere('d.state = :state', { state: query.state });
@@ -327,6 +347,37 @@ export class OutboxRepository {
 
   attemptsOf(id: string): Promise<DeliveryAttempt[]> {
     return this.dataSource.getRepository(DeliveryAttempt).find({ where: { deliveryId: id }, order: { id: 'ASC' } });
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  /** One batch of attempts started before `before`. */
+  async deleteAttemptsBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(
+      `WITH gone AS (DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE started_at < $1 ORDER BY id LIMIT $2) RETURNING id)
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    )) as { n: number }[];
+    return n;
+  }
+
+  /**
+   * One batch of finished deliveries older than `before` that are not their order's latest for the target (the
+   * latest is what says the order's status there), with their attempts (a recovered delivery's may be younger).
+   */
+  async deleteFinishedBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM deliveries WHERE id IN (
+           SELECT d.id FROM deliveries d WHERE d.created_at < $1 AND d.updated_at < $1 AND d.state IN ('sent', 'superseded', 'dead')
+             AND EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq)
+           ORDER BY d.id LIMIT $2)
+         RETURNING id
+       ), attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone))
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    )) as { n: number }[];
+    return n;
   }
 
   // ------------------------------------------------------------------ endpoint health (delivery_targets)
@@ -408,6 +459,12 @@ export class OutboxRepository {
       [target, everyMs],
     );
     return rows.length > 0;
+  }
+
+  async pausedTargets(): Promise<{ target: string; reason: string | null; pausedAt: Date | null; failingSince: Date | null }[]> {
+    return (await this.dataSource.query(
+      `SELECT target, pause_reason AS "reason", paused_at AS "pausedAt", failing_since AS "failingSince" FROM delivery_targets WHERE paused ORDER BY target`,
+    )) as { target: string; reason: string | null; pausedAt: Date | null; failingSince: Date | null }[];
   }
 
   async autoPausedTargets(): Promise<string[]> {

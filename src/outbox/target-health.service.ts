@@ -101,6 +101,11 @@ export class TargetHealthService {
     return this.repository.claimProbe(target, everyMs);
   }
 
+  /** The paused targets, why and since when (what /health shows). */
+  paused(): Promise<{ target: string; reason: string | null; pausedAt: Date | null; failingSince: Date | null }[]> {
+    return this.repository.pausedTargets();
+  }
+
   /** Targets paused automatically: the ones the probe tries. */
   autoPaused(): Promise<string[]> {
     return this.repository.autoPausedTargets();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PeriodicTask } from '../common/periodic-task';
-import { OutboxService } from './outbox.service';
+import { TargetsService } from './targets.service';
 import { TargetHealthService } from './target-health.service';
 
 /**
@@ -16,7 +16,7 @@ export class TargetProbe implements OnApplicationBootstrap, OnModuleDestroy {
   private running = false;
 
   constructor(
-    private readonly outbox: OutboxService,
+    private readonly targets: TargetsService,
     private readonly health: TargetHealthService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -38,7 +38,7 @@ export class TargetProbe implements OnApplicationBootstrap, OnModuleDestroy {
       for (const target of await this.health.autoPaused()) {
         // One process probes a target per interval; no lock is held while the probe's request is out.
         if (!(await this.health.claimProbe(target, this.config.operations.probeIntervalMs))) continue;
-        const outcome = await this.outbox.probe(target);
+        const outcome = await this.targets.probe(target);
         outcomes[target] = outcome ?? 'nothing waiting';
         this.logger.log(`probe of paused target ${target}: ${outcome ?? 'no waiting delivery to try'}`);
       }

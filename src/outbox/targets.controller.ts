@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, HttpCode, Param, PipeTransform, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
-import { OutboxService } from './outbox.service';
+import { TargetsService } from './targets.service';
 
 /** Target names are short identifiers (imshop, market, market_cancel, ...). */
 class ParseTargetPipe implements PipeTransform<string, string> {
@@ -15,12 +15,12 @@ class ParseTargetPipe implements PipeTransform<string, string> {
 @AdminOnly()
 @Controller('admin/targets')
 export class TargetsController {
-  constructor(private readonly outbox: OutboxService) {}
+  constructor(private readonly targets: TargetsService) {}
 
   @Get()
   @ApiOperation({ summary: 'Outbound targets: paused or not (and why), failing since, last success, waiting and dead deliveries' })
   list() {
-    return this.outbox.targets();
+    return this.targets.targets();
   }
 
   @Post(':target/pause')
@@ -28,7 +28,7 @@ export class TargetsController {
   @ApiOperation({ summary: 'Pause a target by hand: its deliveries wait as they are (no attempts) until it is resumed; the probe leaves it alone' })
   @ApiParam({ name: 'target', example: 'imshop' })
   pause(@Param('target', ParseTargetPipe) target: string, @Actor() actor: string) {
-    return this.outbox.pauseTarget(target, actor);
+    return this.targets.pauseTarget(target, actor);
   }
 
   @Post(':target/resume')
@@ -36,6 +36,6 @@ export class TargetsController {
   @ApiOperation({ summary: 'Resume a paused target (by hand or automatically paused): its waiting deliveries are queued, each order\'s newest only' })
   @ApiParam({ name: 'target', example: 'imshop' })
   resume(@Param('target', ParseTargetPipe) target: string, @Actor() actor: string) {
-    return this.outbox.resumeTarget(target, actor);
+    return this.targets.resumeTarget(target, actor);
   }
 }

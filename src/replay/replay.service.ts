@@ -1,12 +1,17 @@
-import { BadRequestException, BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { InvalidInputError, NotFoundError } from '../common/domain-error';
+import type { StoredEventSelection } from '../common/stored-event-selection';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Handles } from '../events/channels';
 import { TicketEventsService } from '../imshop-tickets/ticket-events.service';
+import { MarketEventsService } from '../market/market-events.service';
 import { MarketNotificationService } from '../market/market-notification.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
+import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import type { ReplayEventsDto } from './dto/replay-events.dto';
-import { ReplayRun, type ReplaySource } from './replay-run.entity';
+import type { ReplayRun, ReplaySource } from './replay-run.entity';
+import { ReplayRepository } from './replay.repository';
 
 /** Events read and processed per round; the run's progress is saved after each. */
 const BATCH = 100;
@@ -15,7 +20,12 @@ const MAX_ERRORS = 20;
 /** A running run whose progress did not move for this long belonged to a process that stopped. */
 const STALE_RUN_MS = 5 * 60_000;
 
-const TABLES: Record<ReplaySource, string> = { market: 'market_events', imshop_ticket: 'imshop_ticket_events' };
+/** Where a source's stored events are: the module that owns them counts, pages and re-processes them. */
+interface StoredEvents {
+  count(selection: StoredEventSelection): Promise<number>;
+  idsAfter(selection: StoredEventSelection, afterId: string, limit: number): Promise<string[]>;
+  reprocess(id: string, historyKeyPrefix: string): Promise<string>;
+}
 
 /**
  * Replays stored inbound events through the same code as live traffic (the inbox services' `reprocess`).
@@ -29,28 +39,44 @@ export class ReplayService implements BeforeApplicationShutdown {
   private readonly background = new Set<Promise<void>>();
   private stopping = false;
 
+  private readonly sources: Record<ReplaySource, StoredEvents>;
+
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: ReplayRepository,
+    private readonly mappings: StatusMappingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly market: MarketNotificationService,
     private readonly tickets: TicketEventsService,
     private readonly metrics: MetricsService,
-  ) {}
+    marketEvents: MarketEventsService,
+  ) {
+    this.sources = {
+      market: {
+        count: (selection) => marketEvents.countStored(selection),
+        idsAfter: (selection, afterId, limit) => marketEvents.storedIdsAfter(selection, afterId, limit),
+        reprocess: (id, prefix) => this.market.reprocess(id, prefix),
+      },
+      imshop_ticket: {
+        count: (selection) => this.tickets.countStoredEvents(selection),
+        idsAfter: (selection, afterId, limit) => this.tickets.storedEventIdsAfter(selection, afterId, limit),
+        reprocess: (id, prefix) => this.tickets.reprocess(id, prefix),
+      },
+    };
+  }
 
   /** Starts a replay; small ones finish before this returns, larger ones go on in the background. */
   async start(dto: ReplayEventsDto, actor: string): Promise<ReplayRun> {
-    if (dto.ids && (dto.since !== undefined || dto.until !== undefined)) throw new BadRequestException(['ids: give either ids or since/until, not both']);
-    if (!dto.ids && dto.since === undefined) throw new BadRequestException(['since: give since (and optionally until), or ids']);
+    if (dto.ids && (dto.since !== undefined || dto.until !== undefined)) throw new InvalidInputError(['ids: give either ids or since/until, not both']);
+    if (!dto.ids && dto.since === undefined) throw new InvalidInputError(['since: give since (and optionally until), or ids']);
     const since = dto.since !== undefined ? new Date(dto.since) : null;
     const until = dto.ids ? null : dto.until !== undefined ? new Date(dto.until) : new Date();
-    if (since && until && until <= since) throw new BadRequestException(['until must be later than since']);
+    if (since && until && until <= since) throw new InvalidInputError(['until must be later than since']);
     const ids = dto.ids ? [...new Set(dto.ids)] : null;
 
-    const [{ revision }] = (await this.dataSource.query('SELECT revision::text AS revision FROM status_mapping_revision WHERE id = 1')) as { revision: string }[];
-    const selection = this.selection(dto.source, ids, since, until);
-    const [{ n }] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM ${TABLES[dto.source]} e WHERE ${selection.where}`, selection.params)) as { n: number }[];
+    const revision = await this.mappings.currentRevision();
+    const n = await this.sources[dto.source].count(selectionOf(ids, since, until));
     const background = n > this.config.operations.replaySyncLimit;
-    const run = await this.dataSource.getRepository(ReplayRun).save({
+    const run = await this.repository.create({
       state: 'running',
       source: dto.source,
       eventIds: ids,
@@ -74,19 +100,17 @@ export class ReplayService implements BeforeApplicationShutdown {
   }
 
   async get(id: string): Promise<ReplayRun> {
-    const repo = this.dataSource.getRepository(ReplayRun);
-    const run = await repo.findOneBy({ id });
-    if (!run) throw new NotFoundException(`replay run ${id} does not exist`);
+    const run = await this.repository.findById(id);
+    if (!run) throw new NotFoundError(`replay run ${id} does not exist`);
     if (run.state === 'running' && Date.now() - new Date(run.updatedAt).getTime() > STALE_RUN_MS) {
-      // Its process stopped (restart, crash): the counts are what it did. Replaying again is safe.
-      await this.dataSource.query(`UPDATE replay_runs SET state = 'interrupted', finished_at = now() WHERE id = $1 AND state = 'running'`, [id]);
-      return (await repo.findOneBy({ id }))!;
+      await this.repository.markInterrupted(id, true);
+      return (await this.repository.findById(id))!;
     }
     return run;
   }
 
   async list(limit = 50): Promise<ReplayRun[]> {
-    return this.dataSource.getRepository(ReplayRun).find({ order: { id: 'DESC' }, take: limit });
+    return this.repository.list(limit);
   }
 
   /** Waits for background runs (a graceful stop, before the database closes); they stop after their current batch. */
@@ -95,33 +119,31 @@ export class ReplayService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.background]);
   }
 
-  private selection(source: ReplaySource, ids: string[] | null, since: Date | null, until: Date | null): { where: string; params: unknown[] } {
-    if (ids) return { where: 'e.id = ANY($1::bigint[])', params: [ids] };
-    return { where: 'e.received_at >= $1 AND e.received_at < $2', params: [since, until] };
+  /** The retention job's step for replay_runs: finished runs as old as the inbound events retention deletes. */
+  @Handles(RETENTION_STEP, 'replay_runs')
+  async deleteOldRuns(cutoffs: RetentionCutoffs): Promise<number> {
+    return deleteInBatches(cutoffs.batchSize, (limit) => this.repository.deleteFinishedBefore(cutoffs.eventsBefore, limit));
   }
 
   private async execute(runId: string): Promise<void> {
-    const run = (await this.dataSource.getRepository(ReplayRun).findOneBy({ id: runId }))!;
-    const selection = this.selection(run.source, run.eventIds, run.since, run.until);
+    const run = (await this.repository.findById(runId))!;
+    const source = this.sources[run.source];
+    const selection = selectionOf(run.eventIds, run.since, run.until);
     const prefix = `replay:${run.mappingRevision}:`;
-    const cursorParam = selection.params.length + 1;
     let cursor = run.lastEventId ?? '0';
     try {
       for (;;) {
         if (this.stopping) {
-          await this.dataSource.query(`UPDATE replay_runs SET state = 'interrupted', updated_at = now(), finished_at = now() WHERE id = $1`, [runId]);
+          await this.repository.markInterrupted(runId);
           this.logger.warn(`replay ${runId} interrupted by shutdown after event ${cursor}; replaying again is safe`);
           return;
         }
-        const rows = (await this.dataSource.query(
-          `SELECT e.id FROM ${TABLES[run.source]} e WHERE ${selection.where} AND e.id > $${cursorParam} ORDER BY e.id LIMIT ${BATCH}`,
-          [...selection.params, cursor],
-        )) as { id: string }[];
-        if (!rows.length) break;
-        for (const { id } of rows) {
+        const ids = await source.idsAfter(selection, cursor, BATCH);
+        if (!ids.length) break;
+        for (const id of ids) {
           let outcome: string;
           try {
-            outcome = run.source === 'market' ? await this.market.reprocess(id, prefix) : await this.tickets.reprocess(id, prefix);
+            outcome = await source.reprocess(id, prefix);
           } catch (error) {
             outcome = 'failed';
             if (run.errors.length < MAX_ERRORS) run.errors.push({ eventId: id, error: (error as Error).message.slice(0, 300) });
@@ -132,26 +154,20 @@ export class ReplayService implements BeforeApplicationShutdown {
           run.outcomes[outcome] = (run.outcomes[outcome] ?? 0) + 1;
           this.metrics.replayedEvents.inc({ source: run.source, result });
         }
-        cursor = rows[rows.length - 1].id;
-        // One process runs a replay, so its counts are kept here and written after each batch (the progress).
-        await this.dataSource.query(
-          `UPDATE replay_runs SET processed = $2, applied = $3, unchanged = $4, failed = $5, outcomes = $6, errors = $7, last_event_id = $8, updated_at = now()
-           WHERE id = $1`,
-          [runId, run.processed, run.applied, run.unchanged, run.failed, JSON.stringify(run.outcomes), JSON.stringify(run.errors), cursor],
-        );
-        if (rows.length < BATCH) break;
+        cursor = ids[ids.length - 1];
+        await this.repository.saveProgress(run, cursor);
+        if (ids.length < BATCH) break;
       }
-      await this.dataSource.query(`UPDATE replay_runs SET state = 'done', updated_at = now(), finished_at = now() WHERE id = $1`, [runId]);
-      const done = (await this.dataSource.getRepository(ReplayRun).findOneBy({ id: runId }))!;
+      await this.repository.markDone(runId);
+      const done = (await this.repository.findById(runId))!;
       this.logger.log(`replay ${runId} done: ${done.matched} matched, ${done.applied} applied, ${done.unchanged} unchanged, ${done.failed} failed`);
     } catch (error) {
-      await this.dataSource
-        .query(`UPDATE replay_runs SET state = 'failed', updated_at = now(), finished_at = now(), errors = errors || $2::jsonb WHERE id = $1`, [
-          runId,
-          JSON.stringify([{ eventId: cursor, error: (error as Error).message.slice(0, 300) }]),
-        ])
-        .catch(() => undefined);
+      await this.repository.markFailed(runId, { eventId: cursor, error: (error as Error).message.slice(0, 300) }).catch(() => undefined);
       throw error;
     }
   }
+}
+
+function selectionOf(ids: string[] | null, since: Date | null, until: Date | null): StoredEventSelection {
+  return ids ? { ids } : { since: since!, until: until! };
 }

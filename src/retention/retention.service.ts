@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { withSessionLock } from '../database/session-lock';
+import { Channels } from '../events/channels';
 import { MetricsService } from '../metrics/metrics.service';
+import { RETENTION_STEP, type RetentionCutoffs } from './retention-step';
 
-/** Statements per table and run; what is left is deleted by the next run. */
-const MAX_BATCHES_PER_TABLE = 1000;
 const DAY_MS = 86_400_000;
 
 export interface RetentionReport {
@@ -20,7 +20,8 @@ export interface RetentionReport {
 
 /**
  * Keeps the tables from growing forever, in bounded batches (one short statement each), under an
- * advisory lock so exactly one instance runs it at a time. Deleted: inbound events (raw payloads) older
+ * advisory lock so exactly one instance runs it at a time. Each table's owner deletes its own rows (a
+ * RETENTION_STEP handler, see src/events/wiring.ts). Deleted: inbound events (raw payloads) older
  * than RETENTION_EVENTS_DAYS, delivery attempts older than RETENTION_ATTEMPTS_DAYS, finished deliveries
  * older than that which are not the latest of their order and target, and old replay runs. Never
  * touched: orders, their history, the latest delivery per order and target, waiting deliveries.
@@ -33,6 +34,7 @@ export class RetentionService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly channels: Channels,
   ) {}
 
   async run(now = new Date()): Promise<RetentionReport> {
@@ -40,24 +42,10 @@ export class RetentionService {
     const { retentionEventsDays, retentionAttemptsDays } = this.config.operations;
     const eventsBefore = new Date(now.getTime() - retentionEventsDays * DAY_MS);
     const attemptsBefore = new Date(now.getTime() - retentionAttemptsDays * DAY_MS);
+    const cutoffs: RetentionCutoffs = { eventsBefore, attemptsBefore, batchSize: this.config.operations.retentionBatchSize };
     const outcome = await withSessionLock(this.dataSource, 'order-sync:retention', async () => {
       const deleted: Record<string, number> = {};
-      deleted.market_events = await this.deleteInBatches('market_events', 'SELECT id FROM market_events WHERE received_at < $1', [eventsBefore]);
-      deleted.imshop_ticket_events = await this.deleteInBatches(
-        'imshop_ticket_events',
-        'SELECT id FROM imshop_ticket_events WHERE received_at < $1',
-        [eventsBefore],
-      );
-      deleted.delivery_attempts = await this.deleteInBatches('delivery_attempts', 'SELECT id FROM delivery_attempts WHERE started_at < $1', [attemptsBefore]);
-      deleted.deliveries = await this.deleteInBatches(
-        'deliveries',
-        `SELECT d.id FROM deliveries d WHERE d.created_at < $1 AND d.updated_at < $1 AND d.state IN ('sent', 'superseded', 'dead')
-           AND EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq)`,
-        [attemptsBefore],
-        // a delivery's attempts go with it (attempts of a recovered delivery may be younger than it)
-        'DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone)',
-      );
-      deleted.replay_runs = await this.deleteInBatches('replay_runs', `SELECT id FROM replay_runs WHERE state <> 'running' AND started_at < $1`, [eventsBefore]);
+      for (const table of this.channels.keysOf(RETENTION_STEP)) deleted[table] = await this.channels.handlerOf(RETENTION_STEP, table)!(cutoffs);
       return deleted;
     });
     if (!outcome.ran) {
@@ -72,22 +60,5 @@ export class RetentionService {
       `retention: deleted ${total} rows (${summary}); events before ${eventsBefore.toISOString()}, attempts and old deliveries before ${attemptsBefore.toISOString()}`,
     );
     return { ran: true, eventsBefore: eventsBefore.toISOString(), attemptsBefore: attemptsBefore.toISOString(), deleted, durationMs: Date.now() - started };
-  }
-
-  /** `DELETE ... WHERE id IN (<select> ORDER BY id LIMIT n)` until a batch comes back short. */
-  private async deleteInBatches(table: string, select: string, params: unknown[], alsoDelete?: string): Promise<number> {
-    const size = this.config.operations.retentionBatchSize;
-    const limit = `$${params.length + 1}`;
-    let total = 0;
-    for (let batch = 0; batch < MAX_BATCHES_PER_TABLE; batch++) {
-      const sql = alsoDelete
-        ? `WITH gone AS (DELETE FROM ${table} WHERE id IN (${select} ORDER BY id LIMIT ${limit}) RETURNING id), also AS (${alsoDelete}) SELECT count(*)::int AS n FROM gone`
-        : `WITH gone AS (DELETE FROM ${table} WHERE id IN (${select} ORDER BY id LIMIT ${limit}) RETURNING id) SELECT count(*)::int AS n FROM gone`;
-      const [{ n }] = (await this.dataSource.query(sql, [...params, size])) as { n: number }[];
-      total += n;
-      if (n < size) break;
-      await new Promise((resolve) => setImmediate(resolve)); // let other work in between batches
-    }
-    return total;
   }
 }

@@ -2,13 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/co
 import { ApiBadRequestResponse, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ListSandboxRequestsQuery, SandboxFaultDto, SandboxFaultView, SandboxRequestPage } from './dto/sandbox-admin.dto';
-import { SandboxService } from './sandbox.service';
+import { SandboxRecorder } from './sandbox-recorder.service';
 
 @ApiTags('admin: sandbox')
 @AdminOnly()
 @Controller('admin/sandbox')
 export class SandboxAdminController {
-  constructor(private readonly sandbox: SandboxService) {}
+  constructor(private readonly recorder: SandboxRecorder) {}
 
   @Get('requests')
   @ApiOperation({
@@ -17,7 +17,7 @@ export class SandboxAdminController {
   })
   @ApiOkResponse({ type: SandboxRequestPage })
   requests(@Query() query: ListSandboxRequestsQuery) {
-    return this.sandbox.listRequests(query);
+    return this.recorder.listRequests(query);
   }
 
   @Post('faults')
@@ -38,14 +38,14 @@ export class SandboxAdminController {
   @ApiOkResponse({ type: SandboxFaultView })
   @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['give status, delayMs or noAnswer: what should the peer do?'] } } })
   setFault(@Body() dto: SandboxFaultDto): SandboxFaultView {
-    return this.sandbox.setFault(dto);
+    return this.recorder.setFault(dto);
   }
 
   @Get('faults')
   @ApiOperation({ summary: 'The faults still waiting', description: 'One per peer, with the requests it still applies to.' })
   @ApiOkResponse({ type: SandboxFaultView, isArray: true })
   faults(): SandboxFaultView[] {
-    return this.sandbox.listFaults();
+    return this.recorder.listFaults();
   }
 
   @Delete('faults')
@@ -53,6 +53,6 @@ export class SandboxAdminController {
   @ApiOperation({ summary: 'Clear every waiting fault', description: 'The peers answer normally again from the next request on.' })
   @ApiNoContentResponse({ description: 'Cleared' })
   clearFaults(): void {
-    this.sandbox.clearFaults();
+    this.recorder.clearFaults();
   }
 }

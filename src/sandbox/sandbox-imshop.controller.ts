@@ -5,7 +5,9 @@ import { IMSHOP_SECURITY_SCHEME } from '../auth/imshop-key.guard';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ImshopStatusSyncDto, ImshopTicketRequestDto } from './dto/imshop-peer.dto';
 import { servePeer } from './sandbox-peer-http';
-import { SandboxService, type PeerAnswer } from './sandbox.service';
+import { SandboxImshop } from './sandbox-imshop.service';
+import type { PeerAnswer } from './sandbox-peer';
+import { SandboxRecorder } from './sandbox-recorder.service';
 
 const NOT_STANDING_IN: PeerAnswer = { status: 404, body: { success: false, errorCode: 'NOT_FOUND', errorMessage: 'this URL is configured, so the sandbox does not stand in for it' } };
 
@@ -16,7 +18,8 @@ const NOT_STANDING_IN: PeerAnswer = { status: 404, body: { success: false, error
 @Controller('sandbox/imshop')
 export class SandboxImshopController {
   constructor(
-    private readonly sandbox: SandboxService,
+    private readonly recorder: SandboxRecorder,
+    private readonly imshop: SandboxImshop,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -28,8 +31,8 @@ export class SandboxImshopController {
   @ApiBody({ type: ImshopStatusSyncDto, examples: { seed: { summary: 'the seed example', value: { id: '05671863', code: 'packed', message: 'Готов к выдаче', trackingUrl: 'https://www.cdek.ru/ru/tracking?order_id=1234567890' } } } })
   @ApiOkResponse({ schema: { example: { success: true, internalId: '05671863', uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', newStatus: 'packed', imshopStatus: 'processing', message: 'Готов к выдаче' } } })
   statuses(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.sandbox, 'imshop', req, res, async () =>
-      this.config.sandboxPeers.imshopStatus ? (this.sandbox.imshopRefusal(req.headers.authorization, req.body) ?? this.sandbox.imshopStatusSync(req.body)) : NOT_STANDING_IN,
+    return servePeer(this.recorder, 'imshop', req, res, async () =>
+      this.config.sandboxPeers.imshopStatus ? (this.imshop.imshopRefusal(req.headers.authorization, req.body) ?? this.imshop.imshopStatusSync(req.body)) : NOT_STANDING_IN,
     );
   }
 
@@ -41,8 +44,8 @@ export class SandboxImshopController {
   @ApiBody({ type: ImshopTicketRequestDto, examples: { prepare: { summary: 'a prepare ticket', value: { type: 'prepare', orderId: 'YM-46830651', storeId: '1456', cart: [{ configurationId: 'SKU-12345', quantity: 2, price: 1490, subtotal: 2980 }] } } } })
   @ApiOkResponse({ schema: { example: { success: true, status: 'created', ticketId: 'rsp-sbx-1' } } })
   tickets(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.sandbox, 'imshop', req, res, async () =>
-      this.config.sandboxPeers.imshopTickets ? (this.sandbox.imshopRefusal(req.headers.authorization, req.body) ?? (await this.sandbox.imshopTicket(req.body))) : NOT_STANDING_IN,
+    return servePeer(this.recorder, 'imshop', req, res, async () =>
+      this.config.sandboxPeers.imshopTickets ? (this.imshop.imshopRefusal(req.headers.authorization, req.body) ?? (await this.imshop.imshopTicket(req.body))) : NOT_STANDING_IN,
     );
   }
 }

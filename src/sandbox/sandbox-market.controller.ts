@@ -3,7 +3,8 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, 
 import type { Request, Response } from 'express';
 import { MarketAcceptCancellationDto, MarketGetBusinessOrdersDto, MarketUpdateOrderStatusDto } from './dto/market-peer.dto';
 import { servePeer } from './sandbox-peer-http';
-import { SandboxService } from './sandbox.service';
+import { SandboxMarket } from './sandbox-market.service';
+import { SandboxRecorder } from './sandbox-recorder.service';
 
 export const SANDBOX_MARKET_SECURITY_SCHEME = 'sandbox-market-key';
 
@@ -19,7 +20,10 @@ const orderParam = ApiParam({ name: 'orderId', example: '46830651' });
 @ApiSecurity(SANDBOX_MARKET_SECURITY_SCHEME)
 @Controller('sandbox/market')
 export class SandboxMarketController {
-  constructor(private readonly sandbox: SandboxService) {}
+  constructor(
+    private readonly recorder: SandboxRecorder,
+    private readonly market: SandboxMarket,
+  ) {}
 
   @Put('v2/campaigns/:campaignId/orders/:orderId/status')
   @ApiOperation({ summary: 'Sandbox Market: updateOrderStatus', description: 'Accepts the status changes Market lets a DBS shop make and keeps them on the order.' })
@@ -28,7 +32,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketUpdateOrderStatusDto, examples: { readyToShip: { summary: 'assembled', value: { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } } } } })
   @ApiOkResponse({ schema: { example: {} } })
   status(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketUpdateStatus(campaignId, orderId, req.body)));
+    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketUpdateStatus(campaignId, orderId, req.body)));
   }
 
   @Put('v2/campaigns/:campaignId/orders/:orderId/cancellation/accept')
@@ -38,7 +42,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketAcceptCancellationDto, examples: { accept: { summary: 'accept', value: { accepted: true } } } })
   @ApiOkResponse({ schema: { example: { status: 'OK' } } })
   cancellation(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketAnswerCancellation(campaignId, orderId, req.body)));
+    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketAnswerCancellation(campaignId, orderId, req.body)));
   }
 
   @Post('v1/businesses/:businessId/orders')
@@ -49,7 +53,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketGetBusinessOrdersDto, examples: { one: { summary: 'one order', value: { orderIds: [46830651], campaignIds: [21683701] } } } })
   @ApiOkResponse({ description: '`GetBusinessOrdersResponse`: `{orders: BusinessOrderDTO[], paging?}`' })
   orders(@Param('businessId') businessId: string, @Query() query: { limit?: string; pageToken?: string }, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketBusinessOrders(businessId, query, req.body)));
+    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketBusinessOrders(businessId, query, req.body)));
   }
 
   @Get('v2/campaigns/:campaignId/orders/:orderId/buyer')
@@ -58,7 +62,7 @@ export class SandboxMarketController {
   @orderParam
   @ApiOkResponse({ schema: { example: { status: 'OK', result: { type: 'PERSON', firstName: 'Пётр', lastName: 'Иванов', phone: '+79990001122' } } } })
   buyer(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.sandbox, 'market', req, res, async () => this.sandbox.marketRefusal(apiKey(req)) ?? (await this.sandbox.marketBuyer(campaignId, orderId)));
+    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketBuyer(campaignId, orderId)));
   }
 }
 

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { SandboxPeer } from './dto/sandbox-admin.dto';
-import type { PeerAnswer, SandboxService } from './sandbox.service';
+import type { PeerAnswer } from './sandbox-peer';
+import type { SandboxRecorder } from './sandbox-recorder.service';
 
 /** Headers a peer cares about; the authentication ones are masked when recorded. */
 const RECORDED_HEADERS = ['content-type', 'accept', 'authorization', 'api-key', 'x-request-id'];
@@ -14,7 +15,7 @@ const logger = new Logger('Sandbox');
  * One request to a sandbox peer over HTTP: the fault waiting for the peer (delay, status, no answer) or the
  * peer's own answer; recorded (before the answer goes out, so whoever sees the answer finds the record) and sent.
  */
-export async function servePeer(sandbox: SandboxService, peer: SandboxPeer, req: Request, res: Response, answer: () => Promise<PeerAnswer>): Promise<void> {
+export async function servePeer(sandbox: SandboxRecorder, peer: SandboxPeer, req: Request, res: Response, answer: () => Promise<PeerAnswer>): Promise<void> {
   const receivedAt = new Date();
   const fault = sandbox.takeFault(peer);
   if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));

@@ -6,6 +6,9 @@ import { SandboxAdminController } from './sandbox-admin.controller';
 import { SandboxImshopController } from './sandbox-imshop.controller';
 import { SandboxMarketController } from './sandbox-market.controller';
 import { SandboxRepository } from './sandbox.repository';
+import { SandboxImshop } from './sandbox-imshop.service';
+import { SandboxMarket } from './sandbox-market.service';
+import { SandboxRecorder } from './sandbox-recorder.service';
 import { SandboxService } from './sandbox.service';
 
 /**
@@ -24,7 +27,7 @@ export class SandboxModule {
         ...(peers.imshopStatus || peers.imshopTickets ? [SandboxImshopController] : []),
         ...(peers.market ? [SandboxMarketController] : []),
       ],
-      providers: [SandboxRepository, SandboxService],
+      providers: [SandboxRepository, SandboxService, SandboxRecorder, SandboxImshop, SandboxMarket],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -135,12 +136,6 @@ export class SandboxRepository {
   /** Marks a ticket withdrawn; false when no such ticket exists. */
   async cancelTicket(ticketId: string): Promise<boolean> {
     const rows = (await this.dataSource.query("UPDATE sandbox_imshop_tickets SET status = 'cancelled' WHERE ticket_id = $1 RETURNING ticket_id", [ticketId])) as unknown[];
-    return rowCount(rows) > 0;
+    return affectedRows(rows) > 0;
   }
-}
-
-/** `query()` of an UPDATE … RETURNING gives `[rows, count]` on some drivers' paths and the rows on others. */
-function rowCount(result: unknown[]): number {
-  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
-  return result.length;
 }

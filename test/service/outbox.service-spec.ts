@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DeliveryProcessor } from '../../src/outbox/delivery.processor';
-import { OutboxService } from '../../src/outbox/outbox.service';
+import { DeliveryAttemptsService } from '../../src/outbox/delivery-attempts.service';
 import { OrdersService } from '../../src/orders/orders.service';
 import { eventually, startFakePeer, type FakePeer } from '../support/fake-http-peer';
 import { startServices, type ServiceContext } from './service-context';
@@ -51,7 +51,7 @@ describe('OutboxService', () => {
     try {
       await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: number }, externalCode: 'ready_for_pickup', relay: { code: 'ready_for_pickup' } });
       [{ id }] = await deliveriesOf(number);
-      const outbox = ctx.get(OutboxService);
+      const outbox = ctx.get(DeliveryAttemptsService);
       const [first, duplicate] = await Promise.all([outbox.deliver(id), outbox.deliver(id)]);
       expect([first, duplicate].sort()).toEqual(['sent', 'skipped']);
     } finally {
@@ -73,8 +73,8 @@ describe('OutboxService', () => {
         await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: number }, externalCode: code, relay: { code } });
       }
       const [older, newer] = await deliveriesOf(number);
-      expect(await ctx.get(OutboxService).deliver(newer.id)).toBe('sent');
-      expect(await ctx.get(OutboxService).deliver(older.id)).toBe('superseded');
+      expect(await ctx.get(DeliveryAttemptsService).deliver(newer.id)).toBe('sent');
+      expect(await ctx.get(DeliveryAttemptsService).deliver(older.id)).toBe('superseded');
     } finally {
       await worker.resume();
     }

@@ -1,0 +1,254 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { boundEventTime, withNote } from '../common/event-time';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MarketApiClient, type MarketCallResult } from '../market-api/market-api.client';
+import { MetricsService } from '../metrics/metrics.service';
+import { OrdersService, type ApplyResult } from '../orders/orders.service';
+import { normaliseMarketDate, toMarketDateTime } from './market-date';
+import { MarketReconcileRepository } from './market-reconcile.repository';
+import { ReconcileError, type ReconcileReport } from './reconcile-report';
+
+/** Orders per page (Market's maximum for this method). */
+export const RECONCILE_PAGE_SIZE = 50;
+/** A campaign's first pull looks back this far. */
+const FIRST_LOOKBACK_MS = 24 * 3_600_000;
+/** Each window starts this long before the previous one ended: Market may index a change late. Re-reads are deduplicated. */
+const OVERLAP_MS = 5 * 60_000;
+/** Waits for a rate limit inside a run; a longer one ends the run (the cursor stays, the next run resumes). */
+const MAX_INLINE_WAIT_MS = 60_000;
+const MAX_RATE_LIMIT_WAITS = 5;
+
+interface BusinessOrder {
+  orderId?: unknown;
+  campaignId?: unknown;
+  status?: unknown;
+  substatus?: unknown;
+  updateDate?: unknown;
+  updatedAt?: unknown;
+  creationDate?: unknown;
+  items?: { offerId?: unknown; offerName?: unknown; count?: unknown }[];
+}
+
+interface Page {
+  orders: BusinessOrder[];
+  nextPageToken: string | null;
+}
+
+/**
+ * One campaign's pull: the orders Market changed in a window (`POST v1/businesses/{businessId}/orders` with an
+ * update-time window, page by page), each applied through `OrdersService.applyStatus` as source `market_poll`
+ * with the order's update time as the event time, the cursor moving past each page once it is applied.
+ */
+@Injectable()
+export class ReconcilePull implements OnModuleDestroy {
+  private readonly logger = new Logger('Reconcile');
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: MarketReconcileRepository,
+    private readonly client: MarketApiClient,
+    private readonly orders: OrdersService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleDestroy(): void {
+    this.stopping = true;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** One campaign, page by page, under the campaign's lock (held by the caller). */
+  async pull(campaignId: string, businessId: string, window?: { since: Date; until: Date }): Promise<ReconcileReport> {
+    const started = Date.now();
+    let from: Date;
+    let to: Date;
+    let pageToken: string | null = null;
+    let resumed = false;
+    if (window) {
+      from = window.since;
+      to = window.until;
+    } else {
+      const cursor = await this.repository.ensureCursor(campaignId, businessId);
+      if (cursor.runFrom && cursor.runTo) {
+        // The last run stopped before its last page: the same window, from the page it had not finished.
+        from = cursor.runFrom;
+        to = cursor.runTo;
+        pageToken = cursor.pageToken;
+        resumed = true;
+      } else {
+        const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+        from = cursor.cursorAt ? new Date(cursor.cursorAt.getTime() - OVERLAP_MS) : new Date(now.getTime() - FIRST_LOOKBACK_MS);
+        to = now;
+        await this.repository.startRun(campaignId, from, to);
+      }
+    }
+
+    const report: ReconcileReport = {
+      campaignId,
+      businessId,
+      mode: window ? 'window' : 'cursor',
+      since: from.toISOString(),
+      until: to.toISOString(),
+      pages: 0,
+      resumed,
+      seen: 0,
+      changed: 0,
+      created: 0,
+      unchanged: 0,
+      outcomes: {},
+      durationMs: 0,
+    };
+    const finish = () => ({ ...report, durationMs: Date.now() - started });
+
+    try {
+      for (;;) {
+        if (this.stopping) throw new ReconcileError('the process is shutting down', finish(), false);
+        let page: Page;
+        try {
+          page = await this.fetchPage(campaignId, businessId, from, to, pageToken);
+        } catch (error) {
+          // Market may refuse a page token kept from an interrupted run (expired): start that window over.
+          if (error instanceof PageTokenRefused && resumed && pageToken) {
+            this.logger.warn(`reconcile campaign ${campaignId}: Market refused the stored page token; reading the window ${from.toISOString()}..${to.toISOString()} from its first page`);
+            pageToken = null;
+            resumed = false;
+            continue;
+          }
+          throw error;
+        }
+        for (const order of page.orders) await this.applyOrder(campaignId, order, report);
+        report.pages++;
+        pageToken = page.nextPageToken;
+        if (!window) {
+          // The page is applied: only now does the cursor move past it.
+          if (pageToken) {
+            await this.repository.pageDone(campaignId, pageToken);
+          } else {
+            await this.repository.runDone(campaignId, to, countsOf(report));
+          }
+        }
+        if (!pageToken) break;
+      }
+    } catch (error) {
+      const rateLimited = error instanceof RateLimited;
+      const message = error instanceof ReconcileError ? error.message : `reconcile stopped after ${report.pages} page(s): ${(error as Error).message}`;
+      this.metrics.reconcileRuns.inc({ campaign: campaignId, result: rateLimited ? 'rate_limited' : 'failed' });
+      this.countCorrections(campaignId, report);
+      if (!window) await this.repository.runFailed(campaignId, message).catch(() => undefined);
+      this.logger.warn(`reconcile campaign ${campaignId}: ${message}; ${describe(report)} (the next run resumes from the unfinished page)`);
+      throw new ReconcileError(message, finish(), rateLimited);
+    }
+
+    this.metrics.reconcileRuns.inc({ campaign: campaignId, result: 'success' });
+    this.countCorrections(campaignId, report);
+    const corrected = report.changed + report.created;
+    const line = `reconcile campaign ${campaignId} (${report.mode} ${report.since}..${report.until}${resumed ? ', resumed' : ''}): corrected ${corrected} order(s) Market's notifications missed; ${describe(report)}`;
+    if (corrected > 0) this.logger.warn(line);
+    else this.logger.log(line);
+    return finish();
+  }
+
+  private countCorrections(campaignId: string, report: ReconcileReport): void {
+    const corrected = report.changed + report.created;
+    if (corrected > 0) this.metrics.reconcileCorrected.inc({ campaign: campaignId }, corrected);
+  }
+
+  /** One page, waiting out Market's rate limits (420/429, X-RateLimit-*) up to MAX_INLINE_WAIT_MS each time. */
+  private async fetchPage(campaignId: string, businessId: string, from: Date, to: Date, pageToken: string | null): Promise<Page> {
+    for (let waits = 0; ; waits++) {
+      const call = await this.client.searchBusinessOrders(
+        businessId,
+        campaignId,
+        { updateDateFrom: toMarketDateTime(from), updateDateTo: toMarketDateTime(to) },
+        { pageToken, limit: RECONCILE_PAGE_SIZE },
+      );
+      if (call.status >= 200 && call.status < 300) return parsePage(call);
+      const limited = call.status === 420 || call.status === 429 || (call.status === 0 && call.retryAfterSeconds !== undefined);
+      if (!limited) {
+        if (call.status === 400 && pageToken) throw new PageTokenRefused(call.error ?? 'Market answered 400');
+        throw new Error(call.error ?? `Market answered ${call.status}`);
+      }
+      const waitMs = Math.max(1000, (call.retryAfterSeconds ?? 2 ** waits) * 1000);
+      if (waits >= MAX_RATE_LIMIT_WAITS || waitMs > MAX_INLINE_WAIT_MS) {
+        throw new RateLimited(`Market's rate limit for getBusinessOrders (business ${businessId}) holds for ${Math.ceil(waitMs / 1000)} s more: ${call.error ?? call.status}`);
+      }
+      this.metrics.reconcileBackoffs.inc({ campaign: campaignId });
+      this.logger.log(`reconcile campaign ${campaignId}: rate limited (${call.error ?? call.status}); waiting ${Math.ceil(waitMs / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (this.stopping) throw new Error('the process is shutting down');
+    }
+  }
+
+  /** One pulled order through the notification path, in a transaction of its own. */
+  private async applyOrder(defaultCampaignId: string, o: BusinessOrder, report: ReconcileReport): Promise<void> {
+    report.seen++;
+    const orderId = idOf(o.orderId);
+    const campaignId = idOf(o.campaignId) ?? defaultCampaignId;
+    const status = typeof o.status === 'string' ? o.status : null;
+    const substatus = typeof o.substatus === 'string' ? o.substatus : null;
+    const updatedAt = normaliseMarketDate(o.updateDate) ?? normaliseMarketDate(o.updatedAt) ?? normaliseMarketDate(o.creationDate);
+    if (!orderId || !status || !updatedAt) {
+      report.unchanged++;
+      report.outcomes.malformed = (report.outcomes.malformed ?? 0) + 1;
+      this.logger.warn(`reconcile campaign ${defaultCampaignId}: skipped an order without orderId, status or a readable update time (${String(o.orderId)})`);
+      return;
+    }
+    const identity = { market: { campaignId, orderId } };
+    // A pull cannot be refused: a Market clock running ahead makes the state count as pulled now.
+    const eventTime = boundEventTime(updatedAt, new Date(), this.config.eventTimeMaxSkewMs);
+    const result: ApplyResult = await this.dataSource.transaction(async (manager) => {
+      const known = await this.orders.findByIdentity(identity, manager);
+      return this.orders.applyStatus(
+        {
+          source: 'market_poll',
+          mappingSource: 'market',
+          identity,
+          externalCode: status,
+          externalSubstatus: substatus ?? undefined,
+          eventAt: eventTime.at,
+          // Market's own time: pulling the same state again is a repeat, whenever it is pulled.
+          dedupeKey: `market_poll:${campaignId}:${orderId}:${status}:${substatus ?? ''}:${updatedAt.toISOString()}`,
+          // An order we never heard of gets its items, as ORDER_CREATED would have given them.
+          items: known ? undefined : (o.items ?? []).map((item) => ({ offerId: item.offerId, name: item.offerName, count: item.count })) as never,
+          payload: { campaignId, orderId, status, substatus, updateDate: o.updateDate ?? o.updatedAt ?? null },
+          note: withNote('pulled from Market (reconciliation)', eventTime.note),
+        },
+        manager,
+      );
+    });
+    if (result.created) report.created++;
+    else if (result.statusChanged) report.changed++;
+    else report.unchanged++;
+    const key = result.created ? 'created' : result.outcome;
+    report.outcomes[key] = (report.outcomes[key] ?? 0) + 1;
+  }
+}
+
+class RateLimited extends Error {}
+class PageTokenRefused extends Error {}
+
+function parsePage(call: MarketCallResult): Page {
+  const body = call.body as { orders?: unknown; paging?: { nextPageToken?: unknown } } | null;
+  if (!body || typeof body !== 'object' || !Array.isArray(body.orders)) throw new Error('Market answered without an orders list');
+  const token = body.paging?.nextPageToken;
+  return { orders: body.orders as BusinessOrder[], nextPageToken: typeof token === 'string' && token ? token : null };
+}
+
+function idOf(value: unknown): string | null {
+  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : '') : typeof value === 'string' ? value : '';
+  return /^[1-9]\d{0,18}$/.test(text) ? text : null;
+}
+
+function countsOf(report: ReconcileReport): Record<string, number> {
+  return { seen: report.seen, changed: report.changed, created: report.created, unchanged: report.unchanged, pages: report.pages };
+}
+
+function describe(report: ReconcileReport): string {
+  return `seen ${report.seen}, changed ${report.changed}, created ${report.created}, unchanged ${report.unchanged} in ${report.pages} page(s)`;
+}
