@@ -58,6 +58,9 @@ export class OutboxService implements EntitySubscriberInterface {
     @InjectQueue(DELIVERY_QUEUE) private readonly jobs: Queue<DeliveryJob>,
     private readonly channels: Channels,
   ) {
+    // Whoever opens the transaction (a group commit, an admin change, a follow-up), TypeORM tells its subscribers
+    // before and after it commits or rolls back: that is where a transaction's deliveries are inserted and queued
+    // (beforeTransactionCommit, afterTransactionCommit, afterTransactionRollback below).
     dataSource.subscribers.push(this);
   }
 
