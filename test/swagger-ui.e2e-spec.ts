@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
+import { authorize, execute, openOperation, pickExample, tryItOut } from './support/swagger-ui-page';
 import { launchBrowser } from './support/browser';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { startFakeMarketApi, type FakeMarketApi } from './support/fake-market-api';
@@ -76,7 +77,7 @@ describe('Swagger UI (/docs) in a real browser', () => {
 
       // (a) Yandex Market: POST /market/notification, example ORDER_STATUS_UPDATED
       const market = await openOperation(page, 'post', '/market/notification');
-      const marketBody = await tryItOut(market, 'ORDER_STATUS_UPDATED');
+      const marketBody = await tryExample(market, 'ORDER_STATUS_UPDATED');
       expect(marketBody.notificationType).toBe('ORDER_STATUS_UPDATED');
       const marketAnswer = await execute(market);
       expect(marketAnswer.status).toBe(200);
@@ -91,7 +92,7 @@ describe('Swagger UI (/docs) in a real browser', () => {
 
       // (b) IMSHOP: POST /imshop/tickets/status, the seed example (prepare ticket done), with the Bearer key
       const ticket = await openOperation(page, 'post', '/imshop/tickets/status');
-      const ticketBody = await tryItOut(ticket, 'seed');
+      const ticketBody = await tryExample(ticket, 'seed');
       expect(ticketBody).toMatchObject({ orderId: TICKET_EXAMPLE_ORDER, status: 'done' });
       const ticketAnswer = await execute(ticket);
       expect(ticketAnswer.status).toBe(200);
@@ -106,7 +107,7 @@ describe('Swagger UI (/docs) in a real browser', () => {
 
       // An admin write with the admin key from the dialog: a mapping row from a named example.
       const mappings = await openOperation(page, 'post', '/admin/status-mappings');
-      const mappingBody = await tryItOut(mappings, 'inboundOms');
+      const mappingBody = await tryExample(mappings, 'inboundOms');
       const created = await execute(mappings);
       expect(created.status).toBe(201);
       const mapping = JSON.parse(created.body);
@@ -246,51 +247,10 @@ describe('Swagger UI (/docs) in a real browser', () => {
 // ---------------------------------------------------------------------------------------------------
 // Swagger UI steps
 
-async function authorize(page: Page, keys: Record<string, string>): Promise<void> {
-  await page.locator('.scheme-container button.authorize').click();
-  const dialog = page.locator('.dialog-ux .modal-ux');
-  await dialog.waitFor();
-  for (const [scheme, key] of Object.entries(keys)) {
-    const container = dialog.locator('.auth-container').filter({ has: page.locator('h4', { hasText: scheme }) });
-    await container.locator('input').first().fill(key);
-    await container.locator('button.authorize').click();
-    // once authorised, the scheme offers "Logout" instead
-    await container.locator('button', { hasText: 'Logout' }).waitFor();
-  }
-  await dialog.locator('button.btn-done').first().click();
-  await dialog.waitFor({ state: 'detached' });
-}
-
-async function openOperation(page: Page, method: string, path: string): Promise<Locator> {
-  const block = page
-    .locator(`.opblock.opblock-${method}`)
-    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
-    .first();
-  await block.locator('.opblock-summary-control').click();
-  await block.locator('.opblock-body').waitFor();
-  return block;
-}
-
 /** "Try it out", then picks the named request body example; returns the body Swagger UI will send. */
-async function tryItOut(block: Locator, exampleName: string): Promise<Record<string, any>> {
-  await block.locator('button.try-out__btn').click();
-  const select = block.locator('.opblock-section-request-body .examples-select select');
-  await select.selectOption(exampleName);
-  const textarea = block.locator('.opblock-section-request-body textarea.body-param__text');
-  await textarea.waitFor();
-  // the textarea follows the selected example
-  await expectEventually(async () => JSON.parse(await textarea.inputValue()) as Record<string, any>, (body) => body !== undefined);
-  return JSON.parse(await textarea.inputValue()) as Record<string, any>;
-}
-
-async function execute(block: Locator): Promise<{ status: number; body: string; curl: string }> {
-  await block.locator('button.execute').click();
-  const response = block.locator('.responses-wrapper .live-responses-table tr.response');
-  await response.first().waitFor({ timeout: 20_000 });
-  const status = Number((await response.first().locator('td.response-col_status').innerText()).trim());
-  const body = (await response.first().locator('.response-col_description .microlight').first().innerText()).trim();
-  const curl = await block.locator('.curl-command .curl').first().innerText();
-  return { status, body, curl };
+async function tryExample(block: Locator, exampleName: string): Promise<Record<string, any>> {
+  await tryItOut(block);
+  return pickExample(block, exampleName);
 }
 
 async function expectEventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
