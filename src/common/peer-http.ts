@@ -34,6 +34,21 @@ export interface PeerAnswer {
   error?: string;
 }
 
+/** A client's call to a peer (IMSHOP, Market), as its callers read it. */
+export interface PeerCallResult {
+  /** 0 when no HTTP answer arrived (timeout, refused, reset), or when the call was not made (held back, not configured). */
+  status: number;
+  /** The parsed JSON answer (sanitized), or its text when it is not JSON; null when empty. */
+  body: unknown;
+  /** The answer as received (its first 64 KiB, sanitized): what a delivery attempt records. */
+  text: string;
+  latencyMs: number;
+  /** Seconds the peer asked us to wait (Retry-After, or Market's rate-limit headers). */
+  retryAfterSeconds?: number;
+  /** No answer (timeout, refused, reset), a redirect (never followed), a body cut at 64 KiB, or the peer's error. */
+  error?: string;
+}
+
 /** What we keep of a peer's answer: enough for any error body or result, small enough for a row. */
 export const MAX_PEER_BODY_BYTES = 64 * 1024;
 

@@ -1,20 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { callPeer, retryAfterSeconds, sanitizeJson } from '../common/peer-http';
+import { callPeer, retryAfterSeconds, sanitizeJson, type PeerCallResult } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-
-export interface ImshopCallResult {
-  /** 0 when no HTTP answer arrived (timeout, refused, reset). */
-  status: number;
-  /** The parsed JSON answer (sanitized), or its text when it is not JSON; null when empty. */
-  body: unknown;
-  /** The answer as received (its first 64 KiB, sanitized): what a delivery attempt records. */
-  text: string;
-  latencyMs: number;
-  /** Seconds from a Retry-After header, when IMSHOP sent one. */
-  retryAfterSeconds?: number;
-  /** No answer (timeout, refused, reset), a redirect (never followed) or a body cut at 64 KiB. */
-  error?: string;
-}
 
 /**
  * HTTP calls to IMSHOP's API, with the API key as a Bearer token and a timeout (through callPeer: no redirect
@@ -33,15 +19,15 @@ export class ImshopClient {
     return Boolean(this.config.imshop.apiKey && this.config.imshop.ticketsUrl);
   }
 
-  pushStatus(body: object): Promise<ImshopCallResult> {
+  pushStatus(body: object): Promise<PeerCallResult> {
     return this.post(this.config.imshop.statusUrl, body);
   }
 
-  createTicket(body: object): Promise<ImshopCallResult> {
+  createTicket(body: object): Promise<PeerCallResult> {
     return this.post(this.config.imshop.ticketsUrl, body);
   }
 
-  private async post(url: string | undefined, body: object): Promise<ImshopCallResult> {
+  private async post(url: string | undefined, body: object): Promise<PeerCallResult> {
     if (!url || !this.config.imshop.apiKey) {
       return { status: 0, body: null, text: '', latencyMs: 0, error: 'IMSHOP is not configured (IMSHOP_API_KEY and the URL)' };
     }

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidInputError, UnavailableError } from '../common/domain-error';
 import { isPlainObject, validateDto } from '../common/validate-dto';
-import { ImshopClient, type ImshopCallResult } from '../imshop-client/imshop.client';
+import type { PeerCallResult } from '../common/peer-http';
+import { ImshopClient } from '../imshop-client/imshop.client';
 import { OrdersService } from '../orders/orders.service';
 import type { TicketType } from '../status-mapping/mapping-systems';
 import { CreateTicketDto } from './dto/create-ticket.dto';
@@ -181,7 +182,7 @@ export class TicketCreationService {
   }
 }
 
-function describeRefusal(call: ImshopCallResult, answer: ImshopTicketAnswer): string {
+function describeRefusal(call: PeerCallResult, answer: ImshopTicketAnswer): string {
   if (call.status === 0) return `IMSHOP did not answer: ${call.error ?? 'no response'}`;
   const code = typeof answer.errorCode === 'string' || typeof answer.errorCode === 'number' ? String(answer.errorCode) : undefined;
   const text = typeof answer.errorMessage === 'string' ? answer.errorMessage : undefined;
@@ -192,7 +193,7 @@ function describeRefusal(call: ImshopCallResult, answer: ImshopTicketAnswer): st
 }
 
 /** Nothing left us: IMSHOP cannot have created a ticket (no connection was made, or IMSHOP is not configured). */
-function neverSent(call: ImshopCallResult): boolean {
+function neverSent(call: PeerCallResult): boolean {
   return call.status === 0 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|not configured/.test(call.error ?? '');
 }
 
@@ -201,7 +202,7 @@ function neverSent(call: ImshopCallResult): boolean {
  * or a gateway's 502/504, which can come after IMSHOP acted. IMSHOP's own refusals (400, 403, 500 "other
  * error", `success: false`) and a 503 mean it did not.
  */
-function outcomeUnknown(call: ImshopCallResult): boolean {
+function outcomeUnknown(call: PeerCallResult): boolean {
   return (call.status === 0 && !neverSent(call)) || call.status === 502 || call.status === 504;
 }
 

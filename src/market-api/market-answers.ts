@@ -1,10 +1,11 @@
 import { DomainError, InvalidInputError } from '../common/domain-error';
 import { ImshopTicketRefused, TicketOutcomeUnknown } from '../imshop-tickets/ticket-errors';
 import type { SendResult } from '../outbox/delivery-targets';
-import { marketVerdict, type MarketCallResult } from './market-api.client';
+import type { PeerCallResult } from '../common/peer-http';
+import { marketVerdict } from './market-api.client';
 
 /** A Market call's result as a delivery attempt's. */
-export function fromMarket(call: MarketCallResult): SendResult {
+export function fromMarket(call: PeerCallResult): SendResult {
   const outcome = marketVerdict(call);
   return {
     outcome,

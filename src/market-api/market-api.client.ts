@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseJsonLossless } from '../common/lossless-json';
-import { callPeer, retryAfterSeconds, sanitizeJson } from '../common/peer-http';
+import { callPeer, retryAfterSeconds, sanitizeJson, type PeerCallResult } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MarketRateLimiter } from './market-rate-limiter';
 
@@ -12,19 +12,6 @@ export interface MarketStatusChange {
 
 /** Why a buyer's cancellation is refused (`OrderCancellationReasonType`). */
 export type MarketCancellationReason = 'ORDER_DELIVERED' | 'ORDER_IN_DELIVERY';
-
-export interface MarketCallResult {
-  /** 0 when no HTTP answer arrived (timeout, refused, reset) or the call was held back by the limiter. */
-  status: number;
-  /** The parsed JSON answer (sanitized, int64 ids kept whole), or its text when it is not JSON; null when empty. */
-  body: unknown;
-  /** The answer as received (its first 64 KiB, sanitized): what a delivery attempt records. */
-  text: string;
-  latencyMs: number;
-  /** How long Market asked us to wait (Retry-After, or X-RateLimit-Resource-Until on a 420/429). */
-  retryAfterSeconds?: number;
-  error?: string;
-}
 
 const INT64 = /^\d{1,19}$/;
 
@@ -47,14 +34,14 @@ export class MarketApiClient {
   }
 
   /** `PUT v2/campaigns/{campaignId}/orders/{orderId}/status` (updateOrderStatus). */
-  updateOrderStatus(campaignId: string, orderId: string, change: MarketStatusChange): Promise<MarketCallResult> {
+  updateOrderStatus(campaignId: string, orderId: string, change: MarketStatusChange): Promise<PeerCallResult> {
     const order: Record<string, string> = { status: change.status };
     if (change.substatus) order.substatus = change.substatus;
     return this.call('updateOrderStatus', `campaign:${campaignId}`, 'PUT', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/status`, JSON.stringify({ order }));
   }
 
   /** `PUT v2/campaigns/{campaignId}/orders/{orderId}/cancellation/accept` (acceptOrderCancellation). */
-  answerCancellation(campaignId: string, orderId: string, accepted: boolean, reason?: MarketCancellationReason): Promise<MarketCallResult> {
+  answerCancellation(campaignId: string, orderId: string, accepted: boolean, reason?: MarketCancellationReason): Promise<PeerCallResult> {
     const body: Record<string, unknown> = { accepted };
     if (!accepted) body.reason = reason ?? 'ORDER_DELIVERED';
     return this.call(
@@ -67,7 +54,7 @@ export class MarketApiClient {
   }
 
   /** `POST v1/businesses/{businessId}/orders` (getBusinessOrders) for one order of one campaign. */
-  getBusinessOrder(businessId: string, campaignId: string, orderId: string): Promise<MarketCallResult> {
+  getBusinessOrder(businessId: string, campaignId: string, orderId: string): Promise<PeerCallResult> {
     // Written by hand: the ids must be JSON integers with every digit kept.
     const body = `{"orderIds":[${id(orderId)}],"campaignIds":[${id(campaignId)}]}`;
     return this.call('getBusinessOrders', `business:${businessId}`, 'POST', `/v1/businesses/${id(businessId)}/orders`, body);
@@ -82,7 +69,7 @@ export class MarketApiClient {
     campaignId: string,
     window: { updateDateFrom: string; updateDateTo: string },
     page: { pageToken?: string | null; limit: number },
-  ): Promise<MarketCallResult> {
+  ): Promise<PeerCallResult> {
     const body = `{"campaignIds":[${id(campaignId)}],"dates":${JSON.stringify({ updateDateFrom: window.updateDateFrom, updateDateTo: window.updateDateTo })}}`;
     const query = new URLSearchParams({ limit: String(page.limit) });
     if (page.pageToken) query.set('pageToken', page.pageToken);
@@ -90,11 +77,11 @@ export class MarketApiClient {
   }
 
   /** `GET v2/campaigns/{campaignId}/orders/{orderId}/buyer` (getOrderBuyerInfo): the buyer's name and phone (DBS). */
-  getOrderBuyer(campaignId: string, orderId: string): Promise<MarketCallResult> {
+  getOrderBuyer(campaignId: string, orderId: string): Promise<PeerCallResult> {
     return this.call('getOrderBuyerInfo', `campaign:${campaignId}`, 'GET', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/buyer`);
   }
 
-  private async call(method: string, entity: string, verb: string, path: string, body?: string): Promise<MarketCallResult> {
+  private async call(method: string, entity: string, verb: string, path: string, body?: string): Promise<PeerCallResult> {
     if (!this.config.marketApi.apiKey) return { status: 0, body: null, text: '', latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)' };
     const wait = this.limiter.heldBackFor(method, entity);
     if (wait > 0) {
@@ -153,7 +140,7 @@ export class MarketApiClient {
 }
 
 /** What an answer means for a retried delivery: 2xx done; 420/429, 408, 5xx and no answer retried; other 4xx final. */
-export function marketVerdict(result: MarketCallResult): 'sent' | 'retry' | 'dead' {
+export function marketVerdict(result: PeerCallResult): 'sent' | 'retry' | 'dead' {
   if (result.status >= 200 && result.status < 300) return 'sent';
   if (result.status === 0 || result.status === 408 || result.status === 420 || result.status === 429 || result.status >= 500) return 'retry';
   return 'dead';

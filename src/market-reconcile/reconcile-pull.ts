@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { boundEventTime, withNote } from '../common/event-time';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { MarketApiClient, type MarketCallResult } from '../market-api/market-api.client';
+import type { PeerCallResult } from '../common/peer-http';
+import { MarketApiClient } from '../market-api/market-api.client';
 import { MetricsService } from '../metrics/metrics.service';
 import { OrdersService, type ApplyResult } from '../orders/orders.service';
 import { normaliseMarketDate, toMarketDateTime } from './market-date';
@@ -233,7 +234,7 @@ export class ReconcilePull implements OnModuleDestroy {
 class RateLimited extends Error {}
 class PageTokenRefused extends Error {}
 
-function parsePage(call: MarketCallResult): Page {
+function parsePage(call: PeerCallResult): Page {
   const body = call.body as { orders?: unknown; paging?: { nextPageToken?: unknown } } | null;
   if (!body || typeof body !== 'object' || !Array.isArray(body.orders)) throw new Error('Market answered without an orders list');
   const token = body.paging?.nextPageToken;
