@@ -13,7 +13,7 @@ export abstract class DomainError extends Error {
   /** Extra fields of the HTTP answer's body (beside statusCode, message and error). */
   readonly details?: Record<string, unknown>;
 
-  protected constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -21,16 +21,10 @@ export abstract class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   readonly kind = 'not_found';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export class ConflictError extends DomainError {
   readonly kind = 'conflict';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** Bad input: one message per problem, each naming its field (the 400's `message` array). */
@@ -43,9 +37,6 @@ export class InvalidInputError extends DomainError {
 
 export class UnavailableError extends DomainError {
   readonly kind = 'unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The HTTP answer of a domain error: the same body Nest's own exception of that status gives, plus `details`. */

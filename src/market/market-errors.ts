@@ -6,15 +6,9 @@ import { DomainError } from '../common/domain-error';
  */
 export class MarketNotificationRefused extends DomainError {
   readonly kind = 'invalid';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** A notification we failed to store: Market is answered 500 and delivers it again later. */
 export class MarketNotificationNotStored extends DomainError {
   readonly kind = 'unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
