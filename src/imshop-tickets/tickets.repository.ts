@@ -92,6 +92,7 @@ export interface StoredTicketEvent {
 
 /** Which stored events a replay takes: chosen ids, or those received in [since, until). */
 import type { StoredEventSelection } from '../common/stored-event-selection';
+import { deleteOldestBefore } from '../database/delete-oldest';
 
 export type { StoredEventSelection };
 
@@ -318,12 +319,7 @@ export class TicketsRepository {
 
   /** Deletes up to `limit` events received before `before`, oldest first; says how many went. */
   async deleteEventsReceivedBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(
-      `WITH gone AS (DELETE FROM imshop_ticket_events WHERE id IN (SELECT id FROM imshop_ticket_events WHERE received_at < $1 ORDER BY id LIMIT $2) RETURNING id)
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
-    )) as { n: number }[];
-    return n;
+    return deleteOldestBefore(this.dataSource, 'imshop_ticket_events', 'received_at', before, limit);
   }
 
   // ---------------------------------------------------------------- reads

@@ -28,6 +28,7 @@ export interface StoredMarketEvent {
 
 /** Which stored events: by id, or by when they were received ([since, until)). */
 import type { StoredEventSelection } from '../common/stored-event-selection';
+import { deleteOldestBefore } from '../database/delete-oldest';
 
 export type { StoredEventSelection };
 
@@ -123,12 +124,7 @@ export class MarketRepository {
 
   /** Deletes up to `limit` events received before `before`, oldest first, in one short statement; returns how many. */
   async deleteReceivedBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(
-      `WITH gone AS (DELETE FROM market_events WHERE id IN (SELECT id FROM market_events WHERE received_at < $1 ORDER BY id LIMIT $2) RETURNING id)
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
-    )) as { n: number }[];
-    return n;
+    return deleteOldestBefore(this.dataSource, 'market_events', 'received_at', before, limit);
   }
 
   returnsOf(campaignId: string, orderId: string): Promise<MarketReturn[]> {

@@ -7,6 +7,7 @@ import { DeliveryPool } from '../database/delivery-pool';
 import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
 import { Delivery } from './delivery.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
+import { deleteOldestBefore } from '../database/delete-oldest';
 
 /** What a claim made of one delivery. */
 export type ClaimVerdict =
@@ -353,12 +354,7 @@ export class OutboxRepository {
 
   /** One batch of attempts started before `before`. */
   async deleteAttemptsBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = (await this.dataSource.query(
-      `WITH gone AS (DELETE FROM delivery_attempts WHERE id IN (SELECT id FROM delivery_attempts WHERE started_at < $1 ORDER BY id LIMIT $2) RETURNING id)
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
-    )) as { n: number }[];
-    return n;
+    return deleteOldestBefore(this.dataSource, 'delivery_attempts', 'started_at', before, limit);
   }
 
   /**
