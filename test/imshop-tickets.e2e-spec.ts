@@ -3,23 +3,10 @@ import { Writable } from 'node:stream';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+import { T0, ticketStatusEvent } from './support/ticket-status-event';
 import { TicketIntakeService } from '../src/imshop-tickets/ticket-intake.service';
 
 const IMSHOP_KEY = 'imshop-test-key-123';
-/** 2026-05-28T…: IMSHOP sends unix seconds, as a string in its examples. */
-const T0 = 1_780_000_000;
-
-const statusEvent = (ticketId: string, orderId: string, status: string, at: number | string, extra: Record<string, unknown> = {}) => ({
-  ticketId,
-  orderId,
-  storeId: '1456',
-  staffId: '12393',
-  status,
-  comment: null,
-  ...extra,
-  metadata: { timestamp: typeof at === 'number' ? String(at) : at, ...((extra.metadata as object) ?? {}) },
-});
-
 describe('IMSHOP tickets', () => {
   let t: TestApp;
   let fake: FakeImshop;
@@ -96,9 +83,9 @@ describe('IMSHOP tickets', () => {
       });
       expect((await ticket(id))!.request).toEqual(request);
 
-      expect((await webhook(statusEvent(id, 'L-prep', 'advance', T0, { step: 'pack-order' }))).body).toEqual({ success: true });
+      expect((await webhook(ticketStatusEvent(id, 'L-prep', 'advance', T0, { step: 'pack-order' }))).body).toEqual({ success: true });
       expect((await order('L-prep'))!.status).toBe('NEW');
-      const done = await webhook(statusEvent(id, 'L-prep', 'done', T0 + 60));
+      const done = await webhook(ticketStatusEvent(id, 'L-prep', 'done', T0 + 60));
       expect(done.status).toBe(200);
       expect(done.body).toEqual({ success: true });
 
@@ -122,7 +109,7 @@ describe('IMSHOP tickets', () => {
       const orderId = await seedOrder('L-prep2', 'PROCESSING');
       const id = await newTicket('prepare', 'L-prep2');
       const unavailableItems = [{ configurationId: '12345', quantity: 1 }];
-      expect((await webhook(statusEvent(id, 'L-prep2', 'partiallyDone', T0, { metadata: { unavailableItems } }))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(id, 'L-prep2', 'partiallyDone', T0, { metadata: { unavailableItems } }))).status).toBe(200);
       expect((await order('L-prep2'))!.status).toBe('PARTIALLY_READY');
       expect((await ticket(id))!.unavailable_items).toEqual(unavailableItems);
       const view = await t.http().get(`/admin/orders/${orderId}`).set('X-Api-Key', ADMIN_KEY);
@@ -131,7 +118,7 @@ describe('IMSHOP tickets', () => {
 
       await seedOrder('L-prep3', 'PROCESSING');
       const failedId = await newTicket('prepare', 'L-prep3');
-      expect((await webhook(statusEvent(failedId, 'L-prep3', 'failed', T0))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(failedId, 'L-prep3', 'failed', T0))).status).toBe(200);
       expect((await order('L-prep3'))!.status).toBe('ASSEMBLY_FAILED');
       expect((await ticket(failedId))!.closed).toBe(true);
     });
@@ -140,7 +127,7 @@ describe('IMSHOP tickets', () => {
       const orderId = await seedOrder('L-ship', 'READY_TO_SHIP');
       const id = await newTicket('ship', 'L-ship', { delivery: { type: 'regular', provider: 'cdek' } });
       const res = await webhook(
-        statusEvent(id, 'L-ship', 'shipped', T0, { metadata: { deliveryTrackingNumber: '1234567890', deliveryOrderId: 'CDEK-1029384756' } }),
+        ticketStatusEvent(id, 'L-ship', 'shipped', T0, { metadata: { deliveryTrackingNumber: '1234567890', deliveryOrderId: 'CDEK-1029384756' } }),
       );
       expect(res.status).toBe(200);
       expect(await order('L-ship')).toMatchObject({ status: 'SHIPPED', tracking_number: '1234567890' });
@@ -148,7 +135,7 @@ describe('IMSHOP tickets', () => {
 
       await seedOrder('L-ship2', 'READY_TO_SHIP');
       const failedId = await newTicket('ship', 'L-ship2');
-      expect((await webhook(statusEvent(failedId, 'L-ship2', 'failed', T0))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(failedId, 'L-ship2', 'failed', T0))).status).toBe(200);
       const o = await order('L-ship2');
       expect(o!.status).toBe('READY_TO_SHIP');
       expect((await history(o!.id)).map((r) => [r.external_code, r.outcome, r.to_status])).toEqual([['failed', 'info', null]]);
@@ -158,10 +145,10 @@ describe('IMSHOP tickets', () => {
     it('receive: received → READY_FOR_PICKUP (ticket stays open), handedOver → DELIVERED (closed)', async () => {
       const orderId = await seedOrder('L-recv', 'SHIPPED');
       const id = await newTicket('receive', 'L-recv');
-      await webhook(statusEvent(id, 'L-recv', 'received', T0));
+      await webhook(ticketStatusEvent(id, 'L-recv', 'received', T0));
       expect((await order('L-recv'))!.status).toBe('READY_FOR_PICKUP');
       expect((await ticket(id))!.closed).toBe(false);
-      await webhook(statusEvent(id, 'L-recv', 'handedOver', T0 + 3600));
+      await webhook(ticketStatusEvent(id, 'L-recv', 'handedOver', T0 + 3600));
       expect((await order('L-recv'))!.status).toBe('DELIVERED');
       expect(await ticket(id)).toMatchObject({ status: 'handedOver', closed: true });
       expect((await history(orderId)).map((r) => r.to_status)).toEqual(['READY_FOR_PICKUP', 'DELIVERED']);
@@ -170,11 +157,11 @@ describe('IMSHOP tickets', () => {
     it('receive: notHandedOver → NOT_REDEEMED, then returned → RETURNED', async () => {
       await seedOrder('L-recv2', 'SHIPPED');
       const id = await newTicket('receive', 'L-recv2');
-      await webhook(statusEvent(id, 'L-recv2', 'received', T0));
-      await webhook(statusEvent(id, 'L-recv2', 'notHandedOver', T0 + 100));
+      await webhook(ticketStatusEvent(id, 'L-recv2', 'received', T0));
+      await webhook(ticketStatusEvent(id, 'L-recv2', 'notHandedOver', T0 + 100));
       expect((await order('L-recv2'))!.status).toBe('NOT_REDEEMED');
       expect((await ticket(id))!.closed).toBe(false);
-      await webhook(statusEvent(id, 'L-recv2', 'returned', T0 + 200));
+      await webhook(ticketStatusEvent(id, 'L-recv2', 'returned', T0 + 200));
       expect((await order('L-recv2'))!.status).toBe('RETURNED');
       expect((await ticket(id))!.closed).toBe(true);
     });
@@ -182,10 +169,10 @@ describe('IMSHOP tickets', () => {
     it('release: released sends an assembled order back to PROCESSING', async () => {
       const orderId = await seedOrder('L-rel', 'PROCESSING');
       const prep = await newTicket('prepare', 'L-rel');
-      await webhook(statusEvent(prep, 'L-rel', 'done', T0));
+      await webhook(ticketStatusEvent(prep, 'L-rel', 'done', T0));
       expect((await order('L-rel'))!.status).toBe('READY_TO_SHIP');
       const id = await newTicket('release', 'L-rel');
-      expect((await webhook(statusEvent(id, 'L-rel', 'released', T0 + 60))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(id, 'L-rel', 'released', T0 + 60))).status).toBe(200);
       expect((await order('L-rel'))!.status).toBe('PROCESSING');
       expect(await ticket(id)).toMatchObject({ type: 'release', status: 'released', closed: true });
       expect((await history(orderId)).map((r) => [r.external_code, r.to_status])).toEqual([
@@ -208,7 +195,7 @@ describe('IMSHOP tickets', () => {
       expect(await ticket(cancelId)).toMatchObject({ type: 'cancel', cancels_ticket_id: prep, closed: false });
       expect((await ticket(prep))!.cancel_requested_at).not.toBeNull();
 
-      expect((await webhook(statusEvent(cancelId, 'L-cancel', 'cancelled', T0))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(cancelId, 'L-cancel', 'cancelled', T0))).status).toBe(200);
       expect((await order('L-cancel'))!.status).toBe('PROCESSING');
       expect(await ticket(cancelId)).toMatchObject({ status: 'cancelled', closed: true });
       expect((await ticket(prep))!.closed).toBe(true);
@@ -226,7 +213,7 @@ describe('IMSHOP tickets', () => {
       expect(res.body.imshop).toEqual({ success: true, status: 'cancelled', ticketId: prep });
       expect(await count(`imshop_tickets WHERE oms_order_number = 'L-cancel2'`)).toBe(1);
       // IMSHOP may then report the withdrawal under the ticket's own id: not valid for prepare, but we asked for it
-      expect((await webhook(statusEvent(prep, 'L-cancel2', 'cancelled', T0))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(prep, 'L-cancel2', 'cancelled', T0))).status).toBe(200);
       expect((await order('L-cancel2'))!.status).toBe('PROCESSING');
     });
   });
@@ -234,30 +221,30 @@ describe('IMSHOP tickets', () => {
   describe('tickets we did not create', () => {
     it('failed of an unknown ticket is recorded and changes nothing (not even creating the order)', async () => {
       const orderId = await seedOrder('U-1', 'PROCESSING');
-      const res = await webhook(statusEvent('rsp-unknown-1', 'U-1', 'failed', T0));
+      const res = await webhook(ticketStatusEvent('rsp-unknown-1', 'U-1', 'failed', T0));
       expect(res.status).toBe(200);
       expect(await ticket('rsp-unknown-1')).toMatchObject({ type: null, created_by_us: false, status: 'failed', order_id: orderId, oms_order_number: 'U-1' });
       expect((await events('rsp-unknown-1')).map((e) => e.outcome)).toEqual(['recorded']);
       expect((await order('U-1'))!.status).toBe('PROCESSING');
       expect(await history(orderId)).toEqual([]);
 
-      expect((await webhook(statusEvent('rsp-unknown-2', 'U-nope', 'failed', T0))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent('rsp-unknown-2', 'U-nope', 'failed', T0))).status).toBe(200);
       expect(await order('U-nope')).toBeUndefined();
       expect((await ticket('rsp-unknown-2'))!.order_id).toBeNull();
     });
 
     it('an unknown ticket with a status only one type has is applied, and the type is remembered', async () => {
       await seedOrder('U-2', 'READY_TO_SHIP');
-      expect((await webhook(statusEvent('rsp-unknown-3', 'U-2', 'shipped', T0, { metadata: { deliveryTrackingNumber: 'TRK-9' } }))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent('rsp-unknown-3', 'U-2', 'shipped', T0, { metadata: { deliveryTrackingNumber: 'TRK-9' } }))).status).toBe(200);
       expect(await order('U-2')).toMatchObject({ status: 'SHIPPED', tracking_number: 'TRK-9' });
       expect(await ticket('rsp-unknown-3')).toMatchObject({ type: 'ship', created_by_us: false, closed: true });
     });
 
     it('an unknown ticket first seen with failed learns its type from a later unambiguous status', async () => {
       await seedOrder('U-3', 'PROCESSING');
-      await webhook(statusEvent('rsp-unknown-4', 'U-3', 'advance', T0, { step: 's1' }));
+      await webhook(ticketStatusEvent('rsp-unknown-4', 'U-3', 'advance', T0, { step: 's1' }));
       expect((await ticket('rsp-unknown-4'))!.type).toBeNull();
-      await webhook(statusEvent('rsp-unknown-4', 'U-3', 'partiallyDone', T0 + 10));
+      await webhook(ticketStatusEvent('rsp-unknown-4', 'U-3', 'partiallyDone', T0 + 10));
       expect((await ticket('rsp-unknown-4'))!.type).toBe('prepare');
       expect((await order('U-3'))!.status).toBe('PARTIALLY_READY');
     });
@@ -269,7 +256,7 @@ describe('IMSHOP tickets', () => {
       const id = await newTicket('prepare', 'V-1');
       const before = await count('imshop_ticket_events');
       for (const status of ['shipped', 'somethingNew']) {
-        const res = await webhook(statusEvent(id, 'V-1', status, T0));
+        const res = await webhook(ticketStatusEvent(id, 'V-1', status, T0));
         expect(res.status).toBe(400);
         expect(res.body.statusCode).toBe(400);
         expect(res.body.message).toHaveLength(1);
@@ -298,12 +285,12 @@ describe('IMSHOP tickets', () => {
     it('accepts the timestamp as a string or a number (same instant = same event), and the newer step and cart', async () => {
       await seedOrder('V-3', 'PROCESSING');
       const id = await newTicket('prepare', 'V-3');
-      const asNumber = { ...statusEvent(id, 'V-3', 'done', T0), metadata: { timestamp: T0, cart: [{ configurationId: '12345', datamatrix: '0000' }] } };
+      const asNumber = { ...ticketStatusEvent(id, 'V-3', 'done', T0), metadata: { timestamp: T0, cart: [{ configurationId: '12345', datamatrix: '0000' }] } };
       expect((await webhook(asNumber)).status).toBe(200);
       expect((await order('V-3'))!.status).toBe('READY_TO_SHIP');
       expect((await events(id))[0].event_at.toISOString()).toBe(new Date(T0 * 1000).toISOString());
       // The same event with the timestamp as a string is a repeat
-      expect((await webhook(statusEvent(id, 'V-3', 'done', String(T0)))).status).toBe(200);
+      expect((await webhook(ticketStatusEvent(id, 'V-3', 'done', String(T0)))).status).toBe(200);
       expect(await events(id)).toHaveLength(1);
       expect((await events(id))[0].payload.metadata.cart).toEqual([{ configurationId: '12345', datamatrix: '0000' }]);
     });
@@ -313,7 +300,7 @@ describe('IMSHOP tickets', () => {
     it('an exact repeat answers 200 and changes nothing', async () => {
       const orderId = await seedOrder('D-1', 'PROCESSING');
       const id = await newTicket('prepare', 'D-1');
-      const event = statusEvent(id, 'D-1', 'done', T0);
+      const event = ticketStatusEvent(id, 'D-1', 'done', T0);
       expect((await webhook(event)).body).toEqual({ success: true });
       const updatedAt = (await ticket(id))!.updated_at;
       expect((await webhook(event)).body).toEqual({ success: true });
@@ -324,7 +311,7 @@ describe('IMSHOP tickets', () => {
 
     it('concurrent re-deliveries of a first event of an unknown ticket store it once', async () => {
       const orderId = await seedOrder('D-3', 'PROCESSING');
-      const event = statusEvent('rsp-race-1', 'D-3', 'done', T0);
+      const event = ticketStatusEvent('rsp-race-1', 'D-3', 'done', T0);
       const answers = await Promise.all(Array.from({ length: 6 }, () => webhook(event)));
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
       expect(await events('rsp-race-1')).toHaveLength(1);
@@ -335,8 +322,8 @@ describe('IMSHOP tickets', () => {
     it('an older ticket event does not move the order (recorded as stale), nor the ticket status', async () => {
       const orderId = await seedOrder('D-2', 'SHIPPED');
       const id = await newTicket('receive', 'D-2');
-      await webhook(statusEvent(id, 'D-2', 'handedOver', T0 + 500));
-      expect((await webhook(statusEvent(id, 'D-2', 'received', T0 + 100))).status).toBe(200);
+      await webhook(ticketStatusEvent(id, 'D-2', 'handedOver', T0 + 500));
+      expect((await webhook(ticketStatusEvent(id, 'D-2', 'received', T0 + 100))).status).toBe(200);
       expect((await order('D-2'))!.status).toBe('DELIVERED');
       expect((await history(orderId)).map((r) => [r.external_code, r.outcome])).toEqual([
         ['handedOver', 'applied'],
@@ -352,7 +339,7 @@ describe('IMSHOP tickets', () => {
       await seedOrder('A-1', 'PROCESSING');
       const before = await count('imshop_ticket_events');
       const tickets = await count('imshop_tickets');
-      const event = statusEvent('rsp-auth-1', 'A-1', 'done', T0);
+      const event = ticketStatusEvent('rsp-auth-1', 'A-1', 'done', T0);
       expect((await webhook(event, null)).status).toBe(401);
       expect((await webhook(event, 'Bearer wrong-key')).status).toBe(401);
       expect((await webhook(event, `Basic ${IMSHOP_KEY}`)).status).toBe(401);
@@ -364,7 +351,7 @@ describe('IMSHOP tickets', () => {
 
     it('the key in the body works, and is never stored', async () => {
       await seedOrder('A-2', 'PROCESSING');
-      const res = await webhook({ ...statusEvent('rsp-auth-2', 'A-2', 'done', T0), key: IMSHOP_KEY }, null);
+      const res = await webhook({ ...ticketStatusEvent('rsp-auth-2', 'A-2', 'done', T0), key: IMSHOP_KEY }, null);
       expect(res.status).toBe(200);
       expect((await order('A-2'))!.status).toBe('READY_TO_SHIP');
       const [event] = await events('rsp-auth-2');
@@ -421,7 +408,7 @@ describe('IMSHOP tickets', () => {
       const orderId = await seedOrder('M-1', 'PROCESSING');
       const prep = await newTicket('prepare', 'M-1');
       await newTicket('receive', 'M-1');
-      await webhook(statusEvent(prep, 'M-1', 'done', T0));
+      await webhook(ticketStatusEvent(prep, 'M-1', 'done', T0));
 
       const all = await t.http().get('/admin/tickets').query({ orderId: 'M-1' }).set('X-Api-Key', ADMIN_KEY);
       expect(all.status).toBe(200);
@@ -515,24 +502,24 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
     const invalid = (ticketId: string) =>
       `status "shipped" is not valid for ticket ${ticketId} of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)`;
     /** Every webhook twice (an exact repeat), each with the answer it must get. */
-    const planned: { body: ReturnType<typeof statusEvent>; status: number; answer: unknown }[] = [];
-    const twice = (body: ReturnType<typeof statusEvent>, error?: string) => {
+    const planned: { body: ReturnType<typeof ticketStatusEvent>; status: number; answer: unknown }[] = [];
+    const twice = (body: ReturnType<typeof ticketStatusEvent>, error?: string) => {
       const expected = error ? { status: 400, answer: { statusCode: 400, error: 'Bad Request', message: [error] } } : { status: 200, answer: { success: true } };
       planned.push({ body, ...expected }, { body, ...expected });
     };
     for (const k of ks) {
       // Our prepare ticket: two steps, a status of another type (400) and done, all at once.
-      twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'advance', T0 + k, { step: 'pick' }));
-      twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'advance', T0 + k + 10, { step: 'pack' }));
-      if (k < 4) twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'shipped', T0 + k + 30), invalid(`rsp-gc-p-${k}`));
-      twice(statusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'done', T0 + k + 60));
+      twice(ticketStatusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'advance', T0 + k, { step: 'pick' }));
+      twice(ticketStatusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'advance', T0 + k + 10, { step: 'pack' }));
+      if (k < 4) twice(ticketStatusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'shipped', T0 + k + 30), invalid(`rsp-gc-p-${k}`));
+      twice(ticketStatusEvent(`rsp-gc-p-${k}`, `GC-P-${k}`, 'done', T0 + k + 60));
       // Tickets we never heard of: of a known order, of an order we do not have, of an order it creates.
-      twice(statusEvent(`rsp-gc-s-${k}`, `GC-S-${k}`, 'shipped', T0 + k, { metadata: { deliveryTrackingNumber: `TRK-${k}` } }));
-      twice(statusEvent(`rsp-gc-f-${k}`, `GC-F-${k}`, 'failed', T0 + k));
-      twice(statusEvent(`rsp-gc-n-${k}`, `GC-N-${k}`, 'shipped', T0 + k));
+      twice(ticketStatusEvent(`rsp-gc-s-${k}`, `GC-S-${k}`, 'shipped', T0 + k, { metadata: { deliveryTrackingNumber: `TRK-${k}` } }));
+      twice(ticketStatusEvent(`rsp-gc-f-${k}`, `GC-F-${k}`, 'failed', T0 + k));
+      twice(ticketStatusEvent(`rsp-gc-n-${k}`, `GC-N-${k}`, 'shipped', T0 + k));
       // A cancel ticket's success closes the ticket it withdraws, which has a status of its own in the burst.
-      twice(statusEvent(`rsp-gc-w-${k}`, `GC-W-${k}`, 'advance', T0 + k, { step: 'pick' }));
-      twice(statusEvent(`rsp-gc-c-${k}`, `GC-W-${k}`, 'cancelled', T0 + k + 5));
+      twice(ticketStatusEvent(`rsp-gc-w-${k}`, `GC-W-${k}`, 'advance', T0 + k, { step: 'pick' }));
+      twice(ticketStatusEvent(`rsp-gc-c-${k}`, `GC-W-${k}`, 'cancelled', T0 + k + 5));
     }
     const burst = planned
       .map((entry, i) => ({ ...entry, rank: (i * 7919) % planned.length }))
@@ -691,7 +678,7 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
       }
       fake.respond(() => undefined);
       await t.db.query('UPDATE imshop_tickets SET cancel_requested_at = now() WHERE imshop_ticket_id = $1', [`${p}-x`]);
-      const ev = (ticket: string, order: string, status: string, at: number, extra: Record<string, unknown> = {}) => statusEvent(`${p}-${ticket}`, `${p}-${order}`, status, at, extra);
+      const ev = (ticket: string, order: string, status: string, at: number, extra: Record<string, unknown> = {}) => ticketStatusEvent(`${p}-${ticket}`, `${p}-${order}`, status, at, extra);
       const story = [
         ev('u1', 'o1', 'advance', T0, { step: 's1' }),
         ev('u1', 'o1', 'failed', T0 + 1),
@@ -754,7 +741,7 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
     const holder = t.db.createQueryRunner();
     await holder.startTransaction();
     await holder.query(`SELECT 1 FROM imshop_tickets WHERE imshop_ticket_id LIKE 'batch-hold-%' FOR UPDATE`);
-    const held = ['batch-hold-1', 'batch-hold-2'].map((id) => post(statusEvent(id, 'batch-hold', 'failed', T0)).then((res) => res));
+    const held = ['batch-hold-1', 'batch-hold-2'].map((id) => post(ticketStatusEvent(id, 'batch-hold', 'failed', T0)).then((res) => res));
     await eventually(async () => intake.inFlight === 2, 10_000, 5);
     const answers: Promise<unknown>[] = [];
     for (const body of batched) {

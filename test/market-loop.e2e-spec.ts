@@ -2,59 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { marketError, partnerApi, schemaNamed, startFakeMarketApi, validate, type FakeMarketApi, type MarketRequest } from './support/fake-market-api';
+import { BUSINESS, businessOrder, IMSHOP_KEY, MARKET_KEY, marketLoopEnv, marketTimeline, STORE } from './support/market-loop-fixtures';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
-
-const MARKET_KEY = 'market-api-key-0123456789';
-const IMSHOP_KEY = 'imshop-test-key-0123456789';
-const STORE = '1456';
-const BUSINESS = '675789';
-
-/** The Market order as `POST v1/businesses/{businessId}/orders` returns it (valid per `BusinessOrderDTO`). */
-function businessOrder(campaignId: string, orderId: string) {
-  return {
-    orderId: Number(orderId),
-    campaignId: Number(campaignId),
-    programType: 'DBS',
-    status: 'PROCESSING',
-    substatus: 'STARTED',
-    creationDate: '2026-11-24T10:00:00+03:00',
-    paymentType: 'PREPAID',
-    paymentMethod: 'YANDEX',
-    fake: false,
-    items: [
-      {
-        id: 1001,
-        offerId: 'SKU-RED-42',
-        offerName: 'Кроссовки красные, 42',
-        count: 2,
-        prices: { payment: { value: 9000, currencyId: 'RUR' }, cashback: { value: 998, currencyId: 'RUR' }, subsidy: { value: 500, currencyId: 'RUR' } },
-      },
-      { id: 1002, offerId: 'SKU-SOCKS', offerName: 'Носки', count: 1, prices: { payment: { value: 490, currencyId: 'RUR' } } },
-    ],
-    prices: { payment: { value: 9840, currencyId: 'RUR' }, cashback: { value: 998, currencyId: 'RUR' }, delivery: { payment: { value: 350, currencyId: 'RUR' } } },
-    delivery: {
-      type: 'DELIVERY',
-      serviceName: 'Своя курьерская служба',
-      deliveryServiceId: 99,
-      deliveryPartnerType: 'SHOP',
-      dates: { fromDate: '2026-11-26', toDate: '2026-11-27', fromTime: '10:00', toTime: '18:00' },
-      courier: {
-        address: { country: 'Россия', postcode: '125080', city: 'Москва', street: 'Волоколамское шоссе', house: '2', apartment: '15' },
-        region: { id: 213, name: 'Москва', type: 'CITY' },
-      },
-    },
-    notes: 'Позвонить за час',
-  };
-}
 
 describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)', () => {
   let t: TestApp;
   let market: FakeMarketApi;
   let imshop: FakeImshop;
-  let clock = Date.parse('2026-11-24T10:00:00+03:00');
-  let nextId = 880_000_000 + Math.floor(Math.random() * 1_000_000);
-  const at = () => new Date((clock += 1000)).toISOString();
-  const newOrderId = () => String(++nextId);
+  const { at, newOrderId, unixSeconds } = marketTimeline(880_000_000);
 
   const admin = () => ({
     get: (path: string) => t.http().get(path).set('X-Api-Key', ADMIN_KEY),
@@ -74,7 +29,7 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       .http()
       .post('/imshop/tickets/status')
       .set('Authorization', `Bearer ${IMSHOP_KEY}`)
-      .send({ ticketId, orderId: omsOrderNumber, storeId: STORE, staffId: '12393', status, comment: null, metadata: { timestamp: String(Math.floor((clock += 1000) / 1000)) } });
+      .send({ ticketId, orderId: omsOrderNumber, storeId: STORE, staffId: '12393', status, comment: null, metadata: { timestamp: unixSeconds() } });
   const orderOf = async (marketOrderId: string) =>
     (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0] as Record<string, any>;
   const deliveriesOf = async (marketOrderId: string, target?: string) =>
@@ -104,18 +59,9 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
   beforeAll(async () => {
     market = await startFakeMarketApi(MARKET_KEY);
     imshop = await startFakeImshop();
-    t = await startTestApp({
-      MARKET_API_URL: market.url,
-      MARKET_API_KEY: MARKET_KEY,
-      IMSHOP_API_KEY: IMSHOP_KEY,
-      IMSHOP_TICKETS_URL: `${imshop.url}/tickets`,
-      MARKET_ALLOWED_CIDRS: '*',
-      DELIVERY_BACKOFF_MS: '40',
-      DELIVERY_BACKOFF_MAX_MS: '300',
-      DELIVERY_TIMEOUT_MS: '2000',
-      DELIVERY_MAX_ATTEMPTS: '4',
-      OUTBOX_SWEEP_MS: '200',
-    });
+    t = await startTestApp(
+      marketLoopEnv(market, imshop, { DELIVERY_BACKOFF_MS: '40', DELIVERY_BACKOFF_MAX_MS: '300', DELIVERY_TIMEOUT_MS: '2000', DELIVERY_MAX_ATTEMPTS: '4', OUTBOX_SWEEP_MS: '200' }),
+    );
   });
   afterAll(async () => {
     await t?.close();

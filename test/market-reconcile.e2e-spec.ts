@@ -5,12 +5,8 @@ import { MetricsService } from '../src/metrics/metrics.service';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { marketError, schemaNamed, startFakeMarketApi, validate, type FakeMarketApi, type MarketAnswer, type MarketRequest } from './support/fake-market-api';
+import { BUSINESS, MARKET_KEY, marketLoopEnv, STORE } from './support/market-loop-fixtures';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
-
-const MARKET_KEY = 'market-api-key-0123456789';
-const IMSHOP_KEY = 'imshop-test-key-0123456789';
-const BUSINESS = '675789';
-const STORE = '1456';
 
 interface MarketOrder {
   campaignId: string;
@@ -125,18 +121,9 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
   beforeAll(async () => {
     market = await startFakeMarketApi(MARKET_KEY);
     imshop = await startFakeImshop();
-    t = await startTestApp({
-      MARKET_API_URL: market.url,
-      MARKET_API_KEY: MARKET_KEY,
-      IMSHOP_API_KEY: IMSHOP_KEY,
-      IMSHOP_TICKETS_URL: `${imshop.url}/tickets`,
-      MARKET_ALLOWED_CIDRS: '*',
-      MARKET_RECONCILE_MINUTES: '0',
-      DELIVERY_BACKOFF_MS: '40',
-      DELIVERY_BACKOFF_MAX_MS: '300',
-      DELIVERY_TIMEOUT_MS: '2000',
-      OUTBOX_SWEEP_MS: '200',
-    });
+    t = await startTestApp(
+      marketLoopEnv(market, imshop, { MARKET_RECONCILE_MINUTES: '0', DELIVERY_BACKOFF_MS: '40', DELIVERY_BACKOFF_MAX_MS: '300', DELIVERY_TIMEOUT_MS: '2000', OUTBOX_SWEEP_MS: '200' }),
+    );
     market.respond((req) => {
       if (req.operationId !== 'getBusinessOrders') return undefined;
       if (!req.body?.dates) {

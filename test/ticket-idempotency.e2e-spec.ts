@@ -2,29 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@je
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { startFakeMarketApi, type FakeMarketApi } from './support/fake-market-api';
+import { BUSINESS, businessOrder, IMSHOP_KEY, MARKET_KEY, marketLoopEnv, marketTimeline, STORE } from './support/market-loop-fixtures';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
-const MARKET_KEY = 'market-api-key-0123456789';
-const IMSHOP_KEY = 'imshop-test-key-0123456789';
-const STORE = '1456';
-const BUSINESS = '675789';
 const CAMPAIGN = '21000901';
-
-/** The Market order as `POST v1/businesses/{businessId}/orders` returns it. */
-function businessOrder(orderId: string) {
-  return {
-    orderId: Number(orderId),
-    campaignId: Number(CAMPAIGN),
-    programType: 'DBS',
-    status: 'PROCESSING',
-    substatus: 'STARTED',
-    creationDate: '2026-11-24T10:00:00+03:00',
-    paymentType: 'PREPAID',
-    paymentMethod: 'YANDEX',
-    items: [{ id: 1001, offerId: 'SKU-RED-42', offerName: 'Кроссовки красные, 42', count: 1, prices: { payment: { value: 4990, currencyId: 'RUR' } } }],
-    delivery: { type: 'PICKUP', serviceName: 'Своя служба' },
-  };
-}
 
 /**
  * IMSHOP's ticket API takes no reference of ours and offers no lookup (seed and docs: `POST` → `{success,
@@ -37,10 +18,7 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
   let t: TestApp;
   let imshop: FakeImshop;
   let market: FakeMarketApi;
-  let clock = Date.parse('2026-11-24T10:00:00+03:00');
-  let nextId = 990_000_000 + Math.floor(Math.random() * 1_000_000);
-  const at = () => new Date((clock += 1000)).toISOString();
-  const newOrderId = () => String(++nextId);
+  const { at, newOrderId, unixSeconds } = marketTimeline(990_000_000);
 
   const admin = () => ({
     post: (path: string, body: object, headers: Record<string, string> = {}) => t.http().post(path).set('X-Api-Key', ADMIN_KEY).set(headers).send(body),
@@ -60,7 +38,7 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       .http()
       .post('/imshop/tickets/status')
       .set('Authorization', `Bearer ${IMSHOP_KEY}`)
-      .send({ ticketId, orderId: omsOrderNumber, storeId: STORE, staffId: '12393', status, step, comment: null, metadata: { timestamp: String(Math.floor((clock += 1000) / 1000)) } });
+      .send({ ticketId, orderId: omsOrderNumber, storeId: STORE, staffId: '12393', status, step, comment: null, metadata: { timestamp: unixSeconds() } });
   const orderOf = async (marketOrderId: string) => (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0] as Record<string, any>;
   const prepareDelivery = async (marketOrderId: string) =>
     (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 AND d.target = 'imshop_prepare'`, [marketOrderId]))[0] as
@@ -83,20 +61,11 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
   beforeAll(async () => {
     imshop = await startFakeImshop();
     market = await startFakeMarketApi(MARKET_KEY);
-    market.respond((req) => (req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(String(id))) } } : undefined));
-    t = await startTestApp({
-      MARKET_API_URL: market.url,
-      MARKET_API_KEY: MARKET_KEY,
-      IMSHOP_API_KEY: IMSHOP_KEY,
-      IMSHOP_TICKETS_URL: `${imshop.url}/tickets`,
-      MARKET_ALLOWED_CIDRS: '*',
+    market.respond((req) => (req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } } : undefined));
+    t = await startTestApp(
       // Retries every 0.2-0.5 s, eight attempts: room for IMSHOP's report to arrive in between.
-      DELIVERY_BACKOFF_MS: '200',
-      DELIVERY_BACKOFF_MAX_MS: '500',
-      DELIVERY_MAX_ATTEMPTS: '8',
-      DELIVERY_TIMEOUT_MS: '1000',
-      OUTBOX_SWEEP_MS: '200',
-    });
+      marketLoopEnv(market, imshop, { DELIVERY_BACKOFF_MS: '200', DELIVERY_BACKOFF_MAX_MS: '500', DELIVERY_MAX_ATTEMPTS: '8', DELIVERY_TIMEOUT_MS: '1000', OUTBOX_SWEEP_MS: '200' }),
+    );
     const res = await admin().put(`/admin/market/campaigns/${CAMPAIGN}/automation`, { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: false, prepareTicket: true, pushStatuses: false } });
     expect(res.status).toBe(200);
   });

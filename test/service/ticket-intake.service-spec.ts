@@ -4,10 +4,8 @@ import { TicketCreationService } from '../../src/imshop-tickets/ticket-creation.
 import { TicketStatusInvalidForType } from '../../src/imshop-tickets/ticket-errors';
 import { TicketIntakeService } from '../../src/imshop-tickets/ticket-intake.service';
 import { eventually, startFakePeer, type FakePeer } from '../support/fake-http-peer';
+import { T0, ticketStatusEvent } from '../support/ticket-status-event';
 import { startServices, type ServiceContext } from './service-context';
-
-/** 2026-05-28T…: IMSHOP sends unix seconds, as a string in its examples. */
-const T0 = 1_780_000_000;
 
 /** The ticket status webhook without HTTP: what one stores, what a repeat and a refusal leave, and a batch's transaction. */
 describe('TicketIntakeService', () => {
@@ -16,16 +14,6 @@ describe('TicketIntakeService', () => {
   let n = 0;
   const unique = (name: string) => `SVC-${name}-${++n}-${Date.now()}`;
 
-  const webhook = (ticketId: string, orderId: string, status: string, at: number, extra: Record<string, unknown> = {}) => ({
-    ticketId,
-    orderId,
-    storeId: '1456',
-    staffId: '12393',
-    status,
-    comment: null,
-    ...extra,
-    metadata: { timestamp: String(at), ...((extra.metadata as object) ?? {}) },
-  });
   const newOrder = async (status = 'PROCESSING') => {
     const number = unique('order');
     const [{ id }] = await ctx.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1) RETURNING id`, [number, status]);
@@ -66,14 +54,14 @@ describe('TicketIntakeService', () => {
     const order = await newOrder();
     const ticketId = await ourTicket('prepare', order.number);
 
-    const receipt = await ctx.get(TicketIntakeService).receiveStatus({ key: 'never-stored', ...webhook(ticketId, order.number, 'done', T0) });
+    const receipt = await ctx.get(TicketIntakeService).receiveStatus({ key: 'never-stored', ...ticketStatusEvent(ticketId, order.number, 'done', T0) });
 
     expect(receipt).toMatchObject({ duplicate: false, outcome: 'applied', ticket: { imshopTicketId: ticketId, type: 'prepare', status: 'done', closed: true, orderId: order.id } });
     expect(await ticketRow(ticketId)).toMatchObject({ type: 'prepare', status: 'done', status_at: new Date(T0 * 1000), closed: true, order_id: order.id, created_by_us: true });
     const key = `imshop_ticket:${ticketId}|done|${T0 * 1000}`;
     const [event] = await eventsOf(ticketId);
     expect(event).toMatchObject({ status: 'done', outcome: 'applied', dedupe_key: key });
-    expect(event.payload).toEqual(webhook(ticketId, order.number, 'done', T0));
+    expect(event.payload).toEqual(ticketStatusEvent(ticketId, order.number, 'done', T0));
     expect(await orderOf(order.number)).toMatchObject({ status: 'READY_TO_SHIP', version: 2 });
     expect((await historyOf(order.number)).map(({ tx: _tx, ...row }: Record<string, unknown>) => row)).toEqual([
       { source: 'imshop_ticket', outcome: 'applied', from_status: 'PROCESSING', to_status: 'READY_TO_SHIP', external_code: 'done', dedupe_key: key },
@@ -85,7 +73,7 @@ describe('TicketIntakeService', () => {
   it('records the status of a ticket we do not know, and leaves the order alone when the status names no type', async () => {
     const order = await newOrder();
     const ticketId = unique('rsp-theirs');
-    const receipt = await ctx.get(TicketIntakeService).receiveStatus(webhook(ticketId, order.number, 'failed', T0));
+    const receipt = await ctx.get(TicketIntakeService).receiveStatus(ticketStatusEvent(ticketId, order.number, 'failed', T0));
     expect(receipt).toMatchObject({ duplicate: false, outcome: 'recorded', ticket: { type: null, status: 'failed', createdByUs: false, orderId: order.id } });
     expect(await ticketRow(ticketId)).toMatchObject({ type: null, status: 'failed', created_by_us: false, order_id: order.id, closed: false });
     expect((await eventsOf(ticketId)).map((e: any) => e.outcome)).toEqual(['recorded']);
@@ -97,7 +85,7 @@ describe('TicketIntakeService', () => {
     const order = await newOrder();
     const ticketId = await ourTicket('ship', order.number);
     const intake = ctx.get(TicketIntakeService);
-    const body = webhook(ticketId, order.number, 'shipped', T0, { metadata: { deliveryTrackingNumber: 'TRK-1' } });
+    const body = ticketStatusEvent(ticketId, order.number, 'shipped', T0, { metadata: { deliveryTrackingNumber: 'TRK-1' } });
     expect(await intake.receiveStatus(body)).toMatchObject({ duplicate: false, outcome: 'applied' });
     const before = { ticket: await ticketRow(ticketId), events: await eventsOf(ticketId), order: await orderOf(order.number), history: await historyOf(order.number) };
 
@@ -116,7 +104,7 @@ describe('TicketIntakeService', () => {
 
     const refusal = await ctx
       .get(TicketIntakeService)
-      .receiveStatus(webhook(ticketId, order.number, 'shipped', T0))
+      .receiveStatus(ticketStatusEvent(ticketId, order.number, 'shipped', T0))
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(TicketStatusInvalidForType);
     expect(refusal).toMatchObject({ kind: 'invalid', status: 'shipped', type: 'prepare', ticketId });
@@ -145,13 +133,13 @@ describe('TicketIntakeService', () => {
     const receive = await ourTicket('receive', b.number);
     const theirs = unique('rsp-theirs');
     const batch = [
-      webhook(prepare, a.number, 'advance', T0, { step: 'pack-order' }),
-      webhook(prepare, a.number, 'done', T0 + 60),
-      webhook(prepare, a.number, 'done', T0 + 60), // a repeat within the batch
-      webhook(prepare, a.number, 'shipped', T0 + 61), // not a prepare status: refused, the batch goes on
-      webhook(theirs, a.number, 'failed', T0 + 62),
-      webhook(receive, b.number, 'received', T0 + 70),
-      webhook(receive, b.number, 'handedOver', T0 + 80),
+      ticketStatusEvent(prepare, a.number, 'advance', T0, { step: 'pack-order' }),
+      ticketStatusEvent(prepare, a.number, 'done', T0 + 60),
+      ticketStatusEvent(prepare, a.number, 'done', T0 + 60), // a repeat within the batch
+      ticketStatusEvent(prepare, a.number, 'shipped', T0 + 61), // not a prepare status: refused, the batch goes on
+      ticketStatusEvent(theirs, a.number, 'failed', T0 + 62),
+      ticketStatusEvent(receive, b.number, 'received', T0 + 70),
+      ticketStatusEvent(receive, b.number, 'handedOver', T0 + 80),
     ];
 
     // Both group commit slots held by webhooks waiting on a lock of ours, while the batch queues up behind them.
@@ -163,7 +151,7 @@ describe('TicketIntakeService', () => {
     let answers: Promise<unknown>[];
     try {
       await holder.query('SELECT 1 FROM imshop_tickets WHERE imshop_ticket_id = ANY($1) FOR UPDATE', [hold]);
-      held = hold.map((id) => intake.receiveStatus(webhook(id, 'hold', 'failed', T0)));
+      held = hold.map((id) => intake.receiveStatus(ticketStatusEvent(id, 'hold', 'failed', T0)));
       await eventually(async () => slots.inFlight === 2, 10_000, 5);
       answers = batch.map((body) => intake.receiveStatus(body).catch((error: unknown) => error));
       await eventually(async () => slots.waiting.length === batch.length, 10_000, 5);
