@@ -7,20 +7,13 @@ module.exports = {
   forbidden: [
     {
       name: 'no-foreign-entity',
-      comment: "A module uses another module's entity class: ask the owning module's service instead.",
+      comment:
+        "A module uses another module's entity, even as a type: ask the owning module's service, and name the " +
+        'plain interface it exports (the orders module: OrderView in src/orders/order-view.ts).',
       severity: 'error',
       // src/database/entities.ts lists every entity for the DataSource: it owns no table and uses none.
       from: { path: '^src/([^/]+)/', pathNot: '^src/database/' },
-      to: { path: '^src/[^/]+/.+[.]entity[.]ts$', pathNot: '^src/$1/', dependencyTypesNot: ['type-only', 'pre-compilation-only'] },
-    },
-    {
-      name: 'no-foreign-entity-type',
-      comment:
-        "A module names another module's entity as a type (in a service's signature): accepted while issue 17 lands, " +
-        'a plain interface exported by the owning module is better.',
-      severity: 'warn',
-      from: { path: '^src/([^/]+)/', pathNot: '^src/database/' },
-      to: { path: '^src/[^/]+/.+[.]entity[.]ts$', pathNot: '^src/$1/', dependencyTypes: ['type-only', 'pre-compilation-only'] },
+      to: { path: '^src/[^/]+/.+[.]entity[.]ts$', pathNot: '^src/$1/' },
     },
     {
       name: 'no-foreign-repository',

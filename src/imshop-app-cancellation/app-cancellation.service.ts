@@ -5,7 +5,7 @@ import { InvalidInputError } from '../common/domain-error';
 import { TicketWithdrawalService } from '../imshop-tickets/ticket-withdrawal.service';
 import { checkTransition, type OrderStatus } from '../orders/order-status';
 import { OrdersService } from '../orders/orders.service';
-import type { Order } from '../orders/order.entity';
+import type { OrderView } from '../orders/order-view';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { AppCancellationResponse, buildCancellationResponse, normaliseCancellation } from './dto/app-cancellation.dto';
 
@@ -111,7 +111,7 @@ export class AppCancellationService implements OnApplicationShutdown {
     await Promise.allSettled([...this.background]);
   }
 
-  private refuse(order: Order, message: string): AppCancellationResponse {
+  private refuse(order: OrderView, message: string): AppCancellationResponse {
     this.logger.log(`app cancellation of order ${order.omsOrderNumber ?? order.id} (${order.status}) refused: ${message}`);
     return buildCancellationResponse({ success: false, message });
   }

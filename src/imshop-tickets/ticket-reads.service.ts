@@ -3,7 +3,7 @@ import { NotFoundError } from '../common/domain-error';
 import type { Page } from '../common/page';
 import { Handles } from '../events/channels';
 import { ORDER_DETAILS } from '../orders/order-events';
-import type { Order } from '../orders/order.entity';
+import type { OrderView } from '../orders/order-view';
 import type { ListTicketsQuery } from './dto/list-tickets.query';
 import type { ImshopTicketEvent } from './ticket-event.entity';
 import type { ImshopTicket } from './ticket.entity';
@@ -28,7 +28,7 @@ export class TicketReadsService {
 
   /** The admin view of an order lists its tickets (with unavailable items, tracking and waybill numbers). */
   @Handles(ORDER_DETAILS, 'imshopTickets')
-  async ticketsOfOrder(order: Order): Promise<unknown> {
+  async ticketsOfOrder(order: OrderView): Promise<unknown> {
     return this.tickets.ofOrder(order.id, order.omsOrderNumber);
   }
 }

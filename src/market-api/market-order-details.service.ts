@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Handles } from '../events/channels';
 import { ORDER_DETAILS } from '../orders/order-events';
-import type { Order } from '../orders/order.entity';
+import type { OrderView } from '../orders/order-view';
 import { OrdersService } from '../orders/orders.service';
 import type { SendResult } from '../outbox/delivery-targets';
 import { MarketApiClient } from './market-api.client';
@@ -25,7 +25,7 @@ export class MarketOrderDetailsService {
 
   /** The admin view of an order shows the details fetched from Market. */
   @Handles(ORDER_DETAILS, 'marketDetails')
-  async detailsOf(order: Order): Promise<unknown> {
+  async detailsOf(order: OrderView): Promise<unknown> {
     return this.repository.find(order.id);
   }
 

@@ -1,4 +1,4 @@
-import type { OrderItem } from '../orders/order.entity';
+import type { OrderItem } from '../orders/order-view';
 
 /** The parts of Market's `BusinessOrderDTO` we use (tolerant: everything optional, unknown fields ignored). */
 export interface MarketBusinessOrder {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Page } from '../common/page';
 import { Handles } from '../events/channels';
 import { ORDER_DETAILS } from '../orders/order-events';
-import type { Order } from '../orders/order.entity';
+import type { OrderView } from '../orders/order-view';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import type { MarketEvent } from './market-event.entity';
 import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
@@ -24,7 +24,7 @@ export class MarketEventsService {
 
   /** The admin view of an order lists its returns. */
   @Handles(ORDER_DETAILS, 'marketReturns')
-  async returnsOf(order: Order): Promise<unknown> {
+  async returnsOf(order: OrderView): Promise<unknown> {
     if (!order.marketOrderId) return [];
     return this.repository.returnsOf(order.marketCampaignId!, order.marketOrderId);
   }

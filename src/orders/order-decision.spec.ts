@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { StatusMapping } from '../status-mapping/status-mapping.entity';
+import type { InboundResolution } from '../status-mapping/status-mapping.service';
 import { decideStatusEvent, identityKeys, needsMapping, splitRound } from './order-decision';
 import type { OrderStatus } from './order-status';
 import { Order } from './order.entity';
@@ -30,7 +30,7 @@ function existing(fields: Partial<Order> = {}): Order {
 }
 
 const mapped = (internalStatus: OrderStatus | null, attention = false) => ({
-  mapping: { internalStatus, attention } as StatusMapping,
+  mapping: { internalStatus, attention } as NonNullable<InboundResolution['mapping']>,
   internalStatus,
 });
 const unmapped = { mapping: null, internalStatus: null };

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { channel } from '../events/channels';
-import type { Order } from './order.entity';
+import type { OrderView } from './order-view';
 import type { ApplyResult, StatusEvent } from './status-event';
 
 /** An event applied to an order (not a repeat), inside the transaction that applied it. */
@@ -15,4 +15,4 @@ export interface OrderChange {
 export const ORDER_CHANGED = channel<OrderChange>('order.changed');
 
 /** A named section of the admin view of an order, keyed by its name: another module's records about the order. */
-export const ORDER_DETAILS = channel<Order, unknown>('order.details');
+export const ORDER_DETAILS = channel<OrderView, unknown>('order.details');

@@ -10,21 +10,14 @@ import {
 } from 'typeorm';
 import type { OrderHistoryEntry } from './order-history.entity';
 import type { OrderStatus } from './order-status';
-
-export interface OrderItem {
-  sku?: string;
-  name?: string;
-  count?: number;
-  price?: number;
-  [extra: string]: unknown;
-}
+import type { OrderItem, OrderView } from './order-view';
 
 @Entity('orders')
 @Index('uq_orders_oms_order_number', ['omsOrderNumber'], { unique: true, where: '"oms_order_number" IS NOT NULL' })
 @Index('uq_orders_imshop_uuid', ['imshopUuid'], { unique: true, where: '"imshop_uuid" IS NOT NULL' })
 @Index('uq_orders_market', ['marketCampaignId', 'marketOrderId'], { unique: true, where: '"market_order_id" IS NOT NULL' })
 @Index('ix_orders_status', ['status'])
-export class Order {
+export class Order implements OrderView {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 

@@ -1,6 +1,6 @@
 import type { HistoryOutcome } from './order-history.entity';
 import type { OrderStatus } from './order-status';
-import type { Order, OrderItem } from './order.entity';
+import type { OrderItem, OrderView } from './order-view';
 
 /** The external identities an event can name its order by; at least one is required. */
 export interface OrderIdentity {
@@ -57,7 +57,7 @@ export interface ApplyResult {
   created: boolean;
   outcome: HistoryOutcome | 'duplicate';
   statusChanged: boolean;
-  order: Order;
+  order: OrderView;
   fromStatus: OrderStatus | null;
   historyId?: string;
   reason?: string;
