@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { guardedPostgresBackend, ListenClient } from '../src/queue/queue-connection';
+import { createTestDatabase } from './support/test-app';
+
+/**
+ * The PostgreSQL queue's LISTEN connection, ended by the server (a restart, a failover, pg_terminate_backend)
+ * before BullMQ has attached its listener: seen as "Unhandled error … terminating connection due to
+ * administrator command" taking a test file down while /health took its database away.
+ */
+describe('the PostgreSQL queue backend: LISTEN clients (real PostgreSQL)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const terminate = async (applicationName: string) => {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const rows = (await admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows;
+      return rows.length;
+    } finally {
+      await admin.end();
+    }
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('a client ended by the server while nobody listens does not throw: its error is heard, the client is dead', async () => {
+    const client = new ListenClient({ connectionString: database.url, application_name: 'listen-guard-bare' });
+    await client.connect();
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    // A plain pg.Client here, with no 'error' listener, throws from the socket's read: Jest fails this file.
+    expect(await terminate('listen-guard-bare')).toBe(1);
+    await ended;
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+  });
+
+  it("a worker's backend listens through ListenClient, and its LISTEN connection ended by the server is rebuilt", async () => {
+    const backend = guardedPostgresBackend('listen-guard', { connection: { connectionString: database.url, migrate: true } } as never, { withBlockingConnection: true });
+    const errors: string[] = [];
+    backend.on('error', (error: Error) => errors.push(error.message));
+    try {
+      await backend.waitUntilReady();
+      const first = await backend.connection.getListenClient();
+      expect(first).toBeInstanceOf(ListenClient);
+
+      expect(await terminate('listen-guard')).toBe(1);
+      for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors).toContainEqual(expect.stringMatching(/terminating connection/));
+
+      const second = await backend.connection.getListenClient();
+      expect(second).toBeInstanceOf(ListenClient);
+      expect(second).not.toBe(first);
+      await expect(second.query('SELECT 1')).resolves.toBeDefined();
+    } finally {
+      await backend.close();
+    }
+  });
+});
