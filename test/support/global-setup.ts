@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres';
 
 declare global {
-  var __embeddedTestDatabase: EmbeddedDatabase | undefined;
+  var __embeddedTestDatabase: { server: EmbeddedDatabase; dataDir: string } | undefined;
 }
 
 /**
@@ -21,8 +21,9 @@ export default async function globalSetup(): Promise<void> {
   if (globalThis.__embeddedTestDatabase) return;
   const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-test-pg-'));
   const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? (await freePort()));
-  globalThis.__embeddedTestDatabase = await startEmbeddedPostgres({ dataDir, port, databaseName: 'postgres' });
-  process.env.TEST_DATABASE_SERVER_URL = globalThis.__embeddedTestDatabase.url;
+  const server = await startEmbeddedPostgres({ dataDir, port, databaseName: 'postgres' });
+  globalThis.__embeddedTestDatabase = { server, dataDir };
+  process.env.TEST_DATABASE_SERVER_URL = server.url;
 }
 
 /** A port nobody listens on right now, so parallel runs on one machine do not collide. */

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -80,9 +80,11 @@ export async function startTestApp(
   options: CreateAppOptions = {},
 ): Promise<TestApp> {
   const database = shared ? { url: shared.databaseUrl, name: shared.databaseName, drop: async () => undefined } : await createTestDatabase();
+  // The app's own files (a generated key, say), removed on close unless the test brought its own directory.
+  const ownDataDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'order-sync-test-'));
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-test-')),
+    DATA_DIR: ownDataDir,
     LOG_LEVEL: 'fatal',
     REDIS_URL: process.env.REDIS_URL,
     // Test apps may share one Redis: each gets its own queue namespace.
@@ -108,6 +110,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       await database.drop();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }
