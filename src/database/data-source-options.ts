@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
+import { GuardedPgClient } from './guarded-pg-client';
 import { MIGRATIONS } from './migrations';
 
 /** Shared by the app, the TypeORM CLI (ormconfig.ts) and the tests: schema only ever comes from migrations. */
@@ -12,6 +13,6 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     migrationsRun: false,
     synchronize: false,
     uuidExtension: 'pgcrypto',
-    extra: { max: poolSize, application_name: 'order-sync' },
+    extra: { max: poolSize, application_name: 'order-sync', Client: GuardedPgClient },
   };
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { GuardedPgClient } from './guarded-pg-client';
 
 /**
  * The delivery worker's own connections: claims, records, lease renewals, the sweeper and endpoint health go
@@ -17,7 +18,7 @@ export class DeliveryPool implements OnApplicationShutdown {
   private readonly pool: pg.Pool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new pg.Pool({ connectionString: config.databaseUrl, max: DELIVERY_POOL_SIZE, application_name: 'order-sync-delivery' });
+    this.pool = new pg.Pool({ connectionString: config.databaseUrl, max: DELIVERY_POOL_SIZE, application_name: 'order-sync-delivery', Client: GuardedPgClient });
     // An idle connection dropped by the server (restart, outage) must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => this.logger.warn(`idle delivery connection lost: ${error.message}`));
   }

@@ -1,6 +1,7 @@
 import { createPostgresBackend, setDefaultBackendFactory, type QueueOptions } from 'bullmq';
 import pg from 'pg';
 import type { AppConfig } from '../config/app-config';
+import { GuardedPgClient } from '../database/guarded-pg-client';
 
 export type QueueBackendName = 'redis' | 'postgres';
 
@@ -28,34 +29,20 @@ export function selectQueueBackend(config: Pick<AppConfig, 'redisUrl' | 'databas
   }
   if (!config.databaseUrl) throw new Error('the PostgreSQL queue backend needs the database URL');
   setDefaultBackendFactory(guardedPostgresBackend as never);
-  return { connectionString: config.databaseUrl, migrate: true } as never;
+  return { connectionString: config.databaseUrl, migrate: true, Client: GuardedPgClient } as never;
 }
 
-/**
- * A pg Client that is never without an 'error' listener. BullMQ's PostgreSQL backend (6.7) connects its LISTEN
- * client and only then attaches its own listener: when the server ends that connection in the same moment (a
- * restart, a failover, an administrator's pg_terminate_backend), the error can arrive in the same read as the
- * connection's ready message, before that listener exists, and an 'error' with no listener ends the process.
- * BullMQ's listener still hears every later error and rebuilds the LISTEN connection; one that came too early
- * leaves a dead client whose first query fails, which BullMQ also recovers from.
- */
-export class ListenClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
-    super(config);
-    this.on('error', () => undefined);
-  }
-}
-
-const listenSafePg = Object.assign(Object.create(pg) as typeof pg, { Client: ListenClient });
+const guardedPg = Object.assign(Object.create(pg) as typeof pg, { Client: GuardedPgClient });
 
 /**
- * BullMQ's own factory, with the LISTEN clients built from ListenClient. BullMQ offers no option for the client
- * class, so this sets the connection's `pgModule`; if an upgrade renames it, boot fails here, loudly.
+ * BullMQ's own factory, with its clients built from GuardedPgClient: its pool's through the pool's `Client`
+ * option, its LISTEN client's through the connection's `pgModule` (BullMQ offers no option for that one; if an
+ * upgrade renames the field, boot fails here, loudly).
  */
 export const guardedPostgresBackend: typeof createPostgresBackend = (name, opts, factoryOpts) => {
   const backend = createPostgresBackend(name, opts, factoryOpts);
   const connection = backend.connection as unknown as { pgModule?: unknown };
   if (!connection.pgModule) throw new Error('bullmq changed: PostgresConnection has no pgModule to build LISTEN clients from (see src/queue/queue-connection.ts)');
-  connection.pgModule = listenSafePg;
+  connection.pgModule = guardedPg;
   return backend;
 };

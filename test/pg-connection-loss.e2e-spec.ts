@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { guardedPostgresBackend, ListenClient } from '../src/queue/queue-connection';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { GuardedPgClient } from '../src/database/guarded-pg-client';
+import { guardedPostgresBackend } from '../src/queue/queue-connection';
 import { createTestDatabase } from './support/test-app';
 
 /**
@@ -8,7 +11,7 @@ import { createTestDatabase } from './support/test-app';
  * before BullMQ has attached its listener: seen as "Unhandled error … terminating connection due to
  * administrator command" taking a test file down while /health took its database away.
  */
-describe('the PostgreSQL queue backend: LISTEN clients (real PostgreSQL)', () => {
+describe('pg clients that a server can end at any moment (real PostgreSQL)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   const terminate = async (applicationName: string) => {
     const admin = new pg.Client({ connectionString: database.url });
@@ -29,7 +32,7 @@ describe('the PostgreSQL queue backend: LISTEN clients (real PostgreSQL)', () =>
   });
 
   it('a client ended by the server while nobody listens does not throw: its error is heard, the client is dead', async () => {
-    const client = new ListenClient({ connectionString: database.url, application_name: 'listen-guard-bare' });
+    const client = new GuardedPgClient({ connectionString: database.url, application_name: 'listen-guard-bare' });
     await client.connect();
     const ended = new Promise((resolve) => client.once('end', resolve));
     // A plain pg.Client here, with no 'error' listener, throws from the socket's read: Jest fails this file.
@@ -38,25 +41,38 @@ describe('the PostgreSQL queue backend: LISTEN clients (real PostgreSQL)', () =>
     await expect(client.query('SELECT 1')).rejects.toThrow();
   });
 
-  it("a worker's backend listens through ListenClient, and its LISTEN connection ended by the server is rebuilt", async () => {
+  it("a worker's backend listens through GuardedPgClient, and its LISTEN connection ended by the server is rebuilt", async () => {
     const backend = guardedPostgresBackend('listen-guard', { connection: { connectionString: database.url, migrate: true } } as never, { withBlockingConnection: true });
     const errors: string[] = [];
     backend.on('error', (error: Error) => errors.push(error.message));
     try {
       await backend.waitUntilReady();
       const first = await backend.connection.getListenClient();
-      expect(first).toBeInstanceOf(ListenClient);
+      expect(first).toBeInstanceOf(GuardedPgClient);
 
       expect(await terminate('listen-guard')).toBe(1);
       for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(errors).toContainEqual(expect.stringMatching(/terminating connection/));
 
       const second = await backend.connection.getListenClient();
-      expect(second).toBeInstanceOf(ListenClient);
+      expect(second).toBeInstanceOf(GuardedPgClient);
       expect(second).not.toBe(first);
       await expect(second.query('SELECT 1')).resolves.toBeDefined();
     } finally {
       await backend.close();
+    }
+  });
+
+  it("the app's TypeORM connections are GuardedPgClients too (a runner attaches its listener a microtask late)", async () => {
+    const dataSource = new DataSource(dataSourceOptions(database.url, 2));
+    await dataSource.initialize();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      expect((runner as unknown as { databaseConnection: unknown }).databaseConnection).toBeInstanceOf(GuardedPgClient);
+    } finally {
+      await runner.release();
+      await dataSource.destroy();
     }
   });
 });
