@@ -38,15 +38,15 @@ describe('lint rules', () => {
     expect(await severity('test/some.e2e-spec.ts')).toBeUndefined();
   });
 
-  it("refuses a module importing another module's entity or repository, warns on an entity used as a type", async () => {
+  it("refuses a module importing another module's entity (even as a type only) or repository", async () => {
     const config = createRequire(join(root, 'package.json'))('./.dependency-cruiser.cjs') as IConfiguration;
     const baseDir = join(root, 'test/fixtures/module-boundaries');
     const { output } = await cruise(['src'], { ...config.options, tsConfig: undefined, baseDir, validate: true, ruleSet: { forbidden: config.forbidden } });
     const violations = (output as ICruiseResult).summary.violations.map((v) => `${v.rule.severity} ${v.rule.name}: ${v.from} → ${v.to}`).sort();
     expect(violations).toEqual([
+      'error no-foreign-entity: src/beta/beta-view.ts → src/alpha/alpha.entity.ts',
       'error no-foreign-entity: src/beta/beta.service.ts → src/alpha/alpha.entity.ts',
       'error no-foreign-repository: src/beta/beta.service.ts → src/alpha/alpha.repository.ts',
-      'warn no-foreign-entity-type: src/beta/beta-view.ts → src/alpha/alpha.entity.ts',
     ]);
   });
 });
