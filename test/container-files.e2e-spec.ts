@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { CONFIG_VARIABLES, loadConfig, APP_ROLES } from '../src/config/app-config';
 import { packagesOnlyFor, productionPackages } from './support/production-install';
+import { scratchDirs } from './support/scratch-dirs';
+
+const scratchDir = scratchDirs('order-sync-compose-');
 
 /**
  * Static checks of the Dockerfile and docker-compose.yml. No Docker engine runs on the development and
@@ -235,7 +237,7 @@ describe('docker-compose.yml', () => {
       expect(new URL(resolved.REDIS_URL).host).toBe('redis:6379');
       // the admin key has no default: compose refuses to start without one
       expect(() => interpolate(String(env.ADMIN_API_KEY), {})).toThrow(/ADMIN_API_KEY is required/);
-      const config = loadConfig({ ...resolved, DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-compose-')) });
+      const config = loadConfig({ ...resolved, DATA_DIR: scratchDir() });
       expect(config.role).toBe(name);
       expect(config.sandbox).toBe(false);
       expect(config.adminApiKeyGenerated).toBe(false);
@@ -253,6 +255,6 @@ describe('docker-compose.yml', () => {
       expect(text).not.toMatch(/SANDBOX|sandbox\.env|npm start/);
     }
     // and the image's NODE_ENV=production would refuse it anyway
-    expect(() => loadConfig({ SANDBOX: 'true', NODE_ENV: 'production', DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-compose-')) })).toThrow(/SANDBOX must not be true with NODE_ENV=production/);
+    expect(() => loadConfig({ SANDBOX: 'true', NODE_ENV: 'production', DATA_DIR: scratchDir() })).toThrow(/SANDBOX must not be true with NODE_ENV=production/);
   });
 });

@@ -13,7 +13,7 @@ describe('migrations', () => {
       for (const t of apps) expect((await t.http().get('/health')).status).toBe(200);
       expect((await apps[0].db.query("SELECT count(*)::int AS n FROM status_mappings WHERE direction = 'outbound' AND system = 'imshop'"))[0].n).toBe(14);
     } finally {
-      for (const t of apps) await t.app.close();
+      for (const t of apps) await t.close();
       await database.drop();
     }
   });

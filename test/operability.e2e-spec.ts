@@ -212,7 +212,7 @@ describe('api and worker processes (APP_ROLE)', () => {
       expect((await worker.http().get('/health')).status).toBe(200);
       expect((await worker.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).send({ id: 'ROLE-2', code: 'processing' })).status).toBe(404);
       const closing = Date.now();
-      await worker.app.close();
+      await worker.close();
       expect(Date.now() - closing).toBeGreaterThanOrEqual(400);
       expect((await api.db.query('SELECT state, attempts FROM deliveries'))[0]).toEqual({ state: 'sent', attempts: 1 });
       expect(fake.requests).toHaveLength(1);

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnApp } from './support/app-process';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { matchOperation, responseSchema, startFakeMarketApi, validate, type FakeMarketApi } from './support/fake-market-api';
+import { scratchDirs } from './support/scratch-dirs';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+
+const scratchDir = scratchDirs('order-sync-sandbox-prod-');
 
 /** The Swagger examples' ids (src/market/dto/api-property-presets.ts EXAMPLE_IDS), which the demo campaign uses. */
 const CAMPAIGN = '21683701';
@@ -226,7 +228,7 @@ describe('sandbox guard rails', () => {
   });
 
   it('production refuses the sandbox, with one line naming both variables', async () => {
-    const app = spawnApp({ SANDBOX: 'true', NODE_ENV: 'production', PORT: String(await freePort()), DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-sandbox-prod-')) });
+    const app = spawnApp({ SANDBOX: 'true', NODE_ENV: 'production', PORT: String(await freePort()), DATA_DIR: scratchDir() });
     const exit = await app.exited;
     expect(exit.code).toBe(1);
     expect(app.logs.stderr.trim()).toBe(

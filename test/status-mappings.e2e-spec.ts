@@ -139,7 +139,7 @@ describe('status mapping table over the admin API', () => {
       expect(edit.status).toBe(200);
       expect((await here.resolveInbound({ source: 'market', code: 'PICKUP' })).internalStatus).toBe('SHIPPED');
     } finally {
-      await other.app.close();
+      await other.close();
     }
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDirs } from '../../test/support/scratch-dirs';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, SANDBOX_MARKET_API_KEY } from './app-config';
 
-const dataDir = () => mkdtempSync(join(tmpdir(), 'order-sync-config-'));
+const dataDir = scratchDirs('order-sync-config-');
 const base = () => ({ DATA_DIR: dataDir(), ADMIN_API_KEY: 'a-long-enough-admin-key' });
 
 describe('configuration', () => {

@@ -1,5 +1,5 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,9 +22,10 @@ export interface ServiceContext {
  */
 export async function startServices(env: Record<string, string> = {}): Promise<ServiceContext> {
   const database = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-service-'));
   const config = loadConfig({
     ADMIN_API_KEY: ADMIN_KEY,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'order-sync-service-')),
+    DATA_DIR: dataDir,
     LOG_LEVEL: 'fatal',
     REDIS_URL: process.env.REDIS_URL,
     QUEUE_PREFIX: `service-${randomBytes(4).toString('hex')}`,
@@ -41,6 +42,7 @@ export async function startServices(env: Record<string, string> = {}): Promise<S
     async close() {
       await context.close();
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

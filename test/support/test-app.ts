@@ -82,20 +82,30 @@ export async function startTestApp(
   const database = shared ? { url: shared.databaseUrl, name: shared.databaseName, drop: async () => undefined } : await createTestDatabase();
   // The app's own files (a generated key, say), removed on close unless the test brought its own directory.
   const ownDataDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'order-sync-test-'));
-  const config = loadConfig({
-    ADMIN_API_KEY: ADMIN_KEY,
-    DATA_DIR: ownDataDir,
-    LOG_LEVEL: 'fatal',
-    REDIS_URL: process.env.REDIS_URL,
-    // Test apps may share one Redis: each gets its own queue namespace.
-    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
-    // No scheduled Market reconciliation pull unless a test asks for one (it would add calls to a fake Market).
-    MARKET_RECONCILE_MINUTES: '0',
-    ...env,
-    DATABASE_URL: database.url,
-  });
-  const app = await createApp(config, options);
-  await app.init();
+  const removeOwnDataDir = () => ownDataDir && rmSync(ownDataDir, { recursive: true, force: true });
+  let config: AppConfig;
+  let app: INestApplication;
+  try {
+    config = loadConfig({
+      ADMIN_API_KEY: ADMIN_KEY,
+      DATA_DIR: ownDataDir,
+      LOG_LEVEL: 'fatal',
+      REDIS_URL: process.env.REDIS_URL,
+      // Test apps may share one Redis: each gets its own queue namespace.
+      QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+      // No scheduled Market reconciliation pull unless a test asks for one (it would add calls to a fake Market).
+      MARKET_RECONCILE_MINUTES: '0',
+      ...env,
+      DATABASE_URL: database.url,
+    });
+    app = await createApp(config, options);
+    await app.init();
+  } catch (error) {
+    // A test that expects the boot to be refused leaves nothing behind either.
+    await database.drop();
+    removeOwnDataDir();
+    throw error;
+  }
   const server = app.getHttpServer();
   return {
     app,
@@ -110,7 +120,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       await database.drop();
-      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+      removeOwnDataDir();
     },
   };
 }
