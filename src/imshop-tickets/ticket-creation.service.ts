@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidInputError, UnavailableError } from '../common/domain-error';
-import { isPlainObject, validateDto } from '../common/validate-dto';
 import type { PeerCallResult } from '../common/peer-http';
+import { isPlainObject, validateDto } from '../common/validate-dto';
 import { ImshopClient } from '../imshop-client/imshop.client';
 import { OrdersService } from '../orders/orders.service';
 import type { TicketType } from '../status-mapping/mapping-systems';

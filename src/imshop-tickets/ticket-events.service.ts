@@ -1,18 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-error';
 import { boundEventTime } from '../common/event-time';
+import type { StoredEventSelection } from '../common/stored-event-selection';
 import { validateDto } from '../common/validate-dto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Handles } from '../events/channels';
 import { OrdersService } from '../orders/orders.service';
+import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
 import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
 import { TicketStatusInvalidForType } from './ticket-errors';
 import { withdrawalRecord } from './ticket-rules';
 import { decideTicketStatus, orderChangeOf } from './ticket-status-decision';
-import { Handles } from '../events/channels';
-import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
-import { TicketsRepository, type StoredEventSelection } from './tickets.repository';
-
-export type { StoredEventSelection } from './tickets.repository';
+import { TicketsRepository } from './tickets.repository';
 
 /**
  * The stored ticket events (imshop_ticket_events, the inbox of the status webhook) after their intake: a

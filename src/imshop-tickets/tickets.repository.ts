@@ -1,8 +1,10 @@
-import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { pageOf, type Page } from '../common/page';
+import type { StoredEventSelection } from '../common/stored-event-selection';
+import { affectedRows } from '../database/affected-rows';
+import { deleteOldestBefore } from '../database/delete-oldest';
 import { hydrate } from '../database/hydrate';
 import { uniqueViolationOf } from '../database/unique-violation';
 import type { ListTicketsQuery } from './dto/list-tickets.query';
@@ -89,12 +91,6 @@ export interface StoredTicketEvent {
   outcome: string;
   imshop_ticket_id: string;
 }
-
-/** Which stored events a replay takes: chosen ids, or those received in [since, until). */
-import type { StoredEventSelection } from '../common/stored-event-selection';
-import { deleteOldestBefore } from '../database/delete-oldest';
-
-export type { StoredEventSelection };
 
 /** The SQL of the ticket registry (imshop_tickets) and of its inbox (imshop_ticket_events). */
 @Injectable()

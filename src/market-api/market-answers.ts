@@ -1,7 +1,7 @@
 import { DomainError, InvalidInputError } from '../common/domain-error';
+import type { PeerCallResult } from '../common/peer-http';
 import { ImshopTicketRefused, TicketOutcomeUnknown } from '../imshop-tickets/ticket-errors';
 import type { SendResult } from '../outbox/delivery-targets';
-import type { PeerCallResult } from '../common/peer-http';
 import { marketVerdict } from './market-api.client';
 
 /** A Market call's result as a delivery attempt's. */

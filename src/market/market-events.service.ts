@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Page } from '../common/page';
+import type { StoredEventSelection } from '../common/stored-event-selection';
 import { Handles } from '../events/channels';
 import { ORDER_DETAILS } from '../orders/order-events';
 import type { OrderView } from '../orders/order-view';
+import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import type { MarketEvent } from './market-event.entity';
-import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
-import { MarketRepository, type StoredEventSelection } from './market.repository';
-
-export type { StoredEventSelection } from './market.repository';
+import { MarketRepository } from './market.repository';
 
 /**
  * What the Market inbox holds, for the admin API and for operations: the stored notifications, an order's

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { pageOf, type Page } from '../common/page';
+import type { StoredEventSelection } from '../common/stored-event-selection';
+import { deleteOldestBefore } from '../database/delete-oldest';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
 import { MarketEvent } from './market-event.entity';
 import { MarketReturn } from './market-return.entity';
@@ -25,12 +27,6 @@ export interface StoredMarketEvent {
   payload: unknown;
   receivedAt: Date;
 }
-
-/** Which stored events: by id, or by when they were received ([since, until)). */
-import type { StoredEventSelection } from '../common/stored-event-selection';
-import { deleteOldestBefore } from '../database/delete-oldest';
-
-export type { StoredEventSelection };
 
 export type MarketReturnRef = { campaignId: unknown; orderId: unknown; returnId: unknown };
 

@@ -107,15 +107,30 @@ export class MetricsService {
 
   constructor(@InjectQueue(DELIVERY_QUEUE) queue: Queue) {
     collectDefaultMetrics({ register: this.registry, prefix: 'order_sync_' });
+    this.gaugeReadAtScrape('order_sync_queue_jobs', 'Jobs in the delivery queue by state', ['queue', 'state'], async () => {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      return Object.entries(counts).map(([state, n]) => [{ queue: DELIVERY_QUEUE, state }, n]);
+    });
+  }
+
+  /**
+   * A gauge whose series are read at each scrape: exactly those `read` returns, each with its labels and value
+   * (a series `read` no longer returns goes, rather than keeping its last value).
+   */
+  gaugeReadAtScrape<Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[],
+    read: () => Promise<Array<[labels: Record<Label, string>, value: number]>>,
+  ): void {
     new Gauge({
-      name: 'order_sync_queue_jobs',
-      help: 'Jobs in the delivery queue by state',
-      labelNames: ['queue', 'state'] as const,
+      name,
+      help,
+      labelNames,
       registers: [this.registry],
       async collect() {
         this.reset();
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, n] of Object.entries(counts)) this.set({ queue: DELIVERY_QUEUE, state }, n);
+        for (const [labels, value] of await read()) this.set(labels, value);
       },
     });
   }

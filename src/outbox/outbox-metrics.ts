@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { MetricsService } from '../metrics/metrics.service';
 import { OutboxRepository } from './outbox.repository';
 
@@ -7,35 +6,14 @@ import { OutboxRepository } from './outbox.repository';
 @Injectable()
 export class OutboxMetrics {
   constructor(metrics: MetricsService, repository: OutboxRepository) {
-    new Gauge({
-      name: 'order_sync_deliveries',
-      help: 'Outbound deliveries by target and state',
-      labelNames: ['target', 'state'] as const,
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const row of await repository.countsByTargetAndState()) this.set({ target: row.target, state: row.state }, row.count);
-      },
-    });
-    new Gauge({
-      name: 'order_sync_oldest_pending_delivery_age_seconds',
-      help: 'Age of the oldest delivery still waiting to be sent, by target',
-      labelNames: ['target'] as const,
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const row of await repository.oldestWaitingByTarget()) this.set({ target: row.target }, row.ageSeconds);
-      },
-    });
-    new Gauge({
-      name: 'order_sync_target_paused',
-      help: 'Outbound targets whose deliveries are paused (1), by target',
-      labelNames: ['target'] as const,
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const row of await repository.targetStates()) this.set({ target: row.target }, row.paused ? 1 : 0);
-      },
-    });
+    metrics.gaugeReadAtScrape('order_sync_deliveries', 'Outbound deliveries by target and state', ['target', 'state'], async () =>
+      (await repository.countsByTargetAndState()).map((row) => [{ target: row.target, state: row.state }, row.count]),
+    );
+    metrics.gaugeReadAtScrape('order_sync_oldest_pending_delivery_age_seconds', 'Age of the oldest delivery still waiting to be sent, by target', ['target'], async () =>
+      (await repository.oldestWaitingByTarget()).map((row) => [{ target: row.target }, row.ageSeconds]),
+    );
+    metrics.gaugeReadAtScrape('order_sync_target_paused', 'Outbound targets whose deliveries are paused (1), by target', ['target'], async () =>
+      (await repository.targetStates()).map((row) => [{ target: row.target }, row.paused ? 1 : 0]),
+    );
   }
 }
