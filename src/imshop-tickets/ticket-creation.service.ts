@@ -52,13 +52,13 @@ export class TicketCreationService {
    * meanwhile reported a ticket of the order, which is then taken as the one created. IMSHOP's refusal is
    * ImshopTicketRefused; an unconfigured ticket API is an UnavailableError.
    */
-  async create(body: unknown, options: { requestKey?: string } = {}): Promise<CreatedTicket> {
+  async create(body: unknown, options: { requestKey?: string; signal?: AbortSignal } = {}): Promise<CreatedTicket> {
     const checked = validateDto(CreateTicketDto, body);
     if (!checked.ok) throw new InvalidInputError(checked.messages);
-    return this.send(checked.value, body as Record<string, unknown>, options.requestKey);
+    return this.send(checked.value, body as Record<string, unknown>, options.requestKey, options.signal);
   }
 
-  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>, requestKey?: string): Promise<CreatedTicket> {
+  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>, requestKey?: string, signal?: AbortSignal): Promise<CreatedTicket> {
     if (!this.client.ticketsConfigured) {
       throw new UnavailableError('the IMSHOP ticket API is not configured (IMSHOP_API_KEY and IMSHOP_TICKETS_URL)');
     }
@@ -68,7 +68,7 @@ export class TicketCreationService {
       if (!(claimed instanceof ImshopTicketRequest)) return claimed;
       claim = claimed;
     }
-    const call = await this.client.createTicket(requestBody);
+    const call = await this.client.createTicket(requestBody, signal);
     const answer = (isPlainObject(call.body) ? call.body : {}) as ImshopTicketAnswer;
     const accepted = call.status >= 200 && call.status < 300 && answer.success === true && isIdLike(answer.ticketId);
     if (!accepted) {
@@ -192,9 +192,9 @@ function describeRefusal(call: PeerCallResult, answer: ImshopTicketAnswer): stri
   return 'IMSHOP answered success without a ticketId';
 }
 
-/** Nothing left us: IMSHOP cannot have created a ticket (no connection was made, or IMSHOP is not configured). */
+/** Nothing left us: IMSHOP cannot have created a ticket (no connection was made, the call was not started, or IMSHOP is not configured). */
 function neverSent(call: PeerCallResult): boolean {
-  return call.status === 0 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|not configured/.test(call.error ?? '');
+  return call.status === 0 && (call.notSent === true || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(call.error ?? ''));
 }
 
 /**
