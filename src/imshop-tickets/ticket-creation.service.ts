@@ -72,14 +72,14 @@ export class TicketCreationService {
     const answer = (isPlainObject(call.body) ? call.body : {}) as ImshopTicketAnswer;
     const accepted = call.status >= 200 && call.status < 300 && answer.success === true && isIdLike(answer.ticketId);
     if (!accepted) {
-      const unknown = outcomeUnknown(call);
+      const unknown = outcomeUnknown(call, answer);
       let message = describeRefusal(call, answer);
       if (claim) {
         await this.settleRefusal(claim, unknown, message);
         if (unknown) message += `; IMSHOP may have created the ticket, so request ${claim.requestKey} is not sent again until IMSHOP reports a ticket of order ${dto.orderId}`;
       }
       this.logger.warn(`IMSHOP did not create the ${dto.type} ticket for order ${dto.orderId}: ${message}`);
-      throw new ImshopTicketRefused(message, call.status, call.body ?? null);
+      throw new ImshopTicketRefused(message, call.status, call.body ?? null, unknown);
     }
     const imshopTicketId = String(answer.ticketId);
     const answerStatus = typeof answer.status === 'string' && answer.status ? answer.status.slice(0, 128) : 'created';
@@ -188,6 +188,7 @@ function describeRefusal(call: PeerCallResult, answer: ImshopTicketAnswer): stri
   const text = typeof answer.errorMessage === 'string' ? answer.errorMessage : undefined;
   const detail = [code, text].filter(Boolean).join(': ');
   if (call.status < 200 || call.status >= 300) return `IMSHOP refused the ticket with HTTP ${call.status}${detail ? ` (${detail})` : ''}`;
+  if (!isPlainObject(call.body)) return `IMSHOP answered HTTP ${call.status} with a body that is not its JSON answer${call.error ? ` (${call.error})` : ''}`;
   if (answer.success !== true) return `IMSHOP refused the ticket${detail ? `: ${detail}` : ' (success is not true)'}`;
   return 'IMSHOP answered success without a ticketId';
 }
@@ -198,12 +199,17 @@ function neverSent(call: PeerCallResult): boolean {
 }
 
 /**
- * IMSHOP may have created the ticket although we have no acceptance: no answer (a timeout, a reset connection),
- * or a gateway's 502/504, which can come after IMSHOP acted. IMSHOP's own refusals (400, 403, 500 "other
- * error", `success: false`) and a 503 mean it did not.
+ * IMSHOP may have created the ticket although we have no acceptance we can read: no answer (a timeout, a reset
+ * connection), a gateway's 502/504, which can come after IMSHOP acted, or a 2xx that is not IMSHOP's readable
+ * refusal (a body cut at 64 KiB, a proxy's HTML page, `success: true` without a `ticketId`): a 2xx says the
+ * request went through. IMSHOP's own refusals (400, 403, 500 "other error", a readable `success: false`) and a
+ * 503 mean it did not.
  */
-function outcomeUnknown(call: PeerCallResult): boolean {
-  return (call.status === 0 && !neverSent(call)) || call.status === 502 || call.status === 504;
+function outcomeUnknown(call: PeerCallResult, answer: ImshopTicketAnswer): boolean {
+  if (call.status === 0) return !neverSent(call);
+  if (call.status === 502 || call.status === 504) return true;
+  if (call.status >= 200 && call.status < 300) return !(isPlainObject(call.body) && answer.success === false);
+  return false;
 }
 
 function isIdLike(value: unknown): value is string | number {
