@@ -272,7 +272,7 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
         await admin().post(`/admin/orders/${order.id}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' });
         await admin().post(`/admin/orders/${order.id}/status`, { status: 'SHIPPED', reason: 'the courier took it' });
       } finally {
-        worker.resume();
+        await worker.resume();
       }
       const rows = await settled(orderId, 'market', 2);
       expect(rows.map((d) => [d.payload.status, d.state])).toEqual([
