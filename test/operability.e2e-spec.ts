@@ -40,7 +40,7 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
     t = await startTestApp(
       {
         LOG_LEVEL: 'info',
-        TRUST_PROXY: '1',
+        TRUST_PROXY: 'loopback',
         METRICS_TOKEN,
         ADMIN_RATE_LIMIT: '40',
         IMSHOP_API_KEY: IMSHOP_KEY,
