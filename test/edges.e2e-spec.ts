@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
 import { MAX_PAGE } from '../src/common/page';
+import { logCollector } from './support/log-collector';
 import { eventually, startFakePeer, type FakePeer } from './support/fake-http-peer';
 import { T0, ticketStatusEvent } from './support/ticket-status-event';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
@@ -14,22 +14,6 @@ const IMSHOP_KEY = 'imshop-edges-key-0123456789';
 const MARKET_ADDRESS = '5.45.207.10';
 const orderCreated = (orderId: number) =>
   JSON.stringify({ notificationType: 'ORDER_CREATED', campaignId: 21683701, orderId, items: [{ offerId: 'SKU-1', count: 1 }], createdAt: '2026-11-24T10:00:00+03:00' });
-
-/** Collects the app's JSON log lines. */
-function logCollector() {
-  const lines: any[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        raw.push(line);
-        lines.push(JSON.parse(line));
-      }
-      done();
-    },
-  });
-  return { stream, lines, raw };
-}
 
 describe('proxies are trusted by address only', () => {
   it.each(['1', '2', 'true'])('TRUST_PROXY=%s is refused at boot, with the address form in the message', async (value) => {
