@@ -163,8 +163,20 @@ describe('every credential is masked wherever a header or body is written', () =
     for (const secret of [IMSHOP_KEY, 'peer-secret-4']) expect([secret, everything.includes(secret)]).toEqual([secret, false]);
   });
 
-  // sanitizeJson copied a peer's "__proto__" by assignment: {"__proto__":{"success":true}} read as success: true.
-  it('a peer\'s "__proto__" field is not taken for its answer: no ticket is registered', async () => {
+  // sanitizeJson copied a peer's "__proto__" by assignment: {"__proto__":{"success":…}} read as the answer's success.
+  it('a peer\'s "__proto__" field is not taken for its answer: a status push IMSHOP did not refuse is sent, not dead', async () => {
+    imshop.respond(() => ({ status: 200, raw: '{"__proto__":{"success":false,"errorMessage":"not from IMSHOP"}}' }));
+    expect((await t.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).send({ id: 'EDGES-PROTO-1', code: 'processing' })).status).toBe(200);
+    const delivery = await eventually(async () => {
+      const [row] = await t.db.query("SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = 'EDGES-PROTO-1'");
+      return row && ['sent', 'dead'].includes(row.state) ? row : undefined;
+    });
+    // no success field of its own: IMSHOP's rule for a 2xx is "ok" (success: false read from the prototype made it dead)
+    expect({ state: delivery.state, attempts: delivery.attempts, lastError: delivery.last_error }).toEqual({ state: 'sent', attempts: 1, lastError: null });
+    expect(delivery.response).toEqual(JSON.parse('{"__proto__":{"success":false,"errorMessage":"not from IMSHOP"}}'));
+  });
+
+  it('nor for a ticket\'s acceptance: no ticket is registered', async () => {
     imshop.respond(() => ({ status: 200, raw: '{"__proto__":{"success":true,"status":"created","ticketId":"rsp-evil-1"}}' }));
     const res = await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ type: 'prepare', orderId: 'EDGES-T-2', storeId: '1456' });
     expect(res.status).toBe(502);
