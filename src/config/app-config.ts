@@ -321,7 +321,7 @@ const PRODUCTION_COMMAND = 'npm run start:prod (node dist/main.js, without SANDB
 
 /** Addresses that only this machine can reach: the sandbox listens on nothing else. */
 function isLoopbackHost(host: string): boolean {
-  const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const address = host.toLowerCase();
   if (address === 'localhost') return true;
   if (isIP(address) === 4) return address.startsWith('127.');
   return address === '::1' || /^::ffff:127\./.test(address);
