@@ -169,6 +169,22 @@ describe('text a column takes', () => {
     expect(sanitizeJson({ 'k\u0000': ['x\u0000', 1, null, { y: '\uDBFF' }] })).toEqual({ 'k\uFFFD': ['x\uFFFD', 1, null, { y: '\uFFFD' }] });
   });
 
+  // A peer's {"__proto__":{"success":true}} was copied by assignment: the copy's prototype, so `success` read as true.
+  it('keeps a peer\'s "__proto__" key a plain field, never the prototype of the copy', () => {
+    for (const text of ['{"__proto__":{"success":true,"ticketId":"rsp-evil-1"}}', '{"ok":1,"nested":[{"__proto__":{"success":true}}]}']) {
+      const parsed = JSON.parse(text);
+      const copy = sanitizeJson(parsed) as Record<string, unknown>;
+      expect(JSON.stringify(copy)).toBe(text);
+      const objects = [copy, ...((copy.nested as Record<string, unknown>[] | undefined) ?? [])];
+      for (const object of objects) {
+        expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+        expect(object.success).toBeUndefined();
+        expect(object.ticketId).toBeUndefined();
+      }
+    }
+    expect(({} as Record<string, unknown>).success).toBeUndefined();
+  });
+
   it('clips to the column without splitting a surrogate pair', () => {
     expect(clipText('abc', 3)).toBe('abc');
     expect(clipText('abcd', 3)).toBe('ab…');

@@ -200,7 +200,12 @@ export function sanitizeJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitizeJson);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[sanitizeText(key)] = sanitizeJson(item);
+    for (const [key, item] of Object.entries(value)) {
+      const name = sanitizeText(key);
+      // Assigned, a peer's "__proto__" would become the copy's prototype: {"__proto__":{"success":true}} would read as success.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: sanitizeJson(item), enumerable: true, writable: true, configurable: true });
+      else out[name] = sanitizeJson(item);
+    }
     return out;
   }
   return value;

@@ -3,7 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { ADMIN_SECURITY_SCHEME } from '../auth/admin-key.guard';
 import { IMSHOP_SECURITY_SCHEME } from '../auth/imshop-key.guard';
 import { packageVersion } from '../common/package-version';
-import { adminKeyFile, imshopKeyFile, SANDBOX_MARKET_API_KEY, type AppConfig } from '../config/app-config';
+import { adminKeyFile, imshopKeyFile, sandboxMarketKeyFile, type AppConfig } from '../config/app-config';
 import { SANDBOX_MARKET_SECURITY_SCHEME } from '../sandbox/sandbox-market.controller';
 
 /**
@@ -75,7 +75,10 @@ export function buildApiDocument(app: INestApplication, config: AppConfig): Open
       IMSHOP_SECURITY_SCHEME,
     );
   if (config.sandboxPeers.market) {
-    builder.addApiKey({ type: 'apiKey', in: 'header', name: 'Api-Key', description: `the sandbox Market's key (not a secret): ${SANDBOX_MARKET_API_KEY}` }, SANDBOX_MARKET_SECURITY_SCHEME);
+    builder.addApiKey(
+      { type: 'apiKey', in: 'header', name: 'Api-Key', description: `the sandbox Market's key: MARKET_API_KEY is not set, so the sandbox generated it into ${sandboxMarketKeyFile(config)}` },
+      SANDBOX_MARKET_SECURITY_SCHEME,
+    );
   }
   const document = SwaggerModule.createDocument(app, builder.build());
   const used = new Set<string>();

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { maskCredentials, maskCredentialsInText } from '../common/credentials';
 import { InvalidInputError, UnavailableError } from '../common/domain-error';
 import type { PeerCallResult } from '../common/peer-http';
 import { isPlainObject, validateDto } from '../common/validate-dto';
@@ -73,13 +74,14 @@ export class TicketCreationService {
     const accepted = call.status >= 200 && call.status < 300 && answer.success === true && isIdLike(answer.ticketId);
     if (!accepted) {
       const unknown = outcomeUnknown(call, answer);
-      let message = describeRefusal(call, answer);
+      // IMSHOP's own words go into an error message (with its answer), a stored row and the log: credentials in them are masked.
+      let message = maskCredentialsInText(describeRefusal(call, answer));
       if (claim) {
         await this.settleRefusal(claim, unknown, message);
         if (unknown) message += `; IMSHOP may have created the ticket, so request ${claim.requestKey} is not sent again until IMSHOP reports a ticket of order ${dto.orderId}`;
       }
       this.logger.warn(`IMSHOP did not create the ${dto.type} ticket for order ${dto.orderId}: ${message}`);
-      throw new ImshopTicketRefused(message, call.status, call.body ?? null, unknown);
+      throw new ImshopTicketRefused(message, call.status, maskCredentials(call.body ?? null), unknown);
     }
     const imshopTicketId = String(answer.ticketId);
     const answerStatus = typeof answer.status === 'string' && answer.status ? answer.status.slice(0, 128) : 'created';

@@ -1,7 +1,7 @@
-import { BadRequestException, Body, Controller, HttpCode, HttpException, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, Post } from '@nestjs/common';
 import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
-import { ReconcileDto } from './dto/reconcile.dto';
+import { ReconcileDto, ReconcileStateView } from './dto/reconcile.dto';
 import { normaliseMarketDate } from './market-date';
 import { MarketReconcileService, ReconcileError } from './market-reconcile.service';
 
@@ -10,6 +10,18 @@ import { MarketReconcileService, ReconcileError } from './market-reconcile.servi
 @Controller('admin/market/reconcile')
 export class MarketReconcileController {
   constructor(private readonly reconcile: MarketReconcileService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: "Where each Market campaign's reconciliation stands: its cursor, an unfinished window, and why the last run stopped early",
+    description:
+      'lastStop.reason: page_limit (the run read maxPagesPerRun pages; the next run goes on from there) or page_token_repeated (Market gave a ' +
+      'page token it had given before in the run; the run stopped rather than read the same pages forever). Cleared when a run finishes its window.',
+  })
+  @ApiOkResponse({ type: ReconcileStateView })
+  state(): Promise<ReconcileStateView> {
+    return this.reconcile.state();
+  }
 
   @Post()
   @HttpCode(200)
@@ -27,10 +39,14 @@ export class MarketReconcileController {
       window: { summary: 'a recovery window', value: { campaignId: '21546980', since: '2026-11-24T00:00:00+03:00', until: '2026-11-25T00:00:00+03:00' } },
     },
   })
-  @ApiOkResponse({ description: '{campaignId, mode, since, until, pages, seen, changed, created, unchanged, outcomes, resumed, durationMs}' })
+  @ApiOkResponse({
+    description:
+      '{campaignId, mode, since, until, pages, seen, changed, created, unchanged, outcomes, resumed, durationMs}, and `stopped: {reason, message}` when the ' +
+      `run read its most pages (page_limit) before the end of the window`,
+  })
   @ApiBadRequestResponse({ description: 'A field is wrong, or the campaign has no businessId (message names it)' })
   @ApiConflictResponse({ description: 'The campaign is being reconciled right now, or MARKET_API_KEY is not set' })
-  @ApiBadGatewayResponse({ description: 'Market failed mid-run (429: its rate limit holds too long); the body has the counts so far' })
+  @ApiBadGatewayResponse({ description: 'Market failed mid-run (429: its rate limit holds too long), or repeated a page token (`stopped.reason` page_token_repeated); the body has the counts so far' })
   async run(@Body() dto: ReconcileDto) {
     const problems: string[] = [];
     const since = dto.since === undefined ? undefined : normaliseMarketDate(dto.since);

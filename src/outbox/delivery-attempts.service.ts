@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { maskCredentials, maskCredentialsInText } from '../common/credentials';
 import { GroupCommit } from '../common/group-commit';
 import { clipText, sanitizeJson, sanitizeText } from '../common/peer-http';
 import { Semaphore } from '../common/semaphore';
@@ -259,23 +260,24 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
       startedAt,
       latencyMs: Math.max(0, Math.round(result.latencyMs)),
       statusCode: result.statusCode,
-      responseText: result.responseText === undefined ? null : sanitizeText(result.responseText),
+      // A peer may echo what it was sent: credentials in its answer are masked before it is kept (common/credentials.ts).
+      responseText: result.responseText === undefined ? null : maskCredentialsInText(sanitizeText(result.responseText)),
     };
     if (result.outcome === 'sent') {
       // A note about the answer (its body cut at 64 KiB, say) stays on the attempt.
-      const note = result.error ? clipText(sanitizeText(result.error), ERROR_COLUMN) : null;
+      const note = result.error ? errorNote(result.error) : null;
       return { ...base, state: 'sent', error: note, responseJson: storableJson(result.response), retryInMs: null };
     }
     const error = result.error ?? `HTTP ${result.statusCode}`;
     // A probe's failure never kills the delivery nor delays it: the target is still down, and once it is resumed
     // the delivery goes at once.
-    if (result.outcome === 'retry' && probe) return { ...base, state: 'retrying', error: clipText(sanitizeText(error), ERROR_COLUMN), responseJson: null, retryInMs: 0 };
+    if (result.outcome === 'retry' && probe) return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs: 0 };
     if (result.outcome === 'retry' && attempt < this.config.delivery.maxAttempts) {
       const retryInMs = retryDelayMs(attempt, { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs }, result.retryAfterSeconds);
-      return { ...base, state: 'retrying', error: clipText(sanitizeText(error), ERROR_COLUMN), responseJson: null, retryInMs };
+      return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs };
     }
     const reason = result.outcome === 'retry' ? `gave up after ${attempt} attempts: ${error}` : error;
-    return { ...base, state: 'dead', error: clipText(sanitizeText(reason), ERROR_COLUMN), responseJson: null, retryInMs: null };
+    return { ...base, state: 'dead', error: errorNote(reason), responseJson: null, retryInMs: null };
   }
 
   /**
@@ -313,7 +315,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
       if (result.outcome === 'sent') {
         if (await this.health.recordSuccess(target)) await this.outbox.requeueTarget(target);
       } else if (result.outcome === 'retry') {
-        await this.health.recordFailure(target, clipText(sanitizeText(result.error ?? `HTTP ${result.statusCode}`), ERROR_COLUMN));
+        await this.health.recordFailure(target, errorNote(result.error ?? `HTTP ${result.statusCode}`));
       }
     } catch (error) {
       this.logger.warn(`health of target ${target} not recorded: ${(error as Error).message}`);
@@ -327,8 +329,13 @@ function isDataError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
-/** The sender's result as jsonb will take it: strings sanitized; a result too large to keep is replaced by a note. */
+/** An attempt's error as its column takes it: sanitized, credentials masked, cut to the column. */
+function errorNote(text: string): string {
+  return clipText(maskCredentialsInText(sanitizeText(text)), ERROR_COLUMN);
+}
+
+/** The sender's result as jsonb will take it: strings sanitized, credentials masked; a result too large to keep is replaced by a note. */
 function storableJson(value: unknown): string {
-  const text = JSON.stringify(sanitizeJson(value ?? null)) ?? 'null';
+  const text = JSON.stringify(sanitizeJson(maskCredentials(value ?? null))) ?? 'null';
   return text.length <= RESPONSE_JSON_LIMIT ? text : JSON.stringify({ note: `the result (${text.length} characters) was too large to keep` });
 }

@@ -31,9 +31,10 @@ export class SandboxImshopController {
   @ApiBody({ type: ImshopStatusSyncDto, examples: { seed: { summary: 'the seed example', value: { id: '05671863', code: 'packed', message: 'Готов к выдаче', trackingUrl: 'https://www.cdek.ru/ru/tracking?order_id=1234567890' } } } })
   @ApiOkResponse({ schema: { example: { success: true, internalId: '05671863', uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', newStatus: 'packed', imshopStatus: 'processing', message: 'Готов к выдаче' } } })
   statuses(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'imshop', req, res, async () =>
-      this.config.sandboxPeers.imshopStatus ? (this.imshop.imshopRefusal(req.headers.authorization, req.body) ?? this.imshop.imshopStatusSync(req.body)) : NOT_STANDING_IN,
-    );
+    return servePeer(this.recorder, 'imshop', req, res, {
+      refusal: () => (this.config.sandboxPeers.imshopStatus ? this.imshop.imshopRefusal(req.headers.authorization, req.body) : NOT_STANDING_IN),
+      answer: async () => this.imshop.imshopStatusSync(req.body),
+    });
   }
 
   @Post('tickets')
@@ -44,8 +45,9 @@ export class SandboxImshopController {
   @ApiBody({ type: ImshopTicketRequestDto, examples: { prepare: { summary: 'a prepare ticket', value: { type: 'prepare', orderId: 'YM-46830651', storeId: '1456', cart: [{ configurationId: 'SKU-12345', quantity: 2, price: 1490, subtotal: 2980 }] } } } })
   @ApiOkResponse({ schema: { example: { success: true, status: 'created', ticketId: 'rsp-sbx-1' } } })
   tickets(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'imshop', req, res, async () =>
-      this.config.sandboxPeers.imshopTickets ? (this.imshop.imshopRefusal(req.headers.authorization, req.body) ?? (await this.imshop.imshopTicket(req.body))) : NOT_STANDING_IN,
-    );
+    return servePeer(this.recorder, 'imshop', req, res, {
+      refusal: () => (this.config.sandboxPeers.imshopTickets ? this.imshop.imshopRefusal(req.headers.authorization, req.body) : NOT_STANDING_IN),
+      answer: () => this.imshop.imshopTicket(req.body),
+    });
   }
 }

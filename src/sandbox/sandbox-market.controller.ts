@@ -32,7 +32,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketUpdateOrderStatusDto, examples: { readyToShip: { summary: 'assembled', value: { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } } } } })
   @ApiOkResponse({ schema: { example: {} } })
   status(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketUpdateStatus(campaignId, orderId, req.body)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketUpdateStatus(campaignId, orderId, req.body) });
   }
 
   @Put('v2/campaigns/:campaignId/orders/:orderId/cancellation/accept')
@@ -42,7 +42,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketAcceptCancellationDto, examples: { accept: { summary: 'accept', value: { accepted: true } } } })
   @ApiOkResponse({ schema: { example: { status: 'OK' } } })
   cancellation(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketAnswerCancellation(campaignId, orderId, req.body)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketAnswerCancellation(campaignId, orderId, req.body) });
   }
 
   @Post('v1/businesses/:businessId/orders')
@@ -53,7 +53,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketGetBusinessOrdersDto, examples: { one: { summary: 'one order', value: { orderIds: [46830651], campaignIds: [21683701] } } } })
   @ApiOkResponse({ description: '`GetBusinessOrdersResponse`: `{orders: BusinessOrderDTO[], paging?}`' })
   orders(@Param('businessId') businessId: string, @Query() query: { limit?: string; pageToken?: string }, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketBusinessOrders(businessId, query, req.body)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketBusinessOrders(businessId, query, req.body) });
   }
 
   @Get('v2/campaigns/:campaignId/orders/:orderId/buyer')
@@ -62,7 +62,7 @@ export class SandboxMarketController {
   @orderParam
   @ApiOkResponse({ schema: { example: { status: 'OK', result: { type: 'PERSON', firstName: 'Пётр', lastName: 'Иванов', phone: '+79990001122' } } } })
   buyer(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketBuyer(campaignId, orderId)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketBuyer(campaignId, orderId) });
   }
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RECONCILE_STOP_REASONS } from '../reconcile-report';
 import { Transform } from 'class-transformer';
 import { IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 
@@ -21,4 +22,38 @@ export class ReconcileDto {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
   until?: string;
+}
+
+export class ReconcileWindowView {
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T09:55:00.000Z' }) since: string;
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T10:05:00.000Z' }) until: string;
+  @ApiProperty({ type: 'integer', example: 100, description: 'Pages of the window already applied' }) pagesDone: number;
+}
+
+export class ReconcileStopView {
+  @ApiProperty({ enum: RECONCILE_STOP_REASONS, example: 'page_limit', description: 'page_limit: MAX_PAGES_PER_RUN pages read, the next run goes on; page_token_repeated: Market repeated a page token' })
+  reason: string;
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T10:05:03.000Z' }) at: string;
+}
+
+/** Where one campaign's pull stands. */
+export class ReconcileCampaignView {
+  @ApiProperty({ example: '21546980' }) campaignId: string;
+  @ApiProperty({ example: '675789' }) businessId: string;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, example: '2026-11-24T09:55:00.000Z', description: 'Every order Market changed before it has been pulled' })
+  cursorAt: string | null;
+  @ApiPropertyOptional({ type: () => ReconcileWindowView, nullable: true, description: 'A window not read to its end yet (the next run goes on with it)' })
+  unfinished: ReconcileWindowView | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) lastRunAt: string | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) lastSuccessAt: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null }) lastError: string | null;
+  @ApiPropertyOptional({ type: () => ReconcileStopView, nullable: true, description: 'Why the last run stopped before the end of its window, until a run finishes one' })
+  lastStop: ReconcileStopView | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' }, nullable: true, example: { seen: 124, changed: 2, created: 1, unchanged: 121, pages: 3 } })
+  lastCounts: Record<string, number> | null;
+}
+
+export class ReconcileStateView {
+  @ApiProperty({ type: 'integer', example: 100, description: 'Pages one run reads at most' }) maxPagesPerRun: number;
+  @ApiProperty({ type: () => [ReconcileCampaignView] }) campaigns: ReconcileCampaignView[];
 }
