@@ -51,9 +51,9 @@ const RECORD_RETRY_MS = 500;
  * counted, leased), send (no transaction open), record (a second short statement). Claims and records are batched
  * across the worker's concurrent jobs and run on the worker's own connections (DeliveryPool).
  *
- * Why a delivery is never sent twice at once, nor after a newer one (see docs/imshop.md): a worker holds at most
- * 2 × DELIVERY_CONCURRENCY claims; it starts a request only while its lease, as this process measures it, outlasts
- * a whole request (HeldLease); and only the claim's own token renews or records the delivery. So when a lease
+ * Why a delivery is never sent twice at once, nor after a newer one (see docs/imshop.md): a worker claims only
+ * when it can send at once; it starts a request only while its lease, as this process measures it, outlasts a
+ * whole request (HeldLease); and only the claim's own token renews or records the delivery. So when a lease
  * lapses (the database was gone longer than the lease) no request of its worker is still out, and the sweeper may
  * give the delivery to another worker.
  */
@@ -62,14 +62,8 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
   private readonly logger = new Logger('Outbox');
   private readonly claims: GroupCommit<ClaimRequest, Claim>;
   private readonly records: GroupCommit<AttemptRecord, Recorded>;
-  /** Requests out to peers at once (DELIVERY_CONCURRENCY). */
+  /** Requests out to peers at once (DELIVERY_CONCURRENCY), each with its claim: jobs waiting for a slot hold no claim. */
   private readonly requests: Semaphore;
-  /**
-   * Claims held at once: those out to a peer and at most as many again ready for the next free request slot, so
-   * claims overlap requests (no slot waits on a claim's round trip) while no more than DELIVERY_CONCURRENCY claimed
-   * deliveries wait in memory as their leases run. Jobs waiting for this hold no claim.
-   */
-  private readonly claimed: Semaphore;
   /** The claims this process holds (by lease token, one per attempt): renewed while their requests are out and until recorded. */
   private readonly held = new Map<string, HeldLease>();
   private readonly renewal: NodeJS.Timeout;
@@ -89,7 +83,6 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     this.leaseMs = timeoutMs + marginMs;
     this.unrecordedDelaysMs = Array.from({ length: maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, { baseMs: backoffMs, maxMs: backoffMaxMs })));
     this.requests = new Semaphore(config.delivery.concurrency);
-    this.claimed = new Semaphore(2 * config.delivery.concurrency);
     this.claims = new GroupCommit((requests) => this.claimBatch(requests, false), GROUP);
     this.records = new GroupCommit((rows) => this.recordBatch(rows), GROUP);
     // Well inside the margin: a renewal that comes through keeps every held lease open for requests.
@@ -102,14 +95,14 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
   }
 
   /**
-   * One attempt: the claim (within the bound of claims held), a request slot, the send (no connection held), the
-   * record (another short statement). The database allows one delivery of an order and target in flight at a time
-   * and applies the target's ordering policy, across workers and instances; no lock is held while the request is
-   * out.
+   * One attempt: a request slot, the claim, the send (no connection held), the record (another short statement).
+   * The database allows one delivery of an order and target in flight at a time and applies the target's ordering
+   * policy, across workers and instances; no lock is held while the request is out.
    */
   async deliver(deliveryId: string, options: DeliverOptions = {}): Promise<DeliverOutcome> {
     const probe = options.probe === true;
-    const attempt = await this.claimed.run(() => this.claimAndSend(deliveryId, probe));
+    // The slot comes first: a claim never waits in memory for a slot while its lease runs.
+    const attempt = await this.requests.run(() => this.claimAndSend(deliveryId, probe));
     if ('outcome' in attempt) return attempt.outcome;
     const { claim, lease, result, startedAt } = attempt;
     let recorded: Recorded | undefined;
@@ -140,7 +133,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     return recorded.recorded ? row.state : 'skipped';
   }
 
-  /** The claim and, if it was claimed, the send once a request slot is free (its lease is checked again then: HeldLease). */
+  /** With a request slot held: the claim and, if it was claimed, the send. */
   private async claimAndSend(
     deliveryId: string,
     probe: boolean,
@@ -152,15 +145,12 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
 
     const lease = new HeldLease(deliveryId, request.token, claim.attempts, claimSentAt, this.leaseMs, this.config.delivery.timeoutMs);
     this.held.set(lease.token, lease);
-    let startedAt = new Date();
+    const startedAt = new Date();
     let result: SendResult;
     try {
       const sender = this.channels.handlerOf(DELIVERY_SEND, claim.target);
       result = sender
-        ? await this.requests.run(() => {
-            startedAt = new Date();
-            return sender({ body: claim.payload, signal: lease.signal });
-          })
+        ? await sender({ body: claim.payload, signal: lease.signal })
         : { outcome: 'retry', statusCode: 0, latencyMs: 0, error: `target ${claim.target} is not configured` };
     } catch (error) {
       // A sender's own failure (a follow-up write that could not be made, say) is a failed attempt like any other.
