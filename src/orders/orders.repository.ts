@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { pageOf, type Page } from '../common/page';
+import { runInTransaction, type Tx } from '../database/transaction';
+import type { Page } from '../common/page';
+import { pageOf } from '../database/paging';
 import { hydrate } from '../database/hydrate';
 import type { ListOrdersQuery } from './dto/order.dto';
 import type { HistoryRow } from './order-decision';
@@ -21,8 +23,8 @@ export interface LockedOrder {
 export class OrdersRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, work);
   }
 
   /**

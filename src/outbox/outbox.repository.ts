@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { pageOf } from '../common/page';
+import { pageOf } from '../database/paging';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { DeliveryPool } from '../database/delivery-pool';
 import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
@@ -45,8 +45,11 @@ export interface ClaimOptions {
   probe: boolean;
   maxAttempts: number;
   leaseMs: number;
-  /** Element n - 1: how long after claiming attempt n it is due again if its outcome is never recorded (at least the lease). */
-  unrecordedDelaysMs: number[];
+  /**
+   * By target, element n - 1: how long after claiming attempt n it is due again if its outcome is never recorded
+   * (the target's backoff step, at least the lease). A target missing here, or past its list: the lease.
+   */
+  unrecordedDelaysMs: Record<string, number[]>;
   /** Targets whose deliveries go in order (their ordering policy is `in-order`); for every other one the newest wins. */
   inOrderTargets: string[];
 }
@@ -189,7 +192,7 @@ export class OutboxRepository {
            lease_until = CASE WHEN v.verdict = 'claimed' THEN now() + make_interval(secs => $6::float8 / 1000) END,
            next_attempt_at = CASE WHEN v.verdict <> 'claimed' THEN d.next_attempt_at
              WHEN $3 THEN now() + make_interval(secs => $6::float8 / 1000)
-             ELSE now() + make_interval(secs => GREATEST($6::float8, COALESCE(($5::float8[])[d.attempts + 1], $6::float8)) / 1000) END,
+             ELSE now() + make_interval(secs => GREATEST($6::float8, COALESCE((($5::jsonb -> d.target) ->> d.attempts)::float8, $6::float8)) / 1000) END,
            last_error = CASE v.verdict
              WHEN 'superseded' THEN CASE WHEN d.target = ANY ($8::text[]) THEN $9 ELSE $7 END
              WHEN 'dead' THEN $10 ELSE d.last_error END,
@@ -205,7 +208,7 @@ export class OutboxRepository {
         requests.map((r) => r.token),
         options.probe,
         options.maxAttempts,
-        options.unrecordedDelaysMs,
+        JSON.stringify(options.unrecordedDelaysMs),
         options.leaseMs,
         SUPERSEDED_NOTE,
         options.inOrderTargets,
@@ -403,9 +406,9 @@ export class OutboxRepository {
     )) as { target: string; ageSeconds: number }[];
   }
 
-  /** Whether the order has a delivery to the target; `alive`: one that is not dead. */
-  async hasDelivery(orderId: string, target: string, alive: boolean): Promise<boolean> {
-    const rows = (await this.dataSource.query(
+  /** Whether the order has a delivery to the target; `alive`: one that is not dead. In the caller's transaction. */
+  async hasDelivery(manager: EntityManager, orderId: string, target: string, alive: boolean): Promise<boolean> {
+    const rows = (await manager.query(
       `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND ($3::boolean IS FALSE OR state <> 'dead') LIMIT 1`,
       [orderId, target, alive],
     )) as unknown[];
