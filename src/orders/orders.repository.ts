@@ -100,8 +100,9 @@ export class OrdersRepository {
     return rows[0] ?? null;
   }
 
-  list(query: ListOrdersQuery): Promise<Page<Order>> {
+  list(query: ListOrdersQuery, among?: string[]): Promise<Page<Order>> {
     const qb = this.dataSource.getRepository(Order).createQueryBuilder('o').orderBy('o.updated_at', 'DESC').addOrderBy('o.id', 'ASC');
+    if (among) qb.andWhere('o.id = ANY(:among::uuid[])', { among });
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.source) {
       qb.andWhere('EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.source = :source)', { source: query.source });

@@ -350,6 +350,51 @@ export class OutboxRepository {
     return this.dataSource.getRepository(DeliveryAttempt).find({ where: { deliveryId: id }, order: { id: 'ASC' } });
   }
 
+  /** Every delivery of an order, oldest first (the console's journey of the order). */
+  deliveriesOfOrder(orderId: string, limit: number): Promise<Delivery[]> {
+    return this.dataSource.getRepository(Delivery).find({ where: { orderId }, order: { id: 'ASC' }, take: limit });
+  }
+
+  /** The attempts of many deliveries in one statement, in order. */
+  attemptsOfMany(deliveryIds: string[]): Promise<DeliveryAttempt[]> {
+    if (!deliveryIds.length) return Promise.resolve([]);
+    return this.dataSource
+      .getRepository(DeliveryAttempt)
+      .createQueryBuilder('a')
+      .where('a.delivery_id = ANY(:ids::bigint[])', { ids: deliveryIds })
+      .orderBy('a.id', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * Orders that have a stuck delivery: retrying, dead, or waiting for a paused target; the most recently
+   * changed deliveries first, at most `limit` orders.
+   */
+  async stuckOrderIds(limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT order_id FROM deliveries d
+       WHERE d.state IN ('retrying', 'dead')
+          OR (d.state IN ('pending', 'in_flight') AND d.target IN (SELECT target FROM delivery_targets WHERE paused))
+       GROUP BY order_id ORDER BY max(d.updated_at) DESC LIMIT $1`,
+      [limit],
+    )) as { order_id: string }[];
+    return rows.map((row) => row.order_id);
+  }
+
+  /** For each of the orders, its stuck deliveries' targets and states (as stuckOrderIds counts them). */
+  async stuckDeliveriesOf(orderIds: string[]): Promise<{ orderId: string; target: string; state: string; paused: boolean }[]> {
+    if (!orderIds.length) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT d.order_id, d.target, d.state, coalesce(t.paused, false) AS paused
+       FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
+       WHERE d.order_id = ANY($1::uuid[])
+         AND (d.state IN ('retrying', 'dead') OR (d.state IN ('pending', 'in_flight') AND coalesce(t.paused, false)))
+       ORDER BY d.id`,
+      [orderIds],
+    )) as { order_id: string; target: string; state: string; paused: boolean }[];
+    return rows.map((row) => ({ orderId: row.order_id, target: row.target, state: row.state, paused: row.paused }));
+  }
+
   // ------------------------------------------------------------------ retention
 
   /** One batch of attempts started before `before`. */
