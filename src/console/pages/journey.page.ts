@@ -1,0 +1,150 @@
+import { html, type Html } from '../html';
+import { badge, CONSOLE_PATH, page, timeTag, toneOf, when, type PageContext } from '../layout';
+import { LANES, laneIndex, laneTitle, type JourneyRow, type LaneId } from '../journey';
+import { maskedJson, maskedText } from '../mask';
+
+/** What the journey page says of the order itself. */
+export interface JourneyOrder {
+  id: string;
+  status: string;
+  omsOrderNumber: string | null;
+  imshopUuid: string | null;
+  marketCampaignId: string | null;
+  marketOrderId: string | null;
+  statusEventAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  tickets: { imshopTicketId: string; type: string | null; status: string | null; storeId: string }[];
+}
+
+export interface StatusLine {
+  at: Date;
+  source: string;
+  code: string;
+  outcome: string;
+  from: string | null;
+  to: string | null;
+  note: string | null;
+}
+
+function arrowClasses(row: JourneyRow): string {
+  const from = laneIndex(row.from);
+  const to = laneIndex(row.to);
+  // A mark on one lane is centred on it, with the neighbouring lanes' room for its text.
+  const [start, end] = from === to ? [Math.max(1, from - 1), Math.min(LANES.length, from + 1)] : from < to ? [from, to] : [to, from];
+  const direction = from === to ? 'self' : from < to ? 'ltr' : 'rtl';
+  return `arrow ${row.kind === 'outbound' ? 'out' : row.kind === 'inbound' ? 'in' : ''} ${row.kind === 'status' ? 'status' : ''} ${direction} s${start} e${end} w${end - start + 1}`.replace(/\s+/g, ' ');
+}
+
+function route(from: LaneId, to: LaneId): string {
+  return from === to ? `${laneTitle(from)}` : `${laneTitle(from)} → ${laneTitle(to)}`;
+}
+
+function attemptChip(a: JourneyRow['attempts'][number]): Html {
+  const what = a.status ?? 'no answer';
+  return html`<span class="att ${a.ok ? 'ok' : 'bad'}" title="attempt ${a.attempt}: ${a.error ?? a.outcome}">${what} · ${a.latencyMs} ms</span>`;
+}
+
+function tags(row: JourneyRow): Html {
+  const parts: Html[] = [];
+  if (row.kind !== 'status' && !(row.kind === 'note' && row.outcome === 'info')) parts.push(badge(row.outcome, toneOf(row.outcome)));
+  if (row.repeats) parts.push(badge(`repeated ×${row.repeats}`, 'warn'));
+  if (row.attempts.length) parts.push(html`<span class="attempts" aria-label="attempts">${row.attempts.map(attemptChip)}</span>`);
+  if (row.targetPaused) parts.push(badge('target paused', 'bad'));
+  else if (row.nextAttemptAt) parts.push(html`<span class="att">next ${when(row.nextAttemptAt).slice(11)}</span>`);
+  return html`${parts}`;
+}
+
+function arrow(row: JourneyRow): Html {
+  return html`<a class="${arrowClasses(row)}" href="#${row.detailId}" data-event="${row.detailId}">
+    <span class="route">${route(row.from, row.to)}</span>
+    <span class="label">${row.label}</span>
+    ${row.from !== row.to ? html`<span class="shaft" aria-hidden="true"></span>` : ''}
+    ${tags(row).text ? html`<span class="tags">${tags(row)}</span>` : ''}
+  </a>`;
+}
+
+function journeyGrid(rows: JourneyRow[]): Html {
+  let lastDay = '';
+  const body = rows.map((row) => {
+    const day = row.at.toISOString().slice(0, 10);
+    const showDay = day !== lastDay;
+    lastDay = day;
+    return html`<div class="jrow"><div class="t"><time datetime="${row.at.toISOString()}">${showDay ? html`${day}<br>` : ''}${row.at.toISOString().slice(11, 19)}<span class="ms">${row.at.toISOString().slice(19, 23)}</span></time></div>
+${LANES.map((_lane, i) => html`<div class="lane l${i + 1}" aria-hidden="true"></div>`)}
+${arrow(row)}</div>`;
+  });
+  return html`<div class="journey">
+  <div class="jrow head" aria-hidden="true"><div class="lane-head time">time (UTC)</div>
+  ${LANES.map((lane, i) => html`<div class="lane-head l${i + 1}">${lane.title}</div>`)}
+  <div class="lane-head events">what happened</div></div>
+  ${body}
+</div>`;
+}
+
+function detail(row: JourneyRow): Html {
+  return html`<section class="detail" id="${row.detailId}" aria-labelledby="${row.detailId}-title">
+  <h3 id="${row.detailId}-title">${row.label}</h3>
+  <p class="muted">${route(row.from, row.to)} · ${when(row.at, true)}</p>
+  <dl>${row.facts.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
+  ${row.attempts.length
+    ? html`<h4>Attempts</h4>
+  <ol class="history-text">${row.attempts.map(
+    (a) => html`<li>${attemptChip(a)} ${a.outcome} at ${timeTag(a.startedAt, true)}${a.error ? html`<br>${a.error}` : ''}
+      ${a.response ? html`<details><summary>answer</summary><pre>${maskedText(a.response)}</pre></details>` : ''}</li>`,
+  )}</ol>`
+    : ''}
+  <h4>${row.bodyTitle}</h4>
+  ${row.body === null || row.body === undefined ? html`<p class="muted">No body was stored for this event.</p>` : html`<pre>${maskedJson(row.body)}</pre>`}
+  ${row.answer !== undefined && row.answer !== null ? html`<h4>What order-sync kept of the answer</h4><pre>${maskedJson(row.answer)}</pre>` : ''}
+  <h4>Headers</h4>
+  <p class="muted">${row.kind === 'outbound'
+    ? 'Not kept: a delivery stores the body it sends and each answer. In the sandbox, the Sandbox page lists every request the stand-in peers received, headers included (credentials masked).'
+    : 'Not kept: an inbound event stores its body (credentials masked here).'}</p>
+</section>`;
+}
+
+function facts(order: JourneyOrder): Html {
+  const items: [string, string | Html][] = [['status', badge(order.status, 'status')]];
+  if (order.marketOrderId) items.push(['Market order', `${order.marketOrderId} (campaign ${order.marketCampaignId})`]);
+  if (order.omsOrderNumber) items.push(['OMS number', order.omsOrderNumber]);
+  if (order.imshopUuid) items.push(['IMSHOP uuid', order.imshopUuid]);
+  for (const ticket of order.tickets) items.push([`${ticket.type ?? ''} ticket`.trim(), `${ticket.imshopTicketId} (${ticket.status ?? 'no status'}, store ${ticket.storeId})`]);
+  items.push(['internal id', order.id]);
+  items.push(['last change', when(order.updatedAt)]);
+  return html`<dl class="order-facts">${items.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>`;
+}
+
+export function journeyPage(context: PageContext, order: JourneyOrder, rows: JourneyRow[], statusLines: StatusLine[], limited: string | null): string {
+  const title = order.marketOrderId ? `Market order ${order.marketOrderId}` : order.omsOrderNumber ? `Order ${order.omsOrderNumber}` : `Order ${order.id}`;
+  return page(
+    context,
+    'orders',
+    title,
+    html`<p><a href="${CONSOLE_PATH}/orders">← Orders</a></p>
+<h1>${title}: its journey</h1>
+${facts(order)}
+${limited ? html`<p class="banner">${limited}</p>` : ''}
+<div class="journey-page">
+  <section aria-labelledby="picture-title">
+    <h2 id="picture-title">What happened, time flowing down</h2>
+    <p class="legend"><span>Solid arrow: received by order-sync.</span><span>Dashed arrow: sent by order-sync, with each attempt (HTTP status · latency).</span><span>Select an arrow for its body; ↑ and ↓ move between arrows.</span></p>
+    ${rows.length ? journeyGrid(rows) : html`<p class="muted">Nothing has happened to this order yet.</p>`}
+  </section>
+  <aside class="side" aria-label="Details">
+    <section class="panel" aria-labelledby="selected-title">
+      <h2 id="selected-title">Selected event</h2>
+      <p class="detail-empty">Select an arrow to see its body and headers (credentials masked).</p>
+      ${rows.filter((row) => row.kind !== 'status').map(detail)}
+    </section>
+    <section class="panel" aria-labelledby="history-title">
+      <h2 id="history-title">Status history</h2>
+      <ol class="history-text">${statusLines.map(
+        (line) => html`<li>${timeTag(line.at)} · <strong>${line.source}</strong>${line.code ? html` <code>${line.code}</code>` : ''} · ${badge(line.outcome, toneOf(line.outcome))}
+          ${line.to && line.outcome === 'applied' ? html` → <strong>${line.to}</strong>` : ''}${line.note ? html`<br><span class="muted">${line.note}</span>` : ''}</li>`,
+      )}</ol>
+    </section>
+  </aside>
+</div>`,
+  );
+}
