@@ -127,12 +127,12 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .arrow .route { font-size: 0.78rem; color: var(--muted); }
 @media (min-width: 700px) { .arrow .route { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; } }
 @media (max-width: 699px) {
-  .jrow { grid-template-columns: 4.6rem minmax(0, 1fr); }
+  .jrow { grid-template-columns: 5.2rem minmax(0, 1fr); }
   .jrow > .lane, .jrow > .lane-head:not(.time):not(.events) { display: none; }
   .jrow > .lane-head.events { display: block; grid-column: 2; text-align: left; }
   .jrow > .arrow { grid-column: 2 !important; margin-inline: 0 !important; align-items: stretch; padding: 0.45rem 0.5rem; }
   .arrow .label { text-align: left; white-space: normal; align-self: flex-start; }
-  .arrow .tags, .arrow .attempts { justify-content: flex-start; }
+  .jrow > .arrow .tags, .jrow > .arrow .attempts { justify-content: flex-start; }
   .jrow > .t { font-size: 0.74rem; padding-left: 0.35rem; }
   .jrow > .t .ms { display: none; }
   .arrow .shaft { display: none; }

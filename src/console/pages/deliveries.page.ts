@@ -62,7 +62,7 @@ ${problems(messages)}
   <a href="${CONSOLE_PATH}/deliveries?state=dead">Dead</a>
 </form>
 ${result.items.length
-  ? html`<div class="table-wrap"><table>
+  ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Deliveries"><table>
   <caption class="sr-only">Deliveries, newest first</caption>
   <thead><tr><th scope="col">Delivery</th><th scope="col">What</th><th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Next attempt / sent (UTC)</th><th scope="col">Last error</th><th scope="col">Order</th></tr></thead>
   <tbody>${result.items.map((d) => {
@@ -106,16 +106,16 @@ export function deliveryPage(context: PageContext, delivery: DeliveryView, attem
 </div>
 <h2>Attempts</h2>
 ${attempts.length
-  ? html`<div class="table-wrap"><table>
+  ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Attempts"><table>
   <thead><tr><th scope="col" class="num">#</th><th scope="col">Started (UTC)</th><th scope="col">HTTP status</th><th scope="col" class="num">Latency</th><th scope="col">Outcome</th><th scope="col">Error</th></tr></thead>
   <tbody>${attempts.map(
     (a) => html`<tr><td class="num">${a.attempt}</td><td>${timeTag(a.startedAt, true)}</td><td>${a.statusCode || 'no answer'}</td><td class="num">${a.latencyMs} ms</td><td>${badge(a.outcome, a.outcome === 'sent' ? 'ok' : a.outcome === 'dead' ? 'bad' : 'warn')}</td><td>${a.error ?? ''}</td></tr>`,
   )}</tbody></table></div>
-${attempts.filter((a) => a.response).map((a) => html`<details><summary>Answer to attempt ${a.attempt}</summary><pre>${maskedText(a.response)}</pre></details>`)}`
+${attempts.filter((a) => a.response).map((a) => html`<details><summary>Answer to attempt ${a.attempt}</summary><pre tabindex="0">${maskedText(a.response)}</pre></details>`)}`
   : html`<p class="muted">No attempt yet.</p>`}
 <h2>Body sent</h2>
-<pre>${maskedJson(delivery.payload)}</pre>
-${delivery.response !== null && delivery.response !== undefined ? html`<h2>What order-sync kept of the answer</h2><pre>${maskedJson(delivery.response)}</pre>` : ''}`,
+<pre tabindex="0">${maskedJson(delivery.payload)}</pre>
+${delivery.response !== null && delivery.response !== undefined ? html`<h2>What order-sync kept of the answer</h2><pre tabindex="0">${maskedJson(delivery.response)}</pre>` : ''}`,
   );
 }
 
@@ -141,7 +141,7 @@ export function targetsPage(context: PageContext, targets: TargetRow[]): string 
     'Targets',
     html`<h1>Targets</h1>
 <p class="muted">Where order-sync sends: each target's health, what waits and what is dead. A paused target's deliveries wait, without attempts, until it is resumed.</p>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Targets"><table>
   <caption class="sr-only">Outbound targets</caption>
   <thead><tr><th scope="col">Target</th><th scope="col">State</th><th scope="col">Failing since (UTC)</th><th scope="col">Last error</th><th scope="col">Last success (UTC)</th><th scope="col" class="num">Waiting</th><th scope="col" class="num">Dead</th><th scope="col">Actions</th></tr></thead>
   <tbody>${targets.map(

@@ -91,12 +91,12 @@ function detail(row: JourneyRow): Html {
     ? html`<h4>Attempts</h4>
   <ol class="history-text">${row.attempts.map(
     (a) => html`<li>${attemptChip(a)} ${a.outcome} at ${timeTag(a.startedAt, true)}${a.error ? html`<br>${a.error}` : ''}
-      ${a.response ? html`<details><summary>answer</summary><pre>${maskedText(a.response)}</pre></details>` : ''}</li>`,
+      ${a.response ? html`<details><summary>answer</summary><pre tabindex="0">${maskedText(a.response)}</pre></details>` : ''}</li>`,
   )}</ol>`
     : ''}
   <h4>${row.bodyTitle}</h4>
-  ${row.body === null || row.body === undefined ? html`<p class="muted">No body was stored for this event.</p>` : html`<pre>${maskedJson(row.body)}</pre>`}
-  ${row.answer !== undefined && row.answer !== null ? html`<h4>What order-sync kept of the answer</h4><pre>${maskedJson(row.answer)}</pre>` : ''}
+  ${row.body === null || row.body === undefined ? html`<p class="muted">No body was stored for this event.</p>` : html`<pre class="body" tabindex="0">${maskedJson(row.body)}</pre>`}
+  ${row.answer !== undefined && row.answer !== null && JSON.stringify(row.answer) !== '{}' ? html`<h4>What order-sync kept of the answer</h4><pre tabindex="0">${maskedJson(row.answer)}</pre>` : ''}
   <h4>Headers</h4>
   <p class="muted">${row.kind === 'outbound'
     ? 'Not kept: a delivery stores the body it sends and each answer. In the sandbox, the Sandbox page lists every request the stand-in peers received, headers included (credentials masked).'

@@ -76,7 +76,7 @@ ${notice ? html`<p class="banner ${notice.ok ? 'ok' : 'bad'}" role="${notice.ok 
 </form>
 ${inbound.length
   ? html`<h2>Inbound</h2>
-<div class="table-wrap"><table class="mapping-table">
+<div class="table-wrap" tabindex="0" role="region" aria-label="Inbound rows"><table class="mapping-table">
   <thead><tr><th scope="col">#</th><th scope="col">Source</th><th scope="col">Ticket type</th><th scope="col">Code</th><th scope="col">Substatus</th><th scope="col">Order status</th><th scope="col">Attention</th><th scope="col" class="num">Version</th><th scope="col">Save</th></tr></thead>
   <tbody>${inbound.map((row) => {
     const form = `m${row.id}`;
@@ -86,7 +86,7 @@ ${inbound.length
   : ''}
 ${outbound.length
   ? html`<h2>Outbound</h2>
-<div class="table-wrap"><table class="mapping-table">
+<div class="table-wrap" tabindex="0" role="region" aria-label="Outbound rows"><table class="mapping-table">
   <thead><tr><th scope="col">#</th><th scope="col">Target</th><th scope="col">Order status</th><th scope="col">Code sent</th><th scope="col">Substatus sent</th><th scope="col">Message the buyer sees</th><th scope="col">Attention</th><th scope="col" class="num">Version</th><th scope="col">Save</th></tr></thead>
   <tbody>${outbound.map((row) => {
     const form = `m${row.id}`;
@@ -127,7 +127,7 @@ ${row
   ? html`<p>${row.direction} · ${row.system} · ${row.direction === 'inbound' ? html`<code>${[row.externalCode, row.externalSubstatus].filter(Boolean).join('/')}</code> → ${row.internalStatus ?? 'no change'}` : html`${row.internalStatus} → <code>${row.code}</code> “${row.message ?? ''}”`} · version ${row.version}</p>`
   : html`<p class="muted">The row was removed.</p>`}
 ${audit.length
-  ? html`<div class="table-wrap"><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">What</th><th scope="col">Who</th><th scope="col">Changes</th></tr></thead>
+  ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Audit trail"><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">What</th><th scope="col">Who</th><th scope="col">Changes</th></tr></thead>
   <tbody>${audit.map((entry) => html`<tr><td>${when(entry.at)}</td><td>${badge(entry.action)}</td><td>${entry.actor}</td><td>${changes(entry.before, entry.after)}</td></tr>`)}</tbody></table></div>`
   : html`<p class="muted">No change since the table was set up (the default rows are not audited).</p>`}`,
   );
@@ -144,7 +144,7 @@ export function exportPage(context: PageContext, target: string, targets: readon
 <p class="muted">What IMSHOP asks a retailer to hand over: every code order-sync sends to ${target}, with the text the buyer sees. ${targets
       .filter((t) => t !== target)
       .map((t) => html`<a href="${CONSOLE_PATH}/mappings/export?target=${t}">For ${t}</a> `)}</p>
-<div class="table-wrap"><table><thead><tr><th scope="col">Code</th><th scope="col">Description</th><th scope="col">For the order statuses</th></tr></thead>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Status codes"><table><thead><tr><th scope="col">Code</th><th scope="col">Description</th><th scope="col">For the order statuses</th></tr></thead>
 <tbody>${codes.map((c) => html`<tr><td><code>${c.code}</code></td><td>${c.description}</td><td>${c.internalStatuses.join(', ')}</td></tr>`)}</tbody></table></div>
 <h2>As JSON</h2>
 <div class="actions"><button type="button" data-download="export-json" data-filename="order-sync-status-codes-${target}.json" hidden>Download JSON</button></div>

@@ -51,7 +51,7 @@ ${problems(messages)}
 </form>
 ${notes.map((note) => html`<p class="banner">${note}</p>`)}
 ${result.items.length
-  ? html`<div class="table-wrap"><table>
+  ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Orders"><table>
   <caption class="sr-only">Orders, newest change first</caption>
   <thead><tr><th scope="col">Order</th><th scope="col">Status</th><th scope="col">OMS number</th><th scope="col">IMSHOP uuid</th><th scope="col">Set by</th><th scope="col">Stuck</th><th scope="col">Last change (UTC)</th></tr></thead>
   <tbody>${result.items.map(

@@ -96,7 +96,7 @@ ${problems(messages)}
     <button type="submit" class="primary">Show</button>
   </form>
   ${requests.items.length
-    ? html`<div class="table-wrap"><table>
+    ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Recorded requests"><table>
   <caption class="sr-only">Requests the sandbox peers received, newest first</caption>
   <thead><tr><th scope="col">Received (UTC)</th><th scope="col">Peer</th><th scope="col">Request</th><th scope="col">Answer</th><th scope="col">Fault</th><th scope="col">Headers and body</th></tr></thead>
   <tbody>${requests.items.map(
@@ -104,7 +104,7 @@ ${problems(messages)}
     <td>${timeTag(r.receivedAt, true)}</td><td>${r.peer}</td><td><code>${r.method} ${r.path}</code></td>
     <td>${r.answer.status === null ? badge('no answer', 'bad') : badge(String(r.answer.status), r.answer.status < 300 ? 'ok' : 'bad')}${r.durationMs !== null ? html` <span class="muted">${r.durationMs} ms</span>` : ''}</td>
     <td>${r.fault ?? ''}</td>
-    <td><details><summary>request ${r.id}</summary><h3>Headers</h3><pre>${maskedJson(maskCredentials(r.headers))}</pre><h3>Body</h3><pre>${r.body === null || r.body === undefined ? '(none)' : maskedJson(r.body)}</pre><h3>Answer</h3><pre>${maskedJson(r.answer.body) || '(none)'}</pre></details></td>
+    <td><details><summary>request ${r.id}</summary><h3>Headers</h3><pre tabindex="0">${maskedJson(maskCredentials(r.headers))}</pre><h3>Body</h3><pre tabindex="0">${r.body === null || r.body === undefined ? '(none)' : maskedJson(r.body)}</pre><h3>Answer</h3><pre tabindex="0">${maskedJson(r.answer.body) || '(none)'}</pre></details></td>
   </tr>`,
   )}</tbody></table></div>
   ${pager(`${CONSOLE_PATH}/sandbox`, { peer }, requests.page, requests.limit, requests.total)}`
@@ -115,7 +115,7 @@ ${problems(messages)}
 
 /** The answer order-sync gave to a request the console sent for a peer. */
 export function playedDetails(request: { method: string; path: string; body: unknown }, answer: { status: number; body: unknown }, orderLink: string | null): Html {
-  return html`<h2>Sent</h2><p><code>${request.method} ${request.path}</code></p><pre>${maskedJson(request.body)}</pre>
-<h2>order-sync answered ${answer.status}</h2><pre>${maskedJson(answer.body) || '(no body)'}</pre>
+  return html`<h2>Sent</h2><p><code>${request.method} ${request.path}</code></p><pre tabindex="0">${maskedJson(request.body)}</pre>
+<h2>order-sync answered ${answer.status}</h2><pre tabindex="0">${maskedJson(answer.body) || '(no body)'}</pre>
 ${orderLink ? html`<p><a class="button primary" href="${orderLink}">See the order's journey</a></p>` : ''}`;
 }
