@@ -23,11 +23,11 @@ export class OrderReadsService {
     return Object.assign(order, sections);
   }
 
-  /** One order and its history, oldest first, without the other modules' sections (two statements). */
+  /** One order and its history, oldest first, without the other modules' sections (two statements, at once). */
   async withHistory(id: string): Promise<Order & { history: OrderHistoryEntry[] }> {
-    const order = await this.repository.findById(id);
+    const [order, history] = await Promise.all([this.repository.findById(id), this.repository.historyOf(id)]);
     if (!order) throw new NotFoundError(`order ${id} does not exist`);
-    return Object.assign(order, { history: await this.repository.historyOf(id) });
+    return Object.assign(order, { history });
   }
 
   /** `among`: only these orders (an empty list finds none). */

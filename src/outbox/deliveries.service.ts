@@ -79,10 +79,9 @@ export class DeliveriesService {
     return Object.assign(delivery, { attemptLog: await this.repository.attemptsOf(id) });
   }
 
-  /** Every delivery of an order with its attempts, oldest first, at most `limit` deliveries (two statements in all). */
+  /** Every delivery of an order with its attempts, oldest first, at most `limit` deliveries (two statements, at once). */
   async ofOrder(orderId: string, limit = 1000): Promise<(Delivery & { attemptLog: DeliveryAttempt[] })[]> {
-    const deliveries = await this.repository.deliveriesOfOrder(orderId, limit);
-    const attempts = await this.repository.attemptsOfMany(deliveries.map((delivery) => delivery.id));
+    const [deliveries, attempts] = await Promise.all([this.repository.deliveriesOfOrder(orderId, limit), this.repository.attemptsOfOrder(orderId, limit)]);
     const byDelivery = new Map<string, DeliveryAttempt[]>();
     for (const attempt of attempts) byDelivery.set(attempt.deliveryId, [...(byDelivery.get(attempt.deliveryId) ?? []), attempt]);
     return deliveries.map((delivery) => Object.assign(delivery, { attemptLog: byDelivery.get(delivery.id) ?? [] }));

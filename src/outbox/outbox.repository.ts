@@ -355,13 +355,12 @@ export class OutboxRepository {
     return this.dataSource.getRepository(Delivery).find({ where: { orderId }, order: { id: 'ASC' }, take: limit });
   }
 
-  /** The attempts of many deliveries in one statement, in order. */
-  attemptsOfMany(deliveryIds: string[]): Promise<DeliveryAttempt[]> {
-    if (!deliveryIds.length) return Promise.resolve([]);
+  /** The attempts of an order's first `limit` deliveries (as deliveriesOfOrder lists them), in order. */
+  attemptsOfOrder(orderId: string, limit: number): Promise<DeliveryAttempt[]> {
     return this.dataSource
       .getRepository(DeliveryAttempt)
       .createQueryBuilder('a')
-      .where('a.delivery_id = ANY(:ids::bigint[])', { ids: deliveryIds })
+      .where('a.delivery_id IN (SELECT d.id FROM deliveries d WHERE d.order_id = :orderId ORDER BY d.id LIMIT :limit)', { orderId, limit })
       .orderBy('a.id', 'ASC')
       .getMany();
   }
