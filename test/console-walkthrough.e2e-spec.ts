@@ -161,14 +161,21 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await expect(prepare.locator('.att').textContent()).resolves.toMatch(/^200 · \d+ ms$/);
       await expect(page.locator('.order-facts').textContent()).resolves.toMatch(/prepare ticket\s*rsp-sbx-\d+/);
       // Selecting an arrow shows its body; the keyboard moves to the next one.
+      const selected = page.locator('#selected-event');
       await arrow('ORDER_CREATED').click();
-      const selected = page.locator('.detail.selected');
-      await expect(selected.locator('h3').textContent()).resolves.toBe('ORDER_CREATED');
+      await selected.locator('h3', { hasText: /^ORDER_CREATED$/ }).waitFor();
       await expect(selected.locator('pre.body').textContent()).resolves.toContain('"notificationType": "ORDER_CREATED"');
+      await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('H3');
+      expect(new URL(page.url()).search).toMatch(/^\?event=h\d+$/);
       await arrow('ORDER_CREATED').focus();
       await page.keyboard.press('ArrowDown');
       await expect(page.evaluate(() => document.activeElement?.querySelector('.label')?.textContent)).resolves.toBe('status NEW');
       await page.keyboard.press('ArrowDown');
+      await selected.locator('h3', { hasText: /^details request$/ }).waitFor();
+      await expect(arrow('details request').getAttribute('aria-current')).resolves.toBe('true');
+      // Without the script the link itself opens the page with the event's details.
+      const withDetails = new URL(page.url());
+      await page.goto(withDetails.toString());
       await expect(selected.locator('h3').textContent()).resolves.toBe('details request');
       await check();
       await page.screenshot({ path: join(ARTIFACTS, 'console-1-market-order-prepared.png'), fullPage: true });
@@ -193,7 +200,8 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await expect(push.locator('.att').textContent()).resolves.toMatch(/^200 · \d+ ms$/);
       await expect(page.locator('.order-facts .badge').textContent()).resolves.toBe('READY_TO_SHIP');
       await push.click();
-      await expect(page.locator('.detail.selected pre.body').textContent()).resolves.toContain('"substatus": "READY_TO_SHIP"');
+      await page.locator('#selected-event h3', { hasText: 'status push PROCESSING/READY_TO_SHIP' }).waitFor();
+      await expect(page.locator('#selected-event pre.body').textContent()).resolves.toContain('"substatus": "READY_TO_SHIP"');
       await expect(page.locator('#history-title + .history-text').textContent()).resolves.toContain('READY_TO_SHIP');
       await check();
       await page.screenshot({ path: join(ARTIFACTS, 'console-2-market-order-journey.png'), fullPage: true });
@@ -227,7 +235,8 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await expect(pushes.nth(1).locator('.route').textContent()).resolves.toBe('order-sync → IMSHOP app');
       await expect(page.locator('.journey .arrow .label', { hasText: 'status packed' }).count()).resolves.toBe(2);
       await pushes.nth(1).click();
-      await expect(page.locator('.detail.selected ol').textContent()).resolves.toMatch(/503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*200 · \d+ ms sent/);
+      await page.locator('#selected-event h3', { hasText: 'status push packed' }).waitFor();
+      await expect(page.locator('#selected-event ol').textContent()).resolves.toMatch(/503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*200 · \d+ ms sent/);
       await check();
       await page.screenshot({ path: join(ARTIFACTS, 'console-3-oms-order-retries.png'), fullPage: true });
 
@@ -281,7 +290,7 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
         await darkPage.goto(`${base}${path}`);
         axeProblems.push(...(await accessibilityProblems(darkPage)));
       }
-      const journey = [...visited].find((path) => /^\/console\/orders\/[0-9a-f-]{36}$/.test(path))!;
+      const journey = [...visited].find((path) => /^\/console\/orders\/[0-9a-f-]{36}(\?event=[hd]\d+)?$/.test(path))!;
       await darkPage.goto(`${base}${journey}`);
       await darkPage.screenshot({ path: join(ARTIFACTS, 'console-journey-dark.png') });
     } finally {
@@ -304,7 +313,7 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
         if (overflow > 0) problems.push(`${path}: ${overflow} px wider than the screen`);
         problems.push(...(await accessibilityProblems(phonePage)));
       }
-      const journeys = [...visited].filter((path) => /^\/console\/orders\/[0-9a-f-]{36}$/.test(path));
+      const journeys = [...visited].filter((path) => /^\/console\/orders\/[0-9a-f-]{36}(\?event=[hd]\d+)?$/.test(path));
       await phonePage.goto(`${base}${journeys[0]}`);
       await expect(phonePage.locator('.journey .arrow .route').first().isVisible()).resolves.toBe(true);
       await expect(phonePage.locator('.journey .arrow').filter({ hasText: 'prepare ticket to the store' }).isVisible()).resolves.toBe(true);

@@ -47,7 +47,7 @@ describe('the console: sessions, CSRF, the cookie, masking', () => {
 
   it('shows no page and takes no action without a session: pages send the browser to sign in, actions are refused', async () => {
     const stranger = new ConsoleClient(base);
-    const pages = ['/console/orders', `/console/orders/${UNKNOWN_ORDER}`, '/console/deliveries', '/console/deliveries/1', '/console/deliveries/1/retry', '/console/targets', '/console/targets/imshop/pause', '/console/mappings', '/console/mappings/1/audit', '/console/mappings/export', '/console/sandbox', '/console/no-such-page'];
+    const pages = ['/console/orders', `/console/orders/${UNKNOWN_ORDER}`, `/console/orders/${UNKNOWN_ORDER}/events/h1`, '/console/deliveries', '/console/deliveries/1', '/console/deliveries/1/retry', '/console/targets', '/console/targets/imshop/pause', '/console/mappings', '/console/mappings/1/audit', '/console/mappings/export', '/console/sandbox', '/console/no-such-page'];
     for (const cookie of [undefined, 'order_sync_console=forged-token', `order_sync_console=${'x'.repeat(5000)}`]) {
       for (const path of pages) {
         const visit = await stranger.request(path, { cookie: cookie ?? null });
@@ -181,8 +181,14 @@ describe('the console: sessions, CSRF, the cookie, masking', () => {
     await visitor.signIn(ADMIN_KEY);
     const found = await visitor.get('/console/orders?q=88001');
     const link = /href="(\/console\/orders\/[0-9a-f-]{36})"/.exec(found.html)![1];
-    const journey = await visitor.get(link);
+    const event = /data-event="(h\d+)"/.exec((await visitor.get(link)).html)![1];
+    // The details of an arrow: the page opened with it selected, and the fragment its script fetches.
+    const journey = await visitor.get(`${link}?event=${event}`);
     expect(journey.status).toBe(200);
+    const fragment = await visitor.get(`${link}/events/${event}`);
+    expect(fragment.status).toBe(200);
+    for (const secret of secrets) expect(fragment.html).not.toContain(secret);
+    expect(textOf(fragment.html)).toContain('"apiKey": "[masked]"');
     for (const secret of secrets) expect(journey.html).not.toContain(secret);
     const text = textOf(journey.html);
     expect(text).toContain('"apiKey": "[masked]"');

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Inject, Param, ParseUUIDPipe, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -8,12 +8,13 @@ import { ConsoleReadsService } from './console-reads.service';
 import { ConsoleSessionGuard, CurrentUser } from './console-session.guard';
 import type { ConsoleUser } from './console-sessions.service';
 import { OrdersQuery } from './dto/console-forms';
-import { journeyPage } from './pages/journey.page';
+import type { JourneyRow } from './journey';
+import { eventDetail, journeyPage } from './pages/journey.page';
 import { ordersPage } from './pages/orders.page';
 import { checked, sendPage } from './respond';
 
 const PAGE_SIZE = 50;
-const ORDER_ID_PROBLEM = 'An order page is named by the order’s internal id (a uuid): find the order on the Orders page by any of its ids.';
+const ORDER_ID = new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('An order page is named by the order’s internal id (a uuid): find the order on the Orders page by any of its ids.') });
 
 /** The orders: search and filter, and one order's journey. */
 @ApiExcludeController()
@@ -37,8 +38,22 @@ export class ConsoleOrdersController {
   }
 
   @Get(':id')
-  async journey(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException(ORDER_ID_PROBLEM) })) id: string, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
+  async journey(@Param('id', ORDER_ID) id: string, @Query('event') event: unknown, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
     const { order, rows, statusLines, limited } = await this.reads.journey(id);
-    sendPage(response, journeyPage({ user, sandbox: this.config.sandbox }, order, rows, statusLines, limited));
+    sendPage(response, journeyPage({ user, sandbox: this.config.sandbox }, order, rows, statusLines, limited, selectedRow(rows, event)));
   }
+
+  /** One event's details, for the page's script to show beside the picture without reloading it (an HTML fragment). */
+  @Get(':id/events/:event')
+  async event(@Param('id', ORDER_ID) id: string, @Param('event') event: string, @Res() response: Response): Promise<void> {
+    const row = selectedRow((await this.reads.journey(id)).rows, event);
+    if (!row) throw new NotFoundException(`order ${id} has no event ${event.slice(0, 24)}`);
+    sendPage(response, eventDetail(row).text);
+  }
+}
+
+/** The row an `?event=` names: `h<history id>` or `d<delivery id>`. */
+function selectedRow(rows: JourneyRow[], event: unknown): JourneyRow | null {
+  if (typeof event !== 'string' || !/^[hd]\d{1,19}$/.test(event)) return null;
+  return rows.find((row) => row.detailId === event && row.kind !== 'status') ?? null;
 }

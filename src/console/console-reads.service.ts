@@ -84,12 +84,10 @@ export class ConsoleReadsService {
 
   /** The journey of one order: its facts, the rows of the picture, and its status history as text. */
   async journey(orderId: string): Promise<{ order: JourneyOrder; rows: JourneyRow[]; statusLines: StatusLine[]; limited: string | null }> {
-    const order = await this.orders.withHistory(orderId);
-    const [deliveries, tickets, repeats, targets] = await Promise.all([
-      this.deliveries.ofOrder(orderId, JOURNEY_DELIVERIES),
+    const [order, deliveries, targets] = await Promise.all([this.orders.withHistory(orderId), this.deliveries.ofOrder(orderId, JOURNEY_DELIVERIES), this.health.states()]);
+    const [tickets, repeats] = await Promise.all([
       this.tickets.ofOrder(order),
       order.marketOrderId ? this.marketEvents.list({ campaignId: order.marketCampaignId ?? undefined, orderId: order.marketOrderId, page: 1, limit: 500 }) : null,
-      this.health.states(),
     ]);
     const marketRepeats = new Map<string, { count: number; lastAt: Date | null }>();
     for (const event of repeats?.items ?? []) {

@@ -24,21 +24,34 @@ export function consoleScript(): void {
   };
   apply(stored());
 
-  const selectEvent = (id: string, focusPanel: boolean) => {
-    const detail = document.getElementById(id);
-    if (!detail || !detail.classList.contains('detail')) return;
-    for (const shown of document.querySelectorAll('.detail.selected')) shown.classList.remove('selected');
+  /** Shows an event's details beside the picture: fetched from the server (the page holds the picture only). */
+  const selectEvent = async (arrow: HTMLAnchorElement, focusPanel: boolean) => {
+    const id = arrow.dataset.event!;
+    const panel = document.getElementById('selected-event');
+    if (!panel) return;
     for (const current of document.querySelectorAll('.arrow[aria-current="true"]')) current.removeAttribute('aria-current');
-    detail.classList.add('selected');
-    document.querySelector(`.arrow[data-event="${id}"]`)?.setAttribute('aria-current', 'true');
-    const empty = document.querySelector('.detail-empty');
-    if (empty) (empty as HTMLElement).hidden = true;
-    history.replaceState(null, '', `#${id}`);
+    arrow.setAttribute('aria-current', 'true');
+    panel.setAttribute('aria-busy', 'true');
+    try {
+      const response = await fetch(`${location.pathname}/events/${encodeURIComponent(id)}`, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const fragment = document.createElement('template');
+      fragment.innerHTML = await response.text();
+      panel.replaceChildren(fragment.content);
+    } catch (error) {
+      const problem = document.createElement('p');
+      problem.className = 'banner bad';
+      problem.textContent = `The details could not be loaded (${(error as Error).message}); open the link to load the page with them.`;
+      panel.replaceChildren(problem);
+    } finally {
+      panel.removeAttribute('aria-busy');
+    }
+    history.replaceState(null, '', `?event=${encodeURIComponent(id)}`);
     if (focusPanel) {
-      const heading = detail.querySelector('h3');
+      const heading = panel.querySelector('h3');
       if (heading) {
         heading.setAttribute('tabindex', '-1');
-        (heading as HTMLElement).focus({ preventScroll: window.matchMedia('(min-width: 1100px)').matches });
+        heading.focus({ preventScroll: window.matchMedia('(min-width: 1100px)').matches });
       }
     }
   };
@@ -59,7 +72,7 @@ export function consoleScript(): void {
     for (const arrow of arrows) {
       arrow.addEventListener('click', (event) => {
         event.preventDefault();
-        selectEvent(arrow.dataset.event!, true);
+        void selectEvent(arrow, true);
       });
       arrow.addEventListener('keydown', (event) => {
         if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
@@ -67,11 +80,10 @@ export function consoleScript(): void {
         const next = arrows[arrows.indexOf(arrow) + (event.key === 'ArrowDown' ? 1 : -1)];
         if (next) {
           next.focus();
-          selectEvent(next.dataset.event!, false);
+          if (next.dataset.event !== arrow.dataset.event) void selectEvent(next, false);
         }
       });
     }
-    if (location.hash.length > 1) selectEvent(decodeURIComponent(location.hash.slice(1)), false);
 
     for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-download]')) {
       button.hidden = false;

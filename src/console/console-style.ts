@@ -96,16 +96,20 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .order-facts dd { margin: 0; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; font-size: 0.87rem; color: var(--muted); margin: 0.4rem 0 0.6rem; }
 .journey { border: 1px solid var(--border); border-radius: 6px; background: var(--bg); }
-.jrow { display: grid; grid-template-columns: 6.4rem repeat(5, minmax(0, 1fr)); }
+.jrow { --time: 6.4rem; display: grid; grid-template-columns: var(--time) repeat(5, minmax(0, 1fr)); min-height: 3.4rem; }
 .jrow > * { grid-row: 1; }
+/* The five lanes: a line down the centre of each column (order-sync's thicker), drawn behind the row. */
+.jrow:not(.head) {
+  background-image: linear-gradient(var(--border), var(--border)), linear-gradient(var(--line), var(--line)), linear-gradient(var(--border), var(--border)), linear-gradient(var(--border), var(--border)), linear-gradient(var(--border), var(--border));
+  background-size: 2px 100%, 4px 100%, 2px 100%, 2px 100%, 2px 100%;
+  background-repeat: no-repeat;
+  background-position: calc(var(--time) + (100% - var(--time)) * 0.1) 0, calc(var(--time) + (100% - var(--time)) * 0.3) 0, calc(var(--time) + (100% - var(--time)) * 0.5) 0, calc(var(--time) + (100% - var(--time)) * 0.7) 0, calc(var(--time) + (100% - var(--time)) * 0.9) 0;
+}
 .jrow.head { position: sticky; top: 0; z-index: 2; background: var(--panel); border-bottom: 1px solid var(--border); }
 .lane-head { padding: 0.45rem 0.3rem; text-align: center; font-weight: 600; font-size: 0.87rem; }
 .lane-head.time { grid-column: 1; text-align: left; }
 .jrow > .t { grid-column: 1; font-size: 0.78rem; color: var(--muted); padding: 0.5rem 0.3rem 0 0.45rem; font-variant-numeric: tabular-nums; }
 .jrow + .jrow:not(.head) { border-top: 1px solid var(--panel); }
-.jrow > .lane { position: relative; min-height: 3.4rem; }
-.jrow > .lane::before { content: ""; position: absolute; top: 0; bottom: 0; left: 50%; border-left: 2px solid var(--border); }
-.jrow > .lane.l2::before { border-left: 4px solid var(--line); margin-left: -1px; }
 .l1 { grid-column: 2; } .l2 { grid-column: 3; } .l3 { grid-column: 4; } .l4 { grid-column: 5; } .l5 { grid-column: 6; }
 .s1 { grid-column-start: 2; } .s2 { grid-column-start: 3; } .s3 { grid-column-start: 4; } .s4 { grid-column-start: 5; } .s5 { grid-column-start: 6; }
 .e1 { grid-column-end: 3; } .e2 { grid-column-end: 4; } .e3 { grid-column-end: 5; } .e4 { grid-column-end: 6; } .e5 { grid-column-end: 7; }
@@ -127,8 +131,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .arrow .route { font-size: 0.78rem; color: var(--muted); }
 @media (min-width: 700px) { .arrow .route { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; } }
 @media (max-width: 699px) {
-  .jrow { grid-template-columns: 5.2rem minmax(0, 1fr); }
-  .jrow > .lane, .jrow > .lane-head:not(.time):not(.events) { display: none; }
+  .jrow { --time: 5.2rem; grid-template-columns: var(--time) minmax(0, 1fr); }
+  .jrow:not(.head) { background-image: none; }
+  .jrow > .lane-head:not(.time):not(.events) { display: none; }
   .jrow > .lane-head.events { display: block; grid-column: 2; text-align: left; }
   .jrow > .arrow { grid-column: 2 !important; margin-inline: 0 !important; align-items: stretch; padding: 0.45rem 0.5rem; }
   .arrow .label { text-align: left; white-space: normal; align-self: flex-start; }
@@ -142,9 +147,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .att { font-size: 0.75rem; font-family: ui-monospace, Menlo, Consolas, monospace; border: 1px solid var(--border); border-radius: 3px; padding: 0 0.25rem; background: var(--raised); }
 .att.ok { color: var(--ok); border-color: var(--ok); }
 .att.bad { color: var(--bad); border-color: var(--bad); }
-.detail { display: none; }
-.detail:target, .detail.selected { display: block; }
-.detail-empty { color: var(--muted); }
 .detail dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.2rem 0.8rem; margin: 0.4rem 0; }
 .detail dt { color: var(--muted); }
 .detail dd { margin: 0; word-break: break-word; }

@@ -52,6 +52,7 @@ describe('an order journey', () => {
       ['d9', 'outbound', 'sync', 'tickets', 'prepare ticket to the store', 'pending'],
     ]);
     expect(rows[0].repeats).toBe(2);
+    expect(rows.find((r) => r.detailId === 'h5')!.facts()).toContainEqual(['outcome', 'refused']);
     expect(rows.find((r) => r.detailId === 'h5')!.reason).toBe('DELIVERED cannot go back to PROCESSING');
     const retrying = rows.find((r) => r.detailId === 'd8')!;
     expect(retrying.attempts.map((a) => [a.status, a.ok, a.error])).toEqual([

@@ -104,8 +104,8 @@ export interface JourneyRow {
   /** A delivery still waiting: when its next attempt is due, or that its target is paused. */
   nextAttemptAt: Date | null;
   targetPaused: boolean;
-  /** What the details show. */
-  facts: [string, string][];
+  /** What the details show (worked out only for the row whose details are shown). */
+  facts: () => [string, string][];
   body: unknown;
   bodyTitle: string;
   answer: unknown;
@@ -196,16 +196,19 @@ function historyRows(row: HistoryInput, repeats: JourneyInput['marketRepeats']):
   const repeat = row.dedupeKey ? repeats.get(row.dedupeKey) : undefined;
   const changed = row.outcome === 'applied' && row.toStatus !== null && row.toStatus !== row.fromStatus;
   const outcome = OUTCOME_WORDS[row.outcome] ?? row.outcome;
-  const facts: [string, string][] = [
-    ['source', row.source],
-    ['outcome', outcome + (repeat?.count ? `; Market sent it ${repeat.count} more time${repeat.count === 1 ? '' : 's'}` : '')],
-    ['event time', row.eventAt.toISOString()],
-    ['received', row.receivedAt.toISOString()],
-  ];
-  if (codeOf(row)) facts.push(['code', codeOf(row)]);
-  if (row.fromStatus || row.toStatus) facts.push(['status', `${row.fromStatus ?? '—'} → ${row.toStatus ?? '(unchanged)'}`]);
-  if (row.note) facts.push(['note', row.note]);
-  if (row.dedupeKey) facts.push(['dedupe key', row.dedupeKey]);
+  const facts = (): [string, string][] => {
+    const list: [string, string][] = [
+      ['source', row.source],
+      ['outcome', outcome + (repeat?.count ? `; Market sent it ${repeat.count} more time${repeat.count === 1 ? '' : 's'}` : '')],
+      ['event time', row.eventAt.toISOString()],
+      ['received', row.receivedAt.toISOString()],
+    ];
+    if (codeOf(row)) list.push(['code', codeOf(row)]);
+    if (row.fromStatus || row.toStatus) list.push(['status', `${row.fromStatus ?? '—'} → ${row.toStatus ?? '(unchanged)'}`]);
+    if (row.note) list.push(['note', row.note]);
+    if (row.dedupeKey) list.push(['dedupe key', row.dedupeKey]);
+    return list;
+  };
   const base: JourneyRow = {
     detailId: `h${row.id}`,
     kind: lane ? 'inbound' : 'note',
@@ -243,16 +246,19 @@ function deliveryRow(delivery: DeliveryInput, pausedTargets: Set<string>): Journ
   }));
   const waiting = delivery.state === 'pending' || delivery.state === 'retrying' || delivery.state === 'in_flight';
   const paused = waiting && pausedTargets.has(delivery.target);
-  const facts: [string, string][] = [
-    ['delivery', `${delivery.id} to ${delivery.target}`],
-    ['state', delivery.state + (paused ? ' (target paused)' : '')],
-    ['attempts', String(delivery.attempts)],
-    ['created', delivery.createdAt.toISOString()],
-  ];
-  if (delivery.internalStatus) facts.push(['for status', delivery.internalStatus]);
-  if (delivery.sentAt) facts.push(['sent', delivery.sentAt.toISOString()]);
-  if (waiting) facts.push(['next attempt', paused ? 'when the target is resumed' : delivery.nextAttemptAt.toISOString()]);
-  if (delivery.lastError) facts.push(['last error', delivery.lastError]);
+  const facts = (): [string, string][] => {
+    const list: [string, string][] = [
+      ['delivery', `${delivery.id} to ${delivery.target}`],
+      ['state', delivery.state + (paused ? ' (target paused)' : '')],
+      ['attempts', String(delivery.attempts)],
+      ['created', delivery.createdAt.toISOString()],
+    ];
+    if (delivery.internalStatus) list.push(['for status', delivery.internalStatus]);
+    if (delivery.sentAt) list.push(['sent', delivery.sentAt.toISOString()]);
+    if (waiting) list.push(['next attempt', paused ? 'when the target is resumed' : delivery.nextAttemptAt.toISOString()]);
+    if (delivery.lastError) list.push(['last error', delivery.lastError]);
+    return list;
+  };
   return {
     detailId: `d${delivery.id}`,
     kind: 'outbound',

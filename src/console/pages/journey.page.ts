@@ -55,24 +55,20 @@ function tags(row: JourneyRow): Html {
   return html`${parts}`;
 }
 
-function arrow(row: JourneyRow): Html {
-  return html`<a class="${arrowClasses(row)}" href="#${row.detailId}" data-event="${row.detailId}">
-    <span class="route">${route(row.from, row.to)}</span>
-    <span class="label">${row.label}</span>
-    ${row.from !== row.to ? html`<span class="shaft" aria-hidden="true"></span>` : ''}
-    ${tags(row).text ? html`<span class="tags">${tags(row)}</span>` : ''}
-  </a>`;
+function arrow(row: JourneyRow, selected: boolean): Html {
+  // Without the script the link opens the page with this event's details; the script fetches them in place.
+  const rowTags = tags(row);
+  return html`<a class="${arrowClasses(row)}" href="?event=${row.detailId}#selected-title" data-event="${row.detailId}"${selected ? html` aria-current="true"` : ''}><span class="route">${route(row.from, row.to)}</span><span class="label">${row.label}</span>${row.from !== row.to ? html`<span class="shaft" aria-hidden="true"></span>` : ''}${rowTags.text ? html`<span class="tags">${rowTags}</span>` : ''}</a>`;
 }
 
-function journeyGrid(rows: JourneyRow[]): Html {
+function journeyGrid(rows: JourneyRow[], selectedId: string | null): Html {
   let lastDay = '';
   const body = rows.map((row) => {
-    const day = row.at.toISOString().slice(0, 10);
+    const iso = row.at.toISOString();
+    const day = iso.slice(0, 10);
     const showDay = day !== lastDay;
     lastDay = day;
-    return html`<div class="jrow"><div class="t"><time datetime="${row.at.toISOString()}">${showDay ? html`${day}<br>` : ''}${row.at.toISOString().slice(11, 19)}<span class="ms">${row.at.toISOString().slice(19, 23)}</span></time></div>
-${LANES.map((_lane, i) => html`<div class="lane l${i + 1}" aria-hidden="true"></div>`)}
-${arrow(row)}</div>`;
+    return html`<div class="jrow"><div class="t"><time datetime="${iso}">${showDay ? html`${day}<br>` : ''}${iso.slice(11, 19)}<span class="ms">${iso.slice(19, 23)}</span></time></div>${arrow(row, row.detailId === selectedId && row.kind !== 'status')}</div>\n`;
   });
   return html`<div class="journey">
   <div class="jrow head" aria-hidden="true"><div class="lane-head time">time (UTC)</div>
@@ -82,11 +78,12 @@ ${arrow(row)}</div>`;
 </div>`;
 }
 
-function detail(row: JourneyRow): Html {
-  return html`<section class="detail" id="${row.detailId}" aria-labelledby="${row.detailId}-title">
-  <h3 id="${row.detailId}-title">${row.label}</h3>
+/** One event's details: what the panel beside the picture shows when its arrow is selected. */
+export function eventDetail(row: JourneyRow): Html {
+  return html`<section class="detail" id="event-${row.detailId}" aria-labelledby="event-${row.detailId}-title">
+  <h3 id="event-${row.detailId}-title">${row.label}</h3>
   <p class="muted">${route(row.from, row.to)} · ${when(row.at, true)}</p>
-  <dl>${row.facts.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
+  <dl>${row.facts().map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
   ${row.attempts.length
     ? html`<h4>Attempts</h4>
   <ol class="history-text">${row.attempts.map(
@@ -115,7 +112,7 @@ function facts(order: JourneyOrder): Html {
   return html`<dl class="order-facts">${items.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>`;
 }
 
-export function journeyPage(context: PageContext, order: JourneyOrder, rows: JourneyRow[], statusLines: StatusLine[], limited: string | null): string {
+export function journeyPage(context: PageContext, order: JourneyOrder, rows: JourneyRow[], statusLines: StatusLine[], limited: string | null, selected: JourneyRow | null): string {
   const title = order.marketOrderId ? `Market order ${order.marketOrderId}` : order.omsOrderNumber ? `Order ${order.omsOrderNumber}` : `Order ${order.id}`;
   return page(
     context,
@@ -129,13 +126,12 @@ ${limited ? html`<p class="banner">${limited}</p>` : ''}
   <section aria-labelledby="picture-title">
     <h2 id="picture-title">What happened, time flowing down</h2>
     <p class="legend"><span>Solid arrow: received by order-sync.</span><span>Dashed arrow: sent by order-sync, with each attempt (HTTP status · latency).</span><span>Select an arrow for its body; ↑ and ↓ move between arrows.</span></p>
-    ${rows.length ? journeyGrid(rows) : html`<p class="muted">Nothing has happened to this order yet.</p>`}
+    ${rows.length ? journeyGrid(rows, selected?.detailId ?? null) : html`<p class="muted">Nothing has happened to this order yet.</p>`}
   </section>
   <aside class="side" aria-label="Details">
     <section class="panel" aria-labelledby="selected-title">
       <h2 id="selected-title">Selected event</h2>
-      <p class="detail-empty">Select an arrow to see its body and headers (credentials masked).</p>
-      ${rows.filter((row) => row.kind !== 'status').map(detail)}
+      <div id="selected-event">${selected ? eventDetail(selected) : html`<p class="muted">Select an arrow to see its body and headers (credentials masked).</p>`}</div>
     </section>
     <section class="panel" aria-labelledby="history-title">
       <h2 id="history-title">Status history</h2>
