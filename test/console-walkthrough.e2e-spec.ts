@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { killEverything, startApp, type AppProcess } from './support/app-process';
 import { launchBrowser } from './support/browser';
-import { createTestDatabase } from './support/test-app';
+import { startSandboxService, type SandboxService } from './support/sandbox-service';
 
 /**
  * The README's sandbox walkthrough done in the console, in Chromium, as a person does it after `npm ci && npm start`
@@ -39,9 +37,7 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
 }
 
 describe('the README walkthrough in the console (sandbox, Chromium)', () => {
-  let app: AppProcess;
-  let dataDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let service: SandboxService;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -52,21 +48,8 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'order-sync-console-'));
-    database = await createTestDatabase();
-    app = await startApp({
-      dataDir,
-      nodeArgs: ['--env-file=sandbox.env'],
-      env: {
-        DATABASE_URL: database.url,
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: `console-walkthrough-${process.pid}`,
-        LOG_LEVEL: 'warn',
-        // The sandbox retries after 0.1 s, 6 s and 36 s; capped so the test does not wait 40 s for them.
-        DELIVERY_BACKOFF_MAX_MS: '2000',
-      },
-    });
-    base = `http://127.0.0.1:${app.port}`;
+    service = await startSandboxService('console-walkthrough');
+    base = service.base;
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page = await context.newPage();
@@ -78,13 +61,7 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (app) {
-      app.stop('SIGTERM');
-      await app.exited;
-    }
-    await killEverything([]);
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await service?.stop();
   }, 60_000);
 
   /** Checks the page as it is now with axe-core, and remembers it for the other passes. */
@@ -120,7 +97,7 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       expect((await page.goto(`${base}/console`))?.status()).toBe(200);
       expect(new URL(page.url()).pathname).toBe('/console/sign-in');
       await check();
-      const adminKey = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
+      const adminKey = service.key('admin-api-key');
       await expect(page.evaluate(() => document.activeElement?.getAttribute('name'))).resolves.toBe('key');
       await page.keyboard.type(adminKey);
       await page.keyboard.press('Tab');

@@ -120,3 +120,8 @@ export function pager(base: string, params: Record<string, string | number | und
     ${pageNumber < pages ? html`<a href="${link(pageNumber + 1)}" rel="next">Older →</a>` : ''}
   </nav>`;
 }
+
+/** A filter's choice among `options`, or "any". */
+export function filterSelect(name: string, label: string, options: readonly string[], value: string | undefined): Html {
+  return html`<label>${label}<select name="${name}"><option value="">any</option>${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}</select></label>`;
+}

@@ -1,33 +1,12 @@
 import { html } from '../html';
-import { badge, CONSOLE_PATH, page, pager, timeTag, toneOf, when, type PageContext } from '../layout';
-import { deliveryLabel } from '../journey';
+import { badge, CONSOLE_PATH, filterSelect, page, pager, timeTag, toneOf, when, type PageContext } from '../layout';
+import { deliveryLabel, type AttemptInput, type DeliveryInput } from '../journey';
 import { maskedJson, maskedText } from '../mask';
+import type { TargetView } from '../../outbox/targets.service';
 import { problems } from './common.page';
 
-export interface DeliveryView {
-  id: string;
-  orderId: string;
-  target: string;
-  internalStatus: string | null;
-  payload: unknown;
-  state: string;
-  attempts: number;
-  nextAttemptAt: Date;
-  lastError: string | null;
-  response: unknown;
-  sentAt: Date | null;
-  createdAt: Date;
-}
-
-export interface AttemptView {
-  attempt: number;
-  startedAt: Date;
-  latencyMs: number;
-  statusCode: number;
-  outcome: string;
-  error: string | null;
-  response: string | null;
-}
+/** A delivery as the outbox answers it. */
+export type DeliveryView = Omit<DeliveryInput, 'attemptLog'> & { orderId: string };
 
 export interface DeliveriesFilter {
   state?: string;
@@ -45,8 +24,6 @@ export function deliveriesPage(
   result: { items: DeliveryView[]; total: number; page: number; limit: number },
   messages: string[],
 ): string {
-  const select = (name: string, label: string, options: readonly string[], value: string | undefined) =>
-    html`<label>${label}<select name="${name}"><option value="">any</option>${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}</select></label>`;
   return page(
     context,
     'deliveries',
@@ -55,8 +32,8 @@ export function deliveriesPage(
 <p class="muted">Every status, ticket and answer order-sync sends, newest first. Retrying and dead ones are what needs a look; <a href="${CONSOLE_PATH}/targets">Targets</a> pauses, resumes and recovers a whole target.</p>
 ${problems(messages)}
 <form method="get" action="${CONSOLE_PATH}/deliveries" class="filters" aria-label="Filter deliveries">
-  ${select('state', 'State', states, filter.state)}
-  ${select('target', 'Target', targets, filter.target)}
+  ${filterSelect('state', 'State', states, filter.state)}
+  ${filterSelect('target', 'Target', targets, filter.target)}
   <button type="submit" class="primary">Show</button>
   <a href="${CONSOLE_PATH}/deliveries?state=retrying">Retrying</a>
   <a href="${CONSOLE_PATH}/deliveries?state=dead">Dead</a>
@@ -82,7 +59,7 @@ ${pager(`${CONSOLE_PATH}/deliveries`, { state: filter.state, target: filter.targ
   );
 }
 
-export function deliveryPage(context: PageContext, delivery: DeliveryView, attempts: AttemptView[], targetPaused: boolean): string {
+export function deliveryPage(context: PageContext, delivery: DeliveryView, attempts: AttemptInput[], targetPaused: boolean): string {
   const retryable = delivery.state === 'dead' || delivery.state === 'superseded';
   return page(
     context,
@@ -119,22 +96,7 @@ ${delivery.response !== null && delivery.response !== undefined ? html`<h2>What 
   );
 }
 
-export interface TargetRow {
-  target: string;
-  configured: boolean;
-  paused: boolean;
-  pauseReason: string | null;
-  pausedAt: Date | null;
-  pausedBy: string | null;
-  failingSince: Date | null;
-  consecutiveFailures: number;
-  lastError: string | null;
-  lastSuccessAt: Date | null;
-  waiting: number;
-  dead: number;
-}
-
-export function targetsPage(context: PageContext, targets: TargetRow[]): string {
+export function targetsPage(context: PageContext, targets: TargetView[]): string {
   return page(
     context,
     'targets',

@@ -1,5 +1,5 @@
 import { html } from '../html';
-import { badge, CONSOLE_PATH, page, pager, toneOf, when, type PageContext } from '../layout';
+import { badge, CONSOLE_PATH, filterSelect, page, pager, toneOf, when, type PageContext } from '../layout';
 import { problems } from './common.page';
 
 export interface OrderRow {
@@ -31,8 +31,6 @@ export function ordersPage(
   messages: string[],
   notes: string[],
 ): string {
-  const select = (name: string, label: string, options: readonly string[], value: string | undefined) =>
-    html`<label>${label}<select name="${name}"><option value="">any</option>${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}</select></label>`;
   return page(
     context,
     'orders',
@@ -43,8 +41,8 @@ ${problems(messages)}
   <label>Any id of the order
     <input type="search" name="q" value="${filter.q ?? ''}" placeholder="Market order, OMS number, ticket, uuid" size="34">
   </label>
-  ${select('status', 'Status', statuses, filter.status)}
-  ${select('source', 'Had an event from', ORDER_SOURCES, filter.source)}
+  ${filterSelect('status', 'Status', statuses, filter.status)}
+  ${filterSelect('source', 'Had an event from', ORDER_SOURCES, filter.source)}
   <label class="check"><input type="checkbox" name="stuck" value="1"${filter.stuck ? html` checked` : ''}> Stuck (a delivery retrying, dead or paused)</label>
   <button type="submit" class="primary">Find</button>
   <a href="${CONSOLE_PATH}/orders">Clear</a>

@@ -2,26 +2,8 @@ import { html, type Html } from '../html';
 import { badge, CONSOLE_PATH, csrfField, page, pager, timeTag, type PageContext } from '../layout';
 import { maskCredentials, maskedJson } from '../mask';
 import { TICKET_STATUSES } from '../dto/console-forms';
+import type { SandboxFaultView, SandboxRequestView } from '../../sandbox/dto/sandbox-admin.dto';
 import { problems } from './common.page';
-
-export interface RecordedRequest {
-  id: string;
-  peer: string;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-  answer: { status: number | null; body: unknown };
-  fault: string | null;
-  receivedAt: Date;
-  durationMs: number | null;
-}
-
-export interface FaultView {
-  peer: string;
-  remaining: number;
-  description: string;
-}
 
 /** What the "play a peer" forms start with: the README's walkthrough. */
 export interface PlayDefaults {
@@ -39,8 +21,8 @@ function playButton(context: PageContext, step: string, text: string, explanatio
 export function sandboxPage(
   context: PageContext,
   peer: string | undefined,
-  faults: FaultView[],
-  requests: { items: RecordedRequest[]; total: number; page: number; limit: number },
+  faults: SandboxFaultView[],
+  requests: { items: SandboxRequestView[]; total: number; page: number; limit: number },
   defaults: PlayDefaults,
   messages: string[],
 ): string {
