@@ -549,12 +549,25 @@ async function consoleJourney() {
     const headers = { cookie, 'accept-encoding': 'gzip, deflate, br' };
     if (WARMUP > 0) await loadGet(url, headers, WARMUP, CONSOLE_CONNECTIONS);
     log(`console: GET the journey page, ${CONSOLE_CONNECTIONS} connections, ${SECONDS} s`);
+    const cpuBefore = cpuSecondsOf(app.pid);
     const result = await loadGet(url, headers, SECONDS, CONSOLE_CONNECTIONS);
+    // The app's own CPU per page (user + system, from /proc): what a page costs, whatever else the machine runs.
+    const cpuMsPerPage = ((cpuSecondsOf(app.pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
     if (!app.alive()) problems.push('the console app exited during its row');
-    return { ...result, events: order.events, deliveries: order.deliveries, arrows, kib: Math.round(Buffer.byteLength(html) / 1024) };
+    return { ...result, events: order.events, deliveries: order.deliveries, arrows, kib: Math.round(Buffer.byteLength(html) / 1024), cpuMsPerPage };
   } finally {
     await app.stop();
     await imshop.close();
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (NaN where there is no /proc). */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime, in the kernel's 100 Hz ticks
+  } catch {
+    return NaN;
   }
 }
 
@@ -734,7 +747,7 @@ for (const r of e2e) {
 }
 if (report.console) {
   const c = report.console;
-  out.push(`| console: journey page of an order with ${c.events} events (${c.arrows} arrows, ${c.kib} KiB), GET at ${CONSOLE_CONNECTIONS} connections, pages/s | ${Math.round(c.requests.average)} | ${c.latency.p50} | ${c.latency.p99} | | ${c.non2xx + c.errors + c.timeouts} |`);
+  out.push(`| console: journey page of an order with ${c.events} events (${c.arrows} arrows, ${c.kib} KiB), GET at ${CONSOLE_CONNECTIONS} connections, pages/s (app CPU ${c.cpuMsPerPage.toFixed(1)} ms a page) | ${Math.round(c.requests.average)} | ${c.latency.p50} | ${c.latency.p99} | | ${c.non2xx + c.errors + c.timeouts} |`);
 }
 if (report.intakeRss !== undefined) out.push(`| peak RSS (VmHWM), intake app, MiB | ${report.intakeRss} | | | | |`);
 for (const r of e2e) for (const p of r.rss ?? []) out.push(`| peak RSS (VmHWM), ${p.name === 'app' ? 'app' : p.name}, ${r.label}, MiB | ${p.mib} | | | | |`);
