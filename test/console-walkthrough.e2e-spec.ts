@@ -68,6 +68,9 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
   const check = async (target = page) => {
     axeProblems.push(...(await accessibilityProblems(target)));
     visited.add(new URL(target.url()).pathname + new URL(target.url()).search);
+    // One screenshot of each page as a person first sees it, named after its path.
+    const name = new URL(target.url()).pathname.replace(/^\/console\/?/, '').replace(/[0-9a-f-]{36}/, 'order').replace(/\d+/g, 'n').replace(/\W+/g, '-') || 'home';
+    await target.screenshot({ path: join(ARTIFACTS, `console-page-${name}.png`) });
   };
   const nav = async (name: string) => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).click();
@@ -191,7 +194,7 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await page.getByRole('link', { name: 'Back to the sandbox' }).click();
       const faultForm = page.getByRole('form', { name: 'Set a fault' });
       await faultForm.locator('select[name=peer]').selectOption('imshop');
-      await faultForm.getByLabel('For its next').fill('3');
+      await faultForm.getByLabel('How many requests').fill('3');
       await faultForm.getByLabel('Answer with HTTP status').fill('503');
       await page.getByRole('button', { name: 'Set the fault' }).click();
       await expect(banner().textContent()).resolves.toContain('The sandbox IMSHOP answers its next 3 requests with: HTTP 503.');

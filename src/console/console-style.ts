@@ -71,10 +71,12 @@ label.check { flex-direction: row; align-items: center; gap: 0.35rem; color: var
 /* ---- tables */
 .table-wrap { overflow-x: auto; border: 1px solid var(--border); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--border); vertical-align: top; }
+th, td { text-align: left; padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--border); }
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 tbody tr:last-child td { border-bottom: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td { vertical-align: middle; }
+td > .actions, td > form.actions { margin: 0; flex-wrap: nowrap; }
 .pager { display: flex; gap: 1rem; align-items: center; margin: 0.8rem 0; }
 .mapping-table input[type="text"] { width: 100%; min-width: 7rem; }
 .mapping-table select { min-width: 9rem; }

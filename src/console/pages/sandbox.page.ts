@@ -64,7 +64,7 @@ ${problems(messages)}
   <form method="post" action="${CONSOLE_PATH}/sandbox/faults" class="filters" aria-label="Set a fault">
     ${csrfField(context.user)}
     <label>Peer<select name="peer"><option>imshop</option><option>market</option></select></label>
-    <label>For its next<input type="number" name="count" value="3" min="1" max="1000" required> requests</label>
+    <label>How many requests<input type="number" name="count" value="3" min="1" max="1000" required></label>
     <label>Answer with HTTP status<input type="number" name="status" value="503" min="200" max="599"></label>
     <label>Delay (ms)<input type="number" name="delayMs" value="0" min="0" max="120000"></label>
     <label class="check"><input type="checkbox" name="noAnswer" value="true"> No answer at all</label>
