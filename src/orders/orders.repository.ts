@@ -89,8 +89,9 @@ export class OrdersRepository {
   }
 
   /** Every history row of the order, oldest first. */
-  historyOf(orderId: string): Promise<OrderHistoryEntry[]> {
-    return this.dataSource.getRepository(OrderHistoryEntry).find({ where: { orderId }, order: { id: 'ASC' } });
+  async historyOf(orderId: string): Promise<OrderHistoryEntry[]> {
+    const rows = (await this.dataSource.query('SELECT * FROM order_history WHERE order_id = $1 ORDER BY id', [orderId])) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, OrderHistoryEntry, row));
   }
 
   /** The order any of the identities names (the oldest, should two match), without locking it. */

@@ -8,6 +8,7 @@ import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
 import { Delivery } from './delivery.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import { deleteOldestBefore } from '../database/delete-oldest';
+import { hydrate } from '../database/hydrate';
 
 /** What a claim made of one delivery. */
 export type ClaimVerdict =
@@ -351,18 +352,18 @@ export class OutboxRepository {
   }
 
   /** Every delivery of an order, oldest first (the console's journey of the order). */
-  deliveriesOfOrder(orderId: string, limit: number): Promise<Delivery[]> {
-    return this.dataSource.getRepository(Delivery).find({ where: { orderId }, order: { id: 'ASC' }, take: limit });
+  async deliveriesOfOrder(orderId: string, limit: number): Promise<Delivery[]> {
+    const rows = (await this.dataSource.query('SELECT * FROM deliveries WHERE order_id = $1 ORDER BY id LIMIT $2', [orderId, limit])) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, Delivery, row));
   }
 
   /** The attempts of an order's first `limit` deliveries (as deliveriesOfOrder lists them), in order. */
-  attemptsOfOrder(orderId: string, limit: number): Promise<DeliveryAttempt[]> {
-    return this.dataSource
-      .getRepository(DeliveryAttempt)
-      .createQueryBuilder('a')
-      .where('a.delivery_id IN (SELECT d.id FROM deliveries d WHERE d.order_id = :orderId ORDER BY d.id LIMIT :limit)', { orderId, limit })
-      .orderBy('a.id', 'ASC')
-      .getMany();
+  async attemptsOfOrder(orderId: string, limit: number): Promise<DeliveryAttempt[]> {
+    const rows = (await this.dataSource.query(
+      'SELECT a.* FROM delivery_attempts a WHERE a.delivery_id IN (SELECT d.id FROM deliveries d WHERE d.order_id = $1 ORDER BY d.id LIMIT $2) ORDER BY a.id',
+      [orderId, limit],
+    )) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, DeliveryAttempt, row));
   }
 
   /**
