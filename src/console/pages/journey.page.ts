@@ -1,4 +1,4 @@
-import { html, type Html } from '../html';
+import { escapeHtml, html, raw, type Html } from '../html';
 import { badge, CONSOLE_PATH, page, timeTag, toneOf, when, type PageContext } from '../layout';
 import { LANES, laneIndex, laneTitle, type JourneyRow, type LaneId } from '../journey';
 import { maskedJson, maskedText } from '../mask';
@@ -40,42 +40,70 @@ function route(from: LaneId, to: LaneId): string {
   return from === to ? `${laneTitle(from)}` : `${laneTitle(from)} → ${laneTitle(to)}`;
 }
 
+// The rows of the picture are the page's bulk (hundreds of them): built as plain strings, every value escaped.
+
+function badgeText(text: string, tone: string): string {
+  return `<span class="badge${tone === 'info' ? '' : ` ${tone}`}">${escapeHtml(text)}</span>`;
+}
+
+function attemptChipText(a: JourneyRow['attempts'][number]): string {
+  return `<span class="att ${a.ok ? 'ok' : 'bad'}">${a.status ?? 'no answer'} · ${a.latencyMs} ms</span>`;
+}
+
 function attemptChip(a: JourneyRow['attempts'][number]): Html {
-  const what = a.status ?? 'no answer';
-  return html`<span class="att ${a.ok ? 'ok' : 'bad'}" title="attempt ${a.attempt}: ${a.error ?? a.outcome}">${what} · ${a.latencyMs} ms</span>`;
+  return raw(attemptChipText(a));
 }
 
-function tags(row: JourneyRow): Html {
-  const parts: Html[] = [];
-  if (row.kind !== 'status' && !(row.kind === 'note' && row.outcome === 'info')) parts.push(badge(row.outcome, toneOf(row.outcome)));
-  if (row.repeats) parts.push(badge(`repeated ×${row.repeats}`, 'warn'));
-  if (row.attempts.length) parts.push(html`<span class="attempts" aria-label="attempts">${row.attempts.map(attemptChip)}</span>`);
-  if (row.targetPaused) parts.push(badge('target paused', 'bad'));
-  else if (row.nextAttemptAt) parts.push(html`<span class="att">next ${when(row.nextAttemptAt).slice(11)}</span>`);
-  return html`${parts}`;
+function tagsText(row: JourneyRow): string {
+  let out = '';
+  if (row.kind !== 'status' && !(row.kind === 'note' && row.outcome === 'info')) out += badgeText(row.outcome, toneOf(row.outcome));
+  if (row.repeats) out += badgeText(`repeated ×${row.repeats}`, 'warn');
+  if (row.attempts.length) out += `<span class="attempts" aria-label="attempts">${row.attempts.map(attemptChipText).join('')}</span>`;
+  if (row.targetPaused) out += badgeText('target paused', 'bad');
+  else if (row.nextAttemptAt) out += `<span class="att">next ${row.nextAttemptAt.toISOString().slice(11, 19)}</span>`;
+  return out;
 }
 
-function arrow(row: JourneyRow, selected: boolean): Html {
+function arrowText(row: JourneyRow, selected: boolean): string {
   // Without the script the link opens the page with this event's details; the script fetches them in place.
-  const rowTags = tags(row);
-  return html`<a class="${arrowClasses(row)}" href="?event=${row.detailId}#selected-title" data-event="${row.detailId}"${selected ? html` aria-current="true"` : ''}><span class="route">${route(row.from, row.to)}</span><span class="label">${row.label}</span>${row.from !== row.to ? html`<span class="shaft" aria-hidden="true"></span>` : ''}${rowTags.text ? html`<span class="tags">${rowTags}</span>` : ''}</a>`;
+  const tags = tagsText(row);
+  return (
+    `<a class="${arrowClasses(row)}" href="?event=${row.detailId}#selected-title" data-event="${row.detailId}"${selected ? ' aria-current="true"' : ''}>` +
+    `<span class="route">${escapeHtml(route(row.from, row.to))}</span><span class="label">${escapeHtml(row.label)}</span>` +
+    (row.from !== row.to ? '<span class="shaft" aria-hidden="true"></span>' : '') +
+    (tags ? `<span class="tags">${tags}</span>` : '') +
+    '</a>'
+  );
 }
 
 function journeyGrid(rows: JourneyRow[], selectedId: string | null): Html {
   let lastDay = '';
-  const body = rows.map((row) => {
+  let body = '';
+  for (const row of rows) {
     const iso = row.at.toISOString();
     const day = iso.slice(0, 10);
     const showDay = day !== lastDay;
     lastDay = day;
-    return html`<div class="jrow"><div class="t"><time datetime="${iso}">${showDay ? html`${day}<br>` : ''}${iso.slice(11, 19)}<span class="ms">${iso.slice(19, 23)}</span></time></div>${arrow(row, row.detailId === selectedId && row.kind !== 'status')}</div>\n`;
-  });
+    body += `<div class="jrow"><div class="t"><time datetime="${iso}">${showDay ? `${day}<br>` : ''}${iso.slice(11, 19)}<span class="ms">${iso.slice(19, 23)}</span></time></div>${arrowText(row, row.detailId === selectedId && row.kind !== 'status')}</div>\n`;
+  }
   return html`<div class="journey">
   <div class="jrow head" aria-hidden="true"><div class="lane-head time">time (UTC)</div>
   ${LANES.map((lane, i) => html`<div class="lane-head l${i + 1}">${lane.title}</div>`)}
   <div class="lane-head events">what happened</div></div>
-  ${body}
+  ${raw(body)}
 </div>`;
+}
+
+/** The status history beside the picture, one line an event, as text. */
+function statusHistory(lines: StatusLine[]): Html {
+  let out = '';
+  for (const line of lines) {
+    const iso = line.at.toISOString();
+    out +=
+      `<li>${iso.slice(0, 10)} ${iso.slice(11, 19)} · <strong>${escapeHtml(line.source)}</strong>${line.code ? ` <code>${escapeHtml(line.code)}</code>` : ''} · ${badgeText(line.outcome, toneOf(line.outcome))}` +
+      `${line.to && line.outcome === 'applied' ? ` → <strong>${escapeHtml(line.to)}</strong>` : ''}${line.note ? `<br><span class="muted">${escapeHtml(line.note)}</span>` : ''}</li>`;
+  }
+  return raw(out);
 }
 
 /** One event's details: what the panel beside the picture shows when its arrow is selected. */
@@ -135,10 +163,7 @@ ${limited ? html`<p class="banner">${limited}</p>` : ''}
     </section>
     <section class="panel" aria-labelledby="history-title">
       <h2 id="history-title">Status history</h2>
-      <ol class="history-text">${statusLines.map(
-        (line) => html`<li>${timeTag(line.at)} · <strong>${line.source}</strong>${line.code ? html` <code>${line.code}</code>` : ''} · ${badge(line.outcome, toneOf(line.outcome))}
-          ${line.to && line.outcome === 'applied' ? html` → <strong>${line.to}</strong>` : ''}${line.note ? html`<br><span class="muted">${line.note}</span>` : ''}</li>`,
-      )}</ol>
+      <ol class="history-text">${statusHistory(statusLines)}</ol>
     </section>
   </aside>
 </div>`,
