@@ -436,6 +436,51 @@ export class OutboxRepository {
     return rows.map((row) => hydrate(this.dataSource.manager, DeliveryAttempt, row));
   }
 
+  /** Every delivery of an order, oldest first (the console's journey of the order). */
+  async deliveriesOfOrder(orderId: string, limit: number): Promise<Delivery[]> {
+    const rows = (await this.dataSource.query('SELECT * FROM deliveries WHERE order_id = $1 ORDER BY id LIMIT $2', [orderId, limit])) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, Delivery, row));
+  }
+
+  /** The attempts of an order's first `limit` deliveries (as deliveriesOfOrder lists them), in order. */
+  async attemptsOfOrder(orderId: string, limit: number): Promise<DeliveryAttempt[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT a.*, COALESCE(a.response_text, a.response::text) AS response_text FROM delivery_attempts a
+       WHERE a.delivery_id IN (SELECT d.id FROM deliveries d WHERE d.order_id = $1 ORDER BY d.id LIMIT $2) ORDER BY a.id`,
+      [orderId, limit],
+    )) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, DeliveryAttempt, row));
+  }
+
+  /**
+   * Orders that have a stuck delivery: retrying, dead, or waiting for a paused target; the most recently
+   * changed deliveries first, at most `limit` orders.
+   */
+  async stuckOrderIds(limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT order_id FROM deliveries d
+       WHERE d.state IN ('retrying', 'dead')
+          OR (d.state IN ('pending', 'in_flight') AND d.target IN (SELECT target FROM delivery_targets WHERE paused))
+       GROUP BY order_id ORDER BY max(d.updated_at) DESC LIMIT $1`,
+      [limit],
+    )) as { order_id: string }[];
+    return rows.map((row) => row.order_id);
+  }
+
+  /** For each of the orders, its stuck deliveries' targets and states (as stuckOrderIds counts them). */
+  async stuckDeliveriesOf(orderIds: string[]): Promise<{ orderId: string; target: string; state: string; paused: boolean }[]> {
+    if (!orderIds.length) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT d.order_id, d.target, d.state, coalesce(t.paused, false) AS paused
+       FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
+       WHERE d.order_id = ANY($1::uuid[])
+         AND (d.state IN ('retrying', 'dead') OR (d.state IN ('pending', 'in_flight') AND coalesce(t.paused, false)))
+       ORDER BY d.id`,
+      [orderIds],
+    )) as { order_id: string; target: string; state: string; paused: boolean }[];
+    return rows.map((row) => ({ orderId: row.order_id, target: row.target, state: row.state, paused: row.paused }));
+  }
+
   // ------------------------------------------------------------------ retention
 
   /** One batch of attempts started before `before`. */
