@@ -6,6 +6,15 @@
 module.exports = {
   forbidden: [
     {
+      name: 'no-circular',
+      comment:
+        'Two files import each other, directly or round a loop: a reader cannot tell which comes first, and Node may ' +
+        'hand one of them a half-loaded module. Move what both need into a third file, or pass it in.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'no-foreign-entity',
       comment:
         "A module uses another module's entity, even as a type: ask the owning module's service, and name the " +

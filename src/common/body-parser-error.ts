@@ -21,15 +21,8 @@ export function parserErrorOf(exception: unknown): BodyParserError | undefined {
 }
 
 export function describeParserError(error: BodyParserError): string {
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return `body: malformed JSON (${error.message})`;
-    case 'entity.too.large':
-      return 'body: request body is larger than the configured limit (BODY_LIMIT)';
-    case 'charset.unsupported':
-    case 'encoding.unsupported':
-      return `body: ${error.message}`;
-    default:
-      return `body: ${error.message}`;
-  }
+  if (error.type === 'entity.parse.failed') return `body: malformed JSON (${error.message})`;
+  if (error.type === 'entity.too.large') return 'body: request body is larger than the configured limit (BODY_LIMIT)';
+  // charset.unsupported, encoding.unsupported, encoding.failed and the rest: body-parser's message names the problem.
+  return `body: ${error.message}`;
 }

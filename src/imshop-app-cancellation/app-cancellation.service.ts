@@ -28,7 +28,13 @@ export function appCancellationRefusal(status: OrderStatus): string | null {
     case 'RETURNED':
     case 'PARTIALLY_RETURNED':
       return 'Заказ уже завершён, отменить его нельзя';
-    default:
+    // Whatever else the state machine refuses to cancel gets the plain refusal (a new status is decided here too).
+    case 'NEW':
+    case 'PROCESSING':
+    case 'ASSEMBLY_FAILED':
+    case 'PARTIALLY_READY':
+    case 'READY_TO_SHIP':
+    case 'UNKNOWN':
       return 'Этот заказ отменить нельзя';
   }
 }

@@ -205,8 +205,11 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
         return 'dead';
       case 'busy':
         return 'waiting';
-      default:
-        return claim.verdict === 'paused' ? 'paused' : 'skipped';
+      case 'paused':
+        return 'paused';
+      case 'claimed':
+      case 'skipped':
+        return 'skipped';
     }
   }
 
