@@ -77,6 +77,28 @@ describe('Market flow (MarketModule + MarketApiModule only)', () => {
     expect(pushes).toEqual(['market PROCESSING/READY_TO_SHIP', 'market DELIVERY/']);
   });
 
+  it('reads the order once, and the campaign settings once, in the transaction of a notification', async () => {
+    const orderId = timeline.newOrderId();
+    await notify({ notificationType: 'ORDER_CREATED', orderId: Number(orderId), createdAt: timeline.at(), items: [{ offerId: 'SKU-1', count: 1 }] });
+    // Every statement TypeORM sends, as its logger is told of it (what the outbox and the orders module write included).
+    const statements: string[] = [];
+    const logger = ctx.db.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => {
+      statements.push(query);
+      return logQuery(query, parameters, runner);
+    };
+    try {
+      await notify({ notificationType: 'ORDER_STATUS_UPDATED', orderId: Number(orderId), status: 'PROCESSING', substatus: 'STARTED', updatedAt: timeline.at() });
+    } finally {
+      logger.logQuery = logQuery;
+    }
+    expect(await stepsOf(orderId)).toEqual(['market_fetch', 'imshop_prepare']);
+    const reads = (table: string) => statements.filter((sql) => new RegExp(`^\\s*SELECT[\\s\\S]*\\bFROM\\s+"?${table}"?[\\s"]`, 'i').test(sql));
+    expect(reads('orders')).toHaveLength(1);
+    expect(reads('market_automation')).toHaveLength(1);
+  });
+
   it('an accepted cancellation request is answered once, and a cancellation by Market is not pushed back', async () => {
     const orderId = timeline.newOrderId();
     await notify({ notificationType: 'ORDER_STATUS_UPDATED', orderId: Number(orderId), status: 'PROCESSING', substatus: 'STARTED', updatedAt: timeline.at() });
