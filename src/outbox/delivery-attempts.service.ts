@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { maskCredentials, maskCredentialsInText } from '../common/credentials';
 import { GroupCommit } from '../common/group-commit';
-import { clipText, sanitizeJson, sanitizeText } from '../common/peer-http';
+import { clipText } from '../common/peer-http';
 import { Semaphore } from '../common/semaphore';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { uniqueViolationOf } from '../database/unique-violation';
 import { Channels } from '../events/channels';
 import { MetricsService } from '../metrics/metrics.service';
-import { retryDelayMs, scheduledDelayMs, type BackoffPolicy } from './backoff';
+import { attemptRecordOf, ERROR_COLUMN, errorNote } from './attempt-record';
+import { scheduledDelayMs, type BackoffPolicy } from './backoff';
 import { DELIVERY_SEND, type SendResult } from './delivery-targets';
 import { HeldLease } from './held-lease';
+import { HeldLeases } from './held-leases';
 import { OutboxRepository, type AttemptRecord, type Claim, type ClaimRequest, type Recorded } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { TargetHealthService } from './target-health.service';
@@ -40,9 +41,6 @@ export interface DeliverOptions {
 const leaseMarginMs = (timeoutMs: number) => Math.max(1_000, Math.round(timeoutMs / 2));
 /** Claims and records per statement, and statements of each kind in flight (the delivery pool holds both). */
 const GROUP = { maxBatch: 200, maxInFlight: 2 };
-/** The columns an attempt's texts go to. */
-const ERROR_COLUMN = 1000;
-const RESPONSE_JSON_LIMIT = 64 * 1024;
 /** Pause between tries to record an outcome the database did not take. */
 const RECORD_RETRY_MS = 500;
 
@@ -64,9 +62,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
   private readonly records: GroupCommit<AttemptRecord, Recorded>;
   /** Requests out to peers at once (DELIVERY_CONCURRENCY), each with its claim: jobs waiting for a slot hold no claim. */
   private readonly requests: Semaphore;
-  /** The claims this process holds (by lease token, one per attempt): renewed while their requests are out and until recorded. */
-  private readonly held = new Map<string, HeldLease>();
-  private readonly renewal: NodeJS.Timeout;
+  private readonly leases: HeldLeases;
   private readonly leaseMs: number;
   /** See unrecordedDelays (made once the senders are known). */
   private unrecorded?: Record<string, number[]>;
@@ -85,13 +81,12 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     this.requests = new Semaphore(config.delivery.concurrency);
     this.claims = new GroupCommit((requests) => this.claimBatch(requests, false), GROUP);
     this.records = new GroupCommit((rows) => this.recordBatch(rows), GROUP);
-    // Well inside the margin: a renewal that comes through keeps every held lease open for requests.
-    this.renewal = setInterval(() => void this.renewLeases(), Math.max(200, Math.floor(marginMs / 3)));
-    this.renewal.unref();
+    // Renewed well inside the margin: a renewal that comes through keeps every held lease open for requests.
+    this.leases = new HeldLeases(repository, this.leaseMs, Math.max(200, Math.floor(marginMs / 3)), this.logger);
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.renewal);
+    this.leases.stop();
   }
 
   /**
@@ -106,11 +101,11 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     if ('outcome' in attempt) return attempt.outcome;
     const { claim, lease, result, startedAt } = attempt;
     let recorded: Recorded | undefined;
-    const row = this.attemptRecord(claim, lease.token, result, startedAt, probe);
+    const row = attemptRecordOf(claim, lease.token, result, startedAt, probe, { maxAttempts: this.config.delivery.maxAttempts, backoff: this.backoffOf(claim.target) });
     try {
       recorded = await this.recordSoon(row, lease);
     } finally {
-      this.release(lease);
+      this.leases.release(lease);
     }
     if (!recorded) {
       this.logger.error(
@@ -144,7 +139,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     if (claim.verdict !== 'claimed') return { outcome: this.notClaimed(claim) };
 
     const lease = new HeldLease(deliveryId, request.token, claim.attempts, claimSentAt, this.leaseMs, this.config.delivery.timeoutMs);
-    this.held.set(lease.token, lease);
+    this.leases.hold(lease);
     const startedAt = new Date();
     let result: SendResult;
     try {
@@ -158,7 +153,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     }
     if (result.notSent && lease.signal.aborted) {
       // Nothing left this process, and the lease may be lapsing: the claim is given back, its attempt not spent.
-      this.release(lease);
+      this.leases.release(lease);
       const givenBack = await this.repository.releaseUnsent(deliveryId, lease.token, claim.attempts, probe).catch(() => false);
       this.logger.warn(
         `delivery ${deliveryId} to ${claim.target}: not sent (${result.error}); ` +
@@ -168,11 +163,6 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
       return { outcome: 'unsent' };
     }
     return { claim, lease, result, startedAt };
-  }
-
-  private release(lease: HeldLease): void {
-    lease.end();
-    this.held.delete(lease.token);
   }
 
   /**
@@ -266,63 +256,6 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     }
   }
 
-  /** The attempt's row and the state it leaves the delivery in. */
-  private attemptRecord(claim: Claim, token: string, result: SendResult, startedAt: Date, probe: boolean): AttemptRecord {
-    const attempt = claim.attempts;
-    const base = {
-      id: claim.id,
-      token,
-      attempt,
-      probe,
-      outcome: result.outcome,
-      startedAt,
-      latencyMs: Math.max(0, Math.round(result.latencyMs)),
-      statusCode: result.statusCode,
-      // A peer may echo what it was sent: credentials in its answer are masked before it is kept (common/credentials.ts).
-      responseText: result.responseText === undefined ? null : maskCredentialsInText(sanitizeText(result.responseText)),
-    };
-    if (result.outcome === 'sent') {
-      // A note about the answer (its body cut at 64 KiB, say) stays on the attempt.
-      const note = result.error ? errorNote(result.error) : null;
-      return { ...base, state: 'sent', error: note, responseJson: storableJson(result.response), retryInMs: null };
-    }
-    const error = result.error ?? `HTTP ${result.statusCode}`;
-    // A probe's failure never kills the delivery nor delays it: the target is still down, and once it is resumed
-    // the delivery goes at once.
-    if (result.outcome === 'retry' && probe) return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs: 0 };
-    if (result.outcome === 'retry' && attempt < this.config.delivery.maxAttempts) {
-      const retryInMs = retryDelayMs(attempt, this.backoffOf(claim.target), result.retryAfterSeconds);
-      return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs };
-    }
-    const reason = result.outcome === 'retry' ? `gave up after ${attempt} attempts: ${error}` : error;
-    return { ...base, state: 'dead', error: errorNote(reason), responseJson: null, retryInMs: null };
-  }
-
-  /**
-   * Keeps the leases this process holds. A renewal that comes through extends each lease from the moment it was
-   * sent; a lease missing from the answer is no longer ours (released by a sweeper after it lapsed): its attempt
-   * starts no request from now on. A renewal that fails extends nothing, so the leases close by themselves.
-   */
-  private async renewLeases(): Promise<void> {
-    if (this.held.size === 0) return;
-    const leases = [...this.held.values()];
-    const sentAt = Date.now();
-    let renewed: Set<string>;
-    try {
-      renewed = await this.repository.renewLeases(
-        leases.map((lease) => ({ id: lease.id, token: lease.token })),
-        this.leaseMs,
-      );
-    } catch (error) {
-      this.logger.warn(`leases of ${leases.length} deliveries in flight not renewed: ${(error as Error).message}`);
-      return;
-    }
-    for (const lease of leases) {
-      if (renewed.has(lease.token)) lease.extend(sentAt);
-      else if (this.held.get(lease.token) === lease) lease.lose('the delivery is no longer held by this worker (its lease lapsed and was released)');
-    }
-  }
-
   /**
    * Endpoint health: a success resets the target's failure clock (and resumes it when it was paused
    * automatically); a retryable failure (5xx, 408, 429, timeout, connection error) runs the clock. A
@@ -345,15 +278,4 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('22');
-}
-
-/** An attempt's error as its column takes it: sanitized, credentials masked, cut to the column. */
-function errorNote(text: string): string {
-  return clipText(maskCredentialsInText(sanitizeText(text)), ERROR_COLUMN);
-}
-
-/** The sender's result as jsonb will take it: strings sanitized, credentials masked; a result too large to keep is replaced by a note. */
-function storableJson(value: unknown): string {
-  const text = JSON.stringify(sanitizeJson(maskCredentials(value ?? null))) ?? 'null';
-  return text.length <= RESPONSE_JSON_LIMIT ? text : JSON.stringify({ note: `the result (${text.length} characters) was too large to keep` });
 }
