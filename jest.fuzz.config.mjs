@@ -10,5 +10,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Every answer to the fuzzed requests must be one /docs-json describes, like the e2e suites'.
+  setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
