@@ -1,11 +1,13 @@
 import { BadRequestException, Body, Controller, HttpCode, HttpException, Post } from '@nestjs/common';
-import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, getSchemaPath } from '@nestjs/swagger';
+import { HttpErrorBody } from '../common/dto/http-error.dto';
 import { AdminOnly } from '../auth/admin-key.guard';
-import { ReconcileDto } from './dto/reconcile.dto';
+import { ReconcileDto, ReconcileFailureView, ReconcileReportView } from './dto/reconcile.dto';
 import { normaliseMarketDate } from './market-date';
 import { MarketReconcileService, ReconcileError } from './market-reconcile.service';
 
 @ApiTags('admin: market')
+@ApiExtraModels(HttpErrorBody, ReconcileFailureView)
 @AdminOnly()
 @Controller('admin/market/reconcile')
 export class MarketReconcileController {
@@ -27,10 +29,14 @@ export class MarketReconcileController {
       window: { summary: 'a recovery window', value: { campaignId: '21546980', since: '2026-11-24T00:00:00+03:00', until: '2026-11-25T00:00:00+03:00' } },
     },
   })
-  @ApiOkResponse({ description: '{campaignId, mode, since, until, pages, seen, changed, created, unchanged, outcomes, resumed, durationMs}' })
+  @ApiOkResponse({ type: ReconcileReportView })
   @ApiBadRequestResponse({ description: 'A field is wrong, or the campaign has no businessId (message names it)' })
   @ApiConflictResponse({ description: 'The campaign is being reconciled right now, or MARKET_API_KEY is not set' })
-  @ApiBadGatewayResponse({ description: 'Market failed mid-run (429: its rate limit holds too long); the body has the counts so far' })
+  @ApiBadGatewayResponse({ type: ReconcileFailureView, description: 'Market failed mid-run; the body has the counts so far' })
+  @ApiTooManyRequestsResponse({
+    description: "Market's rate limit held too long (the body has the counts so far), or more than ADMIN_RATE_LIMIT admin requests from this address in a minute",
+    schema: { oneOf: [{ $ref: getSchemaPath(ReconcileFailureView) }, { $ref: getSchemaPath(HttpErrorBody) }] },
+  })
   async run(@Body() dto: ReconcileDto) {
     const problems: string[] = [];
     const since = dto.since === undefined ? undefined : normaliseMarketDate(dto.since);

@@ -27,6 +27,11 @@ export class ImshopStatusSyncDto {
   @IsOptional()
   @IsString()
   trackingUrl?: string;
+
+  @ApiPropertyOptional({ example: 'imshop-api-key', description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.' })
+  @IsOptional()
+  @IsString()
+  key?: string;
 }
 
 export const TICKET_TYPES = ['prepare', 'ship', 'receive', 'release', 'cancel'] as const;
@@ -55,4 +60,9 @@ export class ImshopTicketRequestDto {
   @IsNotEmpty()
   @MaxLength(64)
   ticketId?: string;
+
+  @ApiPropertyOptional({ example: 'imshop-api-key', description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.' })
+  @IsOptional()
+  @IsString()
+  key?: string;
 }
