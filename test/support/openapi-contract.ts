@@ -131,6 +131,11 @@ function toJsonSchema(node: unknown, closed: boolean, inAllOf = false): unknown 
   }
   const objectLike = out.type === 'object' || 'properties' in out || '$ref' in out || 'allOf' in out || 'oneOf' in out || 'anyOf' in out;
   if (closed && !inAllOf && objectLike && !('additionalProperties' in out) && !('unevaluatedProperties' in out)) out.unevaluatedProperties = false;
+  // OpenAPI 3.0's nullable admits null whatever else the schema says (an enum, an allOf of a $ref): JSON Schema's way.
+  if (out.nullable === true) {
+    delete out.nullable;
+    return { anyOf: [{ type: 'null' }, out] };
+  }
   return out;
 }
 
