@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { startValidatingProxy } from './support/answer-check';
 import { killEverything, startApp, type AppProcess } from './support/app-process';
 import { launchBrowser } from './support/browser';
 import { eventually } from './support/fake-http-peer';
@@ -27,6 +28,7 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  let proxy: Awaited<ReturnType<typeof startValidatingProxy>> | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'order-sync-walkthrough-'));
@@ -43,7 +45,9 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
         DELIVERY_BACKOFF_MAX_MS: '2000',
       },
     });
-    base = `http://127.0.0.1:${app.port}`;
+    // The browser and the test talk to the app through a proxy that checks every answer against its /docs-json.
+    proxy = await startValidatingProxy({ port: app.port });
+    base = proxy.url;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.setDefaultTimeout(30_000);
@@ -57,6 +61,7 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
       app.stop('SIGTERM');
       await app.exited;
     }
+    await proxy?.close();
     await killEverything([]);
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -221,4 +226,9 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
       throw error;
     }
   }, 240_000);
+
+  it('sent every request of the walkthrough through the validating proxy, and /docs-json placed every answer', () => {
+    // a violation would have failed the test it happened in (contract-setup.ts)
+    expect(proxy!.check.counts.placed).toBeGreaterThan(10);
+  });
 });

@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { servedByWorker } from '../../src/bootstrap';
@@ -10,7 +11,7 @@ import { buildApiDocument } from '../../src/docs/api-document';
 import { MARKET_PATH_PREFIX } from '../../src/market/market-answer';
 import { reportContractViolation } from './contract-violations';
 import { partnerApi, partnerApiRequestProblems } from './fake-market-api';
-import { OpenApiContract, type MatchedOperation, type OpenApiDocument } from './openapi-contract';
+import { OpenApiContract, type CheckedAnswer, type MatchedOperation, type OpenApiDocument } from './openapi-contract';
 
 /** Market's official notification OpenAPI description, copied unchanged (see its SOURCE.md). */
 export const NOTIFICATION_API_ENTRY = join(process.cwd(), 'test', 'fixtures', 'yandex-market-notification-api', 'openapi.yaml');
@@ -62,86 +63,167 @@ export interface AnswerCheck {
   contract: OpenApiContract;
   /** Answers checked against an operation of the document, and answers outside every operation (Swagger UI, 404s). */
   counts: { placed: number; outside: number };
+  /** Checks one answer; what leaves the documents goes to contract-violations.ts. */
+  check(asked: AskedRequest, answer: CheckedAnswer): void;
+}
+
+export interface AskedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The request body: parsed JSON, raw bytes or text (undefined: none). */
+  body?: unknown;
 }
 
 /**
- * Checks every answer of the app against its own /docs-json, as a validating proxy would: the operation, the
- * status and the body (closed: a field the document does not declare is a violation), that a request let in
- * carried a credential one of the operation's security schemes describes, and that a route the controllers serve
- * is in the document at all. Answers to Market (under /market) are checked against Market's notification spec
- * too, and the requests the app makes to the sandbox's Market against the partner API spec. Found problems go to
- * contract-violations.ts and fail the test they happened in.
+ * The checks of every answer against a document (`document`, the app's /docs-json): the operation, the status
+ * and the body (closed: a field the document does not declare is a violation), and that a request let in carried
+ * a credential one of the operation's security requirements describes. `routes`: the routes the app's controllers
+ * serve, when known (in-process), so that one missing from the document is told from an unknown path. Answers
+ * to Market (under /market) are checked against Market's notification spec too, and requests to the sandbox's
+ * Market against the partner API spec.
  */
-export async function checkAnswers(app: INestApplication, config: AppConfig): Promise<AnswerCheck> {
-  const served = (path: string) => config.role !== 'worker' || servedByWorker(path);
-  // A worker serves no /docs-json: its answers are checked against the api document, on the paths it serves.
-  const fetched = await request(app.getHttpServer()).get('/docs-json');
-  const document: OpenApiDocument = fetched.status === 200 ? fetched.body : (buildApiDocument(app, config) as unknown as OpenApiDocument);
-  if (fetched.status !== 200 && config.role !== 'worker') throw new Error(`GET /docs-json answered ${fetched.status}`);
-  document.paths = Object.fromEntries(Object.entries(document.paths).filter(([template]) => served(template.replace(/\{[^}]+\}/g, 'x'))));
+export async function answerChecker(document: OpenApiDocument, routes: Route[] = []): Promise<AnswerCheck> {
   const contract = OpenApiContract.fromDocument(document);
-  const routes = controllerRoutes(app).filter((route) => served(route.label.split(' ')[1]));
   const market = await notificationApi();
-  const partner = config.sandboxPeers.market ? await partnerApi() : undefined;
+  const partner = Object.keys(document.paths).some((path) => path.startsWith(`${SANDBOX_MARKET_PREFIX}/`)) ? await partnerApi() : undefined;
   const errorSchemas = errorSchemaPointers(contract);
   const counts = { placed: 0, outside: 0 };
 
-  const check = (req: IncomingMessage & { body?: unknown }, url: string, status: number, contentType: string | undefined, text: string) => {
-    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  const check = (asked: AskedRequest, given: CheckedAnswer) => {
+    const method = asked.method === 'HEAD' ? 'GET' : asked.method;
+    const { url } = asked;
     const path = url.split('?')[0];
-    const answer = { status, contentType, text: req.method === 'HEAD' ? '' : text };
-    const body = req.body === undefined || Buffer.isBuffer(req.body) ? parseJson(req.body) : req.body;
-    const asked = { method, url, headers: req.headers, body };
-    const report = (problem: string) => reportContractViolation(`${method} ${url} → ${status}: ${problem}`);
+    const answer = asked.method === 'HEAD' ? { ...given, text: '' } : given;
+    const body = asked.body === undefined || Buffer.isBuffer(asked.body) || typeof asked.body === 'string' ? parseJson(asked.body) : asked.body;
+    const report = (problem: string) => reportContractViolation(`${method} ${url} → ${answer.status}: ${problem}`);
     const matched = contract.match(method, url);
     if (matched) {
       counts.placed++;
-      if (req.method !== 'HEAD') contract.answerProblems(matched, answer, { closed: true }).forEach(report);
-      if (status < 300) contract.credentialProblems(matched, asked).forEach(report);
+      if (asked.method !== 'HEAD') contract.answerProblems(matched, answer, { closed: true }).forEach(report);
+      if (answer.status < 300) contract.credentialProblems(matched, { method, url, headers: asked.headers, body }).forEach(report);
     } else {
       counts.outside++;
       const route = routes.find((candidate) => candidate.method === method.toLowerCase() && candidate.pattern.test(path));
       if (route) report(`${route.label} is served but /docs-json has no such operation`);
-      else if (status >= 400 && mediaType(contentType) === 'application/json' && errorSchemas.length) {
+      else if (answer.status >= 400 && mediaType(answer.contentType) === 'application/json' && errorSchemas.length) {
         // An unknown path: the framework's 404 (Market's 400 under /market), in one of the document's error shapes.
-        const parsed = parseJson(text);
-        if (errorSchemas.every((pointer) => contract.validate(pointer, parsed, { closed: true }).length > 0)) report(`the error body ${text.slice(0, 200)} matches none of the document's error schemas`);
+        const parsed = parseJson(answer.text);
+        if (errorSchemas.every((pointer) => contract.validate(pointer, parsed, { closed: true }).length > 0)) report(`the error body ${answer.text.slice(0, 200)} matches none of the document's error schemas`);
       }
     }
     // 403 answers a caller outside MARKET_ALLOWED_CIDRS, which is not Market: its spec does not apply.
-    if ((path === MARKET_PATH_PREFIX || path.startsWith(`${MARKET_PATH_PREFIX}/`)) && method === 'POST' && status !== 403) {
+    if ((path === MARKET_PATH_PREFIX || path.startsWith(`${MARKET_PATH_PREFIX}/`)) && method === 'POST' && answer.status !== 403) {
       const operation = market.match('POST', '/notification') as MatchedOperation;
       market.answerProblems(operation, answer, { closed: true }).forEach((problem) => report(`Market's notification spec: ${problem}`));
     }
     if (partner && path.startsWith(`${SANDBOX_MARKET_PREFIX}/`)) {
-      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : req.body === undefined ? '' : JSON.stringify(req.body);
-      partnerApiRequestProblems(partner, { method, url: url.slice(SANDBOX_MARKET_PREFIX.length), headers: req.headers, raw }, undefined).forEach((problem) =>
+      const raw = Buffer.isBuffer(asked.body) ? asked.body.toString('utf8') : typeof asked.body === 'string' ? asked.body : asked.body === undefined ? '' : JSON.stringify(asked.body);
+      partnerApiRequestProblems(partner, { method, url: url.slice(SANDBOX_MARKET_PREFIX.length), headers: asked.headers, raw }, undefined).forEach((problem) =>
         report(`the app's request to the sandbox Market leaves the partner API spec: ${problem}`),
       );
     }
   };
-
-  const server = app.getHttpServer() as Server;
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '/';
-    const chunks: Buffer[] = [];
-    const keep = (chunk: unknown, encoding?: unknown) => {
-      if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
-    };
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.write = ((...args: unknown[]) => (keep(args[0], args[1]), write(...args))) as typeof res.write;
-    res.end = ((...args: unknown[]) => (keep(args[0], args[1]), end(...args))) as typeof res.end;
-    res.once('finish', () => {
+  return {
+    contract,
+    counts,
+    check(asked, answer) {
       try {
-        check(req, url, res.statusCode, res.getHeader('content-type') as string | undefined, Buffer.concat(chunks).toString('utf8'));
+        check(asked, answer);
       } catch (error) {
-        reportContractViolation(`${req.method} ${url}: the check itself failed: ${(error as Error).stack}`);
+        reportContractViolation(`${asked.method} ${asked.url}: the check itself failed: ${(error as Error).stack}`);
       }
+    },
+  };
+}
+
+/**
+ * Checks every answer of an app built in this process against its own /docs-json, as a validating proxy would:
+ * the app's HTTP server is hooked, so whoever asks (supertest, fetch, Chromium, the sandbox calling itself) gets
+ * an answer that is checked (see answerChecker). A worker serves no /docs-json: its answers are checked against
+ * the api document, on the paths it serves.
+ */
+export async function checkAnswers(app: INestApplication, config: AppConfig): Promise<AnswerCheck> {
+  const served = (path: string) => config.role !== 'worker' || servedByWorker(path);
+  const fetched = await request(app.getHttpServer()).get('/docs-json');
+  if (fetched.status !== 200 && config.role !== 'worker') throw new Error(`GET /docs-json answered ${fetched.status}`);
+  const document: OpenApiDocument = fetched.status === 200 ? fetched.body : (buildApiDocument(app, config) as unknown as OpenApiDocument);
+  document.paths = Object.fromEntries(Object.entries(document.paths).filter(([template]) => served(template.replace(/\{[^}]+\}/g, 'x'))));
+  const checker = await answerChecker(document, controllerRoutes(app).filter((route) => served(route.label.split(' ')[1])));
+  const server = app.getHttpServer() as Server;
+  server.prependListener('request', (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const text = captureBody(res);
+    res.once('finish', () =>
+      checker.check({ method: req.method ?? 'GET', url, headers: req.headers, body: req.body }, { status: res.statusCode, contentType: res.getHeader('content-type') as string | undefined, text: text() }),
+    );
+  });
+  return checker;
+}
+
+/**
+ * A validating proxy in front of an app that runs as its own process (`node dist/main.js`): what goes through it
+ * is forwarded unchanged, and each answer is checked against the /docs-json of the app behind it. Give a browser
+ * or a client the proxy's URL.
+ */
+export async function startValidatingProxy(target: { host?: string; port: number }): Promise<{ url: string; check: AnswerCheck; close(): Promise<void> }> {
+  const host = target.host ?? '127.0.0.1';
+  const document = (await (await fetch(`http://${host}:${target.port}/docs-json`)).json()) as OpenApiDocument;
+  const checker = await answerChecker(document);
+  const sockets = new Set<Socket>();
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const upstream = httpRequest({ host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
+        const received: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => received.push(chunk));
+        answer.on('end', () => {
+          const text = Buffer.concat(received);
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.end(text);
+          checker.check(
+            { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: body.length ? body : undefined },
+            { status: answer.statusCode ?? 0, contentType: answer.headers['content-type'], text: text.toString('utf8') },
+          );
+        });
+      });
+      upstream.on('error', (error) => {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`validating proxy: ${error.message}`);
+      });
+      upstream.end(body);
     });
   });
-  return { contract, counts };
+  proxy.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    check: checker,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
+/** Keeps what is written to a response, for the check once it is sent. */
+function captureBody(res: ServerResponse): () => string {
+  const chunks: Buffer[] = [];
+  const keep = (chunk: unknown, encoding?: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => (keep(args[0], args[1]), write(...args))) as typeof res.write;
+  res.end = ((...args: unknown[]) => (keep(args[0], args[1]), end(...args))) as typeof res.end;
+  return () => Buffer.concat(chunks).toString('utf8');
 }
 
 /** The schemas the document gives its error answers (4xx and 5xx), each once. */
@@ -165,6 +247,7 @@ function mediaType(contentType: string | undefined): string {
 
 function parseJson(text: unknown): unknown {
   if (text === undefined) return undefined;
+  if (Buffer.isBuffer(text) && text.length === 0) return undefined;
   const raw = Buffer.isBuffer(text) ? text.toString('utf8') : String(text);
   if (raw === '') return undefined;
   try {
