@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { servedByWorker } from '../../src/bootstrap';
@@ -10,6 +9,7 @@ import type { AppConfig } from '../../src/config/app-config';
 import { buildApiDocument } from '../../src/docs/api-document';
 import { MARKET_PATH_PREFIX } from '../../src/market/market-answer';
 import { reportContractViolation } from './contract-violations';
+import { serveLocally } from './fake-http-peer';
 import { partnerApi, partnerApiRequestProblems } from './fake-market-api';
 import { OpenApiContract, type CheckedAnswer, type MatchedOperation, type OpenApiDocument } from './openapi-contract';
 
@@ -170,7 +170,6 @@ export async function startValidatingProxy(target: { host?: string; port: number
   const host = target.host ?? '127.0.0.1';
   const document = (await (await fetch(`http://${host}:${target.port}/docs-json`)).json()) as OpenApiDocument;
   const checker = await answerChecker(document);
-  const sockets = new Set<Socket>();
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -196,20 +195,8 @@ export async function startValidatingProxy(target: { host?: string; port: number
       upstream.end(body);
     });
   });
-  proxy.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    check: checker,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
-    },
-  };
+  const served = await serveLocally(proxy);
+  return { url: served.url, check: checker, close: served.close };
 }
 
 /** Keeps what is written to a response, for the check once it is sent. */

@@ -152,21 +152,11 @@ function mediaTypeOf(contentType: string | undefined): string {
 }
 
 export class OpenApiContract {
-  private readonly ajv: Ajv2019;
-  private readonly coercing: Ajv2019;
+  private readonly ajvs = new Map<string, Ajv2019>();
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly templates: { template: string; pattern: RegExp; names: string[]; literals: number }[];
 
   private constructor(readonly document: OpenApiDocument) {
-    const options = { strict: false, allErrors: true, validateSchema: false, logger: false } as const;
-    this.ajv = new Ajv2019(options);
-    this.coercing = new Ajv2019({ ...options, coerceTypes: 'array' });
-    for (const ajv of [this.ajv, this.coercing]) {
-      addFormats(ajv);
-      for (const [name, pattern] of Object.entries(EXTRA_FORMATS)) ajv.addFormat(name, pattern);
-      ajv.addSchema(toJsonSchema(document, false) as object, 'open');
-      ajv.addSchema(toJsonSchema(document, true) as object, 'closed');
-    }
     this.templates = Object.keys(document.paths)
       .map((template) => {
         const names: string[] = [];
@@ -179,6 +169,29 @@ export class OpenApiContract {
       })
       // /admin/status-mappings/export before /admin/status-mappings/{id}, as the routers decide
       .sort((a, b) => b.literals - a.literals);
+  }
+
+  /**
+   * An Ajv holding the document (JSON Schema form: open, and closed), made on first use: a whole spec takes a
+   * second to convert and add, and most checks need one kind only. `coerce`: for parameters, which are strings.
+   */
+  private ajv(coerce: boolean): Ajv2019 {
+    const key = coerce ? 'coerce' : 'plain';
+    let ajv = this.ajvs.get(key);
+    if (!ajv) {
+      ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false, logger: false, ...(coerce ? { coerceTypes: 'array' as const } : {}) });
+      addFormats(ajv);
+      for (const [name, pattern] of Object.entries(EXTRA_FORMATS)) ajv.addFormat(name, pattern);
+      this.ajvs.set(key, ajv);
+    }
+    return ajv;
+  }
+
+  private compile(coerce: boolean, closed: boolean, schema: object): ValidateFunction {
+    const ajv = this.ajv(coerce);
+    const id = closed ? 'closed' : 'open';
+    if (!ajv.getSchema(id)) ajv.addSchema(toJsonSchema(this.document, closed) as object, id);
+    return ajv.compile(schema);
   }
 
   /**
@@ -251,7 +264,7 @@ export class OpenApiContract {
     const id = `${options.closed ? 'closed' : 'open'}${pointer}`;
     let validator = this.validators.get(id);
     if (!validator) {
-      validator = this.ajv.compile({ $ref: id });
+      validator = this.compile(false, Boolean(options.closed), { $ref: id });
       this.validators.set(id, validator);
     }
     return validator(value) ? [] : describeErrors(validator.errors, options.at ?? '$');
@@ -379,7 +392,7 @@ export class OpenApiContract {
     const id = `parameter:${pointer}`;
     let validator = this.validators.get(id);
     if (!validator) {
-      validator = this.coercing.compile({ type: 'object', properties: { value: { $ref: `open${pointer}` } } });
+      validator = this.compile(true, false, { type: 'object', properties: { value: { $ref: `open${pointer}` } } });
       this.validators.set(id, validator);
     }
     const holder = { value };

@@ -1,3 +1,4 @@
+import { PageOf } from '../../common/dto/page.view';
 import { ApiProperty } from '@nestjs/swagger';
 import { CreateTicketResponse } from './create-ticket.dto';
 
@@ -43,12 +44,7 @@ export class ImshopTicketDetailView extends ImshopTicketView {
   @ApiProperty({ type: ImshopTicketEventView, isArray: true, description: 'Oldest first' }) events: ImshopTicketEventView[];
 }
 
-export class ImshopTicketPage {
-  @ApiProperty({ type: ImshopTicketView, isArray: true }) items: ImshopTicketView[];
-  @ApiProperty({ type: 'integer', example: 1 }) total: number;
-  @ApiProperty({ type: 'integer', example: 1 }) page: number;
-  @ApiProperty({ type: 'integer', example: 50 }) limit: number;
-}
+export class ImshopTicketPage extends PageOf(ImshopTicketView) {}
 
 /** POST /tickets: our ticket, and IMSHOP's answer as it came. */
 export class CreatedTicketView {

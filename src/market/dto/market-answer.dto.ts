@@ -1,3 +1,4 @@
+import { PageOf } from '../../common/dto/page.view';
 import { ApiProperty } from '@nestjs/swagger';
 import type { MarketErrorBody, MarketErrorType, MarketSuccessBody } from '../market-answer';
 
@@ -44,12 +45,7 @@ export class MarketEventView {
   payload: unknown;
 }
 
-export class MarketEventPage {
-  @ApiProperty({ type: MarketEventView, isArray: true }) items: MarketEventView[];
-  @ApiProperty({ type: 'integer', example: 1 }) total: number;
-  @ApiProperty({ type: 'integer', example: 1 }) page: number;
-  @ApiProperty({ type: 'integer', example: 50 }) limit: number;
-}
+export class MarketEventPage extends PageOf(MarketEventView) {}
 
 /** A return or non-purchase of a Market order (ORDER_RETURN_CREATED / ORDER_RETURN_STATUS_UPDATED). */
 export class MarketReturnView {

@@ -1,3 +1,4 @@
+import { PageOf } from '../../common/dto/page.view';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DELIVERY_STATES, type DeliveryState } from '../delivery.entity';
 
@@ -39,12 +40,7 @@ export class DeliveryDetailView extends DeliveryView {
   @ApiProperty({ type: DeliveryAttemptView, isArray: true, description: 'Every attempt, oldest first' }) attemptLog: DeliveryAttemptView[];
 }
 
-export class DeliveryPage {
-  @ApiProperty({ type: DeliveryView, isArray: true }) items: DeliveryView[];
-  @ApiProperty({ type: 'integer', example: 1 }) total: number;
-  @ApiProperty({ type: 'integer', example: 1 }) page: number;
-  @ApiProperty({ type: 'integer', example: 50 }) limit: number;
-}
+export class DeliveryPage extends PageOf(DeliveryView) {}
 
 export class RecoverResultView {
   @ApiProperty({ example: 'imshop' }) target: string;
