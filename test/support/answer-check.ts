@@ -32,18 +32,23 @@ interface Route {
   label: string;
 }
 
-/** Every route the app's controllers declare (Nest's own metadata), so an undocumented one can be told from a 404. */
+/**
+ * Every route the app's controllers declare (Nest's own metadata), so an undocumented one can be told from a 404.
+ * A controller or route kept out of the document on purpose (@ApiExcludeController, @ApiExcludeEndpoint: pages
+ * for a browser, say) is not one: its answers are outside the API, like Swagger UI's.
+ */
 export function controllerRoutes(app: INestApplication): Route[] {
   const routes: Route[] = [];
   const asList = (value: unknown): string[] => (Array.isArray(value) ? value : [value ?? '']).map(String);
   for (const module of app.get(ModulesContainer, { strict: false }).values()) {
     for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
-      if (!controller) continue;
+      if (!controller || (Reflect.getMetadata('swagger/apiExcludeController', controller) as boolean[] | undefined)?.[0]) continue;
       const prototype = controller.prototype as Record<string, unknown>;
       for (const name of Object.getOwnPropertyNames(prototype)) {
         const handler = prototype[name];
         if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata('method', handler) === undefined) continue;
+        if ((Reflect.getMetadata('swagger/apiExcludeEndpoint', handler) as { disable?: boolean } | undefined)?.disable) continue;
         const method = RequestMethod[Reflect.getMetadata('method', handler) as number].toLowerCase();
         for (const base of asList(Reflect.getMetadata('path', controller))) {
           for (const path of asList(Reflect.getMetadata('path', handler))) {
