@@ -9,6 +9,11 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // Hooks too (a global option: projects do not take it). A test app booting on a loaded machine takes more than
+  // Jest's 5 s; a hook that timed out while its app still booted let Jest tear the test's environment down under
+  // that app, whose next pg connection then required 'net' (pg loads it per connection) and threw outside any
+  // test: Jest ended with no summary.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -11,4 +11,6 @@ export default {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // Hooks too (see jest.config.mjs): a setup that times out while its servers still start ends Jest without a summary.
+  testTimeout: 60_000,
 };

@@ -9,6 +9,8 @@ export default {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // Hooks too (see jest.config.mjs): a setup that times out while its servers still start ends Jest without a summary.
+  testTimeout: 60_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   // Every answer to the fuzzed requests must be one /docs-json describes, like the e2e suites'.
   setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],

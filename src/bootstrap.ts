@@ -67,12 +67,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     rawBody: true,
   });
   await runMigrationsExclusively(app.get(DataSource), pinoLogger);
+  // Security headers on every answer (and no X-Powered-By), whatever the route and whoever answers it. CORS stays off.
+  app.disable('x-powered-by');
+  app.use(helmet());
   // Every request gets an id (echoed as X-Request-Id, carried into queue jobs) and one access-log line.
   app.use(requestContext());
   app.use(accessLog(pinoLogger));
   app.use(webhookMetrics(app.get(MetricsService)));
-  // Security headers where a browser comes: the admin API and dashboard, the docs, metrics. CORS stays off.
-  app.use(['/admin', '/docs', '/docs-json', '/metrics'], helmet());
   mountQueueDashboard(app, config);
   if (config.role === 'worker') app.use(workerOnlyRoutes());
   // Order matters: /market is checked against the allowlist before its body is read, and read raw so

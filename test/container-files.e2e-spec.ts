@@ -215,6 +215,9 @@ describe('docker-compose.yml', () => {
     // only the api publishes a port; the image's HEALTHCHECK covers both (both serve /health)
     expect(services.api.ports).toEqual([expect.stringMatching(/:3000$/)]);
     expect(services.worker.ports).toBeUndefined();
+    // on the host's loopback unless API_BIND says otherwise: not on every interface
+    expect(interpolate(services.api.ports[0], {})).toBe('127.0.0.1:3000:3000');
+    expect(interpolate(services.api.ports[0], { API_BIND: '10.0.0.5', API_PORT: '8080' })).toBe('10.0.0.5:8080:3000');
   });
 
   it('starts api and worker only once PostgreSQL and Redis are healthy', () => {
@@ -242,6 +245,11 @@ describe('docker-compose.yml', () => {
       expect(config.sandbox).toBe(false);
       expect(config.adminApiKeyGenerated).toBe(false);
       expect(config.redisUrl).toBe('redis://redis:6379');
+      // TRUST_PROXY as compose passes it: off by default, the address form taken, a hop count refused
+      expect(config.trustProxy).toBe(false);
+      const trusting = (value: string) => () => loadConfig({ ...resolved, TRUST_PROXY: interpolate(String(env.TRUST_PROXY), { TRUST_PROXY: value }), DATA_DIR: scratchDir() });
+      expect(trusting('172.18.0.1')().trustProxy).toEqual(['172.18.0.1']);
+      expect(trusting('1')).toThrow(/TRUST_PROXY must name the proxies by address/);
     }
   });
 

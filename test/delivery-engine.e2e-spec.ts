@@ -9,6 +9,8 @@ const IMSHOP_KEY = 'imshop-test-key-0123456789';
 const MARKET_KEY = 'market-api-key-0123456789';
 const CAMPAIGN = '21000777';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The lease token of a claim made by "another worker" in a test. */
+const OTHER_WORKER_TOKEN = '00000000-0000-4000-8000-000000000001';
 
 /**
  * The delivery engine against peers that answer strangely: whatever comes back, the attempt is recorded and
@@ -88,7 +90,7 @@ describe('delivery engine: claim, send, record', () => {
     expect(delivery.state).toBe('sent');
     expect(delivery.response).toEqual({ success: true, note: '\uFFFD' });
     const [attempt] = await attemptsOf(delivery.id);
-    expect(attempt).toEqual(expect.objectContaining({ outcome: 'sent', status_code: 200, response: '{"success":true,"note":"\\u0000"}' }));
+    expect(attempt).toEqual(expect.objectContaining({ outcome: 'sent', status_code: 200, response_text: '{"success":true,"note":"\\u0000"}' }));
     await sleep(1000); // ten sweeps
     expect(requestsFor(id)).toHaveLength(1);
   });
@@ -100,7 +102,7 @@ describe('delivery engine: claim, send, record', () => {
     const [delivery] = await settled(id);
     expect(delivery).toEqual(expect.objectContaining({ state: 'dead', attempts: 3 }));
     const attempts = await attemptsOf(delivery.id);
-    expect(attempts.map((a) => a.response)).toEqual(['{\uFFFD\uFFFD\uFFFD}', '{\uFFFD\uFFFD\uFFFD}', '{\uFFFD\uFFFD\uFFFD}']);
+    expect(attempts.map((a) => a.response_text)).toEqual(['{\uFFFD\uFFFD\uFFFD}', '{\uFFFD\uFFFD\uFFFD}', '{\uFFFD\uFFFD\uFFFD}']);
     expect(requestsFor(id)).toHaveLength(3);
   });
 
@@ -112,8 +114,8 @@ describe('delivery engine: claim, send, record', () => {
     const [delivery] = await settled(id);
     expect(delivery.state).toBe('sent');
     const [attempt] = await attemptsOf(delivery.id);
-    expect(attempt.response).toHaveLength(64 * 1024);
-    expect(huge.startsWith(attempt.response)).toBe(true);
+    expect(attempt.response_text).toHaveLength(64 * 1024);
+    expect(huge.startsWith(attempt.response_text)).toBe(true);
     expect(attempt.error).toContain('larger than 65536 bytes');
     expect(requestsFor(id)).toHaveLength(1);
   });
@@ -194,7 +196,7 @@ describe('delivery engine: claim, send, record', () => {
       await oms({ id, code: 'processing' });
       [first] = await deliveriesOf(id);
       // Another instance's worker claims the first and is slow to answer.
-      const [claim] = await repository.claim([first.id], { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: [60_000] });
+      const [claim] = await repository.claim([{ id: first.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: [60_000], inOrderTargets: [] });
       expect(claim.verdict).toBe('claimed');
       await oms({ id, code: 'ready_for_pickup' });
     } finally {
@@ -207,9 +209,26 @@ describe('delivery engine: claim, send, record', () => {
     await expect(t.db.query(`UPDATE deliveries SET state = 'in_flight' WHERE id = $1`, [second.id])).rejects.toThrow(/ux_deliveries_in_flight/);
 
     // The first is recorded: the statement names the second as due (the worker queues it), and it is sent.
-    const [recorded] = await repository.record([
-      { id: first!.id, attempt: 1, state: 'sent', outcome: 'sent', startedAt: new Date(), latencyMs: 5, statusCode: 200, error: null, responseText: '{}', responseJson: '{}', retryInMs: null },
-    ]);
+    const [recorded] = await repository.record(
+      [
+        {
+          id: first!.id,
+          token: OTHER_WORKER_TOKEN,
+          attempt: 1,
+          probe: false,
+          state: 'sent',
+          outcome: 'sent',
+          startedAt: new Date(),
+          latencyMs: 5,
+          statusCode: 200,
+          error: null,
+          responseText: '{}',
+          responseJson: '{}',
+          retryInMs: null,
+        },
+      ],
+      [],
+    );
     expect(recorded).toEqual({ recorded: true, next: [{ id: second.id, attempts: 0 }] });
     const rows = await settled(id, 2);
     expect(rows.map((row) => row.state)).toEqual(['sent', 'sent']);
@@ -226,7 +245,7 @@ describe('delivery engine: claim, send, record', () => {
       await oms({ id, code: 'processing' });
       [delivery] = await deliveriesOf(id);
       // Claimed by a worker that then died: nobody records it or renews its lease.
-      await repository.claim([delivery.id], { probe: false, maxAttempts: 3, leaseMs: 300, unrecordedDelaysMs: [300] });
+      await repository.claim([{ id: delivery.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 300, unrecordedDelaysMs: [300], inOrderTargets: [] });
     } finally {
       await worker.resume();
     }

@@ -3,6 +3,7 @@ import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { marketError, partnerApi, startFakeMarketApi, type FakeMarketApi, type MarketRequest } from './support/fake-market-api';
 import { BUSINESS, businessOrder, IMSHOP_KEY, MARKET_KEY, marketLoopEnv, marketTimeline, STORE } from './support/market-loop-fixtures';
+import { DeliveryProcessor } from '../src/outbox/delivery.processor';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
 describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)', () => {
@@ -206,6 +207,107 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       expect(calls).toHaveLength(1);
       expectValid(calls[0]);
       expect(calls[0].body).toEqual({ order: { status: 'DELIVERY' } });
+    });
+
+    /**
+     * Market's DBS status model as the fake keeps it per order: a step it requires and has not had is refused
+     * with 400, as Market does; the first `limited` READY_TO_SHIP calls get a 420 (its rate limit).
+     */
+    const marketModel = (orderId: string, limited = 0) => {
+      const state = { status: 'PROCESSING', substatus: 'STARTED' as string | undefined };
+      const next: Record<string, string> = { 'PROCESSING/STARTED': 'PROCESSING/READY_TO_SHIP', 'PROCESSING/READY_TO_SHIP': 'DELIVERY/', 'DELIVERY/': 'DELIVERED/' };
+      market.respond((req) => {
+        if (req.operationId !== 'updateOrderStatus' || req.params.orderId !== orderId) return undefined;
+        const asked = req.body.order as { status: string; substatus?: string };
+        const step = `${asked.status}/${asked.substatus ?? ''}`;
+        if (step === 'PROCESSING/READY_TO_SHIP' && limited-- > 0) return { status: 420, headers: { 'Retry-After': '1' }, body: marketError('LIMIT_EXCEEDED', 'Hit rate limit') };
+        if (next[`${state.status}/${state.substatus ?? ''}`] !== step) {
+          return { status: 400, body: marketError('STATUS_NOT_ALLOWED', `status ${step} is not allowed after ${state.status}/${state.substatus ?? ''}`) };
+        }
+        Object.assign(state, { status: asked.status, substatus: asked.substatus });
+        return undefined;
+      });
+      return state;
+    };
+    const stepsSent = (orderId: string) => market.calls('updateOrderStatus', orderId).map((c) => `${c.body.order.status}/${c.body.order.substatus ?? ''}`);
+
+    it('sends Market its steps in order: a later step waits while an earlier one is held back by Market\'s rate limit (420)', async () => {
+      const orderId = await processingOrder(CAMPAIGN);
+      const model = marketModel(orderId, 2);
+      const order = await orderOf(orderId);
+      await admin().post(`/admin/orders/${order.id}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' });
+      await eventually(async () => stepsSent(orderId).length >= 1);
+      await admin().post(`/admin/orders/${order.id}/status`, { status: 'SHIPPED', reason: 'the courier took it' });
+      // While READY_TO_SHIP waits out the 420s, DELIVERY waits for it: it is never sent first, nor superseded.
+      const rows = await eventually(async () => {
+        const list = await deliveriesOf(orderId, 'market');
+        return list.length === 2 && list.every((d) => d.state === 'sent') ? list : undefined;
+      }, 15_000);
+      expect(rows.map((d) => [d.payload.status, d.payload.substatus])).toEqual([
+        ['PROCESSING', 'READY_TO_SHIP'],
+        ['DELIVERY', null],
+      ]);
+      expect(stepsSent(orderId)).toEqual(['PROCESSING/READY_TO_SHIP', 'PROCESSING/READY_TO_SHIP', 'PROCESSING/READY_TO_SHIP', 'DELIVERY/']);
+      expect(model).toEqual({ status: 'DELIVERY', substatus: undefined });
+    });
+
+    it('walks Market\'s path: an order shipped straight from assembly sends READY_TO_SHIP before DELIVERY', async () => {
+      const orderId = await processingOrder(CAMPAIGN);
+      const model = marketModel(orderId);
+      const order = await orderOf(orderId);
+      await admin().post(`/admin/orders/${order.id}/status`, { status: 'SHIPPED', reason: 'shipped without saying it was ready' });
+      const rows = await settled(orderId, 'market', 2);
+      expect(rows.map((d) => [d.payload.status, d.payload.substatus, d.state, d.change_seq])).toEqual([
+        ['PROCESSING', 'READY_TO_SHIP', 'sent', rows[0].change_seq],
+        ['DELIVERY', null, 'sent', rows[0].change_seq],
+      ]);
+      expect(stepsSent(orderId)).toEqual(['PROCESSING/READY_TO_SHIP', 'DELIVERY/']);
+      expect(model.status).toBe('DELIVERY');
+    });
+
+    it('never lets a later step that died erase an earlier one Market still needs', async () => {
+      const orderId = await processingOrder(CAMPAIGN);
+      const order = await orderOf(orderId);
+      // Market refuses DELIVERY (its courier is not assigned yet, say): READY_TO_SHIP must still arrive.
+      market.respond((req) => (req.params.orderId === orderId && req.body?.order?.status === 'DELIVERY' ? { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'no courier yet') } : undefined));
+      const worker = t.app.get(DeliveryProcessor).worker;
+      await worker.pause();
+      try {
+        // Both steps wait before either is attempted: newest-wins would supersede READY_TO_SHIP here.
+        await admin().post(`/admin/orders/${order.id}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' });
+        await admin().post(`/admin/orders/${order.id}/status`, { status: 'SHIPPED', reason: 'the courier took it' });
+      } finally {
+        await worker.resume();
+      }
+      const rows = await settled(orderId, 'market', 2);
+      expect(rows.map((d) => [d.payload.status, d.state])).toEqual([
+        ['PROCESSING', 'sent'],
+        ['DELIVERY', 'dead'],
+      ]);
+      expect(stepsSent(orderId)).toEqual(['PROCESSING/READY_TO_SHIP', 'DELIVERY/']);
+    });
+
+    it('supersedes an earlier step only once Market accepted a later one: retrying it then sends nothing', async () => {
+      const orderId = await processingOrder(CAMPAIGN);
+      const order = await orderOf(orderId);
+      let refuseReady = true;
+      market.respond((req) =>
+        req.params.orderId === orderId && req.body?.order?.substatus === 'READY_TO_SHIP' && refuseReady ? { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'not now') } : undefined,
+      );
+      await admin().post(`/admin/orders/${order.id}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' });
+      await eventually(async () => (await deliveriesOf(orderId, 'market'))[0]?.state === 'dead');
+      // Given up on (dead): the next step goes.
+      await admin().post(`/admin/orders/${order.id}/status`, { status: 'SHIPPED', reason: 'the courier took it' });
+      const rows = await settled(orderId, 'market', 2);
+      expect(rows.map((d) => d.state)).toEqual(['dead', 'sent']);
+      refuseReady = false;
+      expect((await admin().post(`/admin/deliveries/${rows[0].id}/retry`, {})).status).toBeLessThan(300);
+      const [retried] = await eventually(async () => {
+        const list = await deliveriesOf(orderId, 'market');
+        return list[0].state === 'superseded' ? list : undefined;
+      });
+      expect(retried.last_error).toContain('later step');
+      expect(stepsSent(orderId)).toEqual(['PROCESSING/READY_TO_SHIP', 'DELIVERY/']);
     });
 
     it.each([

@@ -263,7 +263,7 @@ describe('Market IP allowlist', () => {
     expect((await t.db.query('SELECT count(*)::int AS n FROM market_events'))[0].n).toBe(0);
     await t.close();
 
-    t = await startTestApp({ TRUST_PROXY: '1' });
+    t = await startTestApp({ TRUST_PROXY: 'loopback' });
     const viaProxy = await t.http().post('/market/notification').set('X-Forwarded-For', '5.45.207.10').set('Content-Type', 'application/json').send(event);
     expect(viaProxy.status).toBe(200);
     const outsider = await t.http().post('/market/notification').set('X-Forwarded-For', '8.8.8.8').set('Content-Type', 'application/json').send(event);

@@ -1,23 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
+import { logCollector } from './support/log-collector';
 import { eventually, startFakePeer, type FakePeer } from './support/fake-http-peer';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
-
-/** Collects the app's JSON log lines. */
-function logCollector() {
-  const lines: any[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        raw.push(line);
-        lines.push(JSON.parse(line));
-      }
-      done();
-    },
-  });
-  return { stream, lines, raw };
-}
 
 const IMSHOP_KEY = 'imshop-operability-key-0123';
 const METRICS_TOKEN = 'metrics-scrape-token-0123456';
@@ -40,7 +24,7 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
     t = await startTestApp(
       {
         LOG_LEVEL: 'info',
-        TRUST_PROXY: '1',
+        TRUST_PROXY: 'loopback',
         METRICS_TOKEN,
         ADMIN_RATE_LIMIT: '40',
         IMSHOP_API_KEY: IMSHOP_KEY,

@@ -43,6 +43,23 @@ describe('pg clients that a server can end at any moment (real PostgreSQL)', () 
     await expect(client.query('SELECT 1')).rejects.toThrow();
   });
 
+  it('an error kept for a listener that was removed before it could be called goes to the next listener instead', async () => {
+    // pg-pool attaches its idle listener after connect and removes it at once when it hands the client out: handing
+    // the error to that listener would end a client somebody now uses, and the user would never hear why.
+    const client = new GuardedPgClient({ connectionString: database.url, application_name: 'listen-guard-removed' });
+    await client.connect();
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    expect(await terminate('listen-guard-removed')).toBe(1);
+    await ended;
+    let heardByRemoved = 0;
+    const removed = () => heardByRemoved++;
+    client.on('error', removed);
+    client.removeListener('error', removed);
+    const heard = await new Promise<Error>((resolve) => client.on('error', resolve));
+    expect(heard.message).toMatch(/terminating connection due to administrator command/);
+    expect(heardByRemoved).toBe(0);
+  });
+
   it('when the server ends the LISTEN connection before BullMQ listens to it, BullMQ hears it and connects again', async () => {
     let raced = 0;
     let lostPid: number | undefined;

@@ -8,12 +8,12 @@ import { killEverything, startApp, type AppProcess } from './support/app-process
 import { launchBrowser } from './support/browser';
 import { eventually } from './support/fake-http-peer';
 import { authorize, execute, fillParameter, openOperation, pickExample, replaceBody, tryItOut, type ShownAnswer } from './support/swagger-ui-page';
-import { createTestDatabase } from './support/test-app';
 
 /**
  * The README's walkthrough ("Try it in Swagger UI: the sandbox"), done in Chromium as a person does it: the built
  * service started as `npm start` starts it (`node --env-file=sandbox.env dist/main.js`, nothing else configured
- * but a fresh database, ports and the data directory), the keys read from the data directory, every step a click
+ * but ports and a fresh data directory: the sandbox runs on the embedded PostgreSQL it starts there, as it refuses an
+ * external DATABASE_URL), the keys read from the data directory, every step a click
  * on "Try it out" and "Execute" in Swagger UI. Each answer shown is checked, and what the sandbox peers recorded.
  */
 
@@ -24,7 +24,6 @@ const CAMPAIGN = '21683701';
 describe('the README walkthrough in Swagger UI (sandbox)', () => {
   let app: AppProcess;
   let dataDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let browser: Browser;
   let page: Page;
   let base: string;
@@ -32,12 +31,10 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'order-sync-walkthrough-'));
-    database = await createTestDatabase();
     app = await startApp({
       dataDir,
       nodeArgs: ['--env-file=sandbox.env'],
       env: {
-        DATABASE_URL: database.url,
         REDIS_URL: process.env.REDIS_URL,
         QUEUE_PREFIX: `walkthrough-${process.pid}`,
         LOG_LEVEL: 'warn',
@@ -63,7 +60,6 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
     }
     await proxy?.close();
     await killEverything([]);
-    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 

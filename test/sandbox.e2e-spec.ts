@@ -1,14 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 import { join } from 'node:path';
 import { freePort, spawnApp } from './support/app-process';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
 import { partnerApi, startFakeMarketApi, type FakeMarketApi } from './support/fake-market-api';
+import { SANDBOX_REQUESTS_KEPT } from '../src/sandbox/sandbox-recorder.service';
 import { scratchDirs } from './support/scratch-dirs';
-import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_KEY, createTestDatabase, startTestApp, type TestApp } from './support/test-app';
 
 const scratchDir = scratchDirs('order-sync-sandbox-prod-');
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
 
 /** The Swagger examples' ids (src/market/dto/api-property-presets.ts EXAMPLE_IDS), which the demo campaign uses. */
 const CAMPAIGN = '21683701';
@@ -196,10 +208,66 @@ describe('sandbox (SANDBOX=true)', () => {
     const market = await fetch(`${base}/sandbox/market/v2/campaigns/${CAMPAIGN}/orders/1/buyer`, { headers: { 'Api-Key': 'wrong' } });
     expect(market.status).toBe(403);
     expect(await market.json()).toEqual({ status: 'ERROR', errors: [{ code: 'FORBIDDEN', message: expect.any(String) }] });
+    const known = await fetch(`${base}/sandbox/market/v2/campaigns/${CAMPAIGN}/orders/1/buyer`, { headers: { 'Api-Key': t.config.marketApi.apiKey! } });
+    expect(known.status).toBe(404);
     const all = await recorded();
     expect(all.find((r) => r.body?.id === 'KEY-IN-BODY')!.body.key).toBe('[masked]');
     expect(JSON.stringify(all)).not.toContain(imshopKey);
+    expect(JSON.stringify(all)).not.toContain(t.config.marketApi.apiKey);
     expect(all.find((r) => r.path.endsWith('/orders/1/buyer'))!.headers['api-key']).toBe('[masked]');
+  });
+
+  // Two requests without a key used up an admin's fault and were recorded with their bodies.
+  it('checks the key before anything else: a caller without the right one takes no fault and is not recorded', async () => {
+    const fault = { peer: 'imshop', count: 2, status: 503 };
+    expect((await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify(fault) })).status).toBe(200);
+    expect((await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify({ peer: 'market', count: 2, status: 500 }) })).status).toBe(200);
+    const before = (await admin('/admin/sandbox/requests?limit=1')).body.total;
+    const strangers = [
+      await post('/sandbox/imshop/statuses', { id: 'STRANGER-1', code: 'packed' }),
+      await post('/sandbox/imshop/statuses', { id: 'STRANGER-2', code: 'packed' }, { Authorization: 'Bearer not-the-key' }),
+      await post('/sandbox/imshop/tickets', { type: 'prepare', orderId: 'STRANGER-3', storeId: '1456', key: 'not-the-key' }),
+      await fetch(`${base}/sandbox/market/v2/campaigns/${CAMPAIGN}/orders/1/buyer`),
+      await fetch(`${base}/sandbox/market/v2/campaigns/${CAMPAIGN}/orders/1/buyer`, { headers: { 'Api-Key': 'not-the-key' } }),
+    ];
+    expect(strangers.map((r) => r.status)).toEqual([403, 403, 403, 401, 403]);
+    // the faults wait for the app's own calls, untouched; nothing of the strangers was kept
+    expect((await admin('/admin/sandbox/faults')).body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ peer: 'imshop', remaining: 2 }), expect.objectContaining({ peer: 'market', remaining: 2 })]),
+    );
+    expect((await admin('/admin/sandbox/requests?limit=1')).body.total).toBe(before);
+    expect(JSON.stringify((await admin('/admin/sandbox/requests?limit=50')).body)).not.toContain('STRANGER');
+    // the right key still meets the fault
+    expect((await post('/sandbox/imshop/statuses', { id: 'KNOWN-1', code: 'packed' }, { Authorization: `Bearer ${imshopKey}` })).status).toBe(503);
+    expect((await admin('/admin/sandbox/faults', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('masks every credential header and body field by its name in what it records', async () => {
+    const res = await post(
+      '/sandbox/imshop/statuses',
+      { id: 'MASKED-1', code: 'packed', accessToken: 'secret-in-body-1', nested: { api_key: 'secret-in-body-2', list: [{ password: 'secret-in-body-3' }] }, key: imshopKey },
+      { 'Proxy-Authorization': 'Basic c2VjcmV0LWluLWhlYWRlci0x', 'X-Auth-Token': 'secret-in-header-2', 'X-Request-Id': 'masked-1' },
+    );
+    expect(res.status).toBe(200);
+    const row = (await recorded('imshop')).find((r) => r.body?.id === 'MASKED-1')!;
+    expect(row.headers).toMatchObject({ 'proxy-authorization': 'Basic [masked]', 'x-auth-token': '[masked]', 'x-request-id': 'masked-1', 'content-type': 'application/json' });
+    expect(row.body).toEqual({ id: 'MASKED-1', code: 'packed', accessToken: '[masked]', nested: { api_key: '[masked]', list: [{ password: '[masked]' }] }, key: '[masked]' });
+    expect(JSON.stringify(row)).not.toMatch(/secret-in|c2VjcmV0/);
+  });
+
+  it('keeps its recorded requests bounded: the retention job deletes the old ones', async () => {
+    await t.db.query("UPDATE sandbox_requests SET received_at = now() - interval '400 days' WHERE id = (SELECT min(id) FROM sandbox_requests)");
+    const before = (await admin('/admin/sandbox/requests?limit=1')).body.total;
+    const run = await admin('/admin/retention/run', { method: 'POST' });
+    expect(run.status).toBe(200);
+    expect(run.body.deleted.sandbox_requests).toBe(1);
+    expect((await admin('/admin/sandbox/requests?limit=1')).body.total).toBe(before - 1);
+    // and never more than the newest SANDBOX_REQUESTS_KEPT, whatever came between two runs (ids jump as after a flood)
+    await t.db.query(`SELECT setval(pg_get_serial_sequence('sandbox_requests', 'id'), (SELECT max(id) FROM sandbox_requests) + ${SANDBOX_REQUESTS_KEPT})`);
+    expect((await post('/sandbox/imshop/statuses', { id: 'AFTER-FLOOD', code: 'packed' }, { Authorization: `Bearer ${imshopKey}` })).status).toBe(200);
+    const left = (await admin('/admin/sandbox/requests?limit=5')).body;
+    expect(left.total).toBe(1);
+    expect(left.items[0].body.id).toBe('AFTER-FLOOD');
   });
 
   it('lists the sandbox in the OpenAPI description with the generated key\'s file, never the key', async () => {
@@ -235,6 +303,30 @@ describe('sandbox guard rails', () => {
     expect(app.logs.stderr.trim()).toBe(
       'Invalid configuration: SANDBOX must not be true with NODE_ENV=production: the sandbox admits loopback callers at /market and answers for IMSHOP and Market itself',
     );
+  });
+
+  // `npm start` with a real DATABASE_URL wrote the demo campaign into that database and listened on 0.0.0.0.
+  it('npm start refuses an external DATABASE_URL, naming it and the production command, and writes nothing there', async () => {
+    const database = await createTestDatabase();
+    try {
+      const app = spawnApp({ DATABASE_URL: database.url, PORT: String(await freePort()), DATA_DIR: scratchDir() }, ['--env-file=sandbox.env']);
+      expect((await app.exited).code).toBe(1);
+      expect(app.logs.stderr.trim()).toMatch(/^Invalid configuration: DATABASE_URL must not be set with SANDBOX=true \(what npm start sets\): .* run npm run start:prod \(node dist\/main\.js, without SANDBOX\)$/);
+      const tables = await withClient(database.url, (client) => client.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"));
+      expect(tables.rows[0].n).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('npm start refuses a HOST other than loopback, naming it and the production command', async () => {
+    const port = await freePort();
+    const dataDir = scratchDir();
+    const app = spawnApp({ HOST: '0.0.0.0', PORT: String(port), DATA_DIR: dataDir }, ['--env-file=sandbox.env']);
+    expect((await app.exited).code).toBe(1);
+    expect(app.logs.stderr.trim()).toMatch(/^Invalid configuration: HOST must be a loopback address with SANDBOX=true \(127\.0\.0\.1, ::1 or localhost; got "0\.0\.0\.0"\): .* run npm run start:prod \(node dist\/main\.js, without SANDBOX\)$/);
+    // refused before anything was made: no key, no embedded PostgreSQL
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 
   describe('with every peer URL configured', () => {

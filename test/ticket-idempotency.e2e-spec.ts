@@ -145,6 +145,23 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       expect(applied).toMatchObject({ source: 'imshop_ticket', outcome: 'applied', to_status: 'ASSEMBLY_FAILED', external_code: 'failed' });
     });
 
+    it("IMSHOP answered 2xx with a body we cannot read: the delivery keeps trying without sending again", async () => {
+      const orderId = newOrderId();
+      const oms = `YM-${orderId}`;
+      imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === oms ? { status: 200, body: '<html><body>OK</body></html>' } : undefined));
+      await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`);
+      await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`);
+      const waiting = await eventually(async () => {
+        const delivery = await prepareDelivery(orderId);
+        return delivery && delivery.attempts >= 2 && delivery.state !== 'in_flight' ? delivery : undefined;
+      });
+      // Not dead (a refusal would be): IMSHOP may have created the ticket, and the next attempts take it once reported.
+      expect(waiting.state).toBe('retrying');
+      expect(waiting.last_error).toContain('its answer is unknown');
+      expect(postsFor(oms)).toHaveLength(1);
+      expect(await requestOf(`market-prepare:${(await orderOf(orderId)).id}`)).toMatchObject({ state: 'sending' });
+    });
+
     it('IMSHOP refused (5xx): sent again under the same key, and one ticket results', async () => {
       const orderId = newOrderId();
       const oms = `YM-${orderId}`;
@@ -160,6 +177,32 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       expect(postsFor(oms)).toHaveLength(2);
       expect(createdAtImshop(oms)).toHaveLength(1);
       expect(await requestOf(`market-prepare:${(await orderOf(orderId)).id}`)).toMatchObject({ state: 'created', attempts: 2, imshop_ticket_id: createdAtImshop(oms)[0].ticketId });
+    });
+  });
+
+  describe('withdrawing the tickets of a cancelled order', () => {
+    it('sends each cancel ticket under a key: a lost answer does not make the retry send a second one', async () => {
+      const orderId = await processingOrder();
+      const oms = `YM-${orderId}`;
+      const prepared = await eventually(async () => {
+        const delivery = await prepareDelivery(orderId);
+        return delivery?.state === 'sent' ? delivery : undefined;
+      });
+      const ticketId = prepared.response.ticketId as string;
+      // IMSHOP takes the cancel ticket but its answer comes after our timeout (1 s).
+      imshop.respond((req) => (req.path === '/tickets' && req.body?.type === 'cancel' && req.body?.orderId === oms ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-cancel-${orderId}` }, delayMs: 1500 } : undefined));
+      expect((await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"CANCELLED","substatus":"USER_CHANGED_MIND","updatedAt":"${at()}"}`)).status).toBe(200);
+      const withdrawal = async () =>
+        (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 AND d.target = 'imshop_withdraw'`, [orderId]))[0] as Record<string, any> | undefined;
+      const retried = await eventually(async () => {
+        const delivery = await withdrawal();
+        return delivery && delivery.attempts >= 3 && delivery.state !== 'in_flight' ? delivery : undefined;
+      });
+      expect(retried.state).toBe('retrying');
+      const cancels = imshop.to('/tickets').filter((r) => r.body?.type === 'cancel' && r.body?.ticketId === ticketId);
+      expect(cancels).toHaveLength(1);
+      const [ticket] = (await t.db.query('SELECT id FROM imshop_tickets WHERE imshop_ticket_id = $1', [ticketId])) as { id: string }[];
+      expect(await requestOf(`withdraw:${ticket.id}`)).toMatchObject({ state: 'sending', type: 'cancel', oms_order_number: oms });
     });
   });
 
@@ -207,6 +250,22 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       expect((await admin().post('/tickets', body('IDEM-3'), { 'Idempotency-Key': 'receive-IDEM-3' })).status).toBe(201);
       expect(postsFor('IDEM-3')).toHaveLength(2);
       expect(createdAtImshop('IDEM-3')).toHaveLength(1);
+    });
+
+    it.each([
+      ['a body cut at 64 KiB', { status: 200, body: { success: true, status: 'created', ticketId: 'rsp-cut', padding: 'x'.repeat(70_000) } }],
+      ["a proxy's HTML page", { status: 200, body: '<html><body>Bad gateway, but with a 200</body></html>' }],
+      ['success without a ticketId', { status: 200, body: { success: true, status: 'created' } }],
+    ])('an unreadable 2xx (%s) is an unknown outcome, not a refusal: a repeat sends nothing', async (_kind, answer) => {
+      const order = `IDEM-U-${Math.random().toString(36).slice(2, 8)}`;
+      imshop.respond((req) => (req.body?.orderId === order ? answer : undefined));
+      const first = await admin().post('/tickets', body(order), { 'Idempotency-Key': `receive-${order}` });
+      expect(first.status).toBe(502);
+      expect(first.body.message).toContain('IMSHOP may have created the ticket');
+      expect(await requestOf(`admin:receive-${order}`)).toMatchObject({ state: 'sending' });
+      const again = await admin().post('/tickets', body(order), { 'Idempotency-Key': `receive-${order}` });
+      expect(again.status).toBe(409);
+      expect(postsFor(order)).toHaveLength(1);
     });
 
     it('refuses a malformed key, naming it, and sends nothing', async () => {

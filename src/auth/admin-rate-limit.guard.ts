@@ -3,9 +3,23 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 const WINDOW_MS = 60_000;
+/** Clients counted one by one; past it, every new client is counted under {@link OVERFLOW_CLIENT}. */
+export const MAX_TRACKED_CLIENTS = 10_000;
+/** The one count shared by the clients that came while the table was full (an attacker rotating addresses). */
+export const OVERFLOW_CLIENT = '(overflow)';
+
+interface Window {
+  startedAt: number;
+  count: number;
+}
 
 /**
- * A count per client address in fixed one-minute windows (per process), with a limit.
+ * A count per client address in fixed one-minute windows (per process), with a limit; memory and the cost of a
+ * request are bounded whatever the number of clients. Windows live in a Map in the order they started (a window
+ * that starts again moves to the end), so the expired ones are always at the front: each request drops the
+ * expired windows there, each window is dropped once, and nothing is ever scanned. At most
+ * MAX_TRACKED_CLIENTS windows are kept; a client that comes while they are all live shares the one window of
+ * OVERFLOW_CLIENT, so rotating addresses buys an attacker one allowance in all, not one per address.
  *
  * Still hand-written: @nestjs/throttler's CommonJS build require()s the ESM-only @nestjs/common 12, and
  * Jest 30 fails that with ERR_REQUIRE_CYCLE_MODULE whenever the module graph has imported
@@ -13,9 +27,12 @@ const WINDOW_MS = 60_000;
  * loads it).
  */
 export class PerClientWindows {
-  private readonly windows = new Map<string, { startedAt: number; count: number }>();
+  private readonly windows = new Map<string, Window>();
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxClients = MAX_TRACKED_CLIENTS,
+  ) {}
 
   /** Counts one request of `client`; returns the seconds to wait when it is over the limit. */
   hit(client: string, now = Date.now()): number | undefined {
@@ -26,37 +43,53 @@ export class PerClientWindows {
 
   /** Seconds to wait when `client` is over the limit already, without counting anything. */
   blocked(client: string, now = Date.now()): number | undefined {
-    const window = this.windows.get(client);
-    return window && now - window.startedAt < WINDOW_MS ? this.retryAfter(window, now) : undefined;
+    this.expire(now);
+    const window = this.windows.get(client) ?? (this.windows.size >= this.maxClients ? this.windows.get(OVERFLOW_CLIENT) : undefined);
+    return window ? this.retryAfter(window, now) : undefined;
   }
 
-  private window(client: string, now: number) {
-    let window = this.windows.get(client);
-    if (!window || now - window.startedAt >= WINDOW_MS) {
-      if (this.windows.size > 10_000) this.forgetOldWindows(now);
+  /** Windows kept (tests, and what the memory bound is about). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private window(client: string, now: number): Window {
+    this.expire(now);
+    const live = this.windows.get(client);
+    if (live) return live;
+    const key = this.windows.size < this.maxClients ? client : OVERFLOW_CLIENT;
+    // The overflow window may be the one over the cap: one more entry, never more.
+    let window = this.windows.get(key);
+    if (!window) {
       window = { startedAt: now, count: 0 };
-      this.windows.set(client, window);
+      this.windows.set(key, window);
     }
     return window;
   }
 
-  private retryAfter(window: { startedAt: number; count: number }, now: number): number | undefined {
-    return window.count <= this.limit ? undefined : Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - now) / 1000));
+  /** Drops the windows that ended: they are at the front, in the order they started. */
+  private expire(now: number): void {
+    for (const [client, window] of this.windows) {
+      if (now - window.startedAt < WINDOW_MS) return;
+      this.windows.delete(client);
+    }
   }
 
-  private forgetOldWindows(now: number): void {
-    for (const [client, window] of this.windows) if (now - window.startedAt >= WINDOW_MS) this.windows.delete(client);
+  private retryAfter(window: Window, now: number): number | undefined {
+    return window.count <= this.limit ? undefined : Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - now) / 1000));
   }
 }
 
 /**
- * ADMIN_RATE_LIMIT per client address and minute, twice: `requests` counts every request to the admin
- * API (AdminOnly routes), `failedLogins` every wrong admin key on any door (the admin API, the OMS
- * intake, /metrics, the queue dashboard), so the key cannot be guessed at full speed through any of them.
+ * ADMIN_RATE_LIMIT per client address and minute, three times: `requests` counts every request to the admin
+ * API (AdminOnly routes), `failedLogins` every wrong admin key on any door (the admin API, the OMS intake,
+ * /metrics, the queue dashboard), so the key cannot be guessed at full speed through any of them, and
+ * `failedImshopKeys` every wrong IMSHOP key at the IMSHOP webhooks (the door that faces the internet).
  */
 export interface AdminLimits {
   requests: PerClientWindows;
   failedLogins: PerClientWindows;
+  failedImshopKeys: PerClientWindows;
 }
 
 /**
@@ -68,7 +101,11 @@ const limitsPerApp = new WeakMap<AppConfig, AdminLimits>();
 export function adminLimits(config: AppConfig): AdminLimits {
   let limits = limitsPerApp.get(config);
   if (!limits) {
-    limits = { requests: new PerClientWindows(config.adminRateLimit), failedLogins: new PerClientWindows(config.adminRateLimit) };
+    limits = {
+      requests: new PerClientWindows(config.adminRateLimit),
+      failedLogins: new PerClientWindows(config.adminRateLimit),
+      failedImshopKeys: new PerClientWindows(config.adminRateLimit),
+    };
     limitsPerApp.set(config, limits);
   }
   return limits;
@@ -106,11 +143,15 @@ export type KeyAttempt = { outcome: 'accepted' | 'refused' } | { outcome: 'limit
  * never turned away for being busy.
  */
 export function attemptAdminKey(config: AppConfig, request: Pick<Request, 'ip'>, keyMatches: () => boolean): KeyAttempt {
-  const limiter = adminLimits(config).failedLogins;
+  return attemptKey(adminLimits(config).failedLogins, request, keyMatches);
+}
+
+/** The same rule for any key: past the limit of failures the key is not looked at; a failure counts. */
+export function attemptKey(failures: PerClientWindows, request: Pick<Request, 'ip'>, keyMatches: () => boolean): KeyAttempt {
   const client = clientAddress(request);
-  const retryAfter = limiter.blocked(client);
+  const retryAfter = failures.blocked(client);
   if (retryAfter !== undefined) return { outcome: 'limited', retryAfter };
   if (keyMatches()) return { outcome: 'accepted' };
-  limiter.hit(client);
+  failures.hit(client);
   return { outcome: 'refused' };
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { describeParserError, parserErrorOf } from './body-parser-error';
+import { maskCredentialsInText } from './credentials';
 import { DomainError, httpExceptionOf } from './domain-error';
 
 /**
@@ -38,7 +39,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
       return;
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(maskCredentialsInText(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)));
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, message: 'Internal server error' });
   }
 

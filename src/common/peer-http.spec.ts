@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { callPeer, clipText, sanitizeJson, sanitizeText } from './peer-http';
 
 /** A real server with one route per behaviour; `hits` counts requests per path. */
@@ -86,6 +86,80 @@ describe('callPeer (against a real HTTP server)', () => {
   });
 });
 
+describe('callPeer: what may and may not be sent again', () => {
+  it('starts no request once its signal is aborted, and says nothing was sent', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const controller = new AbortController();
+      controller.abort(new Error('its lease could lapse before a request would end'));
+      const answer = await callPeer({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, method: 'POST', headers: {}, body: '{}', timeoutMs: 1000, signal: controller.signal });
+      expect(answer).toEqual(expect.objectContaining({ status: 0, notSent: true, error: 'not sent: its lease could lapse before a request would end' }));
+      expect(requests).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  /**
+   * A peer that answers the first request of a connection and resets it when a second one comes on it (a
+   * keep-alive socket the peer closed as it idled), and, with `resetFresh`, resets every new connection at once.
+   */
+  const startResettingPeer = async (resetFresh = false) => {
+    const seen: { connection: number; request: number }[] = [];
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      const connection = ++connections;
+      let requests = 0;
+      socket.on('error', () => undefined);
+      socket.on('data', () => {
+        requests++;
+        seen.push({ connection, request: requests });
+        if (requests > 1 || resetFresh) socket.resetAndDestroy();
+        else socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\n{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    return { url, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+  };
+
+  it('sends again, once and on a fresh socket, a request reset on a reused keep-alive socket before any byte of the answer', async () => {
+    const peer = await startResettingPeer();
+    try {
+      const first = await callPeer({ url: peer.url, method: 'POST', headers: {}, body: '{}', timeoutMs: 2000 });
+      expect(first.status).toBe(200);
+      const second = await callPeer({ url: peer.url, method: 'POST', headers: {}, body: '{}', timeoutMs: 2000 });
+      expect(second).toEqual(expect.objectContaining({ status: 200, text: '{"ok":true}' }));
+      // The reset one on the reused connection, then the same request on a new one.
+      expect(peer.seen).toEqual([
+        { connection: 1, request: 1 },
+        { connection: 1, request: 2 },
+        { connection: 2, request: 1 },
+      ]);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('does not send again a request reset on a fresh socket: the peer may have acted on it', async () => {
+    const peer = await startResettingPeer(true);
+    try {
+      const answer = await callPeer({ url: peer.url, method: 'POST', headers: {}, body: '{}', timeoutMs: 2000 });
+      expect(answer).toEqual(expect.objectContaining({ status: 0, error: 'ECONNRESET' }));
+      expect(answer.notSent).toBeUndefined();
+      expect(peer.seen).toEqual([{ connection: 1, request: 1 }]);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
 describe('text a column takes', () => {
   it('sanitizes U+0000 and lone surrogates, keeping pairs', () => {
     expect(sanitizeText('a\u0000b\uD800c\uDC00d😀')).toBe('a\uFFFDb\uFFFDc\uFFFDd😀');
@@ -93,6 +167,22 @@ describe('text a column takes', () => {
 
   it('sanitizes strings and keys inside parsed JSON', () => {
     expect(sanitizeJson({ 'k\u0000': ['x\u0000', 1, null, { y: '\uDBFF' }] })).toEqual({ 'k\uFFFD': ['x\uFFFD', 1, null, { y: '\uFFFD' }] });
+  });
+
+  // A peer's {"__proto__":{"success":true}} was copied by assignment: the copy's prototype, so `success` read as true.
+  it('keeps a peer\'s "__proto__" key a plain field, never the prototype of the copy', () => {
+    for (const text of ['{"__proto__":{"success":true,"ticketId":"rsp-evil-1"}}', '{"ok":1,"nested":[{"__proto__":{"success":true}}]}']) {
+      const parsed = JSON.parse(text);
+      const copy = sanitizeJson(parsed) as Record<string, unknown>;
+      expect(JSON.stringify(copy)).toBe(text);
+      const objects = [copy, ...((copy.nested as Record<string, unknown>[] | undefined) ?? [])];
+      for (const object of objects) {
+        expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+        expect(object.success).toBeUndefined();
+        expect(object.ticketId).toBeUndefined();
+      }
+    }
+    expect(({} as Record<string, unknown>).success).toBeUndefined();
   });
 
   it('clips to the column without splitting a surrogate pair', () => {

@@ -14,6 +14,11 @@ export interface PeerRequest {
   timeoutMs: number;
   /** Default {@link MAX_PEER_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /**
+   * When it is aborted, no request starts (the result says so, with status 0 and `notSent`); a request already
+   * out is not cut. The delivery worker aborts it once its lease may lapse before a whole request could end.
+   */
+  signal?: AbortSignal;
 }
 
 /** The answer's headers, by lower-case name. */
@@ -32,6 +37,8 @@ export interface PeerAnswer {
   latencyMs: number;
   /** Why there is no status (no answer), or what was wrong with the answer (a redirect, a cut body). */
   error?: string;
+  /** No request left this process (the signal was aborted): the peer cannot have acted on it. */
+  notSent?: boolean;
 }
 
 /** A client's call to a peer (IMSHOP, Market), as its callers read it. */
@@ -47,6 +54,8 @@ export interface PeerCallResult {
   retryAfterSeconds?: number;
   /** No answer (timeout, refused, reset), a redirect (never followed), a body cut at 64 KiB, or the peer's error. */
   error?: string;
+  /** No request left this process (see PeerRequest.signal, or the client is not configured): the peer cannot have acted on it. */
+  notSent?: boolean;
 }
 
 /** What we keep of a peer's answer: enough for any error body or result, small enough for a row. */
@@ -67,10 +76,13 @@ export function callPeer(request: PeerRequest): Promise<PeerAnswer> {
   const limit = request.maxBodyBytes ?? MAX_PEER_BODY_BYTES;
   const url = typeof request.url === 'string' ? new URL(request.url) : request.url;
   const failed = (reason: string): PeerAnswer => ({ status: 0, text: '', truncated: false, headers: null, latencyMs: Date.now() - started, error: sanitizeText(reason) });
+  const notSent = (): PeerAnswer => ({ ...failed(`not sent: ${abortReason(request.signal)}`), notSent: true });
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
-  if (!transport) return Promise.resolve(failed(`unsupported protocol ${url.protocol}`));
+  if (!transport) return Promise.resolve({ ...failed(`unsupported protocol ${url.protocol}`), notSent: true });
+  if (request.signal?.aborted) return Promise.resolve(notSent());
   return new Promise<PeerAnswer>((resolve) => {
     let settled = false;
+    let current: http.ClientRequest | undefined;
     const finish = (answer: PeerAnswer) => {
       if (settled) return;
       settled = true;
@@ -79,45 +91,68 @@ export function callPeer(request: PeerRequest): Promise<PeerAnswer> {
     };
     const headers: Record<string, string | number> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const req = transport.request(url, { method: request.method, headers, agent: agents[url.protocol as 'http:' | 'https:'] }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      const answer = (): PeerAnswer => {
-        const status = res.statusCode ?? 0;
-        let error: string | undefined;
-        // A followed redirect would turn our POST into a GET without a body at another address (and carry the
-        // credentials there): the peer's 3xx is its answer, and the caller decides what it means.
-        if (status >= 300 && status < 400) error = `redirected (HTTP ${status} to ${describeLocation(header(res.headers, 'location'))}); redirects are not followed`;
-        else if (truncated) error = `the answer's body is larger than ${limit} bytes: only its first ${limit} bytes were read`;
-        const text = sanitizeText(Buffer.concat(chunks, size).toString('utf8'));
-        return { status, text, truncated, headers: { get: (name) => header(res.headers, name) }, latencyMs: Date.now() - started, error };
-      };
-      res.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        if (size + chunk.length > limit) {
-          chunks.push(chunk.subarray(0, limit - size));
-          size = limit;
-          truncated = true;
-          // The rest is abandoned with its connection.
-          finish(answer());
-          res.destroy();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
+    /**
+     * A kept-alive socket the peer closed while it idled can be reset as our request goes out: the peer never
+     * read it (no byte of an answer came). That one case is sent again, once, on a fresh socket; any other
+     * failure is the caller's to judge (the peer may have acted on it).
+     */
+    const send = (freshSocket: boolean) => {
+      let answered = false;
+      const agent = freshSocket ? false : agents[url.protocol as 'http:' | 'https:'];
+      const req = transport.request(url, { method: request.method, headers, agent }, (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        const answer = (): PeerAnswer => {
+          const status = res.statusCode ?? 0;
+          let error: string | undefined;
+          // A followed redirect would turn our POST into a GET without a body at another address (and carry the
+          // credentials there): the peer's 3xx is its answer, and the caller decides what it means.
+          if (status >= 300 && status < 400) error = `redirected (HTTP ${status} to ${describeLocation(header(res.headers, 'location'))}); redirects are not followed`;
+          else if (truncated) error = `the answer's body is larger than ${limit} bytes: only its first ${limit} bytes were read`;
+          const text = sanitizeText(Buffer.concat(chunks, size).toString('utf8'));
+          return { status, text, truncated, headers: { get: (name) => header(res.headers, name) }, latencyMs: Date.now() - started, error };
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (truncated) return;
+          if (size + chunk.length > limit) {
+            chunks.push(chunk.subarray(0, limit - size));
+            size = limit;
+            truncated = true;
+            // The rest is abandoned with its connection.
+            finish(answer());
+            res.destroy();
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () => finish(answer()));
+        res.on('error', (error) => finish(failed(describeError(error))));
+        res.on('close', () => finish(res.complete ? answer() : failed('the connection closed before the answer was complete')));
       });
-      res.on('end', () => finish(answer()));
-      res.on('error', (error) => finish(failed(describeError(error))));
-      res.on('close', () => finish(res.complete ? answer() : failed('the connection closed before the answer was complete')));
-    });
+      current = req;
+      req.on('error', (error: Error & { code?: string }) => {
+        if (!settled && !answered && !freshSocket && req.reusedSocket && error.code === 'ECONNRESET') {
+          if (request.signal?.aborted) return finish(notSent());
+          return send(true);
+        }
+        finish(failed(describeError(error)));
+      });
+      req.end(request.body);
+    };
     const timer = setTimeout(() => {
       finish(failed(`no answer within ${request.timeoutMs} ms`));
-      req.destroy();
+      current?.destroy();
     }, request.timeoutMs);
-    req.on('error', (error) => finish(failed(describeError(error))));
-    req.end(request.body);
+    send(false);
   });
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'the call was cancelled';
 }
 
 function header(headers: http.IncomingHttpHeaders, name: string): string | null {
@@ -165,7 +200,12 @@ export function sanitizeJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitizeJson);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[sanitizeText(key)] = sanitizeJson(item);
+    for (const [key, item] of Object.entries(value)) {
+      const name = sanitizeText(key);
+      // Assigned, a peer's "__proto__" would become the copy's prototype: {"__proto__":{"success":true}} would read as success.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: sanitizeJson(item), enumerable: true, writable: true, configurable: true });
+      else out[name] = sanitizeJson(item);
+    }
     return out;
   }
   return value;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -81,10 +81,11 @@ export interface AppConfig {
   logFormat?: LogFormat;
   bodyLimitBytes: number;
   /**
-   * Express `trust proxy`: false (ignore X-Forwarded-For), true, the number of proxy hops to trust, or
-   * the proxies' own addresses and networks (`loopback`, `10.0.0.0/8`, …: only they may set X-Forwarded-For).
+   * Express `trust proxy`: false (ignore X-Forwarded-For) or the proxies' own addresses and networks
+   * (`loopback`, `10.0.0.0/8`, …: only they may set X-Forwarded-For). Never a hop count or `true`: those believe
+   * the header from whoever reaches the service directly.
    */
-  trustProxy: boolean | number | string[];
+  trustProxy: false | string[];
   marketIntegrationName: string;
   /** Networks allowed to call /market; null means everyone (MARKET_ALLOWED_CIDRS=*, for development). */
   marketAllowedCidrs: string[] | null;
@@ -239,36 +240,59 @@ function byteSize(env: Env, name: string, fallback: number): number {
   return bytes;
 }
 
+/** Every key and token the service takes (ADMIN_API_KEY, METRICS_TOKEN, the IMSHOP and Market keys) is at least this long. */
+export const KEY_MIN_LENGTH = 16;
+
+/** A key or token from the environment: unset, or at least KEY_MIN_LENGTH characters (never echoed in the error). */
+function secret(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && value.length < KEY_MIN_LENGTH) {
+    throw new ConfigError(name, `must be at least ${KEY_MIN_LENGTH} characters long (got ${value.length})`);
+  }
+  return value;
+}
+
+/**
+ * A generated key kept in the data directory: created once (readable by the owner only), and refused at boot when
+ * it is too short (an emptied or truncated file must not lock a door with a guessable key) or when group or others
+ * may read it (anyone on the machine could then use it). `variable` is the setting that would replace the file.
+ */
+function generatedKey(file: string, variable: string): string {
+  if (existsSync(file)) {
+    const mode = statSync(file).mode & 0o777;
+    // Windows has no such modes; elsewhere the file must be the owner's alone.
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new ConfigError(
+        variable,
+        `is not set, and the generated key in ${file} is readable by group or others (mode ${mode.toString(8).padStart(3, '0')}): ` +
+          `run chmod 600 ${file} (or delete it to have a new key generated), or set ${variable}`,
+      );
+    }
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length < KEY_MIN_LENGTH) {
+      throw new ConfigError(
+        variable,
+        `is not set, and the generated key in ${file} is ${stored.length ? `only ${stored.length} characters long` : 'empty'} ` +
+          `(at least ${KEY_MIN_LENGTH}): delete the file to have a new key generated, or set ${variable}`,
+      );
+    }
+    return stored;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
 /**
  * Without ADMIN_API_KEY the admin API must still be locked, so a random key is generated once and kept
  * in the data directory (readable by the owner only). The key itself is never logged.
  */
-const ADMIN_KEY_MIN_LENGTH = 16;
-
 function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: boolean } {
-  const given = optional(env, 'ADMIN_API_KEY');
-  if (given !== undefined) {
-    if (given.length < ADMIN_KEY_MIN_LENGTH) throw new ConfigError('ADMIN_API_KEY', `must be at least ${ADMIN_KEY_MIN_LENGTH} characters long`);
-    return { key: given, generated: false };
-  }
-  const file = join(dataDir, 'admin-api-key');
-  if (existsSync(file)) {
-    // The same rule as for ADMIN_API_KEY: an emptied or truncated file must not lock the admin API with a guessable key.
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length < ADMIN_KEY_MIN_LENGTH) {
-      throw new ConfigError(
-        'ADMIN_API_KEY',
-        `is not set, and the generated key in ${file} is ${stored.length ? `only ${stored.length} characters long` : 'empty'} ` +
-          `(at least ${ADMIN_KEY_MIN_LENGTH}): delete the file to have a new key generated, or set ADMIN_API_KEY`,
-      );
-    }
-    return { key: stored, generated: true };
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(24).toString('base64url');
-  writeFileSync(file, key + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { key, generated: true };
+  const given = secret(env, 'ADMIN_API_KEY');
+  if (given !== undefined) return { key: given, generated: false };
+  return { key: generatedKey(adminKeyFile({ dataDir }), 'ADMIN_API_KEY'), generated: true };
 }
 
 /**
@@ -276,13 +300,7 @@ function resolveAdminKey(env: Env, dataDir: string): { key: string; generated: b
  * data directory like the admin key (readable by the owner only), never logged.
  */
 function resolveSandboxImshopKey(dataDir: string): string {
-  const file = join(dataDir, 'imshop-webhook-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(24).toString('base64url');
-  writeFileSync(file, key + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
+  return generatedKey(imshopKeyFile({ dataDir }), 'IMSHOP_WEBHOOK_KEY');
 }
 
 function flag(env: Env, name: string): boolean {
@@ -298,8 +316,16 @@ function selfUrl(host: string, port: number): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-/** The key of our calls to the sandbox Market: it stands in for Market only while MARKET_API_KEY is unset. */
-export const SANDBOX_MARKET_API_KEY = 'sandbox-market-api-key';
+/** The production command, named by every refusal of the sandbox. */
+const PRODUCTION_COMMAND = 'npm run start:prod (node dist/main.js, without SANDBOX)';
+
+/** Addresses that only this machine can reach: the sandbox listens on nothing else. */
+function isLoopbackHost(host: string): boolean {
+  const address = host.toLowerCase();
+  if (address === 'localhost') return true;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return address === '::1' || /^::ffff:127\./.test(address);
+}
 
 /** Loopback callers, admitted at /market in the sandbox (Swagger UI's "Try it out" on the same machine). */
 export const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
@@ -307,18 +333,26 @@ export const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
 /** Express's names for address ranges in `trust proxy`. */
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
-function trustProxy(env: Env): boolean | number | string[] {
+function trustProxy(env: Env): false | string[] {
   const raw = optional(env, 'TRUST_PROXY')?.toLowerCase();
   if (raw === undefined || raw === 'false' || raw === '0') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+  if (raw === 'true' || /^\d+$/.test(raw)) {
+    // Express takes both, and then believes X-Forwarded-For from whoever connects: anyone who reaches the port
+    // directly passes Market's IP allowlist and the per-address limits with a header of their choosing.
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must name the proxies by address, not ${raw === 'true' ? '"true"' : `a hop count ("${raw}")`}: TRUST_PROXY=loopback for a proxy on this host, ` +
+        `TRUST_PROXY=10.0.0.5 or TRUST_PROXY=10.0.0.0/8 for one elsewhere (comma-separated; loopback, linklocal, uniquelocal name ranges). ` +
+        `A hop count or true believes X-Forwarded-For from any caller that reaches the service directly`,
+    );
+  }
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
   const bad = entries.find((entry) => !TRUST_PROXY_NAMES.includes(entry) && !isAddressOrNetwork(entry));
   if (bad !== undefined || !entries.length) {
     throw new ConfigError(
       'TRUST_PROXY',
-      `must be the proxies' addresses or networks (loopback, linklocal, uniquelocal, 10.0.0.0/8, ::1, …), true, false ` +
-        `or the number of proxy hops 1-10 (got "${bad ?? raw}")`,
+      `must be false or the proxies' own addresses or networks, comma-separated (loopback, linklocal, uniquelocal, 10.0.0.5, 10.0.0.0/8, ::1, …) ` +
+        `(got "${bad ?? raw}")`,
     );
   }
   return entries;
@@ -354,9 +388,16 @@ export function imshopKeyFile(config: Pick<AppConfig, 'dataDir'>): string {
   return join(config.dataDir, 'imshop-webhook-key');
 }
 
+/** The key the sandbox Market takes (and our calls to it send) while MARKET_API_KEY is unset. */
+export function sandboxMarketKeyFile(config: Pick<AppConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'sandbox-market-api-key');
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
-  const host = optional(env, 'HOST') ?? '0.0.0.0';
+  const sandbox = flag(env, 'SANDBOX');
+  // The sandbox is for trying the service on this machine: it listens on loopback only.
+  const host = optional(env, 'HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0');
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const dataDirRaw = optional(env, 'DATA_DIR') ?? './data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw);
@@ -380,7 +421,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')} (got "${logFormat}"); unset: pretty on a terminal, JSON otherwise`);
   }
-  const sandbox = flag(env, 'SANDBOX');
   if (sandbox && optional(env, 'NODE_ENV')?.toLowerCase() === 'production') {
     throw new ConfigError('SANDBOX', 'must not be true with NODE_ENV=production: the sandbox admits loopback callers at /market and answers for IMSHOP and Market itself');
   }
@@ -388,19 +428,43 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('SANDBOX', 'needs APP_ROLE=all: the sandbox peers are served by the process that calls them');
   }
   if (sandbox && port === 0) throw new ConfigError('PORT', 'must be a fixed port with SANDBOX=true: the sandbox peers are called at it');
+  // `npm start` must not become production by accident: the sandbox writes a demo campaign with every rule on,
+  // admits loopback callers at /market and answers for the peers left unset.
+  if (sandbox && databaseUrl !== undefined) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must not be set with SANDBOX=true (what npm start sets): the sandbox runs only on the embedded PostgreSQL it creates in DATA_DIR, ` +
+        `since it writes a demo Market campaign with every rule on and admits loopback callers at /market. Against a real database run ${PRODUCTION_COMMAND}`,
+    );
+  }
+  if (sandbox && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      'HOST',
+      `must be a loopback address with SANDBOX=true (127.0.0.1, ::1 or localhost; got "${host}"): the sandbox admits loopback callers at /market and ` +
+        `answers for IMSHOP and Market itself, so it serves this machine only. To serve others run ${PRODUCTION_COMMAND}`,
+    );
+  }
   const self = selfUrl(host, port);
   const imshopStatusUrl = url(env, 'IMSHOP_STATUS_URL', ['https:', 'http:']);
   const imshopTicketsUrl = url(env, 'IMSHOP_TICKETS_URL', ['https:', 'http:']);
   const marketApiUrl = url(env, 'MARKET_API_URL', ['https:', 'http:']);
-  const marketApiKey = optional(env, 'MARKET_API_KEY');
+  const marketApiKey = secret(env, 'MARKET_API_KEY');
   const sandboxPeers = {
     imshopStatus: sandbox && !imshopStatusUrl,
     imshopTickets: sandbox && !imshopTicketsUrl,
     // Market's URL has a default (Market itself): the sandbox stands in only when neither its URL nor a key was given.
     market: sandbox && !marketApiUrl && !marketApiKey,
   };
-  const givenImshopApiKey = optional(env, 'IMSHOP_API_KEY');
-  const givenImshopWebhookKey = optional(env, 'IMSHOP_WEBHOOK_KEY');
+  const givenImshopApiKey = secret(env, 'IMSHOP_API_KEY');
+  const givenImshopWebhookKey = secret(env, 'IMSHOP_WEBHOOK_KEY');
+  // The sandbox's own IMSHOP key (generated, or the webhook key) is for its own peers only: a real IMSHOP gets the key it issued.
+  if (sandbox && (imshopStatusUrl || imshopTicketsUrl) && !givenImshopApiKey) {
+    throw new ConfigError(
+      'IMSHOP_API_KEY',
+      `must be set when ${imshopStatusUrl ? 'IMSHOP_STATUS_URL' : 'IMSHOP_TICKETS_URL'} is configured with SANDBOX=true: the sandbox's IMSHOP key is only ` +
+        `for its own peers and is never sent to a configured IMSHOP URL`,
+    );
+  }
   const sandboxImshopKey = sandbox && !givenImshopApiKey && !givenImshopWebhookKey ? resolveSandboxImshopKey(dataDir) : undefined;
   const imshopApiKey =
     givenImshopApiKey ?? (sandboxPeers.imshopStatus || sandboxPeers.imshopTickets ? (givenImshopWebhookKey ?? sandboxImshopKey) : undefined);
@@ -413,7 +477,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   const marketApi: MarketApiConfig = {
     apiUrl: marketApiUrl ?? (sandboxPeers.market ? `${self}/sandbox/market` : 'https://api.partner.market.yandex.ru'),
-    apiKey: marketApiKey ?? (sandboxPeers.market ? SANDBOX_MARKET_API_KEY : undefined),
+    // The sandbox Market's key: generated once into the data directory like the other keys, never a constant.
+    apiKey: marketApiKey ?? (sandboxPeers.market ? generatedKey(sandboxMarketKeyFile({ dataDir }), 'MARKET_API_KEY') : undefined),
     maxParallel: integer(env, 'MARKET_API_PARALLEL', 4, 1, 4),
     reconcileIntervalMs: Math.round(decimal(env, 'MARKET_RECONCILE_MINUTES', 10, 0, 1440) * 60_000),
   };
@@ -431,8 +496,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits, - or _');
   const role = (optional(env, 'APP_ROLE') ?? 'all').toLowerCase();
   if (!(APP_ROLES as readonly string[]).includes(role)) throw new ConfigError('APP_ROLE', `must be one of ${APP_ROLES.join(', ')} (got "${role}")`);
-  const metricsToken = optional(env, 'METRICS_TOKEN');
-  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long');
+  const metricsToken = secret(env, 'METRICS_TOKEN');
   const marketIntegrationName = optional(env, 'MARKET_INTEGRATION_NAME') ?? 'order-sync';
   if (marketIntegrationName.length > 100) throw new ConfigError('MARKET_INTEGRATION_NAME', 'must be 1-100 characters');
   const admin = resolveAdminKey(env, dataDir);

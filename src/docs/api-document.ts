@@ -4,7 +4,7 @@ import { ADMIN_BEARER_SECURITY_SCHEME, ADMIN_SECURITY_SCHEME, METRICS_TOKEN_SECU
 import { IMSHOP_BODY_KEY, IMSHOP_SECURITY_SCHEME } from '../auth/imshop-key.guard';
 import { HttpErrorBody } from '../common/dto/http-error.dto';
 import { packageVersion } from '../common/package-version';
-import { adminKeyFile, imshopKeyFile, SANDBOX_MARKET_API_KEY, type AppConfig } from '../config/app-config';
+import { adminKeyFile, imshopKeyFile, sandboxMarketKeyFile, type AppConfig } from '../config/app-config';
 import { MarketNotificationError } from '../market/dto/market-answer.dto';
 import { MARKET_PATH_PREFIX } from '../market/market-answer';
 import { SandboxImshopErrorBody, SandboxMarketErrorBody } from '../sandbox/dto/sandbox-admin.dto';
@@ -150,7 +150,10 @@ export function buildApiDocument(app: INestApplication, config: AppConfig): Open
       IMSHOP_SECURITY_SCHEME,
     );
   if (config.sandboxPeers.market) {
-    builder.addApiKey({ type: 'apiKey', in: 'header', name: 'Api-Key', description: `the sandbox Market's key (not a secret): ${SANDBOX_MARKET_API_KEY}` }, SANDBOX_MARKET_SECURITY_SCHEME);
+    builder.addApiKey(
+      { type: 'apiKey', in: 'header', name: 'Api-Key', description: `the sandbox Market's key: MARKET_API_KEY is not set, so the sandbox generated it into ${sandboxMarketKeyFile(config)}` },
+      SANDBOX_MARKET_SECURITY_SCHEME,
+    );
   }
   const document = SwaggerModule.createDocument(app, builder.build(), { extraModels: [HttpErrorBody, MarketNotificationError] });
   const used = new Set<string>();

@@ -22,6 +22,8 @@ const HANDLES = 'order-sync:handles';
 interface HandlesMetadata {
   channel: string;
   key?: string;
+  /** What the handler declares about its key (a delivery target's ordering policy, say). */
+  options?: unknown;
 }
 
 /**
@@ -31,13 +33,15 @@ interface HandlesMetadata {
 export function Handles<Payload, Result>(
   on: Channel<Payload, Result>,
   key?: string,
+  options?: unknown,
 ): (target: object, name: string | symbol, descriptor: TypedPropertyDescriptor<(payload: Payload) => Promise<Result>>) => void {
-  const decorate = SetMetadata(HANDLES, { channel: on.name, key } satisfies HandlesMetadata);
+  const decorate = SetMetadata(HANDLES, { channel: on.name, key, options } satisfies HandlesMetadata);
   return (target, name, descriptor) => void decorate(target, name, descriptor);
 }
 
 interface Handler {
   key?: string;
+  options?: unknown;
   /** `Class.method`, for the listing. */
   owner: string;
   call: (payload: unknown) => Promise<unknown>;
@@ -68,7 +72,7 @@ export class Channels implements OnModuleInit {
         if (metadata.key !== undefined && list.some((h) => h.key === metadata.key)) {
           throw new Error(`two handlers for ${metadata.channel} ${metadata.key}: ${list.find((h) => h.key === metadata.key)!.owner} and ${prototype.constructor.name}.${method}`);
         }
-        list.push({ key: metadata.key, owner: `${prototype.constructor.name}.${method}`, call: (payload) => Promise.resolve(fn.call(instance, payload)) });
+        list.push({ key: metadata.key, options: metadata.options, owner: `${prototype.constructor.name}.${method}`, call: (payload) => Promise.resolve(fn.call(instance, payload)) });
         this.handlers.set(metadata.channel, list);
       }
     }
@@ -84,6 +88,11 @@ export class Channels implements OnModuleInit {
   handlerOf<Payload, Result>(on: Channel<Payload, Result>, key: string): ((payload: Payload) => Promise<Result>) | undefined {
     const handler = this.handlers.get(on.name)?.find((h) => h.key === key);
     return handler && ((payload: Payload) => handler.call(payload) as Promise<Result>);
+  }
+
+  /** What the handler of `key` on a keyed channel declared with it (see Handles), if there is one. */
+  optionsOf(on: Channel<unknown, unknown>, key: string): unknown {
+    return this.handlers.get(on.name)?.find((h) => h.key === key)?.options;
   }
 
   /** The keys that have a handler on a keyed channel. */

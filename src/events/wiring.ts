@@ -32,5 +32,6 @@ export const WIRING: Record<string, string[]> = {
     'deliveries: OutboxRetention.deleteOldDeliveries',
     'imshop_ticket_events: TicketEventsService.deleteOldEvents',
     'replay_runs: ReplayService.deleteOldRuns',
+    'sandbox_requests: SandboxRecorder.deleteOldRequests (SANDBOX=true only: what the sandbox peers recorded)',
   ],
 };

@@ -19,17 +19,18 @@ export class ImshopClient {
     return Boolean(this.config.imshop.apiKey && this.config.imshop.ticketsUrl);
   }
 
-  pushStatus(body: object): Promise<PeerCallResult> {
-    return this.post(this.config.imshop.statusUrl, body);
+  /** `signal`: see PeerRequest.signal (a delivery attempt's lease). */
+  pushStatus(body: object, signal?: AbortSignal): Promise<PeerCallResult> {
+    return this.post(this.config.imshop.statusUrl, body, signal);
   }
 
-  createTicket(body: object): Promise<PeerCallResult> {
-    return this.post(this.config.imshop.ticketsUrl, body);
+  createTicket(body: object, signal?: AbortSignal): Promise<PeerCallResult> {
+    return this.post(this.config.imshop.ticketsUrl, body, signal);
   }
 
-  private async post(url: string | undefined, body: object): Promise<PeerCallResult> {
+  private async post(url: string | undefined, body: object, signal?: AbortSignal): Promise<PeerCallResult> {
     if (!url || !this.config.imshop.apiKey) {
-      return { status: 0, body: null, text: '', latencyMs: 0, error: 'IMSHOP is not configured (IMSHOP_API_KEY and the URL)' };
+      return { status: 0, body: null, text: '', latencyMs: 0, error: 'IMSHOP is not configured (IMSHOP_API_KEY and the URL)', notSent: true };
     }
     const answer = await callPeer({
       url,
@@ -37,6 +38,7 @@ export class ImshopClient {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.config.imshop.apiKey}` },
       body: JSON.stringify(body),
       timeoutMs: this.config.delivery.timeoutMs,
+      signal,
     });
     let parsed: unknown = answer.text || null;
     if (answer.text && !answer.truncated) {
@@ -53,6 +55,7 @@ export class ImshopClient {
       latencyMs: answer.latencyMs,
       retryAfterSeconds: retryAfterSeconds(answer.headers?.get('retry-after')),
       error: answer.error,
+      notSent: answer.notSent,
     };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Handles } from '../events/channels';
 import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
 import { OrdersService } from '../orders/orders.service';
-import { SendsDeliveries, type SendResult } from '../outbox/delivery-targets';
+import { SendsDeliveries, type SendAttempt, type SendResult } from '../outbox/delivery-targets';
 import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { ImshopClient } from '../imshop-client/imshop.client';
@@ -100,9 +100,10 @@ export class ImshopSyncService implements OnModuleInit {
     await this.outbox.createDelivery(manager, { orderId: order.id, target: 'imshop', changeSeq: result.historyId, internalStatus: order.status, payload: body });
   }
 
-  @SendsDeliveries('imshop')
-  async send(body: ImshopStatusPushBody): Promise<SendResult> {
-    const answer = await this.client.pushStatus(body);
+  /** IMSHOP sets each status on its own: only the newest one of an order needs to arrive. */
+  @SendsDeliveries('imshop', { ordering: 'newest-wins' })
+  async send({ body, signal }: SendAttempt<ImshopStatusPushBody>): Promise<SendResult> {
+    const answer = await this.client.pushStatus(body, signal);
     const verdict = parseImshopStatusResponse(answer.status, answer.body);
     return {
       outcome: verdict.ok ? 'sent' : verdict.retryable ? 'retry' : 'dead',
@@ -113,6 +114,7 @@ export class ImshopSyncService implements OnModuleInit {
       response: answer.body,
       responseText: answer.text,
       retryAfterSeconds: answer.retryAfterSeconds,
+      notSent: answer.notSent,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { maskCredentials, maskCredentialsInText } from '../common/credentials';
 import { InvalidInputError, UnavailableError } from '../common/domain-error';
 import type { PeerCallResult } from '../common/peer-http';
 import { isPlainObject, validateDto } from '../common/validate-dto';
@@ -52,13 +53,13 @@ export class TicketCreationService {
    * meanwhile reported a ticket of the order, which is then taken as the one created. IMSHOP's refusal is
    * ImshopTicketRefused; an unconfigured ticket API is an UnavailableError.
    */
-  async create(body: unknown, options: { requestKey?: string } = {}): Promise<CreatedTicket> {
+  async create(body: unknown, options: { requestKey?: string; signal?: AbortSignal } = {}): Promise<CreatedTicket> {
     const checked = validateDto(CreateTicketDto, body);
     if (!checked.ok) throw new InvalidInputError(checked.messages);
-    return this.send(checked.value, body as Record<string, unknown>, options.requestKey);
+    return this.send(checked.value, body as Record<string, unknown>, options.requestKey, options.signal);
   }
 
-  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>, requestKey?: string): Promise<CreatedTicket> {
+  private async send(dto: CreateTicketDto, requestBody: Record<string, unknown>, requestKey?: string, signal?: AbortSignal): Promise<CreatedTicket> {
     if (!this.client.ticketsConfigured) {
       throw new UnavailableError('the IMSHOP ticket API is not configured (IMSHOP_API_KEY and IMSHOP_TICKETS_URL)');
     }
@@ -68,18 +69,19 @@ export class TicketCreationService {
       if (!(claimed instanceof ImshopTicketRequest)) return claimed;
       claim = claimed;
     }
-    const call = await this.client.createTicket(requestBody);
+    const call = await this.client.createTicket(requestBody, signal);
     const answer = (isPlainObject(call.body) ? call.body : {}) as ImshopTicketAnswer;
     const accepted = call.status >= 200 && call.status < 300 && answer.success === true && isIdLike(answer.ticketId);
     if (!accepted) {
-      const unknown = outcomeUnknown(call);
-      let message = describeRefusal(call, answer);
+      const unknown = outcomeUnknown(call, answer);
+      // IMSHOP's own words go into an error message (with its answer), a stored row and the log: credentials in them are masked.
+      let message = maskCredentialsInText(describeRefusal(call, answer));
       if (claim) {
         await this.settleRefusal(claim, unknown, message);
         if (unknown) message += `; IMSHOP may have created the ticket, so request ${claim.requestKey} is not sent again until IMSHOP reports a ticket of order ${dto.orderId}`;
       }
       this.logger.warn(`IMSHOP did not create the ${dto.type} ticket for order ${dto.orderId}: ${message}`);
-      throw new ImshopTicketRefused(message, call.status, call.body ?? null);
+      throw new ImshopTicketRefused(message, call.status, maskCredentials(call.body ?? null), unknown);
     }
     const imshopTicketId = String(answer.ticketId);
     const answerStatus = typeof answer.status === 'string' && answer.status ? answer.status.slice(0, 128) : 'created';
@@ -188,22 +190,28 @@ function describeRefusal(call: PeerCallResult, answer: ImshopTicketAnswer): stri
   const text = typeof answer.errorMessage === 'string' ? answer.errorMessage : undefined;
   const detail = [code, text].filter(Boolean).join(': ');
   if (call.status < 200 || call.status >= 300) return `IMSHOP refused the ticket with HTTP ${call.status}${detail ? ` (${detail})` : ''}`;
+  if (!isPlainObject(call.body)) return `IMSHOP answered HTTP ${call.status} with a body that is not its JSON answer${call.error ? ` (${call.error})` : ''}`;
   if (answer.success !== true) return `IMSHOP refused the ticket${detail ? `: ${detail}` : ' (success is not true)'}`;
   return 'IMSHOP answered success without a ticketId';
 }
 
-/** Nothing left us: IMSHOP cannot have created a ticket (no connection was made, or IMSHOP is not configured). */
+/** Nothing left us: IMSHOP cannot have created a ticket (no connection was made, the call was not started, or IMSHOP is not configured). */
 function neverSent(call: PeerCallResult): boolean {
-  return call.status === 0 && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|not configured/.test(call.error ?? '');
+  return call.status === 0 && (call.notSent === true || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(call.error ?? ''));
 }
 
 /**
- * IMSHOP may have created the ticket although we have no acceptance: no answer (a timeout, a reset connection),
- * or a gateway's 502/504, which can come after IMSHOP acted. IMSHOP's own refusals (400, 403, 500 "other
- * error", `success: false`) and a 503 mean it did not.
+ * IMSHOP may have created the ticket although we have no acceptance we can read: no answer (a timeout, a reset
+ * connection), a gateway's 502/504, which can come after IMSHOP acted, or a 2xx that is not IMSHOP's readable
+ * refusal (a body cut at 64 KiB, a proxy's HTML page, `success: true` without a `ticketId`): a 2xx says the
+ * request went through. IMSHOP's own refusals (400, 403, 500 "other error", a readable `success: false`) and a
+ * 503 mean it did not.
  */
-function outcomeUnknown(call: PeerCallResult): boolean {
-  return (call.status === 0 && !neverSent(call)) || call.status === 502 || call.status === 504;
+function outcomeUnknown(call: PeerCallResult, answer: ImshopTicketAnswer): boolean {
+  if (call.status === 0) return !neverSent(call);
+  if (call.status === 502 || call.status === 504) return true;
+  if (call.status >= 200 && call.status < 300) return !(isPlainObject(call.body) && answer.success === false);
+  return false;
 }
 
 function isIdLike(value: unknown): value is string | number {

@@ -9,14 +9,18 @@ import { isTicketType, TICKET_STATUSES_BY_TYPE } from './ticket-rules';
  */
 
 /**
- * IMSHOP did not create the ticket we asked for: it refused (an HTTP error, `success` not true, no ticketId),
- * or no answer came.
+ * IMSHOP did not create the ticket we asked for, as far as we can tell: it refused (an HTTP error, `success` not
+ * true), or no answer we could read came (then it may have: `outcomeUnknown`).
  */
 export class ImshopTicketRefused extends DomainError {
   readonly kind = 'peer_failed';
   /** IMSHOP's answer as it came, for the 502's body. */
   readonly details: { imshop: { status: number; body: unknown } };
-  /** Worth another attempt later: no answer, 408, 429 or a 5xx. Any other answer would be the same again. */
+  /**
+   * Worth another attempt later: no answer, 408, 429 or a 5xx, or an answer we could not read (a keyed request
+   * is then not sent again, but a later attempt takes the ticket IMSHOP reports). Any other answer would be the
+   * same again.
+   */
   readonly retryable: boolean;
 
   constructor(
@@ -25,10 +29,12 @@ export class ImshopTicketRefused extends DomainError {
     readonly status: number,
     /** IMSHOP's answer (null when it was empty or none came). */
     readonly body: unknown,
+    /** IMSHOP may have created the ticket (no answer, a gateway's 502/504, an unreadable 2xx). */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.details = { imshop: { status, body } };
-    this.retryable = status === 0 || status === 408 || status === 429 || status >= 500;
+    this.retryable = outcomeUnknown || status === 0 || status === 408 || status === 429 || status >= 500;
   }
 }
 

@@ -16,9 +16,11 @@ export class TicketWithdrawalService {
 
   /**
    * Withdraws every open ticket we created for the order. A ticket already asked to be withdrawn is skipped,
-   * so a repeat does not ask twice; a failed request leaves the ticket to be tried again next time.
+   * so a repeat does not ask twice; a failed request leaves the ticket to be tried again next time. Each cancel
+   * ticket is sent under a key of its own (`withdraw:<our ticket id>`), so a retry after a lost answer does not send
+   * a second one (see TicketCreationService). `signal`: a delivery attempt's lease.
    */
-  async cancelOpenTicketsForOrder(omsOrderNumber: string, reason?: string): Promise<{ cancelled: string[]; failed: string[] }> {
+  async cancelOpenTicketsForOrder(omsOrderNumber: string, reason?: string, signal?: AbortSignal): Promise<{ cancelled: string[]; failed: string[] }> {
     const open = await this.tickets.openTicketsToWithdraw(omsOrderNumber);
     const cancelled: string[] = [];
     const failed: string[] = [];
@@ -28,7 +30,7 @@ export class TicketWithdrawalService {
       const body: Record<string, unknown> = { type: 'cancel', orderId: ticket.omsOrderNumber, storeId: ticket.storeId, ticketId: ticket.imshopTicketId };
       if (reason) body.comment = reason.slice(0, MAX_COMMENT);
       try {
-        await this.creation.create(body);
+        await this.creation.create(body, { requestKey: `withdraw:${ticket.id}`, signal });
         cancelled.push(ticket.imshopTicketId);
       } catch (error) {
         await this.tickets.releaseWithdrawal(ticket.id);

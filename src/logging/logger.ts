@@ -4,7 +4,13 @@ import type { LogFormat, LogLevel } from '../config/app-config';
 import { prettyDestination } from './pretty';
 import { currentRequestId } from './request-context';
 
-/** Secrets and buyer contacts never reach the log, wherever they appear in a logged object. */
+/** What a redacted value becomes in the log. */
+export const LOG_CENSOR = '[redacted]';
+
+/**
+ * Secrets and buyer contacts never reach the log, wherever they appear in a logged object. (The access log masks
+ * every credential header and query parameter by its name before the line is written: see access-log.ts.)
+ */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
@@ -40,7 +46,7 @@ export function createPinoLogger(level: LogLevel, destination?: DestinationStrea
     {
       level,
       base: { service: 'order-sync' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: LOG_CENSOR },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     pretty ? prettyDestination(destination ?? process.stdout) : destination,

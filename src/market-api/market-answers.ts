@@ -15,6 +15,7 @@ export function fromMarket(call: PeerCallResult): SendResult {
     response: call.body,
     responseText: call.text,
     retryAfterSeconds: call.retryAfterSeconds,
+    notSent: call.notSent,
   };
 }
 

@@ -34,14 +34,14 @@ export class MarketApiClient {
   }
 
   /** `PUT v2/campaigns/{campaignId}/orders/{orderId}/status` (updateOrderStatus). */
-  updateOrderStatus(campaignId: string, orderId: string, change: MarketStatusChange): Promise<PeerCallResult> {
+  updateOrderStatus(campaignId: string, orderId: string, change: MarketStatusChange, signal?: AbortSignal): Promise<PeerCallResult> {
     const order: Record<string, string> = { status: change.status };
     if (change.substatus) order.substatus = change.substatus;
-    return this.call('updateOrderStatus', `campaign:${campaignId}`, 'PUT', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/status`, JSON.stringify({ order }));
+    return this.call('updateOrderStatus', `campaign:${campaignId}`, 'PUT', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/status`, JSON.stringify({ order }), signal);
   }
 
   /** `PUT v2/campaigns/{campaignId}/orders/{orderId}/cancellation/accept` (acceptOrderCancellation). */
-  answerCancellation(campaignId: string, orderId: string, accepted: boolean, reason?: MarketCancellationReason): Promise<PeerCallResult> {
+  answerCancellation(campaignId: string, orderId: string, accepted: boolean, reason?: MarketCancellationReason, signal?: AbortSignal): Promise<PeerCallResult> {
     const body: Record<string, unknown> = { accepted };
     if (!accepted) body.reason = reason ?? 'ORDER_DELIVERED';
     return this.call(
@@ -50,14 +50,15 @@ export class MarketApiClient {
       'PUT',
       `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/cancellation/accept`,
       JSON.stringify(body),
+      signal,
     );
   }
 
   /** `POST v1/businesses/{businessId}/orders` (getBusinessOrders) for one order of one campaign. */
-  getBusinessOrder(businessId: string, campaignId: string, orderId: string): Promise<PeerCallResult> {
+  getBusinessOrder(businessId: string, campaignId: string, orderId: string, signal?: AbortSignal): Promise<PeerCallResult> {
     // Written by hand: the ids must be JSON integers with every digit kept.
     const body = `{"orderIds":[${id(orderId)}],"campaignIds":[${id(campaignId)}]}`;
-    return this.call('getBusinessOrders', `business:${businessId}`, 'POST', `/v1/businesses/${id(businessId)}/orders`, body);
+    return this.call('getBusinessOrders', `business:${businessId}`, 'POST', `/v1/businesses/${id(businessId)}/orders`, body, signal);
   }
 
   /**
@@ -77,12 +78,13 @@ export class MarketApiClient {
   }
 
   /** `GET v2/campaigns/{campaignId}/orders/{orderId}/buyer` (getOrderBuyerInfo): the buyer's name and phone (DBS). */
-  getOrderBuyer(campaignId: string, orderId: string): Promise<PeerCallResult> {
-    return this.call('getOrderBuyerInfo', `campaign:${campaignId}`, 'GET', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/buyer`);
+  getOrderBuyer(campaignId: string, orderId: string, signal?: AbortSignal): Promise<PeerCallResult> {
+    return this.call('getOrderBuyerInfo', `campaign:${campaignId}`, 'GET', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/buyer`, undefined, signal);
   }
 
-  private async call(method: string, entity: string, verb: string, path: string, body?: string): Promise<PeerCallResult> {
-    if (!this.config.marketApi.apiKey) return { status: 0, body: null, text: '', latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)' };
+  /** `signal`: see PeerRequest.signal (a delivery attempt's lease); it is checked again after a wait at the limiter. */
+  private async call(method: string, entity: string, verb: string, path: string, body?: string, signal?: AbortSignal): Promise<PeerCallResult> {
+    if (!this.config.marketApi.apiKey) return { status: 0, body: null, text: '', latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)', notSent: true };
     const wait = this.limiter.heldBackFor(method, entity);
     if (wait > 0) {
       return {
@@ -92,6 +94,7 @@ export class MarketApiClient {
         latencyMs: 0,
         retryAfterSeconds: Math.ceil(wait / 1000),
         error: `held back: Market's limit for ${method} (${entity}) is used up for ${Math.ceil(wait / 1000)} s more`,
+        notSent: true,
       };
     }
     return this.limiter.run(entity, async () => {
@@ -105,8 +108,9 @@ export class MarketApiClient {
         },
         body,
         timeoutMs: this.config.delivery.timeoutMs,
+        signal,
       });
-      if (!answer.headers) return { status: 0, body: null, text: '', latencyMs: answer.latencyMs, error: answer.error };
+      if (!answer.headers) return { status: 0, body: null, text: '', latencyMs: answer.latencyMs, error: answer.error, notSent: answer.notSent };
       let parsed: unknown = answer.text || null;
       if (answer.text && !answer.truncated) {
         try {

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Handles } from '../events/channels';
 import { TicketReadsService } from '../imshop-tickets/ticket-reads.service';
 import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
-import type { ApplyResult, StatusEvent } from '../orders/orders.service';
+import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import type { DeliveryPayloads } from '../outbox/delivery-targets';
 import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
@@ -14,6 +14,8 @@ import {
   cancellationAnswer,
   MARKET_SOURCES,
   MARKET_TARGETS,
+  marketStepsTo,
+  type MarketStep,
   type CancellationPayload,
   type DetailsPayload,
   type MarketTarget,
@@ -45,6 +47,7 @@ export class MarketLoopService implements OnModuleInit {
     private readonly automation: MarketAutomationService,
     private readonly details: MarketOrderDetailsService,
     private readonly ticketReads: TicketReadsService,
+    private readonly orders: OrdersService,
   ) {}
 
   onModuleInit(): void {
@@ -97,7 +100,15 @@ export class MarketLoopService implements OnModuleInit {
     if (result.statusChanged && !MARKET_SOURCES.has(event.source) && settings.pushStatuses) {
       const mapped = await this.mappings.resolveOutbound('market', order.status, manager);
       if (mapped) {
-        await write(MARKET_TARGETS.status, { campaignId: ref.campaignId, orderId: ref.orderId, status: mapped.code, substatus: mapped.substatus ?? null } satisfies StatusPushPayload);
+        // Market's statuses are a path: a step it requires and has not had goes first, each a delivery of its own.
+        const reached: MarketStep[] = [];
+        for (const status of await this.orders.statusesReachedBefore(order.id, result.historyId, manager)) {
+          const step = await this.mappings.resolveOutbound('market', status, manager);
+          if (step) reached.push({ status: step.code, substatus: step.substatus ?? null });
+        }
+        for (const step of marketStepsTo(reached, { status: mapped.code, substatus: mapped.substatus ?? null })) {
+          await write(MARKET_TARGETS.status, { campaignId: ref.campaignId, orderId: ref.orderId, ...step } satisfies StatusPushPayload);
+        }
       }
     }
   }

@@ -43,9 +43,9 @@ export class MarketOrderDetailsService {
     return this.repository.setBuyer(orderId, buyer);
   }
 
-  /** Fetches the order from Market and stores it; `details` is set when it was stored. */
-  async fetchAndStore(p: OrderRef, businessId: string): Promise<{ result: SendResult; details?: MarketOrderDetails }> {
-    const call = await this.client.getBusinessOrder(businessId, p.campaignId, p.orderId);
+  /** Fetches the order from Market and stores it; `details` is set when it was stored. `signal`: the attempt's lease. */
+  async fetchAndStore(p: OrderRef, businessId: string, signal?: AbortSignal): Promise<{ result: SendResult; details?: MarketOrderDetails }> {
+    const call = await this.client.getBusinessOrder(businessId, p.campaignId, p.orderId, signal);
     const result = fromMarket(call);
     if (result.outcome !== 'sent') return { result };
     const orders = (call.body as { orders?: MarketBusinessOrder[] } | null)?.orders;

@@ -5,7 +5,7 @@ import { TicketCreationService } from '../imshop-tickets/ticket-creation.service
 import { TicketReadsService } from '../imshop-tickets/ticket-reads.service';
 import { TicketWithdrawalService } from '../imshop-tickets/ticket-withdrawal.service';
 import { OrdersService } from '../orders/orders.service';
-import { SendsDeliveries, type SendResult } from '../outbox/delivery-targets';
+import { SendsDeliveries, type SendAttempt, type SendResult } from '../outbox/delivery-targets';
 import { MarketApiClient, marketVerdict } from './market-api.client';
 import { fromMarket, fromTicketError, local } from './market-answers';
 import { MarketAutomationService, ticketsPossible } from './market-automation.service';
@@ -39,14 +39,16 @@ export class MarketSendersService {
     private readonly ticketWithdrawal: TicketWithdrawalService,
   ) {}
 
-  @SendsDeliveries(MARKET_TARGETS.status)
-  async pushStatus(p: StatusPushPayload): Promise<SendResult> {
-    return fromMarket(await this.client.updateOrderStatus(p.campaignId, p.orderId, { status: p.status, substatus: p.substatus }));
+  /** Market's status model is a sequence: each push is a step, sent in order, never skipped by a later one. */
+  @SendsDeliveries(MARKET_TARGETS.status, { ordering: 'in-order' })
+  async pushStatus({ body: p, signal }: SendAttempt<StatusPushPayload>): Promise<SendResult> {
+    return fromMarket(await this.client.updateOrderStatus(p.campaignId, p.orderId, { status: p.status, substatus: p.substatus }, signal));
   }
 
-  @SendsDeliveries(MARKET_TARGETS.cancellation)
-  async answerCancellation(p: CancellationPayload): Promise<SendResult> {
-    const call = await this.client.answerCancellation(p.campaignId, p.orderId, p.accepted, p.accepted ? undefined : p.reason);
+  /** The answer to the buyer's latest request is the one that counts. */
+  @SendsDeliveries(MARKET_TARGETS.cancellation, { ordering: 'newest-wins' })
+  async answerCancellation({ body: p, signal }: SendAttempt<CancellationPayload>): Promise<SendResult> {
+    const call = await this.client.answerCancellation(p.campaignId, p.orderId, p.accepted, p.accepted ? undefined : p.reason, signal);
     const result = fromMarket(call);
     if (result.outcome !== 'sent' || !p.accepted) return result;
     try {
@@ -66,16 +68,16 @@ export class MarketSendersService {
     }
   }
 
-  @SendsDeliveries(MARKET_TARGETS.details)
-  async fetchDetails(p: DetailsPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.details, { ordering: 'newest-wins' })
+  async fetchDetails({ body: p, signal }: SendAttempt<DetailsPayload>): Promise<SendResult> {
     return this.followUps.run(async () => {
-      const fetched = await this.details.fetchAndStore(p, p.businessId);
+      const fetched = await this.details.fetchAndStore(p, p.businessId, signal);
       return fetched.result;
     });
   }
 
-  @SendsDeliveries(MARKET_TARGETS.ticket)
-  async createPrepareTicket(p: TicketPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.ticket, { ordering: 'newest-wins' })
+  async createPrepareTicket({ body: p, signal }: SendAttempt<TicketPayload>): Promise<SendResult> {
     return this.followUps.run(async () => {
       const started = Date.now();
       const settings = await this.automation.forCampaign(p.campaignId);
@@ -83,12 +85,12 @@ export class MarketSendersService {
 
       let details = await this.details.find(p.order);
       if (!details) {
-        const fetched = await this.details.fetchAndStore(p, settings.businessId!);
+        const fetched = await this.details.fetchAndStore(p, settings.businessId!, signal);
         if (!fetched.details) return fetched.result;
         details = fetched.details;
       }
       if (!details.buyerFetchedAt) {
-        const call = await this.client.getOrderBuyer(p.campaignId, p.orderId);
+        const call = await this.client.getOrderBuyer(p.campaignId, p.orderId, signal);
         const verdict = marketVerdict(call);
         if (verdict === 'retry') return fromMarket(call);
         // Buyer data is optional for a ticket: a refusal (no scope, say) leaves it out rather than blocking the store.
@@ -126,7 +128,7 @@ export class MarketSendersService {
       });
       try {
         // One prepare ticket per order, whatever happens between IMSHOP's answer and our commit of it.
-        const created = await this.ticketCreation.create(body, { requestKey: `market-prepare:${p.order}` });
+        const created = await this.ticketCreation.create(body, { requestKey: `market-prepare:${p.order}`, signal });
         return { ...local('sent', started), response: { ticketId: created.ticket.imshopTicketId, imshop: created.imshop } };
       } catch (error) {
         return fromTicketError(error, started);
@@ -134,11 +136,11 @@ export class MarketSendersService {
     });
   }
 
-  @SendsDeliveries(MARKET_TARGETS.withdraw)
-  async withdrawTickets(p: WithdrawPayload): Promise<SendResult> {
+  @SendsDeliveries(MARKET_TARGETS.withdraw, { ordering: 'newest-wins' })
+  async withdrawTickets({ body: p, signal }: SendAttempt<WithdrawPayload>): Promise<SendResult> {
     return this.followUps.run(async () => {
       const started = Date.now();
-      const { cancelled, failed } = await this.ticketWithdrawal.cancelOpenTicketsForOrder(p.omsOrderNumber, p.reason);
+      const { cancelled, failed } = await this.ticketWithdrawal.cancelOpenTicketsForOrder(p.omsOrderNumber, p.reason, signal);
       if (failed.length) return { ...local('retry', started, `IMSHOP did not withdraw ${failed.join(', ')}`), response: { cancelled, failed } };
       return { ...local('sent', started), response: { cancelled } };
     });

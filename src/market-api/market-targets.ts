@@ -80,3 +80,50 @@ export function cancellationAnswer(status: OrderStatus): { accepted: true } | { 
   const reason = REFUSE_CANCELLATION[status];
   return reason ? { accepted: false, reason } : { accepted: true };
 }
+
+/** A status a shop sends to Market (`PUT …/status`). */
+export interface MarketStep {
+  status: string;
+  substatus: string | null;
+}
+
+const READY_TO_SHIP: MarketStep = { status: 'PROCESSING', substatus: 'READY_TO_SHIP' };
+const DELIVERY: MarketStep = { status: 'DELIVERY', substatus: null };
+
+/**
+ * Where a step stands in Market's DBS status model (partner API, updateOrderStatus; "Как изменяются статусы
+ * заказов"): PROCESSING/STARTED (Market's own, once the order is confirmed) → PROCESSING/READY_TO_SHIP →
+ * DELIVERY → PICKUP (pickup points only) → DELIVERED. CANCELLED is not on the path: it is allowed from any
+ * step before delivery, and needs none.
+ */
+function rankOf(step: MarketStep): number | undefined {
+  switch (step.status) {
+    case 'PROCESSING':
+      return step.substatus === 'READY_TO_SHIP' ? 1 : 0;
+    case 'DELIVERY':
+      return 2;
+    case 'PICKUP':
+      return 3;
+    case 'DELIVERED':
+      return 4;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The steps that take Market to `to`, given the steps it has had (`reached`: the Market steps of the statuses
+ * the order went through, whoever moved it there: Market itself, or our pushes): the steps Market requires that
+ * the furthest of them does not cover, then `to` itself. Market refuses a step that skips one (DELIVERY without
+ * READY_TO_SHIP, DELIVERED without DELIVERY), so an order that jumps ahead here (the store ships without saying it
+ * is ready) walks the path there. A step back or sideways is sent as asked: Market judges it.
+ */
+export function marketStepsTo(reached: MarketStep[], to: MarketStep): MarketStep[] {
+  const target = rankOf(to);
+  const start = Math.max(0, ...reached.map((step) => rankOf(step) ?? 0));
+  if (target === undefined || target <= start) return [to];
+  const missing: MarketStep[] = [];
+  if (target >= 2 && start < 1) missing.push(READY_TO_SHIP);
+  if (target >= 3 && start < 2) missing.push(DELIVERY);
+  return [...missing, to];
+}

@@ -40,6 +40,17 @@ export class MarketReconcileCursor {
   @Column({ name: 'last_error', type: 'varchar', length: 1000, nullable: true })
   lastError: string | null;
 
+  /**
+   * Why the last run stopped before the end of its window, while it has not been finished since: `page_limit` (it
+   * read MAX_PAGES_PER_RUN pages; the next run goes on from there) or `page_token_repeated` (Market gave a page
+   * token it had given before in the run: reading on would read the same pages forever).
+   */
+  @Column({ name: 'last_stop_reason', type: 'varchar', length: 32, nullable: true })
+  lastStopReason: string | null;
+
+  @Column({ name: 'last_stop_at', type: 'timestamptz', nullable: true })
+  lastStopAt: Date | null;
+
   /** Counts of the last finished run: seen, changed, created, unchanged. */
   @Column({ name: 'last_counts', type: 'jsonb', nullable: true })
   lastCounts: Record<string, number> | null;

@@ -1,8 +1,8 @@
-import { BadRequestException, Body, Controller, HttpCode, HttpException, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, Post } from '@nestjs/common';
 import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, getSchemaPath } from '@nestjs/swagger';
 import { HttpErrorBody } from '../common/dto/http-error.dto';
 import { AdminOnly } from '../auth/admin-key.guard';
-import { ReconcileDto, ReconcileFailureView, ReconcileReportView } from './dto/reconcile.dto';
+import { ReconcileDto, ReconcileFailureView, ReconcileReportView, ReconcileStateView } from './dto/reconcile.dto';
 import { normaliseMarketDate } from './market-date';
 import { MarketReconcileService, ReconcileError } from './market-reconcile.service';
 
@@ -12,6 +12,18 @@ import { MarketReconcileService, ReconcileError } from './market-reconcile.servi
 @Controller('admin/market/reconcile')
 export class MarketReconcileController {
   constructor(private readonly reconcile: MarketReconcileService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: "Where each Market campaign's reconciliation stands: its cursor, an unfinished window, and why the last run stopped early",
+    description:
+      'lastStop.reason: page_limit (the run read maxPagesPerRun pages; the next run goes on from there) or page_token_repeated (Market gave a ' +
+      'page token it had given before in the run; the run stopped rather than read the same pages forever). Cleared when a run finishes its window.',
+  })
+  @ApiOkResponse({ type: ReconcileStateView })
+  state(): Promise<ReconcileStateView> {
+    return this.reconcile.state();
+  }
 
   @Post()
   @HttpCode(200)
@@ -29,10 +41,13 @@ export class MarketReconcileController {
       window: { summary: 'a recovery window', value: { campaignId: '21546980', since: '2026-11-24T00:00:00+03:00', until: '2026-11-25T00:00:00+03:00' } },
     },
   })
-  @ApiOkResponse({ type: ReconcileReportView })
+  @ApiOkResponse({ type: ReconcileReportView, description: 'The counts, and `stopped: {reason, message}` when the run read its most pages (page_limit) before the end of the window' })
   @ApiBadRequestResponse({ description: 'A field is wrong, or the campaign has no businessId (message names it)' })
   @ApiConflictResponse({ description: 'The campaign is being reconciled right now, or MARKET_API_KEY is not set' })
-  @ApiBadGatewayResponse({ type: ReconcileFailureView, description: 'Market failed mid-run; the body has the counts so far' })
+  @ApiBadGatewayResponse({
+    type: ReconcileFailureView,
+    description: 'Market failed mid-run, or repeated a page token (`stopped.reason` page_token_repeated); the body has the counts so far',
+  })
   @ApiTooManyRequestsResponse({
     description: "Market's rate limit held too long (the body has the counts so far), or more than ADMIN_RATE_LIMIT admin requests from this address in a minute",
     schema: { oneOf: [{ $ref: getSchemaPath(ReconcileFailureView) }, { $ref: getSchemaPath(HttpErrorBody) }] },

@@ -33,13 +33,26 @@ export class MarketReconcileRepository {
 
   /** The window's last page is applied: the cursor is at its end. */
   async runDone(campaignId: string, to: Date, counts: Record<string, number>): Promise<void> {
-    await this.dataSource
-      .getRepository(MarketReconcileCursor)
-      .update({ campaignId }, { cursorAt: to, runFrom: null, runTo: null, pageToken: null, pagesDone: 0, lastSuccessAt: new Date(), lastError: null, lastCounts: counts });
+    await this.dataSource.getRepository(MarketReconcileCursor).update(
+      { campaignId },
+      { cursorAt: to, runFrom: null, runTo: null, pageToken: null, pagesDone: 0, lastSuccessAt: new Date(), lastError: null, lastCounts: counts, lastStopReason: null, lastStopAt: null },
+    );
   }
 
   async runFailed(campaignId: string, message: string): Promise<void> {
     await this.dataSource.getRepository(MarketReconcileCursor).update({ campaignId }, { lastError: message.slice(0, 1000) });
+  }
+
+  /** The run stopped before the end of its window, and why (the cursor stays at the page it had not read). */
+  async runStopped(campaignId: string, reason: string, error: string | null): Promise<void> {
+    await this.dataSource
+      .getRepository(MarketReconcileCursor)
+      .update({ campaignId }, { lastStopReason: reason, lastStopAt: new Date(), ...(error !== null ? { lastError: error.slice(0, 1000) } : {}) });
+  }
+
+  /** Every campaign's cursor, by campaign. */
+  cursors(): Promise<MarketReconcileCursor[]> {
+    return this.dataSource.getRepository(MarketReconcileCursor).find({ order: { campaignId: 'ASC' } });
   }
 
   /** When each campaign's pull last finished (any instance): the metrics read it. */

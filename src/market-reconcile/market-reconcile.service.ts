@@ -5,12 +5,13 @@ import { ConflictError, InvalidInputError } from '../common/domain-error';
 import { withSessionLock } from '../database/session-lock';
 import { MarketApiClient } from '../market-api/market-api.client';
 import { MarketAutomationService } from '../market-api/market-automation.service';
+import type { ReconcileStateView } from './dto/reconcile.dto';
 import type { MarketReconcileCursor } from './market-reconcile-cursor.entity';
 import { MarketReconcileRepository } from './market-reconcile.repository';
-import { ReconcilePull } from './reconcile-pull';
+import { MAX_PAGES_PER_RUN, ReconcilePull } from './reconcile-pull';
 import { ReconcileError, type ReconcileReport, type ReconcileRequest } from './reconcile-report';
 
-export { RECONCILE_PAGE_SIZE } from './reconcile-pull';
+export { MAX_PAGES_PER_RUN, RECONCILE_PAGE_SIZE } from './reconcile-pull';
 export { ReconcileError, type ReconcileCounts, type ReconcileReport, type ReconcileRequest } from './reconcile-report';
 
 /** The global lock of the scheduled job; each campaign also has one of its own (the admin endpoint takes only that). */
@@ -80,6 +81,26 @@ export class MarketReconcileService {
     const run = await withSessionLock(this.dataSource, `${JOB_LOCK}:${request.campaignId}`, () => this.pulls.pull(request.campaignId, businessId, window));
     if (!run.ran) throw new ConflictError(`campaign ${request.campaignId} is being reconciled right now (the schedule or another request); try again later`);
     return run.value;
+  }
+
+  /** GET /admin/market/reconcile: where every campaign's pull stands, and why a run stopped early. */
+  async state(): Promise<ReconcileStateView> {
+    const iso = (at: Date | null) => (at ? at.toISOString() : null);
+    const cursors = await this.repository.cursors();
+    return {
+      maxPagesPerRun: MAX_PAGES_PER_RUN,
+      campaigns: cursors.map((c) => ({
+        campaignId: c.campaignId,
+        businessId: c.businessId,
+        cursorAt: iso(c.cursorAt),
+        unfinished: c.runFrom && c.runTo ? { since: c.runFrom.toISOString(), until: c.runTo.toISOString(), pagesDone: c.pagesDone } : null,
+        lastRunAt: iso(c.lastRunAt),
+        lastSuccessAt: iso(c.lastSuccessAt),
+        lastError: c.lastError,
+        lastStop: c.lastStopReason ? { reason: c.lastStopReason, at: iso(c.lastStopAt)! } : null,
+        lastCounts: c.lastCounts,
+      })),
+    };
   }
 
   /** The stored cursor of a campaign (tests and diagnostics). */

@@ -9,7 +9,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { OrdersService, type ApplyResult } from '../orders/orders.service';
 import { normaliseMarketDate, toMarketDateTime } from './market-date';
 import { MarketReconcileRepository } from './market-reconcile.repository';
-import { ReconcileError, type ReconcileReport } from './reconcile-report';
+import { ReconcileError, type ReconcileReport, type ReconcileStop } from './reconcile-report';
 
 /** Orders per page (Market's maximum for this method). */
 export const RECONCILE_PAGE_SIZE = 50;
@@ -17,6 +17,11 @@ export const RECONCILE_PAGE_SIZE = 50;
 const FIRST_LOOKBACK_MS = 24 * 3_600_000;
 /** Each window starts this long before the previous one ended: Market may index a change late. Re-reads are deduplicated. */
 const OVERLAP_MS = 5 * 60_000;
+/**
+ * Pages one run reads at most (5,000 orders): a run of the cursor that has more goes on from there next time, so a
+ * Market that always has a next page cannot spend getBusinessOrders' hourly limit (10,000 requests) in one run.
+ */
+export const MAX_PAGES_PER_RUN = 100;
 /** Waits for a rate limit inside a run; a longer one ends the run (the cursor stays, the next run resumes). */
 const MAX_INLINE_WAIT_MS = 60_000;
 const MAX_RATE_LIMIT_WAITS = 5;
@@ -106,6 +111,8 @@ export class ReconcilePull implements OnModuleDestroy {
       durationMs: 0,
     };
     const finish = () => ({ ...report, durationMs: Date.now() - started });
+    /** The page tokens this run was given (and the one it resumed at): one given again means Market loops. */
+    const tokensSeen = new Set<string>(pageToken ? [pageToken] : []);
 
     try {
       for (;;) {
@@ -125,7 +132,15 @@ export class ReconcilePull implements OnModuleDestroy {
         }
         for (const order of page.orders) await this.applyOrder(campaignId, order, report);
         report.pages++;
+        if (page.nextPageToken && tokensSeen.has(page.nextPageToken)) {
+          // The cursor stays at the page just read: the next run reads it once, sees the same token, and stops again.
+          throw new RunStopped({
+            reason: 'page_token_repeated',
+            message: `Market gave a page token it had given before in this run (after ${report.pages} page(s)): reading on would read the same pages forever`,
+          });
+        }
         pageToken = page.nextPageToken;
+        if (pageToken) tokensSeen.add(pageToken);
         if (!window) {
           // The page is applied: only now does the cursor move past it.
           if (pageToken) {
@@ -135,19 +150,37 @@ export class ReconcilePull implements OnModuleDestroy {
           }
         }
         if (!pageToken) break;
+        if (report.pages >= MAX_PAGES_PER_RUN) {
+          report.stopped = {
+            reason: 'page_limit',
+            message: window
+              ? `stopped after ${MAX_PAGES_PER_RUN} pages (the most one run reads): the rest of the window was not read; reconcile shorter windows`
+              : `stopped after ${MAX_PAGES_PER_RUN} pages (the most one run reads): the next run goes on from the next page`,
+          };
+          break;
+        }
       }
     } catch (error) {
       const rateLimited = error instanceof RateLimited;
-      const message = error instanceof ReconcileError ? error.message : `reconcile stopped after ${report.pages} page(s): ${(error as Error).message}`;
-      this.metrics.reconcileRuns.inc({ campaign: campaignId, result: rateLimited ? 'rate_limited' : 'failed' });
+      const stopped = error instanceof RunStopped ? error.stop : undefined;
+      if (stopped) report.stopped = stopped;
+      const message = error instanceof ReconcileError || stopped ? (error as Error).message : `reconcile stopped after ${report.pages} page(s): ${(error as Error).message}`;
+      this.metrics.reconcileRuns.inc({ campaign: campaignId, result: stopped?.reason ?? (rateLimited ? 'rate_limited' : 'failed') });
       this.countCorrections(campaignId, report);
-      if (!window) await this.repository.runFailed(campaignId, message).catch(() => undefined);
+      if (!window) {
+        await (stopped ? this.repository.runStopped(campaignId, stopped.reason, message) : this.repository.runFailed(campaignId, message)).catch(() => undefined);
+      }
       this.logger.warn(`reconcile campaign ${campaignId}: ${message}; ${describe(report)} (the next run resumes from the unfinished page)`);
       throw new ReconcileError(message, finish(), rateLimited);
     }
 
-    this.metrics.reconcileRuns.inc({ campaign: campaignId, result: 'success' });
+    this.metrics.reconcileRuns.inc({ campaign: campaignId, result: report.stopped?.reason ?? 'success' });
     this.countCorrections(campaignId, report);
+    if (report.stopped) {
+      if (!window) await this.repository.runStopped(campaignId, report.stopped.reason, null);
+      this.logger.warn(`reconcile campaign ${campaignId}: ${report.stopped.message}; ${describe(report)}`);
+      return finish();
+    }
     const corrected = report.changed + report.created;
     const line = `reconcile campaign ${campaignId} (${report.mode} ${report.since}..${report.until}${resumed ? ', resumed' : ''}): corrected ${corrected} order(s) Market's notifications missed; ${describe(report)}`;
     if (corrected > 0) this.logger.warn(line);
@@ -233,6 +266,13 @@ export class ReconcilePull implements OnModuleDestroy {
 
 class RateLimited extends Error {}
 class PageTokenRefused extends Error {}
+
+/** Market's paging cannot be followed further in this run. */
+class RunStopped extends Error {
+  constructor(readonly stop: ReconcileStop) {
+    super(stop.message);
+  }
+}
 
 function parsePage(call: PeerCallResult): Page {
   const body = call.body as { orders?: unknown; paging?: { nextPageToken?: unknown } } | null;

@@ -10,6 +10,19 @@ export interface ReconcileCounts {
   unchanged: number;
 }
 
+/**
+ * Why a run stopped before the end of its window. `page_limit`: it read MAX_PAGES_PER_RUN pages (a run of the
+ * cursor goes on from there next time); `page_token_repeated`: Market gave a page token it had given before in
+ * the run, so reading on would read the same pages forever (and spend the method's hourly limit).
+ */
+export const RECONCILE_STOP_REASONS = ['page_limit', 'page_token_repeated'] as const;
+export type ReconcileStopReason = (typeof RECONCILE_STOP_REASONS)[number];
+
+export interface ReconcileStop {
+  reason: ReconcileStopReason;
+  message: string;
+}
+
 export interface ReconcileReport extends ReconcileCounts {
   campaignId: string;
   businessId: string;
@@ -23,6 +36,8 @@ export interface ReconcileReport extends ReconcileCounts {
   /** Why the non-`unchanged` ones were not changes: stale, duplicate, unchanged, rejected, unmapped, ... */
   outcomes: Record<string, number>;
   durationMs: number;
+  /** Present when the run stopped before the end of its window: why. */
+  stopped?: ReconcileStop;
 }
 
 export interface ReconcileRequest {

@@ -14,12 +14,18 @@ import { boundEventTime, withNote, type EventTime } from '../common/event-time';
 
 type Fields = Record<string, unknown>;
 
+/** The metric label of every notificationType this code does not know. */
+const UNKNOWN_TYPE_LABEL = 'unknown';
+
 /** Dedupe keys are indexed; a key longer than this (a long chat message id, say) is stored as its hash. */
 const MAX_KEY_LENGTH = 400;
 
 export interface MarketReceipt {
   answer: MarketSuccessBody;
-  /** The notificationType, for metrics (known or not). */
+  /**
+   * The notificationType as a metric label: a type this code knows, or `unknown` (stored as it came, but a label
+   * per made-up type would grow the metrics without bound).
+   */
   type: string;
   duplicate: boolean;
   outcome: string;
@@ -122,7 +128,7 @@ export class MarketNotificationService {
       await this.repository.countRepeats(manager, repeats);
       return batch.map((item) => {
         const outcome = outcomes.get(item);
-        return { answer: this.answer(), type: item.type, duplicate: outcome === undefined, outcome: outcome ?? 'duplicate' };
+        return { answer: this.answer(), type: item.known ? item.type : UNKNOWN_TYPE_LABEL, duplicate: outcome === undefined, outcome: outcome ?? 'duplicate' };
       });
     });
   }

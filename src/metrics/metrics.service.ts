@@ -93,7 +93,7 @@ export class MetricsService {
 
   readonly reconcileRuns = new Counter({
     name: 'order_sync_reconcile_runs_total',
-    help: 'Market reconciliation runs by campaign and result (success, failed, rate_limited)',
+    help: 'Market reconciliation runs by campaign and result (success, failed, rate_limited; page_limit and page_token_repeated: stopped before the end of the window)',
     labelNames: ['campaign', 'result'] as const,
     registers: [this.registry],
   });

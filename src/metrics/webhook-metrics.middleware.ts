@@ -53,6 +53,8 @@ function rejectionReason(status: number): string {
       return 'forbidden_source';
     case 413:
       return 'too_large';
+    case 429:
+      return 'too_many_failed_keys';
     default:
       return 'invalid';
   }

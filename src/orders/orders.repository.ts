@@ -7,6 +7,7 @@ import type { ListOrdersQuery } from './dto/order.dto';
 import type { HistoryRow } from './order-decision';
 import { OrderHistoryEntry } from './order-history.entity';
 import { Order } from './order.entity';
+import type { OrderStatus } from './order-status';
 import type { OrderIdentity } from './status-event';
 
 /** What an order event's lock found: its order (locked), and whether its dedupe key was applied already. */
@@ -86,6 +87,15 @@ export class OrdersRepository {
 
   findById(id: string): Promise<Order | null> {
     return this.dataSource.getRepository(Order).findOneBy({ id });
+  }
+
+  /** The statuses the order was moved to by the history rows before `beforeId`, in the caller's transaction. */
+  async statusesReachedBefore(manager: EntityManager, orderId: string, beforeId: string): Promise<OrderStatus[]> {
+    const rows = (await manager.query(
+      `SELECT DISTINCT to_status FROM order_history WHERE order_id = $1 AND id < $2 AND outcome = 'applied' AND to_status IS NOT NULL`,
+      [orderId, beforeId],
+    )) as { to_status: OrderStatus }[];
+    return rows.map((row) => row.to_status);
   }
 
   /** Every history row of the order, oldest first. */

@@ -9,6 +9,7 @@ import { StatusMappingService, type InboundResolver } from '../status-mapping/st
 import { decideStatusEvent, identityKeys, mappingSourceOf, needsMapping, splitRound, type Decision } from './order-decision';
 import { ORDER_CHANGED } from './order-events';
 import type { Order } from './order.entity';
+import type { OrderStatus } from './order-status';
 import { OrdersRepository } from './orders.repository';
 import type { ApplyResult, OrderIdentity, StatusEvent } from './status-event';
 
@@ -74,6 +75,11 @@ export class OrdersService {
   /** The order any of the identities names, without locking it; pass `manager` to read in a transaction. */
   findByIdentity(identity: OrderIdentity, manager?: EntityManager): Promise<Order | null> {
     return this.repository.findByIdentity(identity, manager);
+  }
+
+  /** The statuses the order was moved to before its history row `beforeHistoryId` (in the caller's transaction). */
+  statusesReachedBefore(orderId: string, beforeHistoryId: string, manager: EntityManager): Promise<OrderStatus[]> {
+    return this.repository.statusesReachedBefore(manager, orderId, beforeHistoryId);
   }
 
   /** One round: lock, decide in memory, write. Returns the events to apply again in a later round. */

@@ -53,7 +53,7 @@ export class DeliveriesService {
     const result: RecoverResult = { target: dto.target, matched: 0, recovered: 0, superseded: 0, targetPaused: await this.health.isPaused(dto.target) };
     let after = '0';
     for (;;) {
-      const rows = await this.repository.deadInRange(dto.target, since, until, after, BATCH);
+      const rows = await this.repository.deadInRange(dto.target, since, until, after, BATCH, this.outbox.inOrderTargets());
       result.matched += rows.length;
       const ids = rows.filter((row) => !row.superseded).map((row) => row.id);
       result.superseded += rows.length - ids.length;

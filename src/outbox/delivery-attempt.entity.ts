@@ -11,8 +11,13 @@ export class DeliveryAttempt {
   @Column({ name: 'delivery_id', type: 'bigint' })
   deliveryId: string;
 
+  /** The attempt's number; for a probe, the attempts made before it (a probe spends none). */
   @Column({ type: 'int' })
   attempt: number;
+
+  /** The probe of a paused target: it tells whether the target answers again, and counts against nothing. */
+  @Column({ type: 'boolean', default: false })
+  probe: boolean;
 
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt: Date;
@@ -31,7 +36,11 @@ export class DeliveryAttempt {
   @Column({ type: 'varchar', length: 1000, nullable: true })
   error: string | null;
 
-  /** The peer's answer as received: its first 64 KiB, sanitized text (no U+0000, valid UTF-8). */
-  @Column({ type: 'text', nullable: true })
+  /**
+   * The peer's answer as received: its first 64 KiB, sanitized text (no U+0000, valid UTF-8). Column
+   * `response_text`: the older column `response` (jsonb or text, by the version that migrated the table) is only
+   * read, for attempts logged before, and goes with them by retention.
+   */
+  @Column({ name: 'response_text', type: 'text', nullable: true })
   response: string | null;
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { maskCredentials, maskCredentialsInText } from '../common/credentials';
 import { GroupCommit } from '../common/group-commit';
 import { clipText, sanitizeJson, sanitizeText } from '../common/peer-http';
 import { Semaphore } from '../common/semaphore';
@@ -8,7 +10,8 @@ import { Channels } from '../events/channels';
 import { MetricsService } from '../metrics/metrics.service';
 import { retryDelayMs, scheduledDelayMs } from './backoff';
 import { DELIVERY_SEND, type SendResult } from './delivery-targets';
-import { OutboxRepository, type AttemptRecord, type Claim, type Recorded } from './outbox.repository';
+import { HeldLease } from './held-lease';
+import { OutboxRepository, type AttemptRecord, type Claim, type ClaimRequest, type Recorded } from './outbox.repository';
 import { OutboxService } from './outbox.service';
 import { TargetHealthService } from './target-health.service';
 
@@ -21,38 +24,48 @@ export type DeliverOutcome =
   /** Not due, already in flight or finished: a duplicate job. */
   | 'skipped'
   | 'paused'
-  /** Another delivery of its order and target is in flight; it is queued again when that one is recorded. */
+  /** Another delivery of its order and target is in flight (or, in order, an earlier step waits): it is queued again when that one is recorded. */
   | 'waiting'
+  /** Claimed, but its lease could lapse before a request would end (the database was unreachable): given back unsent, no attempt spent. */
+  | 'unsent'
   /** The request was made but its outcome could not be written (database down): it is attempted again after its backoff step, the attempt counted. */
   | 'unrecorded';
 
 export interface DeliverOptions {
-  /** The probe of a paused target: ignores the pause and the schedule, and never makes the delivery dead by a failure. */
+  /** The probe of a paused target: ignores the pause and the schedule, spends no attempt, and never makes the delivery dead by a failure. */
   probe?: boolean;
 }
 
-/** How long past the request timeout a claimed delivery stays its worker's without a renewal (renewed every third of it). */
+/** How long past the request timeout a claimed delivery stays its worker's without a renewal. */
 const leaseMarginMs = (timeoutMs: number) => Math.max(1_000, Math.round(timeoutMs / 2));
 /** Claims and records per statement, and statements of each kind in flight (the delivery pool holds both). */
 const GROUP = { maxBatch: 200, maxInFlight: 2 };
 /** The columns an attempt's texts go to. */
 const ERROR_COLUMN = 1000;
 const RESPONSE_JSON_LIMIT = 64 * 1024;
+/** Pause between tries to record an outcome the database did not take. */
+const RECORD_RETRY_MS = 500;
 
 /**
- * Attempts of deliveries: claim (a short statement: in flight, attempt counted, leased), send (no transaction
- * open), record (a second short statement). Claims and records are batched across the worker's concurrent jobs
- * and run on the worker's own connections (DeliveryPool).
+ * Attempts of deliveries: a request slot, then claim (a short statement: in flight under a lease token, attempt
+ * counted, leased), send (no transaction open), record (a second short statement). Claims and records are batched
+ * across the worker's concurrent jobs and run on the worker's own connections (DeliveryPool).
+ *
+ * Why a delivery is never sent twice at once, nor after a newer one (see docs/imshop.md): a worker claims only
+ * when it can send at once; it starts a request only while its lease, as this process measures it, outlasts a
+ * whole request (HeldLease); and only the claim's own token renews or records the delivery. So when a lease
+ * lapses (the database was gone longer than the lease) no request of its worker is still out, and the sweeper may
+ * give the delivery to another worker.
  */
 @Injectable()
 export class DeliveryAttemptsService implements OnModuleDestroy {
   private readonly logger = new Logger('Outbox');
-  private readonly claims: GroupCommit<string, Claim>;
+  private readonly claims: GroupCommit<ClaimRequest, Claim>;
   private readonly records: GroupCommit<AttemptRecord, Recorded>;
-  /** Requests out to peers at once (DELIVERY_CONCURRENCY); jobs waiting on a claim or a record do not count. */
+  /** Requests out to peers at once (DELIVERY_CONCURRENCY), each with its claim: jobs waiting for a slot hold no claim. */
   private readonly requests: Semaphore;
-  /** Deliveries this process has in flight (id → attempt): their leases are renewed while they are out. */
-  private readonly inFlight = new Map<string, number>();
+  /** The claims this process holds (by lease token, one per attempt): renewed while their requests are out and until recorded. */
+  private readonly held = new Map<string, HeldLease>();
   private readonly renewal: NodeJS.Timeout;
   private readonly leaseMs: number;
   private readonly unrecordedDelaysMs: number[];
@@ -66,12 +79,14 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     private readonly channels: Channels,
   ) {
     const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = config.delivery;
-    this.leaseMs = timeoutMs + leaseMarginMs(timeoutMs);
+    const marginMs = leaseMarginMs(timeoutMs);
+    this.leaseMs = timeoutMs + marginMs;
     this.unrecordedDelaysMs = Array.from({ length: maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, { baseMs: backoffMs, maxMs: backoffMaxMs })));
     this.requests = new Semaphore(config.delivery.concurrency);
-    this.claims = new GroupCommit((ids) => this.claimBatch(ids, false), GROUP);
+    this.claims = new GroupCommit((requests) => this.claimBatch(requests, false), GROUP);
     this.records = new GroupCommit((rows) => this.recordBatch(rows), GROUP);
-    this.renewal = setInterval(() => void this.renewLeases(), Math.max(200, Math.floor(this.leaseMs / 3)));
+    // Well inside the margin: a renewal that comes through keeps every held lease open for requests.
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(200, Math.floor(marginMs / 3)));
     this.renewal.unref();
   }
 
@@ -80,58 +95,110 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
   }
 
   /**
-   * One attempt: claim (a short statement), send (no connection held), record (another short statement). The
-   * database allows one delivery of an order and target in flight at a time and supersedes an older one by a
-   * newer, across workers and instances; no lock is held while the request is out.
+   * One attempt: a request slot, the claim, the send (no connection held), the record (another short statement).
+   * The database allows one delivery of an order and target in flight at a time and applies the target's ordering
+   * policy, across workers and instances; no lock is held while the request is out.
    */
   async deliver(deliveryId: string, options: DeliverOptions = {}): Promise<DeliverOutcome> {
     const probe = options.probe === true;
-    const claim = probe ? (await this.claimBatch([deliveryId], true))[0] : await this.claims.submit(deliveryId);
-    if (claim.verdict !== 'claimed') return this.notClaimed(claim);
+    // The slot comes first: a claim never waits in memory for a slot while its lease runs.
+    const attempt = await this.requests.run(() => this.claimAndSend(deliveryId, probe));
+    if ('outcome' in attempt) return attempt.outcome;
+    const { claim, lease, result, startedAt } = attempt;
+    let recorded: Recorded | undefined;
+    const row = this.attemptRecord(claim, lease.token, result, startedAt, probe);
+    try {
+      recorded = await this.recordSoon(row, lease);
+    } finally {
+      this.release(lease);
+    }
+    if (!recorded) {
+      this.logger.error(
+        `delivery ${deliveryId} to ${claim.target}, attempt ${claim.attempts}: ${result.outcome}, but not recorded (the database is unreachable); ` +
+          `it is attempted again after its backoff step, the attempt counted`,
+      );
+      return 'unrecorded';
+    }
+    this.metrics.deliveryAttempts.inc({ target: claim.target, outcome: result.outcome });
+    this.logger.log(
+      `delivery ${deliveryId} to ${claim.target}, ${probe ? `probe of the paused target (after ${claim.attempts} attempts)` : `attempt ${claim.attempts}`}: ${result.outcome} (HTTP ${result.statusCode}, ${result.latencyMs} ms)`,
+    );
+    if (!recorded.recorded) this.logger.warn(`delivery ${deliveryId}: attempt ${claim.attempts} was logged, but its lease had ended and the delivery was left as it is`);
+    if (row.state === 'dead') this.logger.warn(`delivery ${deliveryId} to ${claim.target} is dead: ${row.error}`);
+    await this.recordHealth(claim.target, result);
+    // A probe's failure is not retried on a schedule: the target is paused, and its resume queues the delivery.
+    if (recorded.recorded && row.state === 'retrying' && !probe) this.outbox.queue(deliveryId, claim.attempts + 1, row.retryInMs!);
+    // Deliveries of the same order and target that waited for this one.
+    for (const next of recorded.next) this.outbox.queue(next.id, next.attempts + 1, 0, undefined, `-after${deliveryId}-${claim.attempts}`);
+    return recorded.recorded ? row.state : 'skipped';
+  }
 
-    const attemptNo = claim.attempts;
-    this.inFlight.set(deliveryId, attemptNo);
+  /** With a request slot held: the claim and, if it was claimed, the send. */
+  private async claimAndSend(
+    deliveryId: string,
+    probe: boolean,
+  ): Promise<{ outcome: DeliverOutcome } | { claim: Claim; lease: HeldLease; result: SendResult; startedAt: Date }> {
+    const request = { id: deliveryId, token: randomUUID() };
+    const claimSentAt = Date.now();
+    const claim = probe ? (await this.claimBatch([request], true))[0] : await this.claims.submit(request);
+    if (claim.verdict !== 'claimed') return { outcome: this.notClaimed(claim) };
+
+    const lease = new HeldLease(deliveryId, request.token, claim.attempts, claimSentAt, this.leaseMs, this.config.delivery.timeoutMs);
+    this.held.set(lease.token, lease);
     const startedAt = new Date();
     let result: SendResult;
     try {
       const sender = this.channels.handlerOf(DELIVERY_SEND, claim.target);
       result = sender
-        ? await this.requests.run(() => sender(claim.payload))
+        ? await sender({ body: claim.payload, signal: lease.signal })
         : { outcome: 'retry', statusCode: 0, latencyMs: 0, error: `target ${claim.target} is not configured` };
     } catch (error) {
       // A sender's own failure (a follow-up write that could not be made, say) is a failed attempt like any other.
       result = { outcome: 'retry', statusCode: 0, latencyMs: Date.now() - startedAt.getTime(), error: `the attempt failed here: ${(error as Error).message}` };
     }
-    const row = this.attemptRecord(claim, result, startedAt, probe);
-    let recorded: Recorded;
-    try {
-      recorded = await this.records.submit(row);
-    } catch (error) {
-      this.logger.error(
-        `delivery ${deliveryId} to ${claim.target}, attempt ${attemptNo}: ${result.outcome}, but not recorded (${(error as Error).message}); ` +
-          `it is attempted again after its backoff step, the attempt counted`,
+    if (result.notSent && lease.signal.aborted) {
+      // Nothing left this process, and the lease may be lapsing: the claim is given back, its attempt not spent.
+      this.release(lease);
+      const givenBack = await this.repository.releaseUnsent(deliveryId, lease.token, claim.attempts, probe).catch(() => false);
+      this.logger.warn(
+        `delivery ${deliveryId} to ${claim.target}: not sent (${result.error}); ` +
+          (givenBack ? 'given back unsent, due now' : 'its lease lapses and the sweeper gives it back, the attempt counted'),
       );
-      return 'unrecorded';
-    } finally {
-      this.inFlight.delete(deliveryId);
+      if (givenBack && !probe) this.outbox.queue(deliveryId, claim.attempts, 0, undefined, `-unsent${lease.token.slice(0, 8)}`);
+      return { outcome: 'unsent' };
     }
-    this.metrics.deliveryAttempts.inc({ target: claim.target, outcome: result.outcome });
-    this.logger.log(
-      `delivery ${deliveryId} to ${claim.target}, attempt ${attemptNo}${probe ? ' (probe of the paused target)' : ''}: ${result.outcome} (HTTP ${result.statusCode}, ${result.latencyMs} ms)`,
-    );
-    if (!recorded.recorded) this.logger.warn(`delivery ${deliveryId}: attempt ${attemptNo} was logged, but its lease had ended and the delivery was left as it is`);
-    if (row.state === 'dead') this.logger.warn(`delivery ${deliveryId} to ${claim.target} is dead: ${row.error}`);
-    await this.recordHealth(claim.target, result);
-    if (recorded.recorded && row.state === 'retrying' && !probe) this.outbox.queue(deliveryId, attemptNo + 1, row.retryInMs!);
-    // Deliveries of the same order and target that waited for this one.
-    for (const next of recorded.next) this.outbox.queue(next.id, next.attempts + 1, 0, undefined, `-after${deliveryId}-${attemptNo}`);
-    return recorded.recorded ? row.state : 'skipped';
+    return { claim, lease, result, startedAt };
+  }
+
+  private release(lease: HeldLease): void {
+    lease.end();
+    this.held.delete(lease.token);
+  }
+
+  /**
+   * Records the attempt; if the database does not take it, tries again while the claim may still hold the delivery
+   * (a little past its lease: a released delivery takes a late outcome until it is claimed again). Undefined when
+   * it could not be recorded at all.
+   */
+  private async recordSoon(row: AttemptRecord, lease: HeldLease): Promise<Recorded | undefined> {
+    const giveUpAt = Date.now() + 2 * this.leaseMs;
+    for (;;) {
+      try {
+        return await this.records.submit(row);
+      } catch (error) {
+        if (Date.now() + RECORD_RETRY_MS > giveUpAt) {
+          this.logger.warn(`delivery ${lease.id}: the outcome of attempt ${row.attempt} could not be recorded: ${(error as Error).message}`);
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+      }
+    }
   }
 
   private notClaimed(claim: Claim): DeliverOutcome {
     switch (claim.verdict) {
       case 'superseded':
-        this.logger.log(`delivery ${claim.id} to ${claim.target} superseded: a newer status of its order is being or has been delivered`);
+        this.logger.log(`delivery ${claim.id} to ${claim.target} superseded: its target's ordering policy makes it pointless (a later delivery of its order)`);
         return 'superseded';
       case 'dead':
         this.logger.warn(`delivery ${claim.id} to ${claim.target} is dead: no attempts left`);
@@ -143,73 +210,98 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     }
   }
 
-  private async claimBatch(ids: string[], probe: boolean): Promise<Claim[]> {
-    // A duplicate job in the same batch must not be told it holds the claim too.
-    const unique = [...new Set(ids)];
+  private async claimBatch(requests: ClaimRequest[], probe: boolean): Promise<Claim[]> {
+    // A duplicate job in the same batch must not be told it holds the claim too: the first of an id is claimed.
+    const first = new Map<string, ClaimRequest>();
+    for (const request of requests) if (!first.has(request.id)) first.set(request.id, request);
     let claims: Claim[];
     try {
-      claims = await this.repository.claim(unique, { probe, maxAttempts: this.config.delivery.maxAttempts, leaseMs: this.leaseMs, unrecordedDelaysMs: this.unrecordedDelaysMs });
+      claims = await this.repository.claim([...first.values()], {
+        probe,
+        maxAttempts: this.config.delivery.maxAttempts,
+        leaseMs: this.leaseMs,
+        unrecordedDelaysMs: this.unrecordedDelaysMs,
+        inOrderTargets: this.outbox.inOrderTargets(),
+      });
     } catch (error) {
       // A sibling was claimed by another statement at the same moment (the batch is retried one by one first).
-      if (unique.length === 1 && uniqueViolationOf(error) === 'ux_deliveries_in_flight') return [{ id: ids[0], verdict: 'busy', target: '', attempts: 0, payload: undefined }];
+      if (first.size === 1 && uniqueViolationOf(error) === 'ux_deliveries_in_flight') return [{ id: requests[0].id, verdict: 'busy', target: '', attempts: 0, payload: undefined }];
       throw error;
     }
     const byId = new Map(claims.map((claim) => [claim.id, claim]));
-    const seen = new Set<string>();
-    return ids.map((id) => {
-      if (seen.has(id)) return { id, verdict: 'skipped', target: '', attempts: 0, payload: undefined };
-      seen.add(id);
-      return byId.get(id)!;
-    });
+    return requests.map((request) =>
+      first.get(request.id) === request ? byId.get(request.id)! : { id: request.id, verdict: 'skipped', target: '', attempts: 0, payload: undefined },
+    );
   }
 
   private async recordBatch(rows: AttemptRecord[]): Promise<Recorded[]> {
+    const inOrder = this.outbox.inOrderTargets();
     try {
-      return await this.repository.record(rows);
+      return await this.repository.record(rows, inOrder);
     } catch (error) {
       // Texts are sanitized and cut to their columns, so this is not expected; if a peer's answer still could
       // not be stored, the attempt is recorded without it rather than not at all (which would send it again).
       if (rows.length !== 1 || !isDataError(error)) throw error;
       const [row] = rows;
       const reason = clipText(`the answer could not be stored: ${(error as Error).message}`, ERROR_COLUMN);
-      return this.repository.record([{ ...row, responseText: null, responseJson: null, error: row.error ?? reason }]);
+      return this.repository.record([{ ...row, responseText: null, responseJson: null, error: row.error ?? reason }], inOrder);
     }
   }
 
   /** The attempt's row and the state it leaves the delivery in. */
-  private attemptRecord(claim: Claim, result: SendResult, startedAt: Date, probe: boolean): AttemptRecord {
+  private attemptRecord(claim: Claim, token: string, result: SendResult, startedAt: Date, probe: boolean): AttemptRecord {
     const attempt = claim.attempts;
     const base = {
       id: claim.id,
+      token,
       attempt,
+      probe,
       outcome: result.outcome,
       startedAt,
       latencyMs: Math.max(0, Math.round(result.latencyMs)),
       statusCode: result.statusCode,
-      responseText: result.responseText === undefined ? null : sanitizeText(result.responseText),
+      // A peer may echo what it was sent: credentials in its answer are masked before it is kept (common/credentials.ts).
+      responseText: result.responseText === undefined ? null : maskCredentialsInText(sanitizeText(result.responseText)),
     };
     if (result.outcome === 'sent') {
       // A note about the answer (its body cut at 64 KiB, say) stays on the attempt.
-      const note = result.error ? clipText(sanitizeText(result.error), ERROR_COLUMN) : null;
+      const note = result.error ? errorNote(result.error) : null;
       return { ...base, state: 'sent', error: note, responseJson: storableJson(result.response), retryInMs: null };
     }
     const error = result.error ?? `HTTP ${result.statusCode}`;
-    // A probe's failure never kills the delivery: it only tells that the target is still down.
-    if (result.outcome === 'retry' && (attempt < this.config.delivery.maxAttempts || probe)) {
+    // A probe's failure never kills the delivery nor delays it: the target is still down, and once it is resumed
+    // the delivery goes at once.
+    if (result.outcome === 'retry' && probe) return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs: 0 };
+    if (result.outcome === 'retry' && attempt < this.config.delivery.maxAttempts) {
       const retryInMs = retryDelayMs(attempt, { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs }, result.retryAfterSeconds);
-      return { ...base, state: 'retrying', error: clipText(sanitizeText(error), ERROR_COLUMN), responseJson: null, retryInMs };
+      return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs };
     }
     const reason = result.outcome === 'retry' ? `gave up after ${attempt} attempts: ${error}` : error;
-    return { ...base, state: 'dead', error: clipText(sanitizeText(reason), ERROR_COLUMN), responseJson: null, retryInMs: null };
+    return { ...base, state: 'dead', error: errorNote(reason), responseJson: null, retryInMs: null };
   }
 
-  /** Keeps the leases of this process's in-flight deliveries while their requests are out. */
+  /**
+   * Keeps the leases this process holds. A renewal that comes through extends each lease from the moment it was
+   * sent; a lease missing from the answer is no longer ours (released by a sweeper after it lapsed): its attempt
+   * starts no request from now on. A renewal that fails extends nothing, so the leases close by themselves.
+   */
   private async renewLeases(): Promise<void> {
-    if (this.inFlight.size === 0) return;
+    if (this.held.size === 0) return;
+    const leases = [...this.held.values()];
+    const sentAt = Date.now();
+    let renewed: Set<string>;
     try {
-      await this.repository.renewLeases([...this.inFlight].map(([id, attempt]) => ({ id, attempt })), this.leaseMs);
+      renewed = await this.repository.renewLeases(
+        leases.map((lease) => ({ id: lease.id, token: lease.token })),
+        this.leaseMs,
+      );
     } catch (error) {
-      this.logger.warn(`leases of ${this.inFlight.size} deliveries in flight not renewed: ${(error as Error).message}`);
+      this.logger.warn(`leases of ${leases.length} deliveries in flight not renewed: ${(error as Error).message}`);
+      return;
+    }
+    for (const lease of leases) {
+      if (renewed.has(lease.token)) lease.extend(sentAt);
+      else if (this.held.get(lease.token) === lease) lease.lose('the delivery is no longer held by this worker (its lease lapsed and was released)');
     }
   }
 
@@ -223,7 +315,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
       if (result.outcome === 'sent') {
         if (await this.health.recordSuccess(target)) await this.outbox.requeueTarget(target);
       } else if (result.outcome === 'retry') {
-        await this.health.recordFailure(target, clipText(sanitizeText(result.error ?? `HTTP ${result.statusCode}`), ERROR_COLUMN));
+        await this.health.recordFailure(target, errorNote(result.error ?? `HTTP ${result.statusCode}`));
       }
     } catch (error) {
       this.logger.warn(`health of target ${target} not recorded: ${(error as Error).message}`);
@@ -237,8 +329,13 @@ function isDataError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
-/** The sender's result as jsonb will take it: strings sanitized; a result too large to keep is replaced by a note. */
+/** An attempt's error as its column takes it: sanitized, credentials masked, cut to the column. */
+function errorNote(text: string): string {
+  return clipText(maskCredentialsInText(sanitizeText(text)), ERROR_COLUMN);
+}
+
+/** The sender's result as jsonb will take it: strings sanitized, credentials masked; a result too large to keep is replaced by a note. */
 function storableJson(value: unknown): string {
-  const text = JSON.stringify(sanitizeJson(value ?? null)) ?? 'null';
+  const text = JSON.stringify(sanitizeJson(maskCredentials(value ?? null))) ?? 'null';
   return text.length <= RESPONSE_JSON_LIMIT ? text : JSON.stringify({ note: `the result (${text.length} characters) was too large to keep` });
 }

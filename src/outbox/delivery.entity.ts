@@ -47,6 +47,10 @@ export class Delivery {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil: Date | null;
 
+  /** The claim that last took it: only that claim's worker renews its lease or records its outcome. */
+  @Column({ name: 'lease_token', type: 'uuid', nullable: true, select: false })
+  leaseToken: string | null;
+
   @Column({ name: 'last_error', type: 'varchar', length: 1000, nullable: true })
   lastError: string | null;
 

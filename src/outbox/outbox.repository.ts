@@ -8,6 +8,7 @@ import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
 import { Delivery } from './delivery.entity';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import { deleteOldestBefore } from '../database/delete-oldest';
+import { hydrate } from '../database/hydrate';
 
 /** What a claim made of one delivery. */
 export type ClaimVerdict =
@@ -28,24 +29,37 @@ export interface Claim {
   id: string;
   verdict: ClaimVerdict;
   target: string;
-  /** The attempt now in flight (claimed), or the attempts made. */
+  /** The attempts counted so far: a claimed one included, unless it is a probe (probes spend none). */
   attempts: number;
   payload: unknown;
 }
 
+/** A delivery to claim, and the token its lease will carry if it is claimed: only its holder records or renews it. */
+export interface ClaimRequest {
+  id: string;
+  token: string;
+}
+
 export interface ClaimOptions {
-  /** The probe of a paused target: ignores the pause, the schedule and the attempt limit. */
+  /** The probe of a paused target: ignores the pause, the schedule and the attempt limit, and spends no attempt. */
   probe: boolean;
   maxAttempts: number;
   leaseMs: number;
   /** Element n - 1: how long after claiming attempt n it is due again if its outcome is never recorded (at least the lease). */
   unrecordedDelaysMs: number[];
+  /** Targets whose deliveries go in order (their ordering policy is `in-order`); for every other one the newest wins. */
+  inOrderTargets: string[];
 }
 
 /** One attempt's outcome and the state it leaves its delivery in. */
 export interface AttemptRecord {
   id: string;
+  /** The lease token of the claim this attempt was made under. */
+  token: string;
+  /** The attempts counted at its claim: this attempt's number, or for a probe the attempts made before it. */
   attempt: number;
+  /** A probe of a paused target: logged, counted against nothing. */
+  probe: boolean;
   state: 'sent' | 'retrying' | 'dead';
   outcome: 'sent' | 'retry' | 'dead';
   startedAt: Date;
@@ -64,7 +78,7 @@ export interface AttemptRecord {
 export interface Recorded {
   /** False when the lease was lost (the delivery was claimed again meanwhile): the attempt is logged, the state left alone. */
   recorded: boolean;
-  /** Waiting deliveries of the same order and target, due now: queued so they need not wait for the sweeper. */
+  /** Waiting deliveries of the same order and target, due now (in order: the next step only): queued so they need not wait for the sweeper. */
   next: { id: string; attempts: number }[];
 }
 
@@ -84,8 +98,24 @@ export interface DeliveryRow {
 }
 
 const SUPERSEDED_NOTE = 'a newer status of this order is being or has been delivered';
+const STEP_PASSED_NOTE = 'a later step of this order was accepted by the target: it is past this one';
 const GAVE_UP_NOTE = 'gave up: no attempts left (the outcome of the last one was never recorded)';
 const LEASE_LOST_NOTE = "its worker's lease ended before the attempt's outcome was recorded (the worker stopped or lost the database)";
+
+/**
+ * The ordering policies as SQL, for delivery `d` (`inOrder`: the parameter holding the in-order targets). A
+ * delivery's siblings are the deliveries of its order and target, ordered by (change_seq, id): the order of the
+ * changes, and of the steps one change asked for.
+ *
+ * Superseded: newest-wins, a later sibling exists in any state; in-order, a later sibling was accepted (sent).
+ */
+const supersededSql = (d: string, inOrder: string) =>
+  `EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = ${d}.order_id AND n.target = ${d}.target AND (n.change_seq, n.id) > (${d}.change_seq, ${d}.id)
+     AND (${d}.target <> ALL (${inOrder}::text[]) OR n.state = 'sent'))`;
+/** Waits for a sibling: one is in flight, or (in-order) an earlier one is still pending or retrying. */
+const waitsForSiblingSql = (d: string, inOrder: string) =>
+  `EXISTS (SELECT 1 FROM deliveries e WHERE e.order_id = ${d}.order_id AND e.target = ${d}.target AND e.id <> ${d}.id AND (e.state = 'in_flight'
+     OR (${d}.target = ANY (${inOrder}::text[]) AND (e.change_seq, e.id) < (${d}.change_seq, ${d}.id) AND e.state IN ('pending', 'retrying'))))`;
 
 /**
  * Every statement on the outbox's tables (deliveries, delivery_attempts, delivery_targets). The worker's hot
@@ -103,11 +133,13 @@ export class OutboxRepository {
 
   /** Inserts deliveries in the caller's transaction, in one statement; returns their ids in the rows' order. */
   async insert(manager: EntityManager, deliveries: DeliveryRow[]): Promise<string[]> {
+    // In the rows' order (WITH ORDINALITY, ORDER BY): a change that asks for several steps of one target gets ids in step order.
     const rows = (await manager.query(
       `INSERT INTO deliveries (order_id, target, change_seq, internal_status, payload)
        SELECT order_id, target, change_seq, internal_status, payload::jsonb
-       FROM unnest($1::uuid[], $2::varchar[], $3::bigint[], $4::varchar[], $5::text[]) AS d(order_id, target, change_seq, internal_status, payload)
-       RETURNING id, target, change_seq::text AS change_seq`,
+       FROM unnest($1::uuid[], $2::varchar[], $3::bigint[], $4::varchar[], $5::text[]) WITH ORDINALITY AS d(order_id, target, change_seq, internal_status, payload, n)
+       ORDER BY n
+       RETURNING id`,
       [
         deliveries.map((d) => d.orderId),
         deliveries.map((d) => d.target),
@@ -115,58 +147,74 @@ export class OutboxRepository {
         deliveries.map((d) => d.internalStatus),
         deliveries.map((d) => JSON.stringify(d.payload)),
       ],
-    )) as { id: string; target: string; change_seq: string }[];
-    // One delivery per change and target: that pair tells which id is whose, whatever order RETURNING gives.
-    const ids = new Map(rows.map((row) => [`${row.target}:${row.change_seq}`, row.id]));
-    return deliveries.map((d) => ids.get(`${d.target}:${d.changeSeq}`)!);
+    )) as { id: string }[];
+    // Ids are drawn in insertion order, so sorting them gives the rows' order whatever order RETURNING uses.
+    return rows.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
   }
 
   // ------------------------------------------------------------------ worker: claim, record, renew
 
   /**
-   * Claims due deliveries in one short statement (its own transaction): each is superseded (a newer one of its
-   * order and target exists, whatever its state), left waiting (paused target, or a sibling in flight), given
-   * up (no attempts left), or put in flight with its attempt counted, a lease, and next_attempt_at moved to its
-   * backoff step, so that an outcome never recorded (a crash, the database gone) waits as a failure would.
-   * A sibling claimed concurrently by another statement makes this one fail on ux_deliveries_in_flight.
+   * Claims due deliveries in one short statement (its own transaction): each is superseded (its target's ordering
+   * policy says a later sibling makes it pointless), left waiting (paused target, a sibling in flight, or in-order an
+   * earlier step not yet settled), given up (no attempts left), or put in flight under its lease token with its
+   * attempt counted (not a probe's), a lease, and next_attempt_at moved to its backoff step, so that an outcome
+   * never recorded (a crash, the database gone) waits as a failure would. A sibling claimed concurrently by another
+   * statement makes this one fail on ux_deliveries_in_flight.
    */
-  async claim(ids: string[], options: ClaimOptions): Promise<Claim[]> {
+  async claim(requests: ClaimRequest[], options: ClaimOptions): Promise<Claim[]> {
     const rows = await this.pool.query<{ id: string; verdict: ClaimVerdict; target: string; attempts: number; payload: unknown }>(
-      `WITH candidate AS (
+      `WITH req AS (
+         SELECT * FROM unnest($1::bigint[], $2::uuid[]) AS r(id, token)
+       ), candidate AS (
          SELECT d.id, d.target, d.attempts, COALESCE(t.paused, false) AS paused,
-                EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq) AS newer,
-                EXISTS (SELECT 1 FROM deliveries f WHERE f.order_id = d.order_id AND f.target = d.target AND f.state = 'in_flight') AS busy
+                ${supersededSql('d', '$8')} AS superseded,
+                ${waitsForSiblingSql('d', '$8')} AS busy
          FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
-         WHERE d.id = ANY($1::bigint[]) AND d.state IN ('pending', 'retrying') AND ($2::boolean OR d.next_attempt_at <= now() + interval '1 second')
+         WHERE d.id IN (SELECT id FROM req) AND d.state IN ('pending', 'retrying') AND ($3::boolean OR d.next_attempt_at <= now() + interval '1 second')
          FOR UPDATE OF d SKIP LOCKED
        ), verdict AS (
          SELECT c.*, CASE
-           WHEN c.newer THEN 'superseded'
-           WHEN c.paused AND NOT $2 THEN 'paused'
+           WHEN c.superseded THEN 'superseded'
+           WHEN c.paused AND NOT $3 THEN 'paused'
            WHEN c.busy THEN 'busy'
-           WHEN c.attempts >= $3 AND NOT $2 THEN 'dead'
+           WHEN c.attempts >= $4 AND NOT $3 THEN 'dead'
            ELSE 'claimed' END AS verdict
          FROM candidate c
        ), changed AS (
          UPDATE deliveries d SET
            state = CASE v.verdict WHEN 'claimed' THEN 'in_flight' ELSE v.verdict END,
-           attempts = d.attempts + (v.verdict = 'claimed')::int,
-           lease_until = CASE WHEN v.verdict = 'claimed' THEN now() + make_interval(secs => $5::float8 / 1000) END,
-           next_attempt_at = CASE WHEN v.verdict = 'claimed'
-             THEN now() + make_interval(secs => GREATEST($5::float8, COALESCE(($4::float8[])[d.attempts + 1], $5::float8)) / 1000)
-             ELSE d.next_attempt_at END,
-           last_error = CASE v.verdict WHEN 'superseded' THEN $6 WHEN 'dead' THEN $7 ELSE d.last_error END,
+           attempts = d.attempts + (v.verdict = 'claimed' AND NOT $3)::int,
+           lease_token = CASE WHEN v.verdict = 'claimed' THEN r.token ELSE d.lease_token END,
+           lease_until = CASE WHEN v.verdict = 'claimed' THEN now() + make_interval(secs => $6::float8 / 1000) END,
+           next_attempt_at = CASE WHEN v.verdict <> 'claimed' THEN d.next_attempt_at
+             WHEN $3 THEN now() + make_interval(secs => $6::float8 / 1000)
+             ELSE now() + make_interval(secs => GREATEST($6::float8, COALESCE(($5::float8[])[d.attempts + 1], $6::float8)) / 1000) END,
+           last_error = CASE v.verdict
+             WHEN 'superseded' THEN CASE WHEN d.target = ANY ($8::text[]) THEN $9 ELSE $7 END
+             WHEN 'dead' THEN $10 ELSE d.last_error END,
            updated_at = now()
-         FROM verdict v
+         FROM verdict v JOIN req r ON r.id = v.id
          WHERE d.id = v.id AND v.verdict IN ('claimed', 'superseded', 'dead')
          RETURNING d.id, d.attempts, d.payload
        )
        SELECT v.id, v.verdict, v.target, COALESCE(c.attempts, v.attempts) AS attempts, c.payload
        FROM verdict v LEFT JOIN changed c ON c.id = v.id`,
-      [ids, options.probe, options.maxAttempts, options.unrecordedDelaysMs, options.leaseMs, SUPERSEDED_NOTE, GAVE_UP_NOTE],
+      [
+        requests.map((r) => r.id),
+        requests.map((r) => r.token),
+        options.probe,
+        options.maxAttempts,
+        options.unrecordedDelaysMs,
+        options.leaseMs,
+        SUPERSEDED_NOTE,
+        options.inOrderTargets,
+        STEP_PASSED_NOTE,
+        GAVE_UP_NOTE,
+      ],
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => {
+    return requests.map(({ id }) => {
       const row = byId.get(id);
       return row
         ? { id, verdict: row.verdict, target: row.target, attempts: row.attempts, payload: row.verdict === 'claimed' ? row.payload : undefined }
@@ -175,16 +223,17 @@ export class OutboxRepository {
   }
 
   /**
-   * Records attempts in one short statement: each delivery's new state (only if it is still in flight on the
-   * same attempt: a lease lost to a stalled worker leaves the state to its new owner) and the attempt row
-   * (always: the request was made). Returns, per delivery, the waiting siblings that are due.
+   * Records attempts in one short statement: each delivery's new state, only if the attempt's claim still holds it
+   * (its lease token, in flight or released by the sweeper but not claimed again since: a late outcome is still
+   * the latest word), and the attempt row (always: the request was made). Returns, per delivery, the waiting
+   * siblings that are due now (for an in-order target, the next step only).
    */
-  async record(records: AttemptRecord[]): Promise<Recorded[]> {
+  async record(records: AttemptRecord[], inOrderTargets: string[]): Promise<Recorded[]> {
     const column = <K extends keyof AttemptRecord>(key: K) => records.map((r) => r[key]);
     const rows = await this.pool.query<{ id: string; next_id: string | null; next_attempts: number | null }>(
       `WITH r AS (
-         SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[], $10::text[], $11::float8[])
-           AS r(id, attempt, state, outcome, started_at, latency_ms, status_code, error, response_text, response_json, retry_in_ms)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::boolean[])
+           AS r(id, token, attempt, state, outcome, started_at, latency_ms, status_code, error, response_text, response_json, retry_in_ms, probe)
        ), changed AS (
          UPDATE deliveries d SET
            state = r.state,
@@ -194,19 +243,22 @@ export class OutboxRepository {
            sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE d.sent_at END,
            lease_until = NULL,
            updated_at = now()
-         FROM r WHERE d.id = r.id AND d.state = 'in_flight' AND d.attempts = r.attempt
+         FROM r WHERE d.id = r.id AND d.lease_token = r.token AND d.attempts = r.attempt AND d.state IN ('in_flight', 'retrying')
          RETURNING d.id, d.order_id, d.target
        ), logged AS (
-         INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, error, response)
-         SELECT id, attempt, started_at, latency_ms, status_code, outcome, error, response_text FROM r
+         INSERT INTO delivery_attempts (delivery_id, attempt, probe, started_at, latency_ms, status_code, outcome, error, response_text)
+         SELECT id, attempt, probe, started_at, latency_ms, status_code, outcome, error, response_text FROM r
        )
        SELECT c.id, w.id AS next_id, w.attempts AS next_attempts FROM changed c
        LEFT JOIN LATERAL (
          SELECT w.id, w.attempts FROM deliveries w
          WHERE w.order_id = c.order_id AND w.target = c.target AND w.state IN ('pending', 'retrying') AND w.next_attempt_at <= now() + interval '1 second'
+         ORDER BY w.change_seq, w.id
+         LIMIT CASE WHEN c.target = ANY ($14::text[]) THEN 1 END
        ) w ON true`,
       [
         column('id'),
+        column('token'),
         column('attempt'),
         column('state'),
         column('outcome'),
@@ -217,6 +269,8 @@ export class OutboxRepository {
         column('responseText'),
         column('responseJson'),
         column('retryInMs'),
+        column('probe'),
+        inOrderTargets,
       ],
     );
     const byId = new Map<string, Recorded>();
@@ -228,20 +282,40 @@ export class OutboxRepository {
     return records.map((r) => byId.get(r.id) ?? { recorded: false, next: [] });
   }
 
-  /** Extends the leases of deliveries this worker still has in flight (a slow peer, a queue at Market's limiter). */
-  async renewLeases(inFlight: { id: string; attempt: number }[], leaseMs: number): Promise<void> {
-    await this.pool.query(
+  /**
+   * Extends the leases this worker still holds (a slow peer, a queue at Market's limiter); returns the tokens
+   * renewed. A lease missing from the answer is no longer this worker's: released by a sweeper, or recorded.
+   */
+  async renewLeases(held: { id: string; token: string }[], leaseMs: number): Promise<Set<string>> {
+    const rows = await this.pool.query<{ token: string }>(
       `UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3::float8 / 1000),
          next_attempt_at = GREATEST(d.next_attempt_at, now() + make_interval(secs => $3::float8 / 1000))
-       FROM unnest($1::bigint[], $2::int[]) AS l(id, attempt)
-       WHERE d.id = l.id AND d.state = 'in_flight' AND d.attempts = l.attempt`,
-      [inFlight.map((l) => l.id), inFlight.map((l) => l.attempt), leaseMs],
+       FROM unnest($1::bigint[], $2::uuid[]) AS l(id, token)
+       WHERE d.id = l.id AND d.lease_token = l.token AND d.state = 'in_flight'
+       RETURNING d.lease_token::text AS token`,
+      [held.map((l) => l.id), held.map((l) => l.token), leaseMs],
     );
+    return new Set(rows.map((row) => row.token));
   }
 
   /**
-   * In-flight deliveries whose lease ended (their worker died mid-request) wait again, their attempt counted, until
-   * their backoff step; their siblings are no longer held back.
+   * Gives back a claim whose request never left (its lease could lapse before a whole request): waiting again, due
+   * now, its attempt not counted. False when the claim no longer holds it.
+   */
+  async releaseUnsent(id: string, token: string, attempt: number, probe: boolean): Promise<boolean> {
+    const rows = await this.pool.query(
+      `UPDATE deliveries SET state = 'retrying', attempts = attempts - $4::int, lease_until = NULL, next_attempt_at = now(), updated_at = now()
+       WHERE id = $1 AND lease_token = $2 AND attempts = $3 AND state = 'in_flight' RETURNING id`,
+      [id, token, attempt, probe ? 0 : 1],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * In-flight deliveries whose lease ended wait again, their attempt counted, until their backoff step; their
+   * siblings are no longer held back. Safe while their worker may still live: a worker never starts a request it
+   * could not end before its lease does (DeliveryAttemptsService), so a lease past its end has no request out. The
+   * token stays: that worker's late outcome is still recorded if nobody claimed the delivery since.
    */
   async releaseExpiredLeases(limit: number): Promise<number> {
     const rows = await this.pool.query(
@@ -253,13 +327,17 @@ export class OutboxRepository {
     return rows.length;
   }
 
-  /** Due for a while with no job: a queue outage, a crash after commit, a lease released above. */
-  async overdue(limit: number): Promise<DueDelivery[]> {
+  /**
+   * Due for a while with no job: a queue outage, a crash after commit, a lease released above. Deliveries that wait
+   * for a sibling are left out: the sibling's record queues them.
+   */
+  async overdue(limit: number, inOrderTargets: string[]): Promise<DueDelivery[]> {
     const rows = await this.pool.query<{ id: string; attempts: number }>(
-      `SELECT id, attempts FROM deliveries WHERE state IN ('pending', 'retrying') AND next_attempt_at < now() - interval '2 seconds'
-         AND target NOT IN (SELECT target FROM delivery_targets WHERE paused)
-       ORDER BY next_attempt_at LIMIT $1`,
-      [limit],
+      `SELECT d.id, d.attempts FROM deliveries d WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at < now() - interval '2 seconds'
+         AND d.target NOT IN (SELECT target FROM delivery_targets WHERE paused)
+         AND NOT ${waitsForSiblingSql('d', '$2')}
+       ORDER BY d.next_attempt_at LIMIT $1`,
+      [limit, inOrderTargets],
     );
     return rows.map((row) => ({ id: row.id, attempts: row.attempts, delayMs: 0 }));
   }
@@ -274,13 +352,13 @@ export class OutboxRepository {
     return rows.map((row) => ({ id: row.id, attempts: row.attempts, delayMs: Number(row.delay) }));
   }
 
-  /** The oldest waiting deliveries of a target that are their order's latest: what a probe may attempt. */
-  async probeCandidates(target: string, limit: number): Promise<string[]> {
+  /** The oldest waiting deliveries of a target that its ordering policy would let go now: what a probe may attempt. */
+  async probeCandidates(target: string, limit: number, inOrderTargets: string[]): Promise<string[]> {
     const rows = (await this.dataSource.query(
       `SELECT d.id FROM deliveries d WHERE d.target = $1 AND d.state IN ('pending', 'retrying')
-         AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq)
+         AND NOT ${supersededSql('d', '$3')} AND NOT ${waitsForSiblingSql('d', '$3')}
        ORDER BY d.created_at, d.id LIMIT $2`,
-      [target, limit],
+      [target, limit, inOrderTargets],
     )) as { id: string }[];
     return rows.map((row) => row.id);
   }
@@ -294,13 +372,13 @@ export class OutboxRepository {
     )) as { target: string; waiting: number; dead: number }[];
   }
 
-  /** One page (by id) of a target's dead deliveries created in [since, until), each marked when a newer delivery supersedes it. */
-  async deadInRange(target: string, since: Date, until: Date, afterId: string, limit: number): Promise<{ id: string; superseded: boolean }[]> {
+  /** One page (by id) of a target's dead deliveries created in [since, until), each marked when its ordering policy says a later sibling supersedes it. */
+  async deadInRange(target: string, since: Date, until: Date, afterId: string, limit: number, inOrderTargets: string[]): Promise<{ id: string; superseded: boolean }[]> {
     return (await this.dataSource.query(
-      `SELECT d.id, EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq) AS superseded
+      `SELECT d.id, ${supersededSql('d', '$6')} AS superseded
        FROM deliveries d WHERE d.target = $1 AND d.state = 'dead' AND d.created_at >= $2 AND d.created_at < $3 AND d.id > $4
        ORDER BY d.id LIMIT $5`,
-      [target, since, until, afterId, limit],
+      [target, since, until, afterId, limit, inOrderTargets],
     )) as { id: string; superseded: boolean }[];
   }
 
@@ -346,8 +424,13 @@ export class OutboxRepository {
     return this.dataSource.getRepository(Delivery).findOneBy({ id });
   }
 
-  attemptsOf(id: string): Promise<DeliveryAttempt[]> {
-    return this.dataSource.getRepository(DeliveryAttempt).find({ where: { deliveryId: id }, order: { id: 'ASC' } });
+  /** A delivery's attempts, oldest first; an attempt logged before response_text existed shows its answer from the old column. */
+  async attemptsOf(id: string): Promise<DeliveryAttempt[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT a.*, COALESCE(a.response_text, a.response::text) AS response_text FROM delivery_attempts a WHERE a.delivery_id = $1 ORDER BY a.id`,
+      [id],
+    )) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, DeliveryAttempt, row));
   }
 
   // ------------------------------------------------------------------ retention
@@ -366,7 +449,7 @@ export class OutboxRepository {
       `WITH gone AS (
          DELETE FROM deliveries WHERE id IN (
            SELECT d.id FROM deliveries d WHERE d.created_at < $1 AND d.updated_at < $1 AND d.state IN ('sent', 'superseded', 'dead')
-             AND EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND n.change_seq > d.change_seq)
+             AND EXISTS (SELECT 1 FROM deliveries n WHERE n.order_id = d.order_id AND n.target = d.target AND (n.change_seq, n.id) > (d.change_seq, d.id))
            ORDER BY d.id LIMIT $2)
          RETURNING id
        ), attempts AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone))

@@ -6,7 +6,7 @@ import { DataSource, type EntityManager, type EntitySubscriberInterface, type Qu
 import { Channels } from '../events/channels';
 import { currentRequestId } from '../logging/request-context';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
-import { DELIVERY_SEND, type DeliveryTargetName, type NewDelivery } from './delivery-targets';
+import { DELIVERY_SEND, type DeliveryPolicy, type DeliveryTargetName, type NewDelivery } from './delivery-targets';
 import { OutboxRepository } from './outbox.repository';
 
 /** A queue job: deliveries to attempt, each with the request that caused its change (its log lines join it). */
@@ -67,6 +67,11 @@ export class OutboxService implements EntitySubscriberInterface {
   /** The targets this process can send to (they have a sender: @SendsDeliveries). */
   registeredTargets(): string[] {
     return this.channels.keysOf(DELIVERY_SEND).sort();
+  }
+
+  /** The targets whose owners declared the `in-order` policy (@SendsDeliveries); every other target: the newest wins. */
+  inOrderTargets(): string[] {
+    return this.registeredTargets().filter((target) => (this.channels.optionsOf(DELIVERY_SEND, target) as DeliveryPolicy | undefined)?.ordering === 'in-order');
   }
 
   /**
@@ -157,18 +162,23 @@ export class OutboxService implements EntitySubscriberInterface {
   async sweep(limit = 500): Promise<number> {
     const released = await this.repository.releaseExpiredLeases(limit);
     if (released) this.logger.warn(`${released} deliveries were in flight on a worker that stopped (their leases ended): they wait for their next attempt`);
-    const due = await this.repository.overdue(limit);
+    const due = await this.repository.overdue(limit, this.inOrderTargets());
     for (const row of due) this.queue(row.id, row.attempts + 1, 0);
     return due.length;
   }
 
-  /** Queues every waiting delivery of a target (after it resumed), each at its scheduled time. */
+  /**
+   * Queues every waiting delivery of a target (after it resumed), each at its scheduled time. Under job ids of
+   * this resume: a delivery whose retry job is still queued for later (the probed one, due at once now) would
+   * otherwise find its id taken and wait for that job.
+   */
   async requeueTarget(target: string): Promise<number> {
+    const resume = `-resumed${Date.now().toString(36)}`;
     let after = '0';
     let queued = 0;
     for (;;) {
       const rows = await this.repository.waitingOfTarget(target, after, BATCH);
-      for (const row of rows) this.queue(row.id, row.attempts + 1, row.delayMs);
+      for (const row of rows) this.queue(row.id, row.attempts + 1, row.delayMs, undefined, resume);
       queued += rows.length;
       if (rows.length < BATCH) return queued;
       after = rows[rows.length - 1].id;

@@ -81,14 +81,14 @@ export class TargetsService {
   }
 
   /**
-   * One probe of an automatically paused target: the oldest waiting delivery that is its order's latest
-   * for the target is attempted (a real delivery, so the probe is meaningful for any target). A success
-   * resumes the target (recordHealth). Returns the outcome, or null when nothing waits.
+   * One probe of an automatically paused target: the oldest waiting delivery that the target's ordering policy
+   * lets go is attempted (a real delivery, so the probe is meaningful for any target), spending none of its
+   * attempts. A success resumes the target (recordHealth). Returns the outcome, or null when nothing waits.
    */
   async probe(target: string): Promise<DeliverOutcome | null> {
-    for (const id of await this.repository.probeCandidates(target, 3)) {
+    for (const id of await this.repository.probeCandidates(target, 3, this.outbox.inOrderTargets())) {
       const outcome = await this.attempts.deliver(id, { probe: true });
-      if (outcome !== 'skipped' && outcome !== 'superseded' && outcome !== 'waiting') return outcome;
+      if (outcome !== 'skipped' && outcome !== 'superseded' && outcome !== 'waiting' && outcome !== 'unsent') return outcome;
     }
     return null;
   }

@@ -49,9 +49,10 @@ export class SandboxImshopController {
     },
   })
   statuses(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'imshop', req, res, async () =>
-      this.config.sandboxPeers.imshopStatus ? (this.imshop.imshopRefusal(req.headers.authorization, req.body) ?? this.imshop.imshopStatusSync(req.body)) : NOT_STANDING_IN,
-    );
+    return servePeer(this.recorder, 'imshop', req, res, {
+      refusal: () => (this.config.sandboxPeers.imshopStatus ? this.imshop.imshopRefusal(req.headers.authorization, req.body) : NOT_STANDING_IN),
+      answer: async () => this.imshop.imshopStatusSync(req.body),
+    });
   }
 
   @Post('tickets')
@@ -69,8 +70,9 @@ export class SandboxImshopController {
     },
   })
   tickets(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'imshop', req, res, async () =>
-      this.config.sandboxPeers.imshopTickets ? (this.imshop.imshopRefusal(req.headers.authorization, req.body) ?? (await this.imshop.imshopTicket(req.body))) : NOT_STANDING_IN,
-    );
+    return servePeer(this.recorder, 'imshop', req, res, {
+      refusal: () => (this.config.sandboxPeers.imshopTickets ? this.imshop.imshopRefusal(req.headers.authorization, req.body) : NOT_STANDING_IN),
+      answer: () => this.imshop.imshopTicket(req.body),
+    });
   }
 }

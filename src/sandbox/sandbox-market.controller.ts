@@ -38,7 +38,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketUpdateOrderStatusDto, examples: { readyToShip: { summary: 'assembled', value: { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } } } } })
   @ApiOkResponse({ schema: { type: 'object', properties: {}, example: {} } })
   status(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketUpdateStatus(campaignId, orderId, req.body)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketUpdateStatus(campaignId, orderId, req.body) });
   }
 
   @Put('v2/campaigns/:campaignId/orders/:orderId/cancellation/accept')
@@ -48,7 +48,7 @@ export class SandboxMarketController {
   @ApiBody({ type: MarketAcceptCancellationDto, examples: { accept: { summary: 'accept', value: { accepted: true } } } })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['OK'] } }, required: ['status'], example: { status: 'OK' } } })
   cancellation(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketAnswerCancellation(campaignId, orderId, req.body)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketAnswerCancellation(campaignId, orderId, req.body) });
   }
 
   @Post('v1/businesses/:businessId/orders')
@@ -70,7 +70,7 @@ export class SandboxMarketController {
     },
   })
   orders(@Param('businessId') businessId: string, @Query() query: { limit?: string; pageToken?: string }, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketBusinessOrders(businessId, query, req.body)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketBusinessOrders(businessId, query, req.body) });
   }
 
   @Get('v2/campaigns/:campaignId/orders/:orderId/buyer')
@@ -89,7 +89,7 @@ export class SandboxMarketController {
     },
   })
   buyer(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, async () => this.market.marketRefusal(apiKey(req)) ?? (await this.market.marketBuyer(campaignId, orderId)));
+    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketBuyer(campaignId, orderId) });
   }
 }
 

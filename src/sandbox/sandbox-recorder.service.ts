@@ -1,12 +1,19 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { maskCredentials, maskHeaders } from '../common/credentials';
 import { InvalidInputError } from '../common/domain-error';
+import { Handles } from '../events/channels';
+import { deleteInBatches, RETENTION_STEP, type RetentionCutoffs } from '../retention/retention-step';
 import type { SandboxFaultDto, SandboxFaultView, SandboxPeer, SandboxRequestView } from './dto/sandbox-admin.dto';
 import { marketError, type FaultInEffect, type PeerAnswer } from './sandbox-peer';
 import { SandboxRepository, type RecordedRequestValues } from './sandbox.repository';
 
-const MASK = '[masked]';
+/** Recorded requests kept at most, whatever the retention job's schedule: a flood of requests cannot fill the disk. */
+export const SANDBOX_REQUESTS_KEPT = 10_000;
 
-/** What the sandbox peers received (recorded, secrets masked), and the faults an admin sets for their next requests. */
+/**
+ * What the sandbox peers received (recorded, secrets masked; the newest SANDBOX_REQUESTS_KEPT at most, none older
+ * than RETENTION_EVENTS_DAYS), and the faults an admin sets for their next requests.
+ */
 @Injectable()
 export class SandboxRecorder implements OnModuleDestroy {
   private readonly faults = new Map<SandboxPeer, SandboxFaultView>();
@@ -71,7 +78,15 @@ export class SandboxRecorder implements OnModuleDestroy {
   // ---------------------------------------------------------------- recorded requests
 
   async record(values: RecordedRequestValues): Promise<void> {
-    await this.repository.record({ ...values, headers: maskHeaders(values.headers), body: maskKeys(values.body) });
+    // Every credential header and body field, by its name (common/credentials.ts): what the sandbox keeps can be shown to anyone with the admin key.
+    const id = await this.repository.record({ ...values, headers: maskHeaders(values.headers), body: maskCredentials(values.body) });
+    await this.repository.keepNewestRequests(id, SANDBOX_REQUESTS_KEPT);
+  }
+
+  /** The retention job's step for sandbox_requests: requests older than RETENTION_EVENTS_DAYS. */
+  @Handles(RETENTION_STEP, 'sandbox_requests')
+  async deleteOldRequests(cutoffs: RetentionCutoffs): Promise<number> {
+    return deleteInBatches(cutoffs.batchSize, (limit) => this.repository.deleteRequestsReceivedBefore(cutoffs.eventsBefore, limit));
   }
 
   async listRequests(query: { peer?: SandboxPeer; page?: number; limit?: number }): Promise<{ items: SandboxRequestView[]; total: number; page: number; limit: number }> {
@@ -96,25 +111,4 @@ export class SandboxRecorder implements OnModuleDestroy {
       limit,
     };
   }
-}
-
-/** Authentication headers are kept as "was sent", never as their value. */
-function maskHeaders(headers: Record<string, string>): Record<string, string> {
-  const masked: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (lower === 'authorization') masked[lower] = value.startsWith('Bearer ') ? `Bearer ${MASK}` : MASK;
-    else if (lower === 'api-key' || lower === 'x-api-key' || lower === 'cookie') masked[lower] = MASK;
-    else masked[lower] = value;
-  }
-  return masked;
-}
-
-/** IMSHOP's key may travel in the body as `key`; any key, token or password field is masked, at any depth. */
-function maskKeys(value: unknown, depth = 0): unknown {
-  if (depth > 20 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => maskKeys(item, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([name, inner]) => [name, /^(key|api[-_]?key|token|password|secret)$/i.test(name) ? MASK : maskKeys(inner, depth + 1)]),
-  );
 }

@@ -1,4 +1,5 @@
 import { affectedRows } from '../database/affected-rows';
+import { deleteOldestBefore } from '../database/delete-oldest';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -64,6 +65,16 @@ export class SandboxRepository {
       ],
     )) as { id: string }[];
     return String(rows[0].id);
+  }
+
+  /** Keeps the newest `keep` recorded requests at most: what a burst of requests between two retention runs leaves. */
+  async keepNewestRequests(newestId: string, keep: number): Promise<void> {
+    await this.dataSource.query('DELETE FROM sandbox_requests WHERE id <= $1::bigint - $2::bigint', [newestId, keep]);
+  }
+
+  /** Retention's statement: at most `limit` requests received before `before`, oldest first; how many went. */
+  deleteRequestsReceivedBefore(before: Date, limit: number): Promise<number> {
+    return deleteOldestBefore(this.dataSource, 'sandbox_requests', 'received_at', before, limit);
   }
 
   /** Newest first. */

@@ -90,18 +90,23 @@ export async function startTestApp(
   let app: INestApplication;
   let answers: AnswerCheck;
   try {
-    config = loadConfig({
-      ADMIN_API_KEY: ADMIN_KEY,
-      DATA_DIR: ownDataDir,
-      LOG_LEVEL: 'fatal',
-      REDIS_URL: process.env.REDIS_URL,
-      // Test apps may share one Redis: each gets its own queue namespace.
-      QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
-      // No scheduled Market reconciliation pull unless a test asks for one (it would add calls to a fake Market).
-      MARKET_RECONCILE_MINUTES: '0',
-      ...env,
-      DATABASE_URL: database.url,
-    });
+    // The database is one this harness created, handed over after the configuration is read, as main.ts hands over
+    // the embedded one it starts (DATABASE_URL itself is an external database, which SANDBOX=true refuses).
+    config = {
+      ...loadConfig({
+        ADMIN_API_KEY: ADMIN_KEY,
+        DATA_DIR: ownDataDir,
+        LOG_LEVEL: 'fatal',
+        REDIS_URL: process.env.REDIS_URL,
+        // Test apps may share one Redis: each gets its own queue namespace.
+        QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+        // No scheduled Market reconciliation pull unless a test asks for one (it would add calls to a fake Market).
+        MARKET_RECONCILE_MINUTES: '0',
+        ...env,
+        DATABASE_URL: undefined,
+      }),
+      databaseUrl: database.url,
+    };
     app = await createApp(config, options);
     await app.init();
     try {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RECONCILE_STOP_REASONS } from '../reconcile-report';
 import { Transform } from 'class-transformer';
 import { IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 
@@ -23,6 +24,46 @@ export class ReconcileDto {
   until?: string;
 }
 
+export class ReconcileWindowView {
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T09:55:00.000Z' }) since: string;
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T10:05:00.000Z' }) until: string;
+  @ApiProperty({ type: 'integer', example: 100, description: 'Pages of the window already applied' }) pagesDone: number;
+}
+
+export class ReconcileStopView {
+  @ApiProperty({ enum: RECONCILE_STOP_REASONS, example: 'page_limit', description: 'page_limit: MAX_PAGES_PER_RUN pages read, the next run goes on; page_token_repeated: Market repeated a page token' })
+  reason: string;
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T10:05:03.000Z' }) at: string;
+}
+
+/** Where one campaign's pull stands. */
+export class ReconcileCampaignView {
+  @ApiProperty({ example: '21546980' }) campaignId: string;
+  @ApiProperty({ example: '675789' }) businessId: string;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, example: '2026-11-24T09:55:00.000Z', description: 'Every order Market changed before it has been pulled' })
+  cursorAt: string | null;
+  @ApiPropertyOptional({ type: () => ReconcileWindowView, nullable: true, description: 'A window not read to its end yet (the next run goes on with it)' })
+  unfinished: ReconcileWindowView | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) lastRunAt: string | null;
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) lastSuccessAt: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null }) lastError: string | null;
+  @ApiPropertyOptional({ type: () => ReconcileStopView, nullable: true, description: 'Why the last run stopped before the end of its window, until a run finishes one' })
+  lastStop: ReconcileStopView | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' }, nullable: true, example: { seen: 124, changed: 2, created: 1, unchanged: 121, pages: 3 } })
+  lastCounts: Record<string, number> | null;
+}
+
+export class ReconcileStateView {
+  @ApiProperty({ type: 'integer', example: 100, description: 'Pages one run reads at most' }) maxPagesPerRun: number;
+  @ApiProperty({ type: () => [ReconcileCampaignView] }) campaigns: ReconcileCampaignView[];
+}
+
+/** Why a run stopped before the end of its window. */
+export class ReconcileRunStopView {
+  @ApiProperty({ enum: RECONCILE_STOP_REASONS, example: 'page_limit' }) reason: string;
+  @ApiProperty({ example: 'read 100 pages (MAX_PAGES_PER_RUN); the next run goes on from here' }) message: string;
+}
+
 /** What a reconciliation run pulled and did. */
 export class ReconcileReportView {
   @ApiProperty({ example: '21546980' }) campaignId: string;
@@ -38,6 +79,8 @@ export class ReconcileReportView {
   @ApiProperty({ example: false, description: 'This run continued one cut short (it re-read the page that was not finished)' }) resumed: boolean;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { applied: 2, stale: 1 } }) outcomes: Record<string, number>;
   @ApiProperty({ type: 'integer', example: 840 }) durationMs: number;
+  @ApiPropertyOptional({ type: () => ReconcileRunStopView, description: 'Present when the run stopped before the end of its window: why' })
+  stopped?: ReconcileRunStopView;
 }
 
 /** A run Market cut short (429: its rate limit held too long; 502: another failure), with the counts so far. */
