@@ -27,7 +27,8 @@ export class DeliveryView {
 export class DeliveryAttemptView {
   @ApiProperty({ example: '77' }) id: string;
   @ApiProperty({ example: '41' }) deliveryId: string;
-  @ApiProperty({ type: 'integer', example: 1 }) attempt: number;
+  @ApiProperty({ type: 'integer', example: 1, description: "The attempt's number; for a probe, the attempts made before it (a probe spends none)" }) attempt: number;
+  @ApiProperty({ example: false, description: 'The probe of a paused target: it tells whether the target answers again, and counts against nothing' }) probe: boolean;
   @ApiProperty({ format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) startedAt: Date;
   @ApiProperty({ type: 'integer', example: 84 }) latencyMs: number;
   @ApiProperty({ type: 'integer', example: 200, description: '0 when no HTTP answer arrived (timeout, refused, reset)' }) statusCode: number;
