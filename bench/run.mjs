@@ -13,8 +13,9 @@
 // Settings: BENCH_SECONDS (10 s per intake row), BENCH_CONNECTIONS (50), BENCH_RATE (200 changes/s),
 // BENCH_RATE_SECONDS (10), BENCH_PUSHES (2000), BENCH_SPLIT (1: also run the api + worker layout; 0: not),
 // BENCH_WARMUP (3 s of the same traffic before each measured row, not counted: a fresh process spends a fifth
-// of its CPU in the JIT compiler at first, and a service is measured as it runs, warm), BENCH_ROWS (intake,e2e:
-// which rows to run), BENCH_LOG_LEVEL (error: the apps' LOG_LEVEL; info writes an access-log line per request,
+// of its CPU in the JIT compiler at first, and a service is measured as it runs, warm), BENCH_ROWS (intake,e2e,console:
+// which rows to run), BENCH_CONSOLE_EVENTS (200: the events of the order whose journey page the console row
+// serves), BENCH_CONSOLE_CONNECTIONS (4: people reading the console at once), BENCH_LOG_LEVEL (error: the apps' LOG_LEVEL; info writes an access-log line per request,
 // as the default configuration does), BENCH_PROFILE_DIR (unset; a folder: each app process writes a V8 CPU
 // profile there at its exit, which `node bench/cpu-share.mjs <folder>` breaks down by module).
 //
@@ -41,8 +42,10 @@ const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 2000);
 const SPLIT = (process.env.BENCH_SPLIT ?? '1') !== '0';
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
-/** Which rows to run: intake (bare route, Market, tickets) and e2e (change → IMSHOP on each queue backend). */
-const ROWS = new Set((process.env.BENCH_ROWS ?? 'intake,e2e').split(',').map((row) => row.trim()));
+/** Which rows to run: intake (bare route, Market, tickets), e2e (change → IMSHOP on each queue backend), console (an order's journey page). */
+const ROWS = new Set((process.env.BENCH_ROWS ?? 'intake,e2e,console').split(',').map((row) => row.trim()));
+const CONSOLE_EVENTS = Number(process.env.BENCH_CONSOLE_EVENTS ?? 200);
+const CONSOLE_CONNECTIONS = Number(process.env.BENCH_CONSOLE_CONNECTIONS ?? 4);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'error';
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Requests in flight during the deliveries/s burst. */
@@ -499,6 +502,88 @@ async function endToEnd(backend, split) {
   return result;
 }
 
+// ---------------------------------------------------------------- the console: an order's journey page
+
+/** autocannon GETs of one URL with `headers`, `connections` at once, for `duration` s. */
+function loadGet(url, headers, duration, connections) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, method: 'GET', connections, duration, headers }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/**
+ * The console's journey page of one order with CONSOLE_EVENTS events: OMS status reports, one at a time, each a
+ * history row and a status push to a fake IMSHOP (so the picture has as many deliveries, each with its attempt).
+ * Then signed in as a person is, GET /console/orders/<id> by CONSOLE_CONNECTIONS clients for SECONDS.
+ */
+async function consoleJourney() {
+  const imshop = await fakeImshop(() => {});
+  const app = await startApp('app (console)', { IMSHOP_STATUS_URL: `${imshop.url}/statuses`, QUEUE_PREFIX: `${RUN_ID}-console` });
+  try {
+    log(`console: an order with ${CONSOLE_EVENTS} events`);
+    const codes = ['processing', 'packed', 'ready_to_dispatch', 'dispatched'];
+    for (let i = 0; i < CONSOLE_EVENTS; i++) {
+      const status = await postOmsCode(app.url, 'BENCH-JOURNEY', codes[i % codes.length]);
+      if (status !== 200) throw new Error(`OMS status ${i} answered ${status}`);
+    }
+    const deadline = Date.now() + 60_000;
+    while ((await query(app.databaseUrl, `SELECT count(*)::int AS n FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight')`))[0].n > 0) {
+      if (Date.now() > deadline) throw new Error('the journey order\'s deliveries were still waiting after 60 s');
+      await sleep(200);
+    }
+    const [order] = await query(app.databaseUrl, `SELECT o.id, (SELECT count(*)::int FROM order_history h WHERE h.order_id = o.id) AS events, (SELECT count(*)::int FROM deliveries d WHERE d.order_id = o.id) AS deliveries FROM orders o WHERE o.oms_order_number = 'BENCH-JOURNEY'`);
+    const signIn = await fetch(`${app.url}/console/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.url },
+      body: `key=${encodeURIComponent(ADMIN_KEY)}&name=bench`,
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.getSetCookie().find((c) => c.startsWith('order_sync_console='))?.split(';')[0];
+    if (!cookie) throw new Error(`console sign-in answered ${signIn.status} without a session cookie`);
+    const url = `${app.url}/console/orders/${order.id}`;
+    const page = await fetch(url, { headers: { cookie } });
+    const html = await page.text();
+    const arrows = (html.match(/class="arrow /g) ?? []).length;
+    if (page.status !== 200 || arrows < order.events + order.deliveries) throw new Error(`the journey page answered ${page.status} with ${arrows} arrows for ${order.events} events and ${order.deliveries} deliveries`);
+    // As a browser asks for it: with its session cookie, taking a gzipped answer.
+    const headers = { cookie, 'accept-encoding': 'gzip, deflate, br' };
+    if (WARMUP > 0) await loadGet(url, headers, WARMUP, CONSOLE_CONNECTIONS);
+    log(`console: GET the journey page, ${CONSOLE_CONNECTIONS} connections, ${SECONDS} s`);
+    const cpuBefore = cpuSecondsOf(app.pid);
+    const result = await loadGet(url, headers, SECONDS, CONSOLE_CONNECTIONS);
+    // The app's own CPU per page (user + system, from /proc): what a page costs, whatever else the machine runs.
+    const cpuMsPerPage = ((cpuSecondsOf(app.pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+    if (!app.alive()) problems.push('the console app exited during its row');
+    return { ...result, events: order.events, deliveries: order.deliveries, arrows, kib: Math.round(Buffer.byteLength(html) / 1024), cpuMsPerPage };
+  } finally {
+    await app.stop();
+    await imshop.close();
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (NaN where there is no /proc). */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime, in the kernel's 100 Hz ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/** POST /orders/status with a code of the OMS's; resolves with the HTTP status. */
+function postOmsCode(base, id, code) {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ id, code });
+    const req = http.request(`${base}/orders/status`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': ADMIN_KEY } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
 // ---------------------------------------------------------------- cleanup, also on Ctrl-C
 
 let cleanedUp;
@@ -615,6 +700,15 @@ try {
       }
     }
   }
+
+  if (ROWS.has('console')) {
+    try {
+      report.console = await consoleJourney();
+    } catch (error) {
+      problems.push(`console journey page: ${error.stack ?? error}`);
+      log(problems.at(-1));
+    }
+  }
 } catch (error) {
   failed = error;
 } finally {
@@ -651,6 +745,10 @@ for (const r of e2e) {
   if (a) out.push(`| change → IMSHOP at ${RATE}/s offered, ${r.label}: changes/s sent | ${a.sentPerSecond} | ${a.p50} | ${a.p99} | | ${a.refused} refused, ${a.skipped} skipped at the ${MAX_IN_FLIGHT} in-flight cap; ${a.arrived} of ${a.accepted} accepted arrived |`);
   if (b) out.push(`| deliveries/s, burst of ${PUSHES}, ${r.label} | ${b.deliveriesPerSecond} | | | | ${b.refused} refused; ${b.arrived} of ${b.accepted} accepted arrived |`);
 }
+if (report.console) {
+  const c = report.console;
+  out.push(`| console: journey page of an order with ${c.events} events (${c.arrows} arrows, ${c.kib} KiB), GET at ${CONSOLE_CONNECTIONS} connections, pages/s (app CPU ${c.cpuMsPerPage.toFixed(1)} ms a page) | ${Math.round(c.requests.average)} | ${c.latency.p50} | ${c.latency.p99} | | ${c.non2xx + c.errors + c.timeouts} |`);
+}
 if (report.intakeRss !== undefined) out.push(`| peak RSS (VmHWM), intake app, MiB | ${report.intakeRss} | | | | |`);
 for (const r of e2e) for (const p of r.rss ?? []) out.push(`| peak RSS (VmHWM), ${p.name === 'app' ? 'app' : p.name}, ${r.label}, MiB | ${p.mib} | | | | |`);
 
@@ -665,7 +763,7 @@ for (const r of e2e) {
   if (r.deliveries) out.push(`- ${r.label}: ${r.deliveries.total} deliveries in the database, ${r.deliveries.sent} sent${r.extra ? `; ${r.extra} pushes the bench was not waiting for` : ''}`);
 }
 
-if (baseline || e2e.length) {
+if (baseline || e2e.length || report.console) {
   const mark = (met) => (met ? 'met' : 'MISSED');
   const targets = [];
   if (marketNew) targets.push(`Market ORDER_STATUS_UPDATED (new orders) ≥ 0.40 of bare req/s: ${mark(ratio(marketNew) >= 0.4)} (${ratio(marketNew).toFixed(2)})`);
@@ -689,8 +787,12 @@ if (baseline || e2e.length) {
     const floor = r.backend === 'redis' ? 1000 : 500;
     targets.push(`deliveries/s in one process ≥ ${floor}, ${r.label}: ${mark(r.burst.deliveriesPerSecond >= floor && r.burst.missing === 0)} (${r.burst.deliveriesPerSecond}/s)`);
   }
+  if (report.console) {
+    const c = report.console;
+    targets.push(`console journey page of an order with ${c.events} events p99 < 100 ms at ${CONSOLE_CONNECTIONS} connections: ${mark(c.latency.p99 < 100 && c.non2xx + c.errors + c.timeouts === 0)} (${c.latency.p99} ms)`);
+  }
   out.push('');
-  out.push('targets (intake: issue 5; end to end: issue 16):');
+  out.push('targets (intake: issue 5; end to end: issue 16; console: issue 24):');
   for (const line of targets) out.push(`- ${line}`);
 }
 if (failed) problems.push(`the run stopped early: ${failed.stack ?? failed}`);

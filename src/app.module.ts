@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { ChannelsModule } from './events/channels';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -28,6 +29,8 @@ import { StatusMappingModule } from './status-mapping/status-mapping.module';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     if (!config.databaseUrl) throw new Error('AppModule needs a database URL (main.ts starts the embedded one when none is configured)');
+    // One instance, imported here and by the console (whose Sandbox page plays and lists its peers).
+    const sandbox = config.sandbox ? SandboxModule.forRoot(config) : undefined;
     return {
       module: AppModule,
       imports: [
@@ -55,7 +58,9 @@ export class AppModule {
         // The reconciliation pull runs on a schedule on the workers only.
         ...(config.role === 'api' ? [] : [MarketReconcileWorkerModule]),
         // Nothing of the sandbox exists unless SANDBOX=true (never in production: the config refuses it).
-        ...(config.sandbox ? [SandboxModule.forRoot(config)] : []),
+        ...(sandbox ? [sandbox] : []),
+        // The web console at /console: pages over the modules above (see docs/console.md).
+        ConsoleModule.forRoot(config, sandbox),
       ],
     };
   }

@@ -196,7 +196,7 @@ describe('delivery engine: claim, send, record', () => {
       await oms({ id, code: 'processing' });
       [first] = await deliveriesOf(id);
       // Another instance's worker claims the first and is slow to answer.
-      const [claim] = await repository.claim([{ id: first.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: [60_000], inOrderTargets: [] });
+      const [claim] = await repository.claim([{ id: first.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: { imshop: [60_000] }, inOrderTargets: [] });
       expect(claim.verdict).toBe('claimed');
       await oms({ id, code: 'ready_for_pickup' });
     } finally {
@@ -245,7 +245,7 @@ describe('delivery engine: claim, send, record', () => {
       await oms({ id, code: 'processing' });
       [delivery] = await deliveriesOf(id);
       // Claimed by a worker that then died: nobody records it or renews its lease.
-      await repository.claim([{ id: delivery.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 300, unrecordedDelaysMs: [300], inOrderTargets: [] });
+      await repository.claim([{ id: delivery.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 300, unrecordedDelaysMs: { imshop: [300] }, inOrderTargets: [] });
     } finally {
       await worker.resume();
     }

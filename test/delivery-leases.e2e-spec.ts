@@ -25,7 +25,7 @@ describe('delivery leases and probes (real PostgreSQL, fake IMSHOP over HTTP)', 
   const deliveryOf = async (orderNumber: string) =>
     ((await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [orderNumber])) as Record<string, any>[])[0];
   const repository = () => t.app.get(OutboxRepository);
-  const claimOptions = { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: [60_000, 60_000, 60_000], inOrderTargets: [] };
+  const claimOptions = { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: { imshop: [60_000, 60_000, 60_000] }, inOrderTargets: [] };
   const outcome = (id: string, token: string, attempt: number, state: AttemptRecord['state']): AttemptRecord => ({
     id,
     token,

@@ -136,7 +136,7 @@ describe('every credential is masked wherever a header or body is written', () =
       const [row] = await t.db.query("SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = 'EDGES-MASK-1'");
       return row?.state === 'sent' ? row : undefined;
     });
-    const attempts = await t.db.query('SELECT status_code, error, response FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [delivery.id]);
+    const attempts = await t.db.query('SELECT status_code, error, response_text AS response FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [delivery.id]);
     expect(attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 200]);
     expect(JSON.parse(attempts[0].response)).toEqual({ success: false, echo: { authorization: '[masked]' }, accessToken: '[masked]', errorMessage: 'rejected token=[masked]' });
     expect(JSON.parse(attempts[1].response)).toEqual({ success: true, token: '[masked]' });

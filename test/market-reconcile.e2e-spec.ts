@@ -221,7 +221,7 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
     expect(res.body).toMatchObject({ seen: 1, changed: 0, created: 1, unchanged: 0 });
     const order = (await orderOf(orderId))!;
     expect(order).toMatchObject({ status: 'SHIPPED', market_campaign_id: campaignId, status_source: 'market_poll' });
-    expect(order.items).toEqual([{ offerId: 'SKU-RED-42', name: 'Кроссовки красные, 42', count: 2 }]);
+    expect(order.items).toEqual([{ sku: 'SKU-RED-42', name: 'Кроссовки красные, 42', count: 2, price: 4500, total: 9000 }]);
   });
 
   it('ignores a pulled state older than what the notifications already gave us', async () => {

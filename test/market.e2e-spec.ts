@@ -157,7 +157,8 @@ describe('POST /market/notification', () => {
     const ids = { campaignId: 778, orderId: 9100 };
     expectAnswer200(await send({ notificationType: 'ORDER_CREATED', ...ids, items: [{ offerId: 'SKU-1', count: 2 }], createdAt: '2026-11-24T09:00:00Z' }));
     let order = await orderByMarketId('9100');
-    expect(order).toEqual(expect.objectContaining({ status: 'NEW', items: [{ offerId: 'SKU-1', count: 2 }] }));
+    // Market's lines as the order's items, in the one shape every path writes.
+    expect(order).toEqual(expect.objectContaining({ status: 'NEW', items: [{ sku: 'SKU-1', name: null, count: 2, price: null, total: null }] }));
 
     expectAnswer200(await send({ notificationType: 'ORDER_STATUS_UPDATED', ...ids, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T09:05:00Z' }));
     expectAnswer200(await send({ notificationType: 'ORDER_CANCELLATION_REQUEST', ...ids, requestedAt: '2026-11-24T09:10:00Z' }));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../src/orders/orders.service';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
+import { runInTransaction } from '../src/database/transaction';
 
 describe('Order aggregate: history, out-of-order events, state machine', () => {
   let t: TestApp;
@@ -188,7 +189,7 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
     const single: ApplyResult[] = [];
     for (const event of oneByOne) single.push(await orders.applyStatus(event));
     const batched = await story('batch', 800);
-    const batch = await t.app.get(DataSource).transaction((manager) => orders.applyStatusBatch(batched, manager));
+    const batch = await runInTransaction(t.app.get(DataSource), (tx) => orders.applyStatusBatch(batched, tx));
 
     const summary = (results: typeof single) => results.map((r) => [r.outcome, r.created, r.statusChanged, r.fromStatus, r.order.status, r.order.version]);
     expect(summary(batch)).toEqual(summary(single));

@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startValidatingProxy } from './support/answer-check';
-import { killEverything, startApp, type AppProcess } from './support/app-process';
 import { launchBrowser } from './support/browser';
 import { eventually } from './support/fake-http-peer';
 import { authorize, execute, fillParameter, openOperation, pickExample, replaceBody, tryItOut, type ShownAnswer } from './support/swagger-ui-page';
+import { startSandboxService, type SandboxService } from './support/sandbox-service';
 
 /**
  * The README's walkthrough ("Try it in Swagger UI: the sandbox"), done in Chromium as a person does it: the built
  * service started as `npm start` starts it (`node --env-file=sandbox.env dist/main.js`, nothing else configured
- * but ports and a fresh data directory: the sandbox runs on the embedded PostgreSQL it starts there, as it refuses an
- * external DATABASE_URL), the keys read from the data directory, every step a click
+ * but a fresh database, ports and the data directory), the keys read from the data directory, every step a click
  * on "Try it out" and "Execute" in Swagger UI. Each answer shown is checked, and what the sandbox peers recorded.
  */
 
@@ -22,29 +19,15 @@ const MARKET_ORDER = '46830651';
 const CAMPAIGN = '21683701';
 
 describe('the README walkthrough in Swagger UI (sandbox)', () => {
-  let app: AppProcess;
+  let service: SandboxService;
   let dataDir: string;
   let browser: Browser;
   let page: Page;
   let base: string;
-  let proxy: Awaited<ReturnType<typeof startValidatingProxy>> | undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'order-sync-walkthrough-'));
-    app = await startApp({
-      dataDir,
-      nodeArgs: ['--env-file=sandbox.env'],
-      env: {
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: `walkthrough-${process.pid}`,
-        LOG_LEVEL: 'warn',
-        // The README's retries come after 0.1 s, 6 s and 36 s; capped here so the test does not wait 40 s for them.
-        DELIVERY_BACKOFF_MAX_MS: '2000',
-      },
-    });
-    // The browser and the test talk to the app through a proxy that checks every answer against its /docs-json.
-    proxy = await startValidatingProxy({ port: app.port });
-    base = proxy.url;
+    service = await startSandboxService('walkthrough');
+    ({ base, dataDir } = service);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.setDefaultTimeout(30_000);
@@ -54,13 +37,7 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (app) {
-      app.stop('SIGTERM');
-      await app.exited;
-    }
-    await proxy?.close();
-    await killEverything([]);
-    rmSync(dataDir, { recursive: true, force: true });
+    await service?.stop();
   }, 60_000);
 
   /** What the sandbox peers received, newest first, as the admin API lists it (the walkthrough shows it in Swagger UI too). */
@@ -225,6 +202,6 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
 
   it('sent every request of the walkthrough through the validating proxy, and /docs-json placed every answer', () => {
     // a violation would have failed the test it happened in (contract-setup.ts)
-    expect(proxy!.check.counts.placed).toBeGreaterThan(10);
+    expect(service.answers.counts.placed).toBeGreaterThan(10);
   });
 });

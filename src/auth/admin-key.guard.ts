@@ -97,9 +97,12 @@ export function AdminKeyIntake(): ClassDecorator & MethodDecorator {
   );
 }
 
+/** A name for audit rows from what a person typed: letters, digits and `@._ -`, at most 64 characters ('' when none is left). */
+export function actorName(raw: unknown): string {
+  return typeof raw === 'string' ? raw.replace(/[^\p{L}\p{N}@._ -]/gu, '').trim().slice(0, 64) : '';
+}
+
 /** Who made an admin change, for audit rows: the optional X-Actor header, else "admin". */
 export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
-  const header = context.switchToHttp().getRequest<Request>().headers['x-actor'];
-  const actor = typeof header === 'string' ? header.replace(/[^\p{L}\p{N}@._ -]/gu, '').trim().slice(0, 64) : '';
-  return actor || 'admin';
+  return actorName(context.switchToHttp().getRequest<Request>().headers['x-actor']) || 'admin';
 });

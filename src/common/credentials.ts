@@ -49,7 +49,9 @@ export function maskCredentials(value: unknown, mask = MASK, depth = 0): unknown
 }
 
 /** Cheap first look: most texts name no credential at all and are returned as they are. */
-const MENTIONS_CREDENTIAL = /authorization|api[-_]?key|token|secret|password|passwd|cookie|key/i;
+const MENTIONS_CREDENTIAL = /authorization|api[-_]?key|token|secret|password|passwd|cookie|key|Bearer|Basic/i;
+/** An HTTP credential wherever it stands (`… with Bearer sk_live_abc …`): the scheme stays, the credential goes. */
+const HTTP_CREDENTIAL = /\b(Bearer|Basic)\s+(?!\[masked\])[A-Za-z0-9._~+/-]{8,}=*/g;
 /** `"name": "value"` in JSON text. */
 const JSON_STRING_FIELD = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 /** `name: value` or `name=value` in any text (a header echoed in an error page, a query string, a log line). */
@@ -57,13 +59,14 @@ const TEXT_FIELD = /([A-Za-z0-9_-]*(?:authorization|api[-_]?key|token|secret|pas
 
 /**
  * Text as written somewhere (a peer's answer kept on a delivery attempt, an error message): JSON string fields and
- * `name: value` / `name=value` pairs with a credential name get their value masked. Text without such a name is
- * returned unchanged (the same string).
+ * `name: value` / `name=value` pairs with a credential name get their value masked, and so does an HTTP credential
+ * (`Bearer …`, `Basic …`) wherever it stands. Text without any of these is returned unchanged (the same string).
  */
 export function maskCredentialsInText(text: string, mask = MASK): string {
   if (!MENTIONS_CREDENTIAL.test(text)) return text;
   const json = text.replace(JSON_STRING_FIELD, (field: string, name: string, colon: string) => (isCredentialName(name) ? `"${name}"${colon}"${mask}"` : field));
-  return json.replace(TEXT_FIELD, (_field: string, name: string, separator: string, scheme: string | undefined) => `${name}${separator}${scheme ?? ''}${mask}`);
+  const fields = json.replace(TEXT_FIELD, (_field: string, name: string, separator: string, scheme: string | undefined) => `${name}${separator}${scheme ?? ''}${mask}`);
+  return fields.replace(HTTP_CREDENTIAL, (_credential: string, scheme: string) => `${scheme} ${mask}`);
 }
 
 /** A URL path with its query, credential parameters masked (`/metrics?token=[masked]`). */

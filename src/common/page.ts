@@ -33,8 +33,3 @@ export interface Page<T> {
   page: number;
   limit: number;
 }
-
-// Running the page's query is persistence: pageOf lives in src/database. Re-exported here for the
-// callers that still import it from this file (outbox, orders, tickets, market events); remove once they
-// import it from '../database/paging'.
-export { pageOf } from '../database/paging';

@@ -32,9 +32,12 @@ export function exampleOf(dto: Constructor): Record<string, unknown> {
     let type = meta.type;
     if (typeof type === 'function' && !isClass(type)) type = (type as () => unknown)();
     if (Array.isArray(type) && isClass(type[0])) example[name] = [exampleOf(type[0])];
-    else if (isClass(type) && ![String, Number, Boolean, Date, Object, Array].includes(type as never)) {
+    else if (isClass(type) && !SCALAR_TYPES.includes(type)) {
       example[name] = meta.isArray ? [exampleOf(type)] : exampleOf(type);
     }
   }
   return example;
 }
+
+/** Types whose example is not built from their properties. */
+const SCALAR_TYPES: unknown[] = [String, Number, Boolean, Date, Object, Array];

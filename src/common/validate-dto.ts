@@ -33,7 +33,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Flattens a class-validator error tree into messages that start with the field's full path. */
+/**
+ * Flattens a class-validator error tree into messages that start with the field's full path: the one formatter of
+ * every 400 that names fields (admin and IMSHOP DTOs, Market's notifications).
+ */
 export function formatValidationErrors(errors: readonly ValidationError[], parentPath = '', parentIsArray = false): string[] {
   const messages: string[] = [];
   for (const error of errors) {
@@ -68,7 +71,8 @@ function joinPath(parent: string, property: string, parentIsArray: boolean): str
 }
 
 function nestedMessage(path: string, message: string): string {
-  return message.startsWith('each value') ? `${path} must contain only objects` : `${path} must be an object`;
+  // An element of an array (`items[0]`) is itself the value that is not an object.
+  return message.startsWith('each value') && !path.endsWith(']') ? `${path} must contain only objects` : `${path} must be an object`;
 }
 
 const VERBOSE_SUFFIX = ' conforming to the specified constraints';

@@ -52,6 +52,7 @@ export const CONFIG_VARIABLES = [
   'LOG_FORMAT',
   'SANDBOX',
   'EVENT_TIME_MAX_SKEW_SECONDS',
+  'CONSOLE_SESSION_HOURS',
 ] as const;
 
 /** api: HTTP only; worker: deliveries and the outbox sweeper (plus /health and /metrics); all: both. */
@@ -112,6 +113,8 @@ export interface AppConfig {
    * (a peer's clock running ahead must not freeze an order: see common/event-time.ts).
    */
   eventTimeMaxSkewMs: number;
+  /** How long a sign-in to the web console (/console) lasts; then the admin key is asked for again. */
+  consoleSessionMs: number;
 }
 
 /** Endpoint health (pausing), retention and replay. */
@@ -311,7 +314,7 @@ function flag(env: Env, name: string): boolean {
 }
 
 /** The app's own base URL as seen from itself: the sandbox peers are called over real HTTP like any peer. */
-function selfUrl(host: string, port: number): string {
+export function selfUrl(host: string, port: number): string {
   const address = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
@@ -535,6 +538,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sandbox,
     sandboxPeers,
     eventTimeMaxSkewMs: integer(env, 'EVENT_TIME_MAX_SKEW_SECONDS', 60, 0, 86_400) * 1000,
+    consoleSessionMs: Math.round(decimal(env, 'CONSOLE_SESSION_HOURS', 8, 0.05, 720) * 3_600_000),
   };
 }
 

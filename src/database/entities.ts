@@ -18,6 +18,7 @@ import { StatusMapping } from '../status-mapping/status-mapping.entity';
 import { SandboxMarketOrder } from '../sandbox/sandbox-market-order.entity';
 import { SandboxRequest } from '../sandbox/sandbox-request.entity';
 import { SandboxTicket } from '../sandbox/sandbox-ticket.entity';
+import { ConsoleSession } from '../console/console-session.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, ImshopTicketRequest, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor, SandboxRequest, SandboxMarketOrder, SandboxTicket];
+export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, ImshopTicketRequest, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor, SandboxRequest, SandboxMarketOrder, SandboxTicket, ConsoleSession];

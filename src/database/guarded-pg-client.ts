@@ -1,6 +1,9 @@
+import { EventEmitter } from 'node:events';
 import pg from 'pg';
 
 type Listener = (...args: never[]) => void;
+/** EventEmitter's own `on` (pg.Client's, untyped by event): pg's overloads name each event's listener type. */
+const addListener = EventEmitter.prototype.on as (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
 
 /**
  * A pg Client whose 'error' is never lost and never unheard. A client's owner attaches its listener after
@@ -45,7 +48,7 @@ export class GuardedPgClient extends pg.Client {
 
   override on(event: string | symbol, listener: Listener): this {
     // (A listener added by once() comes here too, wrapped.)
-    super.on(event as never, listener as never);
+    addListener.call(this, event, listener);
     if (event === 'error' && this.unheardError !== undefined) {
       const error = this.unheardError;
       this.unheardError = undefined;

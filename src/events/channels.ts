@@ -4,8 +4,8 @@ import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@
 /**
  * A typed way for one module to reach the modules that act on what it does, without knowing them (they depend
  * on it, not the other way round). The publisher names the channel; each handler declares itself with
- * `@Handles(channel)` on the method that handles it; `docs/wiring.md` lists who handles what, and a test keeps
- * that listing true. Handlers run one after the other, in the order of the modules in AppModule, and are awaited.
+ * `@Handles(channel)` on the method that handles it; `src/events/wiring.ts` lists who handles what (a test keeps
+ * that listing true) and docs/architecture.md draws it. Handlers run one after the other, in the order of the modules in AppModule, and are awaited.
  */
 export interface Channel<Payload, Result = void> {
   readonly name: string;
@@ -100,7 +100,7 @@ export class Channels implements OnModuleInit {
     return (this.handlers.get(on.name) ?? []).map((h) => h.key!).filter((key) => key !== undefined);
   }
 
-  /** Channel → its handlers (`Class.method`, with the key of a keyed channel): what docs/wiring.md lists. */
+  /** Channel → its handlers (`Class.method`, with the key of a keyed channel): what src/events/wiring.ts lists. */
   listing(): Record<string, string[]> {
     return Object.fromEntries([...this.handlers].map(([name, list]) => [name, list.map((h) => (h.key === undefined ? h.owner : `${h.key}: ${h.owner}`))]));
   }

@@ -4,11 +4,15 @@
  * test/wiring.e2e-spec.ts keeps this listing equal to what the app finds.
  */
 export const WIRING: Record<string, string[]> = {
-  /** orders/order-events.ts: every applied event, inside its transaction. */
+  /** orders/order-events.ts: every change of an order, in the transaction that made it. */
   'order.changed': [
-    'ImshopSyncService.queuePush (the IMSHOP status push, if the app knows the order)',
-    "MarketLoopService.decide (what Market, or IMSHOP for a Market order, must hear: status push, details, ticket, cancellation answer)",
-    'SandboxMarket.learnFromNotification (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
+    'ImshopSyncService.onOrderChanged (the IMSHOP status push, if the app knows the order)',
+    'MarketLoopService.onOrderChanged (our status to Market along its path; a cancelled order\'s store tickets withdrawn)',
+  ],
+  /** market/market-order-notice.ts: what Market said of an order (a notification, or the pull), in its transaction. */
+  'market.order-notified': [
+    'MarketLoopService.onMarketNotice (the steps it starts: details fetch, prepare ticket, cancellation answer)',
+    'SandboxMarket.learnFromNotice (SANDBOX=true only: the sandbox Market learns the orders it is told of)',
   ],
   /** orders/order-events.ts: the sections of GET /admin/orders/:id, by name. */
   'order.details': [

@@ -1,6 +1,4 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { InvalidInputError } from '../common/domain-error';
 import { TicketWithdrawalService } from '../imshop-tickets/ticket-withdrawal.service';
 import { checkTransition, type OrderStatus } from '../orders/order-status';
@@ -52,7 +50,6 @@ export class AppCancellationService implements OnApplicationShutdown {
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrdersService,
     private readonly mappings: StatusMappingService,
     private readonly tickets: TicketWithdrawalService,
@@ -73,7 +70,7 @@ export class AppCancellationService implements OnApplicationShutdown {
       if (refusal) return this.refuse(found, refusal);
       try {
         // The order row is locked inside applyStatus; a status that changed meanwhile is judged again there.
-        await this.dataSource.transaction(async (manager) => {
+        await this.orders.transaction(async (tx) => {
           const result = await this.orders.applyStatus(
             {
               source: 'imshop_app',
@@ -85,7 +82,7 @@ export class AppCancellationService implements OnApplicationShutdown {
               note: request.reason ? `buyer cancelled in the app: ${request.reason}` : 'buyer cancelled in the app',
               payload: withoutKey(body as Record<string, unknown>),
             },
-            manager,
+            tx,
           );
           if (result.duplicate || result.outcome === 'unchanged' || result.outcome === 'applied') {
             const late = result.fromStatus && result.statusChanged ? appCancellationRefusal(result.fromStatus) : null;

@@ -1,7 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Handles } from '../events/channels';
-import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
-import { OrdersService } from '../orders/orders.service';
+import type { Tx } from '../database/transaction';
+import { ORDER_CHANGED } from '../orders/order-events';
+import { alreadyKnows } from '../orders/order-source';
+import { OrdersService, type OrderChanged } from '../orders/orders.service';
+import { RETRY_SCHEDULE_MS } from '../outbox/backoff';
 import { SendsDeliveries, type SendAttempt, type SendResult } from '../outbox/delivery-targets';
 import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
@@ -17,9 +20,6 @@ declare module '../outbox/delivery-targets' {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Sources whose changes IMSHOP already knows about: pushing them back would only echo. */
-const ECHO_SOURCES = new Set(['imshop_app']);
 
 /**
  * Pushes the retailer's order statuses to IMSHOP: decides, inside the transaction of each change,
@@ -69,9 +69,9 @@ export class ImshopSyncService implements OnModuleInit {
 
   /** Inside the transaction of every order change: writes the IMSHOP push it calls for, if any. */
   @Handles(ORDER_CHANGED)
-  async queuePush({ result, event, manager }: OrderChange): Promise<void> {
-    if (!this.client.statusPushConfigured || ECHO_SOURCES.has(event.source) || !result.historyId) return;
-    const order = result.order;
+  async onOrderChanged({ change, tx }: { change: OrderChanged; tx: Tx }): Promise<void> {
+    if (!this.client.statusPushConfigured || alreadyKnows('imshop_app', change.source)) return;
+    const { order } = change;
     // Since 2021 IMSHOP identifies an order by the retailer's number; a Market-only order is not IMSHOP's.
     const orderNumber = order.omsOrderNumber ?? order.imshopUuid;
     if (!orderNumber) return;
@@ -81,14 +81,14 @@ export class ImshopSyncService implements OnModuleInit {
     let body: ImshopStatusPushBody;
     // An OMS status older than the order's last one (stale), or one the state machine refused, would move IMSHOP
     // back: it is kept in the order's history, and a push already waiting (a newer status) is left to go out.
-    if (event.relay && (result.outcome === 'stale' || result.outcome === 'rejected')) {
-      this.logger.log(`order ${order.id}: the OMS status ${String(event.relay.code)} was ${result.outcome}, so it is not relayed to IMSHOP`);
+    if (change.relay && (change.outcome === 'stale' || change.outcome === 'rejected')) {
+      this.logger.log(`order ${order.id}: the OMS status ${String(change.relay.code)} was ${change.outcome}, so it is not relayed to IMSHOP`);
       return;
     }
-    if (event.relay) {
-      body = buildStatusPush({ ...(event.relay as { code: string }), orderNumber });
-    } else if (result.statusChanged) {
-      const mapped = await this.mappings.resolveOutbound('imshop', order.status, manager);
+    if (change.relay) {
+      body = buildStatusPush({ ...(change.relay as { code: string }), orderNumber });
+    } else if (change.statusChanged) {
+      const mapped = await this.mappings.resolveOutbound('imshop', order.status, tx);
       if (!mapped) {
         this.logger.warn(`no outbound imshop mapping for ${order.status}: order ${order.id} not pushed`);
         return;
@@ -97,11 +97,11 @@ export class ImshopSyncService implements OnModuleInit {
     } else {
       return;
     }
-    await this.outbox.createDelivery(manager, { orderId: order.id, target: 'imshop', changeSeq: result.historyId, internalStatus: order.status, payload: body });
+    this.outbox.write(tx, { orderId: order.id, target: 'imshop', changeSeq: change.historyId, internalStatus: order.status, payload: body });
   }
 
-  /** IMSHOP sets each status on its own: only the newest one of an order needs to arrive. */
-  @SendsDeliveries('imshop', { ordering: 'newest-wins' })
+  /** IMSHOP sets each status on its own: only the newest one of an order needs to arrive; retried on the documented schedule. */
+  @SendsDeliveries('imshop', { ordering: 'newest-wins', retrySchedule: RETRY_SCHEDULE_MS })
   async send({ body, signal }: SendAttempt<ImshopStatusPushBody>): Promise<SendResult> {
     const answer = await this.client.pushStatus(body, signal);
     const verdict = parseImshopStatusResponse(answer.status, answer.body);

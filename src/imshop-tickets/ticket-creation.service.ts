@@ -5,7 +5,7 @@ import type { PeerCallResult } from '../common/peer-http';
 import { isPlainObject, validateDto } from '../common/validate-dto';
 import { ImshopClient } from '../imshop-client/imshop.client';
 import { OrdersService } from '../orders/orders.service';
-import type { TicketType } from '../status-mapping/mapping-systems';
+import type { TicketType } from '../imshop-client/imshop-ticket-types';
 import { CreateTicketDto } from './dto/create-ticket.dto';
 import { ImshopTicketRefused, TicketOutcomeUnknown } from './ticket-errors';
 import { TicketEventsService } from './ticket-events.service';
@@ -89,8 +89,9 @@ export class TicketCreationService {
 
     // If this transaction fails (the database went down after IMSHOP answered), a keyed request stays `sending`:
     // its retry does not send again (claimRequest), so IMSHOP's ticket is never created twice.
-    const ticket = await this.tickets.transaction(async (manager) => {
-      const order = await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager);
+    const ticket = await this.tickets.transaction(async (tx) => {
+      const { manager } = tx;
+      const order = await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, tx);
       if (claim) await this.requests.markCreated(manager, claim.id, imshopTicketId, { success: true, status: answerStatus, ticketId: imshopTicketId });
       if (dto.type === 'cancel') await this.tickets.markCancelRequested(manager, dto.ticketId!);
       if (dto.type === 'cancel' && imshopTicketId === dto.ticketId) {
@@ -158,12 +159,13 @@ export class TicketCreationService {
     const candidates = await this.tickets.adoptionCandidates(request);
     if (candidates.length !== 1) return null;
     const [candidate] = candidates;
-    const adopted = await this.tickets.transaction(async (manager) => {
+    const adopted = await this.tickets.transaction(async (tx) => {
+      const { manager } = tx;
       const ticket = await this.tickets.lockTicket(manager, candidate.imshopTicketId);
       if (!ticket || ticket.createdByUs) return null;
       if (!(await this.requests.adopt(manager, request.id, ticket.imshopTicketId))) return null;
       const type = (ticket.type ?? request.type) as TicketType;
-      const order = ticket.orderId ? null : await this.orders.findByIdentity({ omsOrderNumber: request.omsOrderNumber }, manager);
+      const order = ticket.orderId ? null : await this.orders.findByIdentity({ omsOrderNumber: request.omsOrderNumber }, tx);
       return this.tickets.markAdopted(manager, ticket.id, {
         type,
         request: request.request,

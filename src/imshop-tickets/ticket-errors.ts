@@ -1,5 +1,5 @@
 import { DomainError } from '../common/domain-error';
-import type { TicketType } from '../status-mapping/mapping-systems';
+import type { TicketType } from '../imshop-client/imshop-ticket-types';
 import type { ImshopTicketRequest } from './ticket-request.entity';
 import { isTicketType, TICKET_STATUSES_BY_TYPE } from './ticket-rules';
 

@@ -35,7 +35,8 @@ export class TicketEventsService {
    * is not touched (it never depended on the mapping). Answers the order history outcome, or `recorded`.
    */
   async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
-    return this.tickets.transaction(async (manager) => {
+    return this.tickets.transaction(async (tx) => {
+      const { manager } = tx;
       const event = await this.tickets.storedEvent(manager, eventId);
       if (!event) throw new NotFoundError(`IMSHOP ticket event ${eventId} does not exist`);
       if (event.payload === null || event.outcome === 'closed') return 'recorded'; // our own bookkeeping row (a withdrawn ticket)
@@ -61,7 +62,7 @@ export class TicketEventsService {
         replay: true,
       });
       if (!change) return 'recorded';
-      const result = await this.orders.applyStatus(change, manager);
+      const result = await this.orders.applyStatus(change, tx);
       if (result.attention) this.logger.warn(`${change.note}: needs attention (order ${dto.orderId})`);
       return result.outcome;
     });

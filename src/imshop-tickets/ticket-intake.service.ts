@@ -1,7 +1,7 @@
 import { cutToColumn } from '../common/stored-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../database/transaction';
 import { boundEventTime } from '../common/event-time';
 import { GroupCommit } from '../common/group-commit';
 import { InvalidInputError } from '../common/domain-error';
@@ -132,26 +132,26 @@ export class TicketIntakeService {
   private storeBatchOnce(batch: IncomingStatus[]): Promise<(TicketReceipt | TicketStatusInvalidForType)[]> {
     const order = batch.map((item, index) => ({ item, index }));
     order.sort((a, b) => compare(a.item.dto.orderId, b.item.dto.orderId) || compare(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
-    return this.tickets.transaction(async (manager) => {
-      const { tickets, created, now } = await this.lockTickets(manager, order.map(({ item }) => item.dto));
+    return this.tickets.transaction(async (tx) => {
+      const { tickets, created, now } = await this.lockTickets(tx, order.map(({ item }) => item.dto));
       // A dedupe key names its ticket, which this transaction holds locked: the keys stored now, with those
       // the batch stores as it goes, tell every repeat, so the new events can be inserted at the end, in one
       // statement and with their outcomes (not inserted, then updated: half the dead rows for vacuum). A
       // ticket not stored yet has no events.
       const seenKeys = await this.tickets.storedKeys(
-        manager,
+        tx.manager,
         order.filter(({ item }) => !created.has(tickets.get(item.dto.ticketId)!)).map(({ item }) => item.dedupeKey),
       );
       const answers: (TicketReceipt | TicketStatusInvalidForType)[] = new Array(batch.length);
       const staged: Staged[] = [];
       for (const { item, index } of order) {
-        const step = await withRequestId(item.requestId, () => this.stage(manager, item, tickets, now, seenKeys));
+        const step = await withRequestId(item.requestId, () => this.stage(tx, item, tickets, now, seenKeys));
         if (step instanceof TicketStatusInvalidForType) answers[index] = step;
         else staged.push({ ...step, index });
       }
 
       const changes = staged.filter((s) => s.change !== null);
-      const applied = await this.orders.applyStatusBatch(changes.map((s) => s.change!), manager);
+      const applied = await this.orders.applyStatusBatch(changes.map((s) => s.change!), tx);
       changes.forEach((s, i) => (s.result = applied[i]));
 
       // A webhook whose ticket type is unknown links the ticket to the order of its number as it was at its
@@ -183,7 +183,7 @@ export class TicketIntakeService {
       if (events.length > 0) {
         const written = [...new Set(staged.filter((s) => s.isNew).map((s) => s.ticket))];
         const fresh = written.filter((ticket) => created.has(ticket)).sort((a, b) => compare(a.imshopTicketId, b.imshopTicketId));
-        await this.tickets.writeBatch(manager, written, fresh, events);
+        await this.tickets.writeBatch(tx.manager, written, fresh, events);
       }
       return answers;
     });
@@ -196,7 +196,7 @@ export class TicketIntakeService {
    * written): thrown here, it would roll back the whole batch.
    */
   private async stage(
-    manager: EntityManager,
+    tx: Tx,
     item: IncomingStatus,
     tickets: Map<string, ImshopTicket>,
     now: Date,
@@ -215,12 +215,12 @@ export class TicketIntakeService {
     // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
     // webhooks never take the ticket and order locks in opposite orders. The batch writes its locked tickets
     // from memory, so the one closed here must say so.
-    if (decision.withdraws && (await this.tickets.closeWithdrawn(manager, decision.withdraws, eventAt, withdrawalRecord(decision.withdraws, ticket.imshopTicketId)))) {
+    if (decision.withdraws && (await this.tickets.closeWithdrawn(tx.manager, decision.withdraws, eventAt, withdrawalRecord(decision.withdraws, ticket.imshopTicketId)))) {
       const kept = tickets.get(decision.withdraws);
       if (kept) kept.closed = true;
     }
     const change = orderChangeOf({ dto, decision, eventAt, eventTimeNote: item.eventTimeNote, dedupeKey, payload });
-    const orderBefore = change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, manager))?.id ?? null) : null;
+    const orderBefore = change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, tx))?.id ?? null) : null;
 
     // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
     if (ticket.type === null && decision.type !== null) ticket.type = decision.type;
@@ -243,12 +243,12 @@ export class TicketIntakeService {
    * after the batch, not inserted here and updated there.
    */
   private async lockTickets(
-    manager: EntityManager,
+    tx: Tx,
     webhooks: TicketStatusWebhookDto[],
   ): Promise<{ tickets: Map<string, ImshopTicket>; created: Set<ImshopTicket>; now: Date }> {
     const first = new Map<string, TicketStatusWebhookDto>();
     for (const dto of webhooks) if (!first.has(dto.ticketId)) first.set(dto.ticketId, dto);
-    const locked = await this.tickets.lockBatch(manager, [...first.keys()]);
+    const locked = await this.tickets.lockBatch(tx.manager, [...first.keys()]);
     const now = locked.now;
     const tickets = new Map<string, ImshopTicket>(locked.tickets.map((ticket) => [ticket.imshopTicketId, ticket]));
     const created = new Set<ImshopTicket>();

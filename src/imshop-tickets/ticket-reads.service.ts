@@ -29,6 +29,11 @@ export class TicketReadsService {
   /** The admin view of an order lists its tickets (with unavailable items, tracking and waybill numbers). */
   @Handles(ORDER_DETAILS, 'imshopTickets')
   async ticketsOfOrder(order: OrderView): Promise<unknown> {
+    return this.ofOrder(order);
+  }
+
+  /** The order's tickets: linked to it, or naming its OMS number. */
+  ofOrder(order: Pick<OrderView, 'id' | 'omsOrderNumber'>): Promise<ImshopTicket[]> {
     return this.tickets.ofOrder(order.id, order.omsOrderNumber);
   }
 }

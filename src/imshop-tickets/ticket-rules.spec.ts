@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import { TICKET_TYPES, type TicketType } from '../status-mapping/mapping-systems';
+import { TICKET_TYPES, type TicketType } from '../imshop-client/imshop-ticket-types';
 import {
   ALL_TYPE_TICKET_STATUSES,
   TICKET_STATUSES_BY_TYPE,

@@ -1,5 +1,5 @@
 import { boundedKey } from '../common/stored-text';
-import { TICKET_TYPES, type TicketType } from '../status-mapping/mapping-systems';
+import { TICKET_TYPES, type TicketType } from '../imshop-client/imshop-ticket-types';
 import { parseUnixTimestamp } from '../imshop-client/imshop-validators';
 
 /**

@@ -1,6 +1,6 @@
 import { withNote } from '../common/event-time';
 import type { StatusEvent } from '../orders/orders.service';
-import type { TicketType } from '../status-mapping/mapping-systems';
+import type { TicketType } from '../imshop-client/imshop-ticket-types';
 import type { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
 import { TicketStatusInvalidForType } from './ticket-errors';
 import { inferTicketType, isFinalTicketStatus, isStatusValidForType } from './ticket-rules';

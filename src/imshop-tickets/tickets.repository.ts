@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { pageOf, type Page } from '../common/page';
+import { runInTransaction, type Tx } from '../database/transaction';
+import type { Page } from '../common/page';
+import { pageOf } from '../database/paging';
 import type { StoredEventSelection } from '../common/stored-event-selection';
 import { affectedRows } from '../database/affected-rows';
 import { deleteOldestBefore } from '../database/delete-oldest';
@@ -97,8 +99,8 @@ export interface StoredTicketEvent {
 export class TicketsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, work);
   }
 
   // ---------------------------------------------------------------- intake (a batch of status webhooks)

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../database/transaction';
 import { InvalidInputError } from '../common/domain-error';
 import type { MarketAutomationView, PutMarketAutomationDto } from './dto/market-automation.dto';
 import type { MarketAutomation } from './market-automation.entity';
@@ -29,10 +29,16 @@ export function ticketsPossible(settings: AutomationSettings): boolean {
 export class MarketAutomationService {
   constructor(private readonly repository: MarketAutomationRepository) {}
 
-  /** The campaign's settings; a campaign without a row gets the defaults (only the status push on). */
-  async forCampaign(campaignId: string, manager?: EntityManager): Promise<AutomationSettings> {
-    const row = await this.repository.find(campaignId, manager);
-    return row ? toSettings(row) : defaults(campaignId);
+  /**
+   * The campaign's settings; a campaign without a row gets the defaults (only the status push on). In a
+   * transaction, read once: every order change of a group-committed batch of the campaign asks again.
+   */
+  forCampaign(campaignId: string, tx?: Tx): Promise<AutomationSettings> {
+    const read = async () => {
+      const row = await this.repository.find(campaignId, tx?.manager);
+      return row ? toSettings(row) : defaults(campaignId);
+    };
+    return tx ? tx.remember(`market-automation:${campaignId}`, read) : read();
   }
 
   /** Campaigns with a business id: the ones the reconciliation pulls. */

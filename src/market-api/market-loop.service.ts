@@ -1,40 +1,45 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../database/transaction';
 import { Handles } from '../events/channels';
 import { TicketReadsService } from '../imshop-tickets/ticket-reads.service';
-import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
-import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
+import { MARKET_ORDER_NOTIFIED, type MarketOrderNotified } from '../market/market-order-notice';
+import { ORDER_CHANGED } from '../orders/order-events';
+import { alreadyKnows } from '../orders/order-source';
+import { OrdersService, type OrderChanged } from '../orders/orders.service';
 import type { DeliveryPayloads } from '../outbox/delivery-targets';
 import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { MarketApiClient } from './market-api.client';
-import { MarketAutomationService, ticketsPossible } from './market-automation.service';
+import { MarketAutomationService, ticketsPossible, type AutomationSettings } from './market-automation.service';
 import { MarketOrderDetailsService } from './market-order-details.service';
 import {
   cancellationAnswer,
-  MARKET_SOURCES,
+  MARKET_API_SOURCE,
   MARKET_TARGETS,
   marketStepsTo,
   type MarketStep,
-  type CancellationPayload,
-  type DetailsPayload,
   type MarketTarget,
   type OrderRef,
-  type StatusPushPayload,
-  type TicketPayload,
-  type WithdrawPayload,
+  withdrawalOf,
 } from './market-targets';
 
 export { cancellationAnswer, MARKET_API_SOURCE, MARKET_TARGETS } from './market-targets';
 
 /**
- * Closes the loop with Yandex Market. Inside the transaction of every order change it decides what Market (or
- * IMSHOP, for Market orders) must hear of it and writes outbox deliveries, which MarketSendersService sends:
+ * The Market loop: what Market (or IMSHOP's store, for a Market order) must hear, decided in the transaction that
+ * changed the order and written there as outbox deliveries, which MarketSendersService sends. Its steps, and where
+ * each one ends:
  *
- * - our status changes → `PUT …/status` through the outbound `market` mapping rows (never a change that came from Market);
- * - ORDER_CREATED → details fetched (`POST v1/businesses/{businessId}/orders`) onto the order;
- * - PROCESSING/STARTED → an IMSHOP prepare ticket in the campaign's store (its `done` maps to READY_TO_SHIP, pushed as above);
- * - a buyer's cancellation request → accepted before shipping (order CANCELLED, tickets withdrawn), refused after.
+ * | Market says / the order does                  | step (delivery target)                                         | ends when |
+ * | --------------------------------------------- | -------------------------------------------------------------- | --------- |
+ * | ORDER_CREATED (or the pull finds a new order) | fetch its details (`market_fetch`)                             | they are stored on the order |
+ * | PROCESSING/STARTED                            | prepare ticket (`imshop_prepare`): details if missing → buyer → OMS number → the store's ticket | IMSHOP created it; its `done` comes back as a ticket status |
+ * | ORDER_CANCELLATION_REQUEST                    | answer it (`market_cancel`); accepted: cancel the order and withdraw its tickets | Market has the answer |
+ * | the order changed, not by Market              | push the status (`market`), walking Market's path              | Market accepted each step |
+ * | the order is cancelled, not by the loop       | withdraw its open tickets (`imshop_withdraw`)                  | IMSHOP took the cancel tickets |
+ *
+ * The steps' own writes to the order (details, the OMS number, an accepted cancellation: source `market_api`)
+ * start nothing here: a step that needs a next one writes it itself (MarketSendersService.answerCancellation).
  */
 @Injectable()
 export class MarketLoopService implements OnModuleInit {
@@ -54,68 +59,72 @@ export class MarketLoopService implements OnModuleInit {
     if (!this.client.configured) this.logger.log('Market partner API is off (set MARKET_API_KEY): no status push, detail fetch or cancellation answers');
   }
 
-  @Handles(ORDER_CHANGED)
-  async decide({ result, event, manager }: OrderChange): Promise<void> {
-    const order = result.order;
-    if (!this.client.configured || !order.marketOrderId || !order.marketCampaignId || !result.historyId) return;
-    const settings = await this.automation.forCampaign(order.marketCampaignId, manager);
-    const ref: OrderRef = { order: order.id, campaignId: order.marketCampaignId, orderId: order.marketOrderId };
-    const write = <T extends MarketTarget>(target: T, payload: DeliveryPayloads[T]) =>
-      this.outbox.createDelivery(manager, { orderId: order.id, target, changeSeq: result.historyId!, internalStatus: order.status, payload });
-
-    if (event.source === 'market') {
-      const type = notificationType(event);
-      if (type === 'ORDER_CREATED' && settings.fetchDetails && settings.businessId && !(await this.replayedAfter(event, order.id, MARKET_TARGETS.details, manager))) {
-        await write(MARKET_TARGETS.details, { ...ref, businessId: settings.businessId } satisfies DetailsPayload);
-      }
-      if (
-        this.startsAssembly(result, event) &&
-        ticketsPossible(settings) &&
-        !(await this.hasPrepareDelivery(order.id)) &&
-        !(await this.replayedAfter(event, order.id, MARKET_TARGETS.ticket, manager))
-      ) {
-        await write(MARKET_TARGETS.ticket, ref satisfies TicketPayload);
-      }
-      if (type === 'ORDER_CANCELLATION_REQUEST' && settings.answerCancellations && !(await this.replayedAfter(event, order.id, MARKET_TARGETS.cancellation, manager))) {
-        const answer = cancellationAnswer(order.status);
-        await write(MARKET_TARGETS.cancellation, { ...ref, ...answer, orderStatus: order.status, historyId: result.historyId } satisfies CancellationPayload);
-      }
+  /** What Market said of one of its orders (a notification, or the reconciliation pull): the steps it starts. */
+  @Handles(MARKET_ORDER_NOTIFIED)
+  async onMarketNotice({ notified, tx }: { notified: MarketOrderNotified; tx: Tx }): Promise<void> {
+    const { notice, change } = notified;
+    const ref = this.refOf(change);
+    if (!ref) return;
+    const settings = await this.automation.forCampaign(ref.campaignId, tx);
+    // A new order's details: on ORDER_CREATED, or when the pull caught an order whose ORDER_CREATED never came.
+    if ((notice.kind === 'created' || (notified.via === 'pull' && change.created)) && settings.fetchDetails && settings.businessId) {
+      if (!(await this.startedBefore(change, MARKET_TARGETS.details, tx))) this.write(tx, change, MARKET_TARGETS.details, { ...ref, businessId: settings.businessId });
     }
-
-    if (event.source === 'market_poll') {
-      // The reconciliation pull caught a state whose notification never came: start what that notification would have.
-      if (result.created && settings.fetchDetails && settings.businessId) {
-        await write(MARKET_TARGETS.details, { ...ref, businessId: settings.businessId } satisfies DetailsPayload);
-      }
-      if (this.startsAssembly(result, event) && ticketsPossible(settings) && !(await this.hasPrepareDelivery(order.id))) {
-        await write(MARKET_TARGETS.ticket, ref satisfies TicketPayload);
-      }
-    }
-
-    // A cancelled Market order (whoever cancelled it) no longer needs the store's work.
-    if (result.statusChanged && order.status === 'CANCELLED' && order.omsOrderNumber && (settings.prepareTicket || settings.answerCancellations)) {
-      await write(MARKET_TARGETS.withdraw, { order: order.id, omsOrderNumber: order.omsOrderNumber, reason: 'Заказ отменён на Яндекс Маркете' } satisfies WithdrawPayload);
-    }
-
-    if (result.statusChanged && !MARKET_SOURCES.has(event.source) && settings.pushStatuses) {
-      const mapped = await this.mappings.resolveOutbound('market', order.status, manager);
-      if (mapped) {
-        // Market's statuses are a path: a step it requires and has not had goes first, each a delivery of its own.
-        const reached: MarketStep[] = [];
-        for (const status of await this.orders.statusesReachedBefore(order.id, result.historyId, manager)) {
-          const step = await this.mappings.resolveOutbound('market', status, manager);
-          if (step) reached.push({ status: step.code, substatus: step.substatus ?? null });
+    switch (notice.kind) {
+      case 'status':
+        // Market confirmed the order and it may be assembled: PROCESSING/STARTED (or PROCESSING without a substatus).
+        if (notice.status === 'PROCESSING' && (notice.substatus ?? 'STARTED') === 'STARTED' && change.statusChanged && change.order.status === 'PROCESSING') {
+          await this.prepareTicket(tx, change, ref, settings);
         }
-        for (const step of marketStepsTo(reached, { status: mapped.code, substatus: mapped.substatus ?? null })) {
-          await write(MARKET_TARGETS.status, { campaignId: ref.campaignId, orderId: ref.orderId, ...step } satisfies StatusPushPayload);
+        return;
+      case 'cancellation_requested':
+        if (settings.answerCancellations && !(await this.startedBefore(change, MARKET_TARGETS.cancellation, tx))) {
+          this.write(tx, change, MARKET_TARGETS.cancellation, { ...ref, ...cancellationAnswer(change.order.status), orderStatus: change.order.status, historyId: change.historyId });
         }
-      }
+        return;
+      case 'created':
+      case 'cancelled':
+      case 'updated':
+      case 'return':
+        return;
     }
   }
 
-  /** Market says the order was confirmed and may be assembled: PROCESSING/STARTED (or PROCESSING without a substatus). */
-  private startsAssembly(result: ApplyResult, event: StatusEvent): boolean {
-    return result.statusChanged && result.order.status === 'PROCESSING' && event.externalCode === 'PROCESSING' && (event.externalSubstatus ?? 'STARTED') === 'STARTED';
+  /** Any change of a Market order: its status to Market (unless Market knows it), and a cancelled order's tickets withdrawn. */
+  @Handles(ORDER_CHANGED)
+  async onOrderChanged({ change, tx }: { change: OrderChanged; tx: Tx }): Promise<void> {
+    // The loop's own writes start nothing (see the table above).
+    if (change.source === MARKET_API_SOURCE) return;
+    const ref = this.refOf(change);
+    if (!ref || !change.statusChanged) return;
+    const settings = await this.automation.forCampaign(ref.campaignId, tx);
+    const { order } = change;
+    if (order.status === 'CANCELLED' && order.omsOrderNumber && (settings.prepareTicket || settings.answerCancellations)) {
+      this.write(tx, change, MARKET_TARGETS.withdraw, withdrawalOf(order.id, order.omsOrderNumber));
+    }
+    if (settings.pushStatuses && !alreadyKnows('market', change.source)) await this.pushStatus(tx, change, ref);
+  }
+
+  /** The order's new status to Market: the steps of Market's path it requires and has not had go first, each a delivery of its own. */
+  private async pushStatus(tx: Tx, change: OrderChanged, ref: OrderRef): Promise<void> {
+    const mapped = await this.mappings.resolveOutbound('market', change.order.status, tx);
+    if (!mapped) return;
+    const reached: MarketStep[] = [];
+    for (const status of await this.orders.statusesReachedBefore(change.order.id, change.historyId, tx)) {
+      const step = await this.mappings.resolveOutbound('market', status, tx);
+      if (step) reached.push({ status: step.code, substatus: step.substatus ?? null });
+    }
+    for (const step of marketStepsTo(reached, { status: mapped.code, substatus: mapped.substatus ?? null })) {
+      this.write(tx, change, MARKET_TARGETS.status, { campaignId: ref.campaignId, orderId: ref.orderId, ...step });
+    }
+  }
+
+  /** One prepare ticket per order: a release ticket that sends the order back to PROCESSING does not make another. */
+  private async prepareTicket(tx: Tx, change: OrderChanged, ref: OrderRef, settings: AutomationSettings): Promise<void> {
+    if (!ticketsPossible(settings)) return;
+    if (await this.outbox.hasDelivery(tx, change.order.id, MARKET_TARGETS.ticket, { alive: true })) return;
+    if (await this.startedBefore(change, MARKET_TARGETS.ticket, tx)) return;
+    this.write(tx, change, MARKET_TARGETS.ticket, ref);
   }
 
   /**
@@ -125,21 +134,22 @@ export class MarketLoopService implements OnModuleInit {
    * by an admin, not by a replay), or details already stored, or a ticket we created, counts. A replay whose
    * first application started nothing (a rule switched on since, say) does start it.
    */
-  private async replayedAfter(event: StatusEvent, orderId: string, target: MarketTarget, manager: EntityManager): Promise<boolean> {
-    if (!event.replay) return false;
-    if (await this.outbox.hasDelivery(orderId, target)) return true;
-    if (target === MARKET_TARGETS.details) return this.details.exists(orderId, manager);
-    if (target === MARKET_TARGETS.ticket) return (await this.ticketReads.list({ orderId, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
+  private async startedBefore(change: OrderChanged, target: MarketTarget, tx: Tx): Promise<boolean> {
+    if (!change.replay) return false;
+    if (await this.outbox.hasDelivery(tx, change.order.id, target)) return true;
+    if (target === MARKET_TARGETS.details) return this.details.exists(change.order.id, tx);
+    if (target === MARKET_TARGETS.ticket) return (await this.ticketReads.list({ orderId: change.order.id, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
     return false;
   }
 
-  /** One automatic prepare ticket per order: a release ticket that sends the order back to PROCESSING does not make another. */
-  private async hasPrepareDelivery(orderId: string): Promise<boolean> {
-    return this.outbox.hasDelivery(orderId, MARKET_TARGETS.ticket, { alive: true });
+  /** Our reference of a Market order, when the loop runs and the order is Market's. */
+  private refOf(change: OrderChanged): OrderRef | null {
+    const { order } = change;
+    if (!this.client.configured || !order.marketOrderId || !order.marketCampaignId) return null;
+    return { order: order.id, campaignId: order.marketCampaignId, orderId: order.marketOrderId };
   }
-}
 
-function notificationType(event: StatusEvent): string | undefined {
-  const type = (event.payload as { notificationType?: unknown } | null | undefined)?.notificationType;
-  return typeof type === 'string' ? type : undefined;
+  private write<T extends MarketTarget>(tx: Tx, change: OrderChanged, target: T, payload: DeliveryPayloads[T]): void {
+    this.outbox.write(tx, { orderId: change.order.id, target, changeSeq: change.historyId, internalStatus: change.order.status, payload });
+  }
 }

@@ -1,4 +1,6 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { MarketBusinessOrder, MarketBusinessOrderItem } from './market-business-order';
+import type { MarketBuyer } from './market-ticket';
 
 /**
  * What Market's partner API told us about a Market order (`POST v1/businesses/{businessId}/orders`, plus the
@@ -36,19 +38,19 @@ export class MarketOrderDetails {
 
   /** `OrderBuyerInfoDTO`: id, lastName, firstName, middleName, type, phone (null until fetched). */
   @Column({ type: 'jsonb', nullable: true })
-  buyer: unknown;
+  buyer: MarketBuyer | null;
 
   /** `BusinessOrderDeliveryDTO` as Market sent it. */
   @Column({ type: 'jsonb', nullable: true })
-  delivery: unknown;
+  delivery: MarketBusinessOrder['delivery'] | null;
 
   /** `OrderPriceDTO`: payment, subsidy, cashback, delivery. */
   @Column({ type: 'jsonb', nullable: true })
-  prices: unknown;
+  prices: MarketBusinessOrder['prices'] | null;
 
   /** `BusinessOrderItemDTO[]` as Market sent them. */
   @Column({ type: 'jsonb', nullable: true })
-  items: unknown;
+  items: MarketBusinessOrderItem[] | null;
 
   @Column({ type: 'text', nullable: true })
   notes: string | null;
@@ -61,4 +63,16 @@ export class MarketOrderDetails {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/** The stored details as Market's order, the shape the prepare ticket is built from. */
+export function businessOrderOf(details: MarketOrderDetails): MarketBusinessOrder {
+  return {
+    items: details.items ?? undefined,
+    prices: details.prices ?? undefined,
+    delivery: details.delivery ?? undefined,
+    paymentType: details.paymentType ?? undefined,
+    paymentMethod: details.paymentMethod ?? undefined,
+    notes: details.notes ?? undefined,
+  };
 }

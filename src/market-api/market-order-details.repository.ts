@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { runInTransaction, type Tx } from '../database/transaction';
+import type { MarketBusinessOrder, MarketBusinessOrderItem } from './market-business-order';
 import { MarketOrderDetails } from './market-order-details.entity';
 
 /** What Market told us of an order (market_order_details), as fetched. */
@@ -14,9 +16,9 @@ export interface FetchedOrderDetails {
   paymentType: string | null;
   paymentMethod: string | null;
   fake: boolean | null;
-  delivery: unknown;
-  prices: unknown;
-  items: unknown;
+  delivery: MarketBusinessOrder['delivery'] | null;
+  prices: MarketBusinessOrder['prices'] | null;
+  items: MarketBusinessOrderItem[] | null;
   notes: string | null;
 }
 
@@ -24,6 +26,10 @@ export interface FetchedOrderDetails {
 @Injectable()
 export class MarketOrderDetailsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, work);
+  }
 
   find(orderId: string, manager: EntityManager = this.dataSource.manager): Promise<MarketOrderDetails | null> {
     return manager.getRepository(MarketOrderDetails).findOneBy({ orderId });

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Tx } from '../database/transaction';
 import { Handles } from '../events/channels';
 import { ORDER_DETAILS } from '../orders/order-events';
 import type { OrderView } from '../orders/order-view';
@@ -11,13 +10,13 @@ import { fromMarket } from './market-answers';
 import type { MarketOrderDetails } from './market-order-details.entity';
 import { MarketOrderDetailsRepository } from './market-order-details.repository';
 import { MARKET_API_SOURCE, type OrderRef } from './market-targets';
-import { orderItemsFromMarket, type MarketBusinessOrder } from './market-ticket';
+import { marketIdOf, orderItemsFromMarket, parseBusinessOrders } from './market-business-order';
+import type { MarketBuyer } from './market-ticket';
 
 /** The details of a Market order (its items, prices, delivery, buyer), fetched from Market and kept. */
 @Injectable()
 export class MarketOrderDetailsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: MarketOrderDetailsRepository,
     private readonly client: MarketApiClient,
     private readonly orders: OrdersService,
@@ -33,13 +32,13 @@ export class MarketOrderDetailsService {
     return this.repository.find(orderId);
   }
 
-  /** `manager`: asked inside the caller's transaction. */
-  exists(orderId: string, manager?: EntityManager): Promise<boolean> {
-    return this.repository.exists(orderId, manager);
+  /** `tx`: asked inside the caller's transaction. */
+  exists(orderId: string, tx?: Tx): Promise<boolean> {
+    return this.repository.exists(orderId, tx?.manager);
   }
 
   /** The buyer as Market gave it (null: Market refused), kept so that the next ticket need not ask again. */
-  setBuyer(orderId: string, buyer: unknown): Promise<void> {
+  setBuyer(orderId: string, buyer: MarketBuyer | null): Promise<void> {
     return this.repository.setBuyer(orderId, buyer);
   }
 
@@ -48,11 +47,10 @@ export class MarketOrderDetailsService {
     const call = await this.client.getBusinessOrder(businessId, p.campaignId, p.orderId, signal);
     const result = fromMarket(call);
     if (result.outcome !== 'sent') return { result };
-    const orders = (call.body as { orders?: MarketBusinessOrder[] } | null)?.orders;
-    const found = Array.isArray(orders) ? orders.find((o) => String(o?.orderId) === p.orderId) : undefined;
+    const found = parseBusinessOrders(call.body)?.orders.find((o) => marketIdOf(o.orderId) === p.orderId);
     if (!found) return { result: { ...result, outcome: 'dead', error: `Market returned no order ${p.orderId} of campaign ${p.campaignId} for business ${businessId}` } };
-    const details = await this.dataSource.transaction(async (manager) => {
-      const stored = await this.repository.upsert(manager, {
+    const details = await this.repository.transaction(async (tx) => {
+      const stored = await this.repository.upsert(tx.manager, {
         orderId: p.order,
         campaignId: p.campaignId,
         marketOrderId: p.orderId,
@@ -62,14 +60,14 @@ export class MarketOrderDetailsService {
         paymentType: str(found.paymentType, 32),
         paymentMethod: str(found.paymentMethod, 64),
         fake: typeof found.fake === 'boolean' ? found.fake : null,
-        delivery: found.delivery,
-        prices: found.prices,
-        items: found.items,
+        delivery: found.delivery ?? null,
+        prices: found.prices ?? null,
+        items: found.items ?? null,
         notes: typeof found.notes === 'string' ? found.notes : null,
       });
       await this.orders.applyStatus(
         { source: MARKET_API_SOURCE, identity: { id: p.order }, internalStatus: null, items: orderItemsFromMarket(found.items), note: 'details fetched from Market' },
-        manager,
+        tx,
       );
       return stored;
     });

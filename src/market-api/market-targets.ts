@@ -1,11 +1,17 @@
+import type { OrderSource } from '../orders/order-source';
+import { RETRY_SCHEDULE_MS } from '../outbox/backoff';
 import type { OrderStatus } from '../orders/order-status';
 import type { MarketCancellationReason } from './market-api.client';
 
-/** The source of changes we make because of Market's own answers (a cancellation we accepted, fetched details). */
-export const MARKET_API_SOURCE = 'market_api';
+/**
+ * The retry schedule of the loop's deliveries: the documented one (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, …). Market's
+ * rate limit says how long to wait (420 with X-RateLimit-Resource-Until, honoured over a shorter step), and a buyer's
+ * cancellation request must be answered within 48 h: eight attempts take about 28 h.
+ */
+export const MARKET_RETRY_SCHEDULE_MS = RETRY_SCHEDULE_MS;
 
-/** Changes Market already knows about: pushing them back would only echo. */
-export const MARKET_SOURCES = new Set(['market', 'market_poll', MARKET_API_SOURCE]);
+/** The source of the Market loop's own writes to an order (a cancellation we accepted, fetched details, the OMS number). */
+export const MARKET_API_SOURCE: OrderSource = 'market_api';
 
 /**
  * Outbox targets. One per kind of work, because the outbox supersedes a delivery by a newer one of the same
@@ -62,6 +68,11 @@ export interface WithdrawPayload {
   order: string;
   omsOrderNumber: string;
   reason: string;
+}
+
+/** Withdrawing a cancelled order's open tickets (a cancel ticket each). */
+export function withdrawalOf(orderId: string, omsOrderNumber: string): WithdrawPayload {
+  return { order: orderId, omsOrderNumber, reason: 'Заказ отменён на Яндекс Маркете' };
 }
 
 /** Internal statuses at which a buyer's cancellation is refused, and the reason Market passes on to the buyer. */

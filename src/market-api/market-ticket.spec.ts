@@ -3,7 +3,8 @@ import { CreateTicketDto } from '../imshop-tickets/dto/create-ticket.dto';
 import { validateDto } from '../common/validate-dto';
 import { marketOutboundProblems } from '../status-mapping/market-outbound-rules';
 import { cancellationAnswer } from './market-targets';
-import { buildPrepareTicket, orderItemsFromMarket, type MarketBusinessOrder } from './market-ticket';
+import { orderItemsFromMarket, type MarketBusinessOrder } from './market-business-order';
+import { buildPrepareTicket } from './market-ticket';
 
 const rub = (value: number) => ({ value, currencyId: 'RUR' });
 const order: MarketBusinessOrder = {
@@ -40,8 +41,8 @@ describe('prepare ticket from Market details', () => {
     expect(validateDto(CreateTicketDto, body)).toEqual(expect.objectContaining({ ok: true }));
   });
 
-  it('writes order items with a unit price and Market’s line prices', () => {
-    expect(orderItemsFromMarket(order.items)[0]).toEqual(expect.objectContaining({ sku: ' SKU-1 ', count: 3, price: 1000, total: 3000, marketItemId: '1' }));
+  it('writes order items in the one item shape, with a unit price and the line total', () => {
+    expect(orderItemsFromMarket(order.items)[0]).toEqual({ sku: ' SKU-1 ', name: 'Чайник', count: 3, price: 1000, total: 3000 });
   });
 });
 

@@ -1,52 +1,4 @@
-import type { OrderItem } from '../orders/order-view';
-
-/** The parts of Market's `BusinessOrderDTO` we use (tolerant: everything optional, unknown fields ignored). */
-export interface MarketBusinessOrder {
-  orderId?: string | number;
-  campaignId?: string | number;
-  status?: string;
-  substatus?: string;
-  paymentType?: string;
-  paymentMethod?: string;
-  fake?: boolean;
-  notes?: string;
-  items?: MarketBusinessOrderItem[];
-  prices?: { payment?: Money; subsidy?: Money; cashback?: Money; delivery?: { payment?: Money; subsidy?: Money } };
-  delivery?: MarketDelivery;
-}
-
-interface Money {
-  value?: number;
-  currencyId?: string;
-}
-
-export interface MarketBusinessOrderItem {
-  id?: string | number;
-  offerId?: string;
-  offerName?: string;
-  count?: number;
-  prices?: { payment?: Money; subsidy?: Money; cashback?: Money };
-}
-
-interface MarketAddress {
-  country?: string;
-  postcode?: string;
-  city?: string;
-  district?: string;
-  street?: string;
-  house?: string;
-  block?: string;
-  apartment?: string;
-}
-
-export interface MarketDelivery {
-  type?: string;
-  serviceName?: string;
-  deliveryServiceId?: string | number;
-  courier?: { address?: MarketAddress; region?: { name?: string } };
-  pickup?: { address?: MarketAddress; region?: { name?: string }; outletCode?: string };
-  dates?: { fromDate?: string; toDate?: string; fromTime?: string; toTime?: string };
-}
+import { lineTotal, money, round2, type MarketAddress, type MarketBusinessOrder, type MarketDelivery } from './market-business-order';
 
 /** `OrderBuyerInfoDTO` of `GET …/buyer`. */
 export interface MarketBuyer {
@@ -62,33 +14,6 @@ export interface PrepareTicketInput {
   marketOrderId: string;
   order: MarketBusinessOrder;
   buyer: MarketBuyer | null;
-}
-
-const money = (m?: Money): number => (typeof m?.value === 'number' && Number.isFinite(m.value) ? m.value : 0);
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-
-/**
- * What the buyer pays for a line: `payment + cashback` (Market: "стоимость всех единиц товара складывается из
- * payment и cashback"; both are totals over the line's units).
- */
-export function lineTotal(item: MarketBusinessOrderItem): number {
-  return round2(money(item.prices?.payment) + money(item.prices?.cashback));
-}
-
-/** Market's items as the order's `items` (sku, name, count, unit price; Market's line prices kept alongside). */
-export function orderItemsFromMarket(items: MarketBusinessOrderItem[] = []): OrderItem[] {
-  return items.map((item) => {
-    const count = typeof item.count === 'number' && item.count > 0 ? item.count : 1;
-    return {
-      sku: item.offerId,
-      name: item.offerName,
-      count,
-      price: round2(lineTotal(item) / count),
-      total: lineTotal(item),
-      marketItemId: item.id === undefined ? undefined : String(item.id),
-      prices: item.prices,
-    };
-  });
 }
 
 /**

@@ -28,7 +28,7 @@ export class MarketReconcileRepository {
 
   /** A page is applied: the cursor moves past it. */
   async pageDone(campaignId: string, nextPageToken: string): Promise<void> {
-    await this.dataSource.getRepository(MarketReconcileCursor).update({ campaignId }, { pageToken: nextPageToken, pagesDone: () => 'pages_done + 1' } as never);
+    await this.dataSource.query('UPDATE market_reconcile_cursors SET page_token = $2, pages_done = pages_done + 1 WHERE campaign_id = $1', [campaignId, nextPageToken]);
   }
 
   /** The window's last page is applied: the cursor is at its end. */

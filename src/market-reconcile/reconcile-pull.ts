@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { boundEventTime, withNote } from '../common/event-time';
 import type { PeerCallResult } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Channels } from '../events/channels';
 import { MarketApiClient } from '../market-api/market-api.client';
+import { marketIdOf, orderItemsFromMarket, parseBusinessOrders, type MarketBusinessOrder, type MarketBusinessOrderPage } from '../market-api/market-business-order';
+import { MARKET_ORDER_NOTIFIED } from '../market/market-order-notice';
 import { MetricsService } from '../metrics/metrics.service';
 import { OrdersService, type ApplyResult } from '../orders/orders.service';
 import { normaliseMarketDate, toMarketDateTime } from './market-date';
@@ -26,21 +27,6 @@ export const MAX_PAGES_PER_RUN = 100;
 const MAX_INLINE_WAIT_MS = 60_000;
 const MAX_RATE_LIMIT_WAITS = 5;
 
-interface BusinessOrder {
-  orderId?: unknown;
-  campaignId?: unknown;
-  status?: unknown;
-  substatus?: unknown;
-  updateDate?: unknown;
-  updatedAt?: unknown;
-  creationDate?: unknown;
-  items?: { offerId?: unknown; offerName?: unknown; count?: unknown }[];
-}
-
-interface Page {
-  orders: BusinessOrder[];
-  nextPageToken: string | null;
-}
 
 /**
  * One campaign's pull: the orders Market changed in a window (`POST v1/businesses/{businessId}/orders` with an
@@ -53,11 +39,11 @@ export class ReconcilePull implements OnModuleDestroy {
   private stopping = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: MarketReconcileRepository,
     private readonly client: MarketApiClient,
     private readonly orders: OrdersService,
     private readonly metrics: MetricsService,
+    private readonly channels: Channels,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -117,7 +103,7 @@ export class ReconcilePull implements OnModuleDestroy {
     try {
       for (;;) {
         if (this.stopping) throw new ReconcileError('the process is shutting down', finish(), false);
-        let page: Page;
+        let page: MarketBusinessOrderPage;
         try {
           page = await this.fetchPage(campaignId, businessId, from, to, pageToken);
         } catch (error) {
@@ -194,7 +180,7 @@ export class ReconcilePull implements OnModuleDestroy {
   }
 
   /** One page, waiting out Market's rate limits (420/429, X-RateLimit-*) up to MAX_INLINE_WAIT_MS each time. */
-  private async fetchPage(campaignId: string, businessId: string, from: Date, to: Date, pageToken: string | null): Promise<Page> {
+  private async fetchPage(campaignId: string, businessId: string, from: Date, to: Date, pageToken: string | null): Promise<MarketBusinessOrderPage> {
     for (let waits = 0; ; waits++) {
       const call = await this.client.searchBusinessOrders(
         businessId,
@@ -220,10 +206,10 @@ export class ReconcilePull implements OnModuleDestroy {
   }
 
   /** One pulled order through the notification path, in a transaction of its own. */
-  private async applyOrder(defaultCampaignId: string, o: BusinessOrder, report: ReconcileReport): Promise<void> {
+  private async applyOrder(defaultCampaignId: string, o: MarketBusinessOrder, report: ReconcileReport): Promise<void> {
     report.seen++;
-    const orderId = idOf(o.orderId);
-    const campaignId = idOf(o.campaignId) ?? defaultCampaignId;
+    const orderId = marketIdOf(o.orderId);
+    const campaignId = marketIdOf(o.campaignId) ?? defaultCampaignId;
     const status = typeof o.status === 'string' ? o.status : null;
     const substatus = typeof o.substatus === 'string' ? o.substatus : null;
     const updatedAt = normaliseMarketDate(o.updateDate) ?? normaliseMarketDate(o.updatedAt) ?? normaliseMarketDate(o.creationDate);
@@ -236,12 +222,11 @@ export class ReconcilePull implements OnModuleDestroy {
     const identity = { market: { campaignId, orderId } };
     // A pull cannot be refused: a Market clock running ahead makes the state count as pulled now.
     const eventTime = boundEventTime(updatedAt, new Date(), this.config.eventTimeMaxSkewMs);
-    const result: ApplyResult = await this.dataSource.transaction(async (manager) => {
-      const known = await this.orders.findByIdentity(identity, manager);
-      return this.orders.applyStatus(
+    const result: ApplyResult = await this.orders.transaction(async (tx) => {
+      const known = await this.orders.findByIdentity(identity, tx);
+      const applied = await this.orders.applyStatus(
         {
           source: 'market_poll',
-          mappingSource: 'market',
           identity,
           externalCode: status,
           externalSubstatus: substatus ?? undefined,
@@ -249,12 +234,17 @@ export class ReconcilePull implements OnModuleDestroy {
           // Market's own time: pulling the same state again is a repeat, whenever it is pulled.
           dedupeKey: `market_poll:${campaignId}:${orderId}:${status}:${substatus ?? ''}:${updatedAt.toISOString()}`,
           // An order we never heard of gets its items, as ORDER_CREATED would have given them.
-          items: known ? undefined : (o.items ?? []).map((item) => ({ offerId: item.offerId, name: item.offerName, count: item.count })) as never,
+          items: known ? undefined : orderItemsFromMarket(o.items),
           payload: { campaignId, orderId, status, substatus, updateDate: o.updateDate ?? o.updatedAt ?? null },
           note: withNote('pulled from Market (reconciliation)', eventTime.note),
         },
-        manager,
+        tx,
       );
+      // What the pull caught starts what its notification would have (the Market loop), in this transaction.
+      if (applied.change) {
+        await this.channels.publish(MARKET_ORDER_NOTIFIED, { notified: { notice: { kind: 'status', status, substatus }, via: 'pull', at: eventTime.at, change: applied.change }, tx });
+      }
+      return applied;
     });
     if (result.created) report.created++;
     else if (result.statusChanged) report.changed++;
@@ -274,16 +264,10 @@ class RunStopped extends Error {
   }
 }
 
-function parsePage(call: PeerCallResult): Page {
-  const body = call.body as { orders?: unknown; paging?: { nextPageToken?: unknown } } | null;
-  if (!body || typeof body !== 'object' || !Array.isArray(body.orders)) throw new Error('Market answered without an orders list');
-  const token = body.paging?.nextPageToken;
-  return { orders: body.orders as BusinessOrder[], nextPageToken: typeof token === 'string' && token ? token : null };
-}
-
-function idOf(value: unknown): string | null {
-  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : '') : typeof value === 'string' ? value : '';
-  return /^[1-9]\d{0,18}$/.test(text) ? text : null;
+function parsePage(call: PeerCallResult): MarketBusinessOrderPage {
+  const page = parseBusinessOrders(call.body);
+  if (!page) throw new Error('Market answered without an orders list');
+  return page;
 }
 
 function countsOf(report: ReconcileReport): Record<string, number> {

@@ -1,7 +1,7 @@
-import { isPlainObject } from '../common/validate-dto';
+import { formatValidationErrors, isPlainObject } from '../common/validate-dto';
 import { createHash } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import {
   MARKET_NOTIFICATION_DTO_CLASSES,
   MARKET_NOTIFICATION_TYPES,
@@ -18,9 +18,23 @@ import {
  * Nothing here throws on bad input and nothing touches I/O; the HTTP layer decides between 200 and 400.
  */
 
-export type MarketNotificationParseResult =
-  | { ok: true; type: string; known: boolean; dto: object }
-  | { ok: false; message: string };
+/** A notification of a type this code knows, validated: narrowing `type` narrows `dto` to that type's DTO. */
+export type KnownMarketNotification = {
+  [Type in MarketNotificationType]: { known: true; type: Type; dto: MarketNotificationDtoByType[Type] };
+}[MarketNotificationType];
+
+/** A type this code does not know (Market adds types): stored as it came, and answered 200. */
+export interface UnknownMarketNotification {
+  known: false;
+  type: string;
+  /** A detached copy of the body. */
+  dto: Record<string, unknown>;
+}
+
+/** Market's `POST /notification`, parsed once: every switch over it is on `type`, and exhaustive. */
+export type MarketNotification = KnownMarketNotification | UnknownMarketNotification;
+
+export type MarketNotificationParseResult = ({ ok: true } & MarketNotification) | { ok: false; message: string };
 
 export interface MarketOrderRef {
   campaignId: string;
@@ -59,7 +73,7 @@ export function parseMarketNotification(body: unknown): MarketNotificationParseR
     return { ok: false, message: `notificationType must be at most ${MAX_NOTIFICATION_TYPE_LENGTH} characters` };
   }
   if (!isKnownMarketNotificationType(type)) {
-    return { ok: true, type, known: false, dto: copyJsonValue(body) as object };
+    return { ok: true, type, known: false, dto: copyJsonValue(body) as Record<string, unknown> };
   }
 
   const dtoClass: new () => object = MARKET_NOTIFICATION_DTO_CLASSES[type];
@@ -72,9 +86,10 @@ export function parseMarketNotification(body: unknown): MarketNotificationParseR
     validationError: { target: false, value: true },
   });
   if (errors.length > 0) {
-    return { ok: false, message: describeValidationErrors(errors) };
+    return { ok: false, message: formatValidationErrors(errors).join('; ') };
   }
-  return { ok: true, type, known: true, dto };
+  // The DTO class was chosen by `type`, so the pair is one of KnownMarketNotification's (TypeScript cannot follow the index).
+  return { ok: true, known: true, type, dto } as { ok: true } & KnownMarketNotification;
 }
 
 /**
@@ -107,8 +122,9 @@ export function parseMarketNotification(body: unknown): MarketNotificationParseR
  * Free-text parts (enum values, messageId) are percent-encoded so a `:` inside them cannot shift fields;
  * an absent optional part is an empty segment. Expects a DTO returned by `parseMarketNotification`.
  */
-export function marketDedupeKey(type: string, dto: object): string {
-  const fields = dto as Record<string, unknown>;
+export function marketDedupeKey(notification: MarketNotification): string {
+  const { type } = notification;
+  const fields = notification.dto as Record<string, unknown>;
   const id = (name: string): string => String(fields[name]);
   const text = (value: unknown): string =>
     value === undefined || value === null ? '' : encodeURIComponent(String(value));
@@ -118,12 +134,12 @@ export function marketDedupeKey(type: string, dto: object): string {
   };
   const key = (...parts: string[]): string => [type, ...parts].join(':');
 
-  if (!isKnownMarketNotificationType(type)) {
-    return key('sha256', sha256Hex(canonicalJson(dto)));
+  if (!notification.known) {
+    return key('sha256', sha256Hex(canonicalJson(fields)));
   }
-  switch (type) {
+  switch (notification.type) {
     case 'PING':
-      return fields['time'] === undefined ? key('sha256', sha256Hex(canonicalJson(dto))) : key(time('time'));
+      return fields['time'] === undefined ? key('sha256', sha256Hex(canonicalJson(fields))) : key(time('time'));
     case 'ORDER_CREATED':
       return key(id('campaignId'), id('orderId'), time('createdAt'));
     case 'ORDER_CANCELLED':
@@ -196,69 +212,38 @@ const EVENT_TIME_FIELD: Readonly<Record<MarketNotificationType, string>> = {
  * The event's own time (Market: "the later event time is the truth"), or null for unknown types and
  * for a PING without `time`. Sub-millisecond digits are dropped by `Date`.
  */
-export function marketEventTime(type: string, dto: object): Date | null {
-  if (!isKnownMarketNotificationType(type)) return null;
-  const parsed = parseOffsetDateTime((dto as Record<string, unknown>)[EVENT_TIME_FIELD[type]]);
+export function marketEventTime(notification: MarketNotification): Date | null {
+  if (!notification.known) return null;
+  const parsed = parseOffsetDateTime((notification.dto as unknown as Record<string, unknown>)[EVENT_TIME_FIELD[notification.type]]);
   return parsed ? new Date(parsed.epochMilliseconds) : null;
 }
 
-const ORDER_NOTIFICATION_TYPES: ReadonlySet<string> = new Set<MarketNotificationType>([
-  'ORDER_CREATED',
-  'ORDER_CANCELLED',
-  'ORDER_STATUS_UPDATED',
-  'ORDER_UPDATED',
-  'ORDER_CANCELLATION_REQUEST',
-  'ORDER_RETURN_CREATED',
-  'ORDER_RETURN_STATUS_UPDATED',
-]);
-
 /** `{ campaignId, orderId }` for the ORDER_* types (returns included), null for every other type. */
-export function marketOrderRef(type: string, dto: object): MarketOrderRef | null {
-  if (!ORDER_NOTIFICATION_TYPES.has(type)) return null;
-  const order = dto as MarketNotificationDtoByType['ORDER_CREATED'];
-  return { campaignId: String(order.campaignId), orderId: String(order.orderId) };
+export function marketOrderRef(notification: MarketNotification): MarketOrderRef | null {
+  if (!notification.known) return null;
+  switch (notification.type) {
+    case 'ORDER_CREATED':
+    case 'ORDER_CANCELLED':
+    case 'ORDER_STATUS_UPDATED':
+    case 'ORDER_UPDATED':
+    case 'ORDER_CANCELLATION_REQUEST':
+    case 'ORDER_RETURN_CREATED':
+    case 'ORDER_RETURN_STATUS_UPDATED':
+      return { campaignId: String(notification.dto.campaignId), orderId: String(notification.dto.orderId) };
+    case 'PING':
+    case 'GOODS_FEEDBACK_CREATED':
+    case 'GOODS_FEEDBACK_COMMENT_CREATED':
+    case 'CHAT_CREATED':
+    case 'CHAT_MESSAGE_SENT':
+    case 'CHAT_ARBITRAGE_STARTED':
+    case 'CHAT_ARBITRAGE_FINISHED':
+    case 'QUESTION_CREATED':
+    case 'QUESTION_ANSWER_CREATED':
+    case 'QUESTION_COMMENT_CREATED':
+      return null;
+  }
 }
 
-
-/** "a must be x; items[0].offerId is required" — one clause per failing field, in declaration order. */
-function describeValidationErrors(errors: readonly ValidationError[]): string {
-  const clauses: string[] = [];
-  const visit = (error: ValidationError, parentPath: string, parentIsArray: boolean): void => {
-    const path = joinPath(parentPath, error.property, parentIsArray);
-    const constraints = error.constraints ?? {};
-    if (constraints['isDefined']) {
-      // A missing field fails every other rule too; "is required" is the only useful part.
-      clauses.push(`${path} is required`);
-      return;
-    }
-    const ownFailures = Object.entries(constraints).filter(([name]) => name !== 'nestedValidation');
-    if (ownFailures.length > 0) {
-      // The value has the wrong shape (e.g. `items` is a string), so reports about its insides are noise.
-      for (const [name, message] of ownFailures) clauses.push(rewriteMessage(name, message, error.property, path));
-      return;
-    }
-    if (constraints['nestedValidation']) {
-      clauses.push(`${path} must be an object`);
-    }
-    for (const child of error.children ?? []) {
-      visit(child, path, Array.isArray(error.value));
-    }
-  };
-  for (const error of errors) visit(error, '', false);
-  return clauses.join('; ');
-}
-
-function joinPath(parentPath: string, property: string, parentIsArray: boolean): string {
-  if (parentIsArray) return `${parentPath}[${property}]`;
-  return parentPath ? `${parentPath}.${property}` : property;
-}
-
-/** class-validator messages start with the bare property name; put the full path there instead. */
-function rewriteMessage(constraintName: string, message: string, property: string, path: string): string {
-  if (constraintName === 'isArray') return `${path} must be an array`;
-  if (constraintName === 'equals') return `${path} does not match the DTO chosen for this notification`;
-  return message.startsWith(`${property} `) ? `${path}${message.slice(property.length)}` : `${path}: ${message}`;
-}
 
 /**
  * Deep copy of JSON-shaped data. Unlike `structuredClone` it never throws on exotic values (they are

@@ -1,18 +1,23 @@
-import { boundedKey } from '../common/stored-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { packageVersion } from '../common/package-version';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { OrdersService, type StatusEvent } from '../orders/orders.service';
-import type { MarketSuccessBody } from './market-answer';
-import { MarketNotificationNotStored, MarketNotificationRefused } from './market-errors';
-import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotification } from './market-notification.parser';
-import { MarketRepository } from './market.repository';
-import { GroupCommit } from '../common/group-commit';
-import { currentRequestId, withRequestId } from '../logging/request-context';
 import { boundEventTime, withNote, type EventTime } from '../common/event-time';
+import { GroupCommit } from '../common/group-commit';
+import { packageVersion } from '../common/package-version';
+import { boundedKey } from '../common/stored-text';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { Tx } from '../database/transaction';
+import { Channels } from '../events/channels';
+import { currentRequestId, withRequestId } from '../logging/request-context';
+import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
+import type { MarketSuccessBody } from './market-answer';
+import type { OrderItem } from '../orders/order-view';
+import type { NotificationOrderItemDTO } from './dto';
+import { MarketNotificationNotStored, MarketNotificationRefused } from './market-errors';
+import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotification, type KnownMarketNotification, type MarketNotification } from './market-notification.parser';
+import { MARKET_ORDER_NOTIFIED, type MarketOrderNotice } from './market-order-notice';
+import { MarketRepository } from './market.repository';
 
-type Fields = Record<string, unknown>;
+/** What a known notification does: a status event for its order with Market's notice of it, or nothing to apply. */
+type Effect = { event: StatusEvent; notice: MarketOrderNotice } | 'stored';
 
 /** The metric label of every notificationType this code does not know. */
 const UNKNOWN_TYPE_LABEL = 'unknown';
@@ -40,6 +45,7 @@ export class MarketNotificationService {
   constructor(
     private readonly repository: MarketRepository,
     private readonly orders: OrdersService,
+    private readonly channels: Channels,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -58,17 +64,15 @@ export class MarketNotificationService {
     // PING checks that we are reachable within Market's 1 s deadline: it must not wait on the database.
     if (parsed.type === 'PING') return { answer: this.answer(), type: 'PING', duplicate: false, outcome: 'ping' };
 
-    const fields = parsed.dto as Fields;
-    if (!parsed.known) this.logger.warn(`unknown Market notification type ${parsed.type}: stored as unhandled`);
-    const eventTime = parsed.known ? this.eventTime(parsed.type, fields, new Date()) : null;
+    const notification: MarketNotification = parsed;
+    if (!notification.known) this.logger.warn(`unknown Market notification type ${notification.type}: stored as unhandled`);
+    const eventTime = this.eventTime(notification, new Date());
     try {
       return await this.intake.submit({
-        type: parsed.type,
-        known: parsed.known,
-        fields,
+        notification,
         body,
-        dedupeKey: boundedKeyOf(marketDedupeKey(parsed.type, fields)),
-        orderRef: parsed.known ? marketOrderRef(parsed.type, fields) : null,
+        dedupeKey: boundedKeyOf(marketDedupeKey(notification)),
+        orderRef: marketOrderRef(notification),
         eventAt: eventTime?.at ?? null,
         eventTimeNote: eventTime?.note,
         requestId: currentRequestId(),
@@ -86,17 +90,17 @@ export class MarketNotificationService {
    * order and never in a cycle.
    */
   private storeBatch(batch: IncomingNotification[]): Promise<MarketReceipt[]> {
-    return this.repository.transaction(async (manager) => {
+    return this.repository.transaction(async (tx) => {
       const firstOfKey = new Map<string, IncomingNotification>();
       for (const item of batch) if (!firstOfKey.has(item.dedupeKey)) firstOfKey.set(item.dedupeKey, item);
       const rows = [...firstOfKey.values()].sort((a, b) => compare(a.dedupeKey, b.dedupeKey));
       const newIds = await this.repository.insertNew(
-        manager,
+        tx.manager,
         rows.map((item) => ({
           dedupeKey: item.dedupeKey,
-          type: item.type,
-          known: item.known,
-          outcome: item.known ? 'received' : 'unhandled',
+          type: item.notification.type,
+          known: item.notification.known,
+          outcome: item.notification.known ? 'received' : 'unhandled',
           campaignId: item.orderRef?.campaignId ?? null,
           orderId: item.orderRef?.orderId ?? null,
           eventAt: item.eventAt,
@@ -107,30 +111,47 @@ export class MarketNotificationService {
       const outcomes = new Map<IncomingNotification, string>();
       const toApply = [...firstOfKey.values()].filter((item) => newIds.has(item.dedupeKey));
       toApply.sort((a, b) => compare(orderLockKey(a), orderLockKey(b)));
-      const orderEvents: { item: IncomingNotification; event: StatusEvent }[] = [];
+      const orderEvents: { item: IncomingNotification; event: StatusEvent; notice: MarketOrderNotice }[] = [];
       for (const item of toApply) {
-        const effect = item.known
-          ? await withRequestId(item.requestId, () => this.effect(manager, item.type, item.fields, item.dedupeKey, item.eventAt, item.body))
+        const { notification } = item;
+        const effect = notification.known
+          ? await withRequestId(item.requestId, () => this.effect(tx, notification, item.dedupeKey, item.eventAt, item.body))
           : 'unhandled';
         if (typeof effect === 'string') outcomes.set(item, effect);
-        else orderEvents.push({ item, event: { ...effect, note: withNote(effect.note, item.eventTimeNote), requestId: item.requestId } });
+        else orderEvents.push({ item, notice: effect.notice, event: { ...effect.event, note: withNote(effect.event.note, item.eventTimeNote), requestId: item.requestId } });
       }
       // All of the batch's order changes in one applyStatusBatch: two statements, not two per notification.
-      const applied = await this.orders.applyStatusBatch(orderEvents.map(({ event }) => event), manager);
-      orderEvents.forEach(({ item }, i) => outcomes.set(item, applied[i].outcome));
-      const known = toApply.filter((item) => item.known);
+      const applied = await this.orders.applyStatusBatch(
+        orderEvents.map(({ event }) => event),
+        tx,
+      );
+      for (const [i, { item, notice }] of orderEvents.entries()) {
+        outcomes.set(item, applied[i].outcome);
+        await withRequestId(item.requestId, () => this.tellWhatMarketSaid(tx, notice, item.eventAt, applied[i]));
+      }
+      const known = toApply.filter((item) => item.notification.known);
       await this.repository.recordOutcomes(
-        manager,
+        tx.manager,
         known.map((item) => ({ id: newIds.get(item.dedupeKey)!, outcome: outcomes.get(item)! })),
       );
       const repeats = new Map<string, number>();
       for (const item of batch) if (!outcomes.has(item)) repeats.set(item.dedupeKey, (repeats.get(item.dedupeKey) ?? 0) + 1);
-      await this.repository.countRepeats(manager, repeats);
+      await this.repository.countRepeats(tx.manager, repeats);
       return batch.map((item) => {
         const outcome = outcomes.get(item);
-        return { answer: this.answer(), type: item.known ? item.type : UNKNOWN_TYPE_LABEL, duplicate: outcome === undefined, outcome: outcome ?? 'duplicate' };
+        return {
+          answer: this.answer(),
+          type: item.notification.known ? item.notification.type : UNKNOWN_TYPE_LABEL,
+          duplicate: outcome === undefined,
+          outcome: outcome ?? 'duplicate',
+        };
       });
     });
+  }
+
+  /** Who acts on what Market says (the Market loop) hears of a notice that changed its order, in the same transaction. */
+  private async tellWhatMarketSaid(tx: Tx, notice: MarketOrderNotice, at: Date | null, applied: ApplyResult): Promise<void> {
+    if (applied.change) await this.channels.publish(MARKET_ORDER_NOTIFIED, { notified: { notice, via: 'notification', at: at ?? new Date(), change: applied.change }, tx });
   }
 
   /**
@@ -141,86 +162,87 @@ export class MarketNotificationService {
    * by the time it was received, as it was then. Returns the outcome.
    */
   async reprocess(eventId: string, historyKeyPrefix: string): Promise<string> {
-    return this.repository.transaction(async (manager) => {
-      const event = await this.repository.findStored(manager, eventId);
+    return this.repository.transaction(async (tx) => {
+      const event = await this.repository.findStored(tx.manager, eventId);
       if (!event) throw new Error(`market event ${eventId} does not exist`);
       const parsed = parseMarketNotification(event.payload);
       if (!parsed.ok) throw new Error(`stored market event ${eventId} no longer parses: ${parsed.message}`);
       if (!parsed.known || !event.known) return 'unhandled';
-      const fields = parsed.dto as Fields;
-      const eventTime = this.eventTime(parsed.type, fields, new Date(event.receivedAt));
-      const effect = await this.effect(manager, parsed.type, fields, event.dedupeKey, eventTime?.at ?? null, event.payload, historyKeyPrefix);
+      const notification: KnownMarketNotification = parsed;
+      const eventTime = this.eventTime(notification, new Date(event.receivedAt));
+      const effect = await this.effect(tx, notification, event.dedupeKey, eventTime?.at ?? null, event.payload, historyKeyPrefix);
       if (typeof effect === 'string') return effect;
-      return (await this.orders.applyStatus({ ...effect, note: withNote(effect.note, eventTime?.note), replay: true }, manager)).outcome;
+      const applied = await this.orders.applyStatus({ ...effect.event, note: withNote(effect.event.note, eventTime?.note), replay: true }, tx);
+      await this.tellWhatMarketSaid(tx, effect.notice, eventTime?.at ?? null, applied);
+      return applied.outcome;
     });
   }
 
   /** The notification's own time, unless Market's clock ran ahead of its receipt by more than the allowed skew. */
-  private eventTime(type: string, fields: Fields, receivedAt: Date): EventTime | null {
-    const claimed = marketEventTime(type, fields);
+  private eventTime(notification: MarketNotification, receivedAt: Date): EventTime | null {
+    const claimed = marketEventTime(notification);
     return claimed ? boundEventTime(claimed, receivedAt, this.config.eventTimeMaxSkewMs) : null;
   }
 
   /**
-   * What the notification does: the event to apply to its order, or the outcome when it touches no order.
-   * A return's own record is written here, before its order is locked (as for every event in a batch).
+   * What the notification does: the event to apply to its order with Market's notice of it, or nothing to apply
+   * (chats, feedback, questions are kept in the inbox and listed by type). A return's own record is written here,
+   * before its order is locked (as for every event in a batch).
    */
-  private async effect(
-    manager: EntityManager,
-    type: string,
-    f: Fields,
-    dedupeKey: string,
-    eventAt: Date | null,
-    payload: unknown,
-    historyKeyPrefix = '',
-  ): Promise<StatusEvent | string> {
-    const ref = marketOrderRef(type, f);
-    if (!ref) return 'stored'; // chats, feedback, questions: kept in the inbox and listed by type
-    const base: StatusEvent = {
+  private async effect(tx: Tx, notification: KnownMarketNotification, dedupeKey: string, eventAt: Date | null, payload: unknown, historyKeyPrefix = ''): Promise<Effect> {
+    const ref = marketOrderRef(notification);
+    const base = (): StatusEvent => ({
       source: 'market',
-      identity: { market: ref },
+      identity: { market: ref! },
       dedupeKey: `${historyKeyPrefix}market:${dedupeKey}`,
       eventAt: eventAt ?? undefined,
       payload,
-    };
-    switch (type) {
+    });
+    switch (notification.type) {
       case 'ORDER_CREATED':
-        return { ...base, internalStatus: 'NEW', items: f.items as never, note: 'order created on Market' };
-      case 'ORDER_STATUS_UPDATED':
-        return { ...base, externalCode: f.status as string, externalSubstatus: f.substatus as string };
+        return { event: { ...base(), internalStatus: 'NEW', items: orderItemsFromNotification(notification.dto.items), note: 'order created on Market' }, notice: { kind: 'created' } };
+      case 'ORDER_STATUS_UPDATED': {
+        const { status, substatus } = notification.dto;
+        return { event: { ...base(), externalCode: status, externalSubstatus: substatus }, notice: { kind: 'status', status, substatus } };
+      }
       case 'ORDER_CANCELLED':
-        return { ...base, internalStatus: 'CANCELLED', externalCode: 'CANCELLED', items: f.items as never };
+        return {
+          event: { ...base(), internalStatus: 'CANCELLED', externalCode: 'CANCELLED', items: orderItemsFromNotification(notification.dto.items) },
+          notice: { kind: 'cancelled' },
+        };
       case 'ORDER_CANCELLATION_REQUEST':
-        return { ...base, internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' };
+        return { event: { ...base(), internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' }, notice: { kind: 'cancellation_requested' } };
       case 'ORDER_UPDATED':
-        return { ...base, internalStatus: null, note: `order updated on Market: ${String(f.updateType)}` };
+        return { event: { ...base(), internalStatus: null, note: `order updated on Market: ${notification.dto.updateType}` }, notice: { kind: 'updated' } };
       case 'ORDER_RETURN_CREATED':
-      case 'ORDER_RETURN_STATUS_UPDATED':
-        await this.recordReturn(manager, type, f, eventAt);
-        return { ...base, internalStatus: null, note: `return ${String(f.returnId)}: ${type}` };
-      default:
+        await this.repository.ensureReturn(tx.manager, notification.dto);
+        await this.repository.setReturnCreated(tx.manager, notification.dto, { returnType: notification.dto.returnType, items: notification.dto.items, createdAtMarket: eventAt });
+        return { event: { ...base(), internalStatus: null, note: `return ${notification.dto.returnId}: ${notification.type}` }, notice: { kind: 'return' } };
+      case 'ORDER_RETURN_STATUS_UPDATED': {
+        // One row per return keeps its latest statuses; an older status update never overwrites a newer one.
+        const { statuses } = notification.dto;
+        await this.repository.ensureReturn(tx.manager, notification.dto);
+        if (statuses.refundStatus !== undefined) await this.repository.setReturnStatus(tx.manager, notification.dto, 'refund', statuses.refundStatus, eventAt);
+        if (statuses.shipmentStatus !== undefined) await this.repository.setReturnStatus(tx.manager, notification.dto, 'shipment', statuses.shipmentStatus, eventAt);
+        return { event: { ...base(), internalStatus: null, note: `return ${notification.dto.returnId}: ${notification.type}` }, notice: { kind: 'return' } };
+      }
+      case 'PING':
+      case 'GOODS_FEEDBACK_CREATED':
+      case 'GOODS_FEEDBACK_COMMENT_CREATED':
+      case 'CHAT_CREATED':
+      case 'CHAT_MESSAGE_SENT':
+      case 'CHAT_ARBITRAGE_STARTED':
+      case 'CHAT_ARBITRAGE_FINISHED':
+      case 'QUESTION_CREATED':
+      case 'QUESTION_ANSWER_CREATED':
+      case 'QUESTION_COMMENT_CREATED':
         return 'stored';
     }
-  }
-
-  /** Keeps one row per return with its latest statuses; an older status update never overwrites a newer one. */
-  private async recordReturn(manager: EntityManager, type: string, f: Fields, eventAt: Date | null): Promise<void> {
-    const ref = { campaignId: f.campaignId, orderId: f.orderId, returnId: f.returnId };
-    await this.repository.ensureReturn(manager, ref);
-    if (type === 'ORDER_RETURN_CREATED') {
-      await this.repository.setReturnCreated(manager, ref, { returnType: f.returnType, items: f.items, createdAtMarket: eventAt });
-      return;
-    }
-    const statuses = (f.statuses ?? {}) as Fields;
-    if (statuses.refundStatus !== undefined) await this.repository.setReturnStatus(manager, ref, 'refund', statuses.refundStatus, eventAt);
-    if (statuses.shipmentStatus !== undefined) await this.repository.setReturnStatus(manager, ref, 'shipment', statuses.shipmentStatus, eventAt);
   }
 }
 
 interface IncomingNotification {
-  type: string;
-  known: boolean;
-  fields: Fields;
+  notification: MarketNotification;
   body: unknown;
   dedupeKey: string;
   orderRef: { campaignId: string; orderId: string } | null;
@@ -237,6 +259,11 @@ function compare(a: string, b: string): number {
 /** Orders are locked in this order within a batch (events without an order sort first and lock none). */
 function orderLockKey(item: IncomingNotification): string {
   return item.orderRef ? `${item.orderRef.campaignId.padStart(20, '0')}:${item.orderRef.orderId.padStart(20, '0')}` : '';
+}
+
+/** A notification's lines as the order's items: Market tells only the SKU and the count here (prices come with the details). */
+function orderItemsFromNotification(items: NotificationOrderItemDTO[]): OrderItem[] {
+  return items.map((item) => ({ sku: item.offerId, name: null, count: item.count, price: null, total: null }));
 }
 
 /** A Market dedupe key that fits its column: past it, the key's type prefix and its hash. */

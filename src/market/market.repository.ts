@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { pageOf, type Page } from '../common/page';
+import { runInTransaction, type Tx } from '../database/transaction';
+import type { Page } from '../common/page';
+import { pageOf } from '../database/paging';
 import type { StoredEventSelection } from '../common/stored-event-selection';
 import { deleteOldestBefore } from '../database/delete-oldest';
 import type { ListMarketEventsQuery } from './dto/list-market-events.query';
@@ -35,8 +37,8 @@ export type MarketReturnRef = { campaignId: unknown; orderId: unknown; returnId:
 export class MarketRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, work);
   }
 
   /**

@@ -124,7 +124,7 @@ describe('decideStatusEvent: what an event does to its order', () => {
 
   it('keeps a code with no mapping row as unmapped, naming the code', () => {
     const { result, history } = decideStatusEvent(
-      { source: 'market_poll', mappingSource: 'market', identity: { market: { campaignId: '1', orderId: '2' } }, externalCode: 'TELEPORTED', externalSubstatus: 'VIA_WORMHOLE' },
+      { source: 'market_poll', identity: { market: { campaignId: '1', orderId: '2' } }, externalCode: 'TELEPORTED', externalSubstatus: 'VIA_WORMHOLE' },
       null,
       { now: NOW, mapping: unmapped },
     );
@@ -141,7 +141,7 @@ describe('decideStatusEvent: what an event does to its order', () => {
       { now: NOW, mapping: mapped(null, true) },
     );
     expect(result).toEqual(expect.objectContaining({ outcome: 'info', statusChanged: false, attention: true }));
-    const items = [{ sku: 'SKU-1', count: 2 }];
+    const items = [{ sku: 'SKU-1', name: null, count: 2, price: null, total: null }];
     const info = decideStatusEvent(oms({ internalStatus: null, items, cancellationRequestedAt: NOW }), order, { now: NOW });
     expect(info.result.outcome).toBe('info');
     expect(order).toEqual(expect.objectContaining({ status: 'PROCESSING', items, cancellationRequestedAt: NOW }));

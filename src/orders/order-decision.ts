@@ -3,6 +3,7 @@ import type { InboundResolution } from '../status-mapping/status-mapping.service
 import type { HistoryOutcome } from './order-history.entity';
 import { checkTransition, type OrderStatus } from './order-status';
 import { Order } from './order.entity';
+import { mappingSourceOf, type OrderSource } from './order-source';
 import type { ApplyResult, OrderIdentity, StatusEvent } from './status-event';
 
 /** order_history.note's length. */
@@ -16,7 +17,7 @@ const NOTE_COLUMN = 512;
 
 /** The history row an event leaves, whatever its outcome. */
 export interface HistoryRow {
-  source: string;
+  source: OrderSource;
   dedupeKey: string | null;
   outcome: HistoryOutcome;
   fromStatus: OrderStatus | null;
@@ -41,10 +42,6 @@ export function needsMapping(event: StatusEvent): boolean {
   return event.internalStatus === undefined && event.externalCode !== undefined;
 }
 
-/** The mapping table's source for the event's code (market_poll reads the market rows). */
-export function mappingSourceOf(event: StatusEvent): string {
-  return event.mappingSource ?? event.source;
-}
 
 /**
  * What the event does to the locked order (or to a new one): resolve the status (given, mapped or none), skip
@@ -66,11 +63,11 @@ export function decideStatusEvent(event: StatusEvent, locked: Order | null, cont
     outcome = target === null ? 'info' : 'applied';
   } else if (event.externalCode !== undefined) {
     const resolved = context.mapping;
-    if (!resolved) throw new Error(`the mapping of ${mappingSourceOf(event)} code ${describeCode(event)} was not resolved`);
+    if (!resolved) throw new Error(`the mapping of ${mappingSourceOf(event.source)} code ${describeCode(event)} was not resolved`);
     target = resolved.internalStatus;
     attention = resolved.mapping?.attention ?? false;
     outcome = resolved.mapping === null ? 'unmapped' : target === null ? 'info' : 'applied';
-    if (resolved.mapping === null) reason = `no mapping row for ${mappingSourceOf(event)} code ${describeCode(event)}`;
+    if (resolved.mapping === null) reason = `no mapping row for ${mappingSourceOf(event.source)} code ${describeCode(event)}`;
   } else {
     target = null;
     outcome = 'info';

@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import type { Order } from './order.entity';
 import type { OrderStatus } from './order-status';
 
 /**
@@ -24,9 +23,10 @@ export class OrderHistoryEntry {
   @Column({ name: 'order_id', type: 'uuid' })
   orderId: string;
 
-  @ManyToOne('Order', (order: Order) => order.history, { onDelete: 'CASCADE' })
+  /** The foreign key to its order (named by the entity, so this file need not import it: no import cycle). */
+  @ManyToOne('Order', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'order_id' })
-  order?: Order;
+  order?: object;
 
   @Column({ type: 'varchar', length: 32 })
   source: string;

@@ -1,11 +1,29 @@
 import type { OrderStatus } from './order-status';
 
+/** One line of an order, in the one shape every path writes (Market's notifications and details, the pull). */
 export interface OrderItem {
-  sku?: string;
-  name?: string;
-  count?: number;
-  price?: number;
-  [extra: string]: unknown;
+  /** The retailer's SKU (Market's offerId). */
+  sku: string;
+  name: string | null;
+  count: number;
+  /** What the buyer pays for one unit, when a source said (Market's details); null otherwise. */
+  price: number | null;
+  /** What the buyer pays for the line, when a source said. */
+  total: number | null;
+}
+
+/**
+ * Items as stored: rows written before the one shape (`{offerId, count}`, `{offerId, name, count}`, or with Market's
+ * line prices beside) read as OrderItem, so no reader meets another shape and no migration rewrites the table.
+ */
+export function orderItemsOf(stored: unknown): OrderItem[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.map((raw: Record<string, unknown> | null) => {
+    const item = raw ?? {};
+    const sku = typeof item.sku === 'string' ? item.sku : typeof item.offerId === 'string' ? item.offerId : '';
+    const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+    return { sku, name: typeof item.name === 'string' ? item.name : null, count: number(item.count) ?? 1, price: number(item.price), total: number(item.total) };
+  });
 }
 
 /**

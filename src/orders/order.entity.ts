@@ -3,14 +3,12 @@ import {
   CreateDateColumn,
   Entity,
   Index,
-  OneToMany,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
   VersionColumn,
 } from 'typeorm';
-import type { OrderHistoryEntry } from './order-history.entity';
 import type { OrderStatus } from './order-status';
-import type { OrderItem, OrderView } from './order-view';
+import { orderItemsOf, type OrderItem, type OrderView } from './order-view';
 
 @Entity('orders')
 @Index('uq_orders_oms_order_number', ['omsOrderNumber'], { unique: true, where: '"oms_order_number" IS NOT NULL' })
@@ -57,7 +55,8 @@ export class Order implements OrderView {
   @Column({ name: 'tracking_url', type: 'varchar', length: 2048, nullable: true })
   trackingUrl: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  /** Read in the one item shape, whatever shape an older version wrote (orderItemsOf). */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb", transformer: { from: orderItemsOf, to: (items: OrderItem[]) => items } })
   items: OrderItem[];
 
   /** The buyer asked to cancel (Market's ORDER_CANCELLATION_REQUEST); the order is not cancelled by it. */
@@ -72,7 +71,4 @@ export class Order implements OrderView {
 
   @VersionColumn()
   version: number;
-
-  @OneToMany('OrderHistoryEntry', (entry: OrderHistoryEntry) => entry.order)
-  history?: OrderHistoryEntry[];
 }

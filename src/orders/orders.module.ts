@@ -9,6 +9,6 @@ import { OrdersService } from './orders.service';
   imports: [StatusMappingModule],
   controllers: [OrdersController],
   providers: [OrdersService, OrderReadsService, OrdersRepository],
-  exports: [OrdersService],
+  exports: [OrdersService, OrderReadsService],
 })
 export class OrdersModule {}

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { pageOf, type Page } from '../common/page';
+import { runInTransaction, type Tx } from '../database/transaction';
+import type { Page } from '../common/page';
+import { pageOf } from '../database/paging';
 import { hydrate } from '../database/hydrate';
 import type { ListOrdersQuery } from './dto/order.dto';
 import type { HistoryRow } from './order-decision';
@@ -21,8 +23,8 @@ export interface LockedOrder {
 export class OrdersRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, work);
   }
 
   /**
@@ -99,8 +101,9 @@ export class OrdersRepository {
   }
 
   /** Every history row of the order, oldest first. */
-  historyOf(orderId: string): Promise<OrderHistoryEntry[]> {
-    return this.dataSource.getRepository(OrderHistoryEntry).find({ where: { orderId }, order: { id: 'ASC' } });
+  async historyOf(orderId: string): Promise<OrderHistoryEntry[]> {
+    const rows = (await this.dataSource.query('SELECT * FROM order_history WHERE order_id = $1 ORDER BY id', [orderId])) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, OrderHistoryEntry, row));
   }
 
   /** The order any of the identities names (the oldest, should two match), without locking it. */
@@ -110,8 +113,9 @@ export class OrdersRepository {
     return rows[0] ?? null;
   }
 
-  list(query: ListOrdersQuery): Promise<Page<Order>> {
+  list(query: ListOrdersQuery, among?: string[]): Promise<Page<Order>> {
     const qb = this.dataSource.getRepository(Order).createQueryBuilder('o').orderBy('o.updated_at', 'DESC').addOrderBy('o.id', 'ASC');
+    if (among) qb.andWhere('o.id = ANY(:among::uuid[])', { among });
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.source) {
       qb.andWhere('EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.source = :source)', { source: query.source });

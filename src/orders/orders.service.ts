@@ -1,19 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { GroupCommit } from '../common/group-commit';
+import type { Tx } from '../database/transaction';
 import { Channels } from '../events/channels';
 import { currentRequestId, withRequestId } from '../logging/request-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { StatusMappingService, type InboundResolver } from '../status-mapping/status-mapping.service';
-import { decideStatusEvent, identityKeys, mappingSourceOf, needsMapping, splitRound, type Decision } from './order-decision';
-import { ORDER_CHANGED } from './order-events';
+import { decideStatusEvent, identityKeys, needsMapping, splitRound, type Decision } from './order-decision';
+import { ORDER_CHANGED, type OrderChanged } from './order-events';
+import type { HistoryOutcome } from './order-history.entity';
+import { mappingSourceOf } from './order-source';
 import type { Order } from './order.entity';
 import type { OrderStatus } from './order-status';
 import { OrdersRepository } from './orders.repository';
 import type { ApplyResult, OrderIdentity, StatusEvent } from './status-event';
 
 export type { ApplyResult, OrderIdentity, StatusEvent } from './status-event';
+export type { OrderChanged } from './order-events';
+export type { OrderSource } from './order-source';
 
 type Pending = { event: StatusEvent; index: number };
 
@@ -35,11 +39,16 @@ export class OrdersService {
    * The one way an order's status changes. In one transaction, with the order row locked:
    * dedupe by key, resolve the code through the mapping table, skip events older than the last
    * applied one, enforce the state machine, and write a history row whatever the outcome.
-   * Pass `manager` to join a caller's transaction (e.g. an inbox insert that must commit with it).
+   * Pass `tx` to join a caller's transaction (e.g. an inbox insert that must commit with it).
    */
-  async applyStatus(event: StatusEvent, manager?: EntityManager): Promise<ApplyResult> {
-    if (!manager) return this.grouped.submit({ ...event, requestId: event.requestId ?? currentRequestId() });
-    return (await this.applyStatusBatch([event], manager))[0];
+  async applyStatus(event: StatusEvent, tx?: Tx): Promise<ApplyResult> {
+    if (!tx) return this.grouped.submit({ ...event, requestId: event.requestId ?? currentRequestId() });
+    return (await this.applyStatusBatch([event], tx))[0];
+  }
+
+  /** A transaction of the orders' own, for a caller with no tables of its own that must commit several things or none. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.repository.transaction(work);
   }
 
   /**
@@ -48,7 +57,7 @@ export class OrdersService {
    * event goes alone at once. A batch that fails is applied again one event at a time, so each gets its own answer.
    */
   private readonly grouped = new GroupCommit(
-    (events: StatusEvent[]) => this.repository.transaction((manager) => this.applyStatusBatch(events, manager)),
+    (events: StatusEvent[]) => this.repository.transaction((tx) => this.applyStatusBatch(events, tx)),
     { maxBatch: 64, maxInFlight: 2 },
   );
 
@@ -60,33 +69,33 @@ export class OrdersService {
    * locked in the events' order, so callers that sort events by order keep concurrent batches from
    * waiting on each other in a cycle.
    */
-  async applyStatusBatch(events: StatusEvent[], manager: EntityManager): Promise<ApplyResult[]> {
+  async applyStatusBatch(events: StatusEvent[], tx: Tx): Promise<ApplyResult[]> {
     if (events.some((event) => identityKeys(event.identity).length === 0)) throw new Error('an order event must name the order by at least one identity');
     const results: ApplyResult[] = new Array(events.length);
     let pending: Pending[] = events.map((event, index) => ({ event, index }));
     while (pending.length > 0) {
       const { round, later } = splitRound(pending);
-      const retry = await this.applyRound(round, manager, results);
+      const retry = await this.applyRound(round, tx, results);
       pending = [...retry, ...later].sort((a, b) => a.index - b.index);
     }
     return results;
   }
 
-  /** The order any of the identities names, without locking it; pass `manager` to read in a transaction. */
-  findByIdentity(identity: OrderIdentity, manager?: EntityManager): Promise<Order | null> {
-    return this.repository.findByIdentity(identity, manager);
+  /** The order any of the identities names, without locking it; pass `tx` to read in a transaction. */
+  findByIdentity(identity: OrderIdentity, tx?: Tx): Promise<Order | null> {
+    return this.repository.findByIdentity(identity, tx?.manager);
   }
 
   /** The statuses the order was moved to before its history row `beforeHistoryId` (in the caller's transaction). */
-  statusesReachedBefore(orderId: string, beforeHistoryId: string, manager: EntityManager): Promise<OrderStatus[]> {
-    return this.repository.statusesReachedBefore(manager, orderId, beforeHistoryId);
+  statusesReachedBefore(orderId: string, beforeHistoryId: string, tx: Tx): Promise<OrderStatus[]> {
+    return this.repository.statusesReachedBefore(tx.manager, orderId, beforeHistoryId);
   }
 
   /** One round: lock, decide in memory, write. Returns the events to apply again in a later round. */
-  private async applyRound(round: Pending[], manager: EntityManager, results: ApplyResult[]): Promise<Pending[]> {
+  private async applyRound(round: Pending[], tx: Tx, results: ApplyResult[]): Promise<Pending[]> {
     // The mapping table is checked once per transaction, and only when an event has a code to look up.
-    const resolve = round.some(({ event }) => needsMapping(event)) ? await this.mappings.inboundResolver(manager) : undefined;
-    const locked = await this.repository.lockByIdentities(manager, round.map(({ event }) => event));
+    const resolve = round.some(({ event }) => needsMapping(event)) ? await this.mappings.inboundResolver(tx) : undefined;
+    const locked = await this.repository.lockByIdentities(tx.manager, round.map(({ event }) => event));
     const now = new Date();
     const retry: Pending[] = [];
     const decided: { entry: Pending; decision: Decision }[] = [];
@@ -108,7 +117,7 @@ export class OrdersService {
     }
     if (decided.length === 0) return retry;
 
-    const written = await this.repository.writeOrders(manager, decided.map(({ decision }) => decision));
+    const written = await this.repository.writeOrders(tx.manager, decided.map(({ decision }) => decision));
     for (const [i, { entry, decision }] of decided.entries()) {
       const historyId = written[i];
       // Another transaction created the same order after our lookup (its insert won the unique index and
@@ -117,21 +126,29 @@ export class OrdersService {
         retry.push(entry);
         continue;
       }
-      const result: ApplyResult = { ...decision.result, historyId };
-      results[entry.index] = result;
-      await withRequestId(entry.event.requestId, async () => {
-        await this.channels.publish(ORDER_CHANGED, { result, event: entry.event, manager });
-      });
+      const change: OrderChanged = {
+        order: decision.result.order,
+        source: entry.event.source,
+        historyId,
+        outcome: decision.result.outcome as HistoryOutcome,
+        from: decision.result.fromStatus,
+        statusChanged: decision.result.statusChanged,
+        created: decision.result.created,
+        replay: entry.event.replay === true,
+        relay: entry.event.relay,
+      };
+      results[entry.index] = { ...decision.result, historyId, change };
+      await withRequestId(entry.event.requestId, () => this.channels.publish(ORDER_CHANGED, { change, tx }));
     }
     return retry;
   }
 
   private decide(event: StatusEvent, order: Order | null, now: Date, resolve: InboundResolver | undefined): Decision {
     const mapping = needsMapping(event)
-      ? resolve!({ source: mappingSourceOf(event), code: event.externalCode!, substatus: event.externalSubstatus, ticketType: event.ticketType })
+      ? resolve!({ source: mappingSourceOf(event.source)!, code: event.externalCode!, substatus: event.externalSubstatus, ticketType: event.ticketType })
       : undefined;
     const decision = decideStatusEvent(event, order, { now, mapping });
-    if (decision.result.outcome === 'unmapped') this.metrics.mappingMisses.inc({ source: mappingSourceOf(event) });
+    if (decision.result.outcome === 'unmapped') this.metrics.mappingMisses.inc({ source: mappingSourceOf(event.source) ?? event.source });
     return decision;
   }
 }

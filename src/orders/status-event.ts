@@ -1,4 +1,6 @@
 import { HISTORY_OUTCOMES } from './order-history.entity';
+import type { OrderChanged } from './order-events';
+import type { OrderSource } from './order-source';
 import type { OrderStatus } from './order-status';
 import type { OrderItem, OrderView } from './order-view';
 
@@ -12,10 +14,8 @@ export interface OrderIdentity {
 }
 
 export interface StatusEvent {
-  /** Who reports it: market, market_poll, imshop_ticket, imshop_app, oms, admin. */
-  source: string;
-  /** Mapping table source, when it differs from `source` (market_poll reads the market rows). */
-  mappingSource?: string;
+  /** Who reports it (its codes are read by that source's mapping rows: see order-source.ts). */
+  source: OrderSource;
   identity: OrderIdentity;
   /** Unique per event: a repeat is recognised and changes nothing. */
   dedupeKey?: string;
@@ -40,6 +40,7 @@ export interface StatusEvent {
    * OMS reports its own codes; we relay them reliably rather than re-deriving them).
    */
   relay?: Record<string, unknown>;
+  /** What the source sent, kept in the order's history for the record (nobody acts on it: see OrderChanged). */
   payload?: unknown;
   note?: string;
   /**
@@ -67,4 +68,6 @@ export interface ApplyResult {
   reason?: string;
   /** The mapping row said this code deserves an operator's attention. */
   attention?: boolean;
+  /** The change as its listeners heard of it (ORDER_CHANGED); absent for a repeat, which changes nothing. */
+  change?: OrderChanged;
 }

@@ -1,8 +1,10 @@
 export interface BackoffPolicy {
-  /** The first retry delay; the whole schedule is scaled by baseMs / 5000 (5000 = the schedule as documented). */
+  /** The first retry delay; the whole schedule is scaled by baseMs / 5000 (5000 = the schedule as written). */
   baseMs: number;
   /** No delay exceeds this (before jitter). */
   maxMs: number;
+  /** The target's own schedule (its DeliveryPolicy), when it declares one; the documented schedule otherwise. */
+  schedule?: readonly number[];
 }
 
 /**
@@ -20,7 +22,8 @@ export const RETRY_AFTER_CAP_MS = 3_600_000;
 
 /** The delay before retry `attempt` without jitter: the schedule step, scaled and capped. */
 export function scheduledDelayMs(attempt: number, policy: BackoffPolicy): number {
-  const step = RETRY_SCHEDULE_MS[Math.min(Math.max(1, attempt), RETRY_SCHEDULE_MS.length) - 1];
+  const schedule = policy.schedule?.length ? policy.schedule : RETRY_SCHEDULE_MS;
+  const step = schedule[Math.min(Math.max(1, attempt), schedule.length) - 1];
   return Math.min(policy.maxMs, Math.round((step * policy.baseMs) / SCHEDULE_BASE_MS));
 }
 

@@ -79,6 +79,24 @@ export class DeliveriesService {
     return Object.assign(delivery, { attemptLog: await this.repository.attemptsOf(id) });
   }
 
+  /** Every delivery of an order with its attempts, oldest first, at most `limit` deliveries (two statements, at once). */
+  async ofOrder(orderId: string, limit = 1000): Promise<(Delivery & { attemptLog: DeliveryAttempt[] })[]> {
+    const [deliveries, attempts] = await Promise.all([this.repository.deliveriesOfOrder(orderId, limit), this.repository.attemptsOfOrder(orderId, limit)]);
+    const byDelivery = new Map<string, DeliveryAttempt[]>();
+    for (const attempt of attempts) byDelivery.set(attempt.deliveryId, [...(byDelivery.get(attempt.deliveryId) ?? []), attempt]);
+    return deliveries.map((delivery) => Object.assign(delivery, { attemptLog: byDelivery.get(delivery.id) ?? [] }));
+  }
+
+  /** Orders with a delivery retrying, dead or waiting for a paused target, most recently changed first. */
+  stuckOrderIds(limit: number): Promise<string[]> {
+    return this.repository.stuckOrderIds(limit);
+  }
+
+  /** What is stuck of each of the orders: target, state, and whether the target is paused. */
+  stuckDeliveriesOf(orderIds: string[]) {
+    return this.repository.stuckDeliveriesOf(orderIds);
+  }
+
   /** Gives a dead (or superseded) delivery a fresh set of attempts. */
   async retry(id: string): Promise<Delivery> {
     const delivery = await this.repository.findById(id);

@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { uniqueViolationOf } from '../database/unique-violation';
 import { Channels } from '../events/channels';
 import { MetricsService } from '../metrics/metrics.service';
-import { retryDelayMs, scheduledDelayMs } from './backoff';
+import { retryDelayMs, scheduledDelayMs, type BackoffPolicy } from './backoff';
 import { DELIVERY_SEND, type SendResult } from './delivery-targets';
 import { HeldLease } from './held-lease';
 import { OutboxRepository, type AttemptRecord, type Claim, type ClaimRequest, type Recorded } from './outbox.repository';
@@ -68,7 +68,8 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
   private readonly held = new Map<string, HeldLease>();
   private readonly renewal: NodeJS.Timeout;
   private readonly leaseMs: number;
-  private readonly unrecordedDelaysMs: number[];
+  /** See unrecordedDelays (made once the senders are known). */
+  private unrecorded?: Record<string, number[]>;
 
   constructor(
     private readonly repository: OutboxRepository,
@@ -78,10 +79,9 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     private readonly health: TargetHealthService,
     private readonly channels: Channels,
   ) {
-    const { timeoutMs, maxAttempts, backoffMs, backoffMaxMs } = config.delivery;
+    const { timeoutMs } = config.delivery;
     const marginMs = leaseMarginMs(timeoutMs);
     this.leaseMs = timeoutMs + marginMs;
-    this.unrecordedDelaysMs = Array.from({ length: maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, { baseMs: backoffMs, maxMs: backoffMaxMs })));
     this.requests = new Semaphore(config.delivery.concurrency);
     this.claims = new GroupCommit((requests) => this.claimBatch(requests, false), GROUP);
     this.records = new GroupCommit((rows) => this.recordBatch(rows), GROUP);
@@ -220,7 +220,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
         probe,
         maxAttempts: this.config.delivery.maxAttempts,
         leaseMs: this.leaseMs,
-        unrecordedDelaysMs: this.unrecordedDelaysMs,
+        unrecordedDelaysMs: this.unrecordedDelays(),
         inOrderTargets: this.outbox.inOrderTargets(),
       });
     } catch (error) {
@@ -232,6 +232,21 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     return requests.map((request) =>
       first.get(request.id) === request ? byId.get(request.id)! : { id: request.id, verdict: 'skipped', target: '', attempts: 0, payload: undefined },
     );
+  }
+
+  /** The target's retry schedule (its DeliveryPolicy), scaled and capped by the configuration. */
+  private backoffOf(target: string): BackoffPolicy {
+    return { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs, schedule: this.outbox.policyOf(target)?.retrySchedule };
+  }
+
+  /** Per target, how long an attempt whose outcome is never recorded waits: as a failure would, at least the lease. */
+  private unrecordedDelays(): Record<string, number[]> {
+    this.unrecorded ??= Object.fromEntries(
+      this.outbox
+        .registeredTargets()
+        .map((target) => [target, Array.from({ length: this.config.delivery.maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, this.backoffOf(target))))]),
+    );
+    return this.unrecorded;
   }
 
   private async recordBatch(rows: AttemptRecord[]): Promise<Recorded[]> {
@@ -273,7 +288,7 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     // the delivery goes at once.
     if (result.outcome === 'retry' && probe) return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs: 0 };
     if (result.outcome === 'retry' && attempt < this.config.delivery.maxAttempts) {
-      const retryInMs = retryDelayMs(attempt, { baseMs: this.config.delivery.backoffMs, maxMs: this.config.delivery.backoffMaxMs }, result.retryAfterSeconds);
+      const retryInMs = retryDelayMs(attempt, this.backoffOf(claim.target), result.retryAfterSeconds);
       return { ...base, state: 'retrying', error: errorNote(error), responseJson: null, retryInMs };
     }
     const reason = result.outcome === 'retry' ? `gave up after ${attempt} attempts: ${error}` : error;

@@ -38,8 +38,14 @@ export interface SendResult {
  */
 export type DeliveryOrdering = 'newest-wins' | 'in-order';
 
+/** How a target's deliveries go, declared by the target's owner with its sender (@SendsDeliveries). */
 export interface DeliveryPolicy {
   ordering: DeliveryOrdering;
+  /**
+   * The delays before retries 1, 2, … (the last repeats), as written for DELIVERY_BACKOFF_MS = 5000 (the whole
+   * schedule scales with it, and DELIVERY_BACKOFF_MAX_MS caps each step). Default: RETRY_SCHEDULE_MS (backoff.ts).
+   */
+  retrySchedule?: readonly number[];
 }
 
 /** What a sender gets for one attempt. */

@@ -14,6 +14,6 @@ import { TargetsController } from './targets.controller';
 @Module({
   controllers: [DeliveriesController, TargetsController],
   providers: [DeliveryPool, OutboxRepository, OutboxService, DeliveryAttemptsService, TargetsService, DeliveriesService, TargetHealthService, OutboxMetrics, OutboxRetention],
-  exports: [OutboxService, DeliveryAttemptsService, TargetsService, TargetHealthService],
+  exports: [OutboxService, DeliveryAttemptsService, TargetsService, TargetHealthService, DeliveriesService],
 })
 export class OutboxModule {}

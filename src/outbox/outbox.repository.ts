@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { pageOf } from '../common/page';
+import { pageOf } from '../database/paging';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { DeliveryPool } from '../database/delivery-pool';
 import { DeliveryTarget, type PauseReason } from './delivery-target.entity';
@@ -45,8 +45,11 @@ export interface ClaimOptions {
   probe: boolean;
   maxAttempts: number;
   leaseMs: number;
-  /** Element n - 1: how long after claiming attempt n it is due again if its outcome is never recorded (at least the lease). */
-  unrecordedDelaysMs: number[];
+  /**
+   * By target, element n - 1: how long after claiming attempt n it is due again if its outcome is never recorded
+   * (the target's backoff step, at least the lease). A target missing here, or past its list: the lease.
+   */
+  unrecordedDelaysMs: Record<string, number[]>;
   /** Targets whose deliveries go in order (their ordering policy is `in-order`); for every other one the newest wins. */
   inOrderTargets: string[];
 }
@@ -189,7 +192,7 @@ export class OutboxRepository {
            lease_until = CASE WHEN v.verdict = 'claimed' THEN now() + make_interval(secs => $6::float8 / 1000) END,
            next_attempt_at = CASE WHEN v.verdict <> 'claimed' THEN d.next_attempt_at
              WHEN $3 THEN now() + make_interval(secs => $6::float8 / 1000)
-             ELSE now() + make_interval(secs => GREATEST($6::float8, COALESCE(($5::float8[])[d.attempts + 1], $6::float8)) / 1000) END,
+             ELSE now() + make_interval(secs => GREATEST($6::float8, COALESCE((($5::jsonb -> d.target) ->> d.attempts)::float8, $6::float8)) / 1000) END,
            last_error = CASE v.verdict
              WHEN 'superseded' THEN CASE WHEN d.target = ANY ($8::text[]) THEN $9 ELSE $7 END
              WHEN 'dead' THEN $10 ELSE d.last_error END,
@@ -205,7 +208,7 @@ export class OutboxRepository {
         requests.map((r) => r.token),
         options.probe,
         options.maxAttempts,
-        options.unrecordedDelaysMs,
+        JSON.stringify(options.unrecordedDelaysMs),
         options.leaseMs,
         SUPERSEDED_NOTE,
         options.inOrderTargets,
@@ -403,9 +406,9 @@ export class OutboxRepository {
     )) as { target: string; ageSeconds: number }[];
   }
 
-  /** Whether the order has a delivery to the target; `alive`: one that is not dead. */
-  async hasDelivery(orderId: string, target: string, alive: boolean): Promise<boolean> {
-    const rows = (await this.dataSource.query(
+  /** Whether the order has a delivery to the target; `alive`: one that is not dead. In the caller's transaction. */
+  async hasDelivery(manager: EntityManager, orderId: string, target: string, alive: boolean): Promise<boolean> {
+    const rows = (await manager.query(
       `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND ($3::boolean IS FALSE OR state <> 'dead') LIMIT 1`,
       [orderId, target, alive],
     )) as unknown[];
@@ -431,6 +434,51 @@ export class OutboxRepository {
       [id],
     )) as Record<string, unknown>[];
     return rows.map((row) => hydrate(this.dataSource.manager, DeliveryAttempt, row));
+  }
+
+  /** Every delivery of an order, oldest first (the console's journey of the order). */
+  async deliveriesOfOrder(orderId: string, limit: number): Promise<Delivery[]> {
+    const rows = (await this.dataSource.query('SELECT * FROM deliveries WHERE order_id = $1 ORDER BY id LIMIT $2', [orderId, limit])) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, Delivery, row));
+  }
+
+  /** The attempts of an order's first `limit` deliveries (as deliveriesOfOrder lists them), in order. */
+  async attemptsOfOrder(orderId: string, limit: number): Promise<DeliveryAttempt[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT a.*, COALESCE(a.response_text, a.response::text) AS response_text FROM delivery_attempts a
+       WHERE a.delivery_id IN (SELECT d.id FROM deliveries d WHERE d.order_id = $1 ORDER BY d.id LIMIT $2) ORDER BY a.id`,
+      [orderId, limit],
+    )) as Record<string, unknown>[];
+    return rows.map((row) => hydrate(this.dataSource.manager, DeliveryAttempt, row));
+  }
+
+  /**
+   * Orders that have a stuck delivery: retrying, dead, or waiting for a paused target; the most recently
+   * changed deliveries first, at most `limit` orders.
+   */
+  async stuckOrderIds(limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT order_id FROM deliveries d
+       WHERE d.state IN ('retrying', 'dead')
+          OR (d.state IN ('pending', 'in_flight') AND d.target IN (SELECT target FROM delivery_targets WHERE paused))
+       GROUP BY order_id ORDER BY max(d.updated_at) DESC LIMIT $1`,
+      [limit],
+    )) as { order_id: string }[];
+    return rows.map((row) => row.order_id);
+  }
+
+  /** For each of the orders, its stuck deliveries' targets and states (as stuckOrderIds counts them). */
+  async stuckDeliveriesOf(orderIds: string[]): Promise<{ orderId: string; target: string; state: string; paused: boolean }[]> {
+    if (!orderIds.length) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT d.order_id, d.target, d.state, coalesce(t.paused, false) AS paused
+       FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
+       WHERE d.order_id = ANY($1::uuid[])
+         AND (d.state IN ('retrying', 'dead') OR (d.state IN ('pending', 'in_flight') AND coalesce(t.paused, false)))
+       ORDER BY d.id`,
+      [orderIds],
+    )) as { order_id: string; target: string; state: string; paused: boolean }[];
+    return rows.map((row) => ({ orderId: row.order_id, target: row.target, state: row.state, paused: row.paused }));
   }
 
   // ------------------------------------------------------------------ retention

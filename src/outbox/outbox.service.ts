@@ -1,8 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, type EntityManager, type EntitySubscriberInterface, type QueryRunner, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
+import type { Tx } from '../database/transaction';
 import { Channels } from '../events/channels';
 import { currentRequestId } from '../logging/request-context';
 import { DELIVERY_QUEUE } from '../queue/queue.module';
@@ -31,94 +30,67 @@ interface ToQueue {
  */
 const DELIVERIES_PER_JOB = 32;
 
+/** A delivery waiting in its transaction to be inserted, with the request that asked for it (its log lines join it). */
+interface PendingDelivery {
+  row: NewDelivery;
+  requestId: string | undefined;
+}
+
 /**
- * The transactional outbox's writing side. A delivery row is written in the transaction of the change and
- * queued after it commits; the worker then attempts it (DeliveryAttemptsService). A delivery whose job was
- * lost (a queue outage, a crash after commit) is queued again by the sweeper.
+ * The transactional outbox's writing side. A caller writes its deliveries in its own transaction (`write`); they
+ * are inserted together, in one statement, as that transaction's last work before it commits, and queued once it
+ * has committed; the worker then attempts them (DeliveryAttemptsService). A delivery whose job was lost (a queue
+ * outage, a crash after commit) is queued again by the sweeper.
  */
 @Injectable()
-export class OutboxService implements EntitySubscriberInterface {
+export class OutboxService {
   private readonly logger = new Logger('Outbox');
-  /**
-   * Deliveries written by a transaction still open on that query runner, enqueued once it commits. Each keeps
-   * the request that wrote it: a transaction shared by several requests (group commit) commits in only one's.
-   */
-  private readonly awaitingCommit = new WeakMap<QueryRunner, { id: string; requestId: string | undefined }[]>();
-  /**
-   * Deliveries a transaction still open on that query runner has asked for, inserted together just before it
-   * commits (one statement for the whole transaction, which group commit shares among many requests). `depth`:
-   * the savepoint level they were asked at, so a savepoint rolled back drops its own.
-   */
-  private readonly awaitingInsert = new WeakMap<QueryRunner, { row: NewDelivery; requestId: string | undefined; depth: number }[]>();
   private toQueue: ToQueue[] = [];
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
     private readonly repository: OutboxRepository,
     @InjectQueue(DELIVERY_QUEUE) private readonly jobs: Queue<DeliveryJob>,
     private readonly channels: Channels,
-  ) {
-    // Whoever opens the transaction (a group commit, an admin change, a follow-up), TypeORM tells its subscribers
-    // before and after it commits or rolls back: that is where a transaction's deliveries are inserted and queued
-    // (beforeTransactionCommit, afterTransactionCommit, afterTransactionRollback below).
-    dataSource.subscribers.push(this);
-  }
+  ) {}
 
   /** The targets this process can send to (they have a sender: @SendsDeliveries). */
   registeredTargets(): string[] {
     return this.channels.keysOf(DELIVERY_SEND).sort();
   }
 
-  /** The targets whose owners declared the `in-order` policy (@SendsDeliveries); every other target: the newest wins. */
+  /** What the target's owner declared of its deliveries with its sender (@SendsDeliveries); undefined for a target with no sender here. */
+  policyOf(target: string): DeliveryPolicy | undefined {
+    return this.channels.optionsOf(DELIVERY_SEND, target) as DeliveryPolicy | undefined;
+  }
+
+  /** The targets whose owners declared the `in-order` policy; every other target: the newest wins. */
   inOrderTargets(): string[] {
-    return this.registeredTargets().filter((target) => (this.channels.optionsOf(DELIVERY_SEND, target) as DeliveryPolicy | undefined)?.ordering === 'in-order');
+    return this.registeredTargets().filter((target) => this.policyOf(target)?.ordering === 'in-order');
   }
 
   /**
-   * Writes a delivery in the caller's transaction (inserted just before it commits, with the transaction's other
-   * deliveries); it is enqueued only if and when that transaction commits. Without a transaction: at once.
+   * Writes a delivery in the caller's transaction: all of a transaction's deliveries are inserted in one statement
+   * just before it commits (group commit shares one transaction among many requests, each with its own changes),
+   * and queued only if and once it has committed.
    */
-  async createDelivery<T extends DeliveryTargetName>(manager: EntityManager, delivery: NewDelivery<T>): Promise<void> {
-    const runner = manager.queryRunner;
-    if (runner?.isTransactionActive) {
-      const list = this.awaitingInsert.get(runner) ?? [];
-      list.push({ row: delivery, requestId: currentRequestId(), depth: transactionDepth(runner) });
-      this.awaitingInsert.set(runner, list);
-      return;
-    }
-    const [id] = await this.repository.insert(manager, [delivery]);
-    this.queue(id, 1, 0);
+  write<T extends DeliveryTargetName>(tx: Tx, delivery: NewDelivery<T>): void {
+    const pending = this.pendingIn(tx);
+    pending.push({ row: delivery, requestId: currentRequestId() });
+    if (pending.length > 1) return;
+    tx.beforeCommit(this, async () => {
+      const ids = await this.repository.insert(tx.manager, pending.map((entry) => entry.row));
+      tx.afterCommit(() => ids.forEach((id, i) => this.queue(id, 1, 0, pending[i].requestId)));
+    });
   }
 
-  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
-    const runner = event.queryRunner;
-    if (transactionDepth(runner) > 1) return; // a savepoint is released: the outer transaction goes on
-    const pending = this.awaitingInsert.get(runner);
-    if (!pending?.length) return;
-    this.awaitingInsert.delete(runner);
-    const ids = await this.repository.insert(runner.manager, pending.map((entry) => entry.row));
-    this.awaitingCommit.set(runner, ids.map((id, i) => ({ id, requestId: pending[i].requestId })));
+  /** Whether the order has a delivery to the target, written before or earlier in this transaction (`alive`: not dead). */
+  async hasDelivery(tx: Tx, orderId: string, target: DeliveryTargetName, options: { alive?: boolean } = {}): Promise<boolean> {
+    if (this.pendingIn(tx).some(({ row }) => row.orderId === orderId && row.target === target)) return true;
+    return this.repository.hasDelivery(tx.manager, orderId, target, options.alive === true);
   }
 
-  afterTransactionCommit(event: TransactionCommitEvent): void {
-    if (event.queryRunner.isTransactionActive) return; // a savepoint was released; the outer transaction is still open
-    const list = this.awaitingCommit.get(event.queryRunner);
-    if (!list) return;
-    this.awaitingCommit.delete(event.queryRunner);
-    for (const { id, requestId } of list) this.queue(id, 1, 0, requestId);
-  }
-
-  afterTransactionRollback(event: TransactionRollbackEvent): void {
-    const runner = event.queryRunner;
-    if (!runner.isTransactionActive) {
-      this.awaitingInsert.delete(runner);
-      this.awaitingCommit.delete(runner);
-      return;
-    }
-    // A savepoint was rolled back: the deliveries asked for inside it go with it.
-    const depth = transactionDepth(runner);
-    const kept = (this.awaitingInsert.get(runner) ?? []).filter((entry) => entry.depth <= depth);
-    this.awaitingInsert.set(runner, kept);
+  private pendingIn(tx: Tx): PendingDelivery[] {
+    return tx.state<PendingDelivery[]>(this, () => []);
   }
 
   /**
@@ -184,14 +156,4 @@ export class OutboxService implements EntitySubscriberInterface {
       after = rows[rows.length - 1].id;
     }
   }
-
-  /** Whether the order already has a delivery to the target (`dead` ones counted unless `alive` is asked). */
-  async hasDelivery(orderId: string, target: DeliveryTargetName, options: { alive?: boolean } = {}): Promise<boolean> {
-    return this.repository.hasDelivery(orderId, target, options.alive === true);
-  }
-}
-
-/** How deeply the query runner's transactions are nested now (1: no savepoint); TypeORM keeps it on the runner. */
-function transactionDepth(runner: QueryRunner): number {
-  return (runner as QueryRunner & { transactionDepth?: number }).transactionDepth ?? 1;
 }

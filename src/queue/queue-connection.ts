@@ -1,4 +1,4 @@
-import { createPostgresBackend, setDefaultBackendFactory, type QueueOptions } from 'bullmq';
+import { createPostgresBackend, setDefaultBackendFactory, type PostgresConnectionOptions, type PostgresQueueBackend, type QueueOptions } from 'bullmq';
 import pg from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { GuardedPgClient } from '../database/guarded-pg-client';
@@ -28,8 +28,10 @@ export function selectQueueBackend(config: Pick<AppConfig, 'redisUrl' | 'databas
     };
   }
   if (!config.databaseUrl) throw new Error('the PostgreSQL queue backend needs the database URL');
-  setDefaultBackendFactory(guardedPostgresBackend as never);
-  return { connectionString: config.databaseUrl, migrate: true, Client: GuardedPgClient } as never;
+  setDefaultBackendFactory<PostgresQueueBackend, PostgresConnectionOptions>(guardedPostgresBackend);
+  const options: PostgresConnectionOptions = { connectionString: config.databaseUrl, migrate: true, Client: GuardedPgClient };
+  // @nestjs/bullmq types its `connection` for Redis only; BullMQ's PostgreSQL backend takes these.
+  return options as unknown as QueueOptions['connection'];
 }
 
 const guardedPg = Object.assign(Object.create(pg) as typeof pg, { Client: GuardedPgClient });

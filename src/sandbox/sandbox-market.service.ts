@@ -3,7 +3,8 @@ import { secretsEqual } from '../auth/constant-time';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Handles } from '../events/channels';
 import { validateDto } from '../common/validate-dto';
-import { ORDER_CHANGED, type OrderChange } from '../orders/order-events';
+import type { Tx } from '../database/transaction';
+import { MARKET_ORDER_NOTIFIED, type MarketOrderNotified } from '../market/market-order-notice';
 import { MarketAcceptCancellationDto, MarketGetBusinessOrdersDto, MarketUpdateOrderStatusDto } from './dto/market-peer.dto';
 import type { SandboxMarketOrder } from './sandbox-market-order.entity';
 import { marketError, type PeerAnswer } from './sandbox-peer';
@@ -124,31 +125,28 @@ export class SandboxMarket {
   // ---------------------------------------------------------------- what the sandbox Market learns
 
   /** In the sandbox whoever sends Market's notifications plays Market: its Market learns the orders from them. */
-  @Handles(ORDER_CHANGED)
-  async learnFromNotification({ result, event, manager }: OrderChange): Promise<void> {
-    if (!this.config.sandboxPeers.market) return;
-    if (event.source !== 'market') return;
-    const { marketCampaignId: campaignId, marketOrderId: orderId } = result.order;
-    const payload = event.payload as Record<string, unknown> | null | undefined;
-    if (!campaignId || !orderId || !payload) return;
-    const at = event.eventAt ?? new Date();
-    switch (payload.notificationType) {
-      case 'ORDER_CREATED': {
-        const items = Array.isArray(payload.items)
-          ? (payload.items as { offerId?: unknown; count?: unknown }[]).map((item) => ({ offerId: String(item?.offerId ?? 'SKU').slice(0, 255), count: Number(item?.count) > 0 ? Number(item.count) : 1 }))
-          : [];
-        return this.repository.learnMarketOrder({ campaignId, orderId, items, at }, manager);
+  @Handles(MARKET_ORDER_NOTIFIED)
+  async learnFromNotice({ notified, tx }: { notified: MarketOrderNotified; tx: Tx }): Promise<void> {
+    if (!this.config.sandboxPeers.market || notified.via !== 'notification') return;
+    const { notice, change } = notified;
+    const { marketCampaignId: campaignId, marketOrderId: orderId } = change.order;
+    if (!campaignId || !orderId) return;
+    const { at } = notified;
+    switch (notice.kind) {
+      case 'created': {
+        const items = change.order.items.map((item) => ({ offerId: (item.sku || 'SKU').slice(0, 255), count: item.count > 0 ? item.count : 1 }));
+        return this.repository.learnMarketOrder({ campaignId, orderId, items, at }, tx.manager);
       }
-      case 'ORDER_STATUS_UPDATED':
+      case 'status':
         // Market may send values we do not know (tolerant reader): kept, cut to the column's length.
-        return this.repository.learnMarketOrder({ campaignId, orderId, status: String(payload.status).slice(0, 64), substatus: String(payload.substatus).slice(0, 64), at }, manager);
-      case 'ORDER_CANCELLED':
-        return this.repository.learnMarketOrder(
-          { campaignId, orderId, status: 'CANCELLED', substatus: typeof payload.substatus === 'string' ? payload.substatus.slice(0, 64) : 'UNKNOWN', cancelRequested: false, at },
-          manager,
-        );
-      case 'ORDER_CANCELLATION_REQUEST':
-        return this.repository.learnMarketOrder({ campaignId, orderId, cancelRequested: true, at }, manager);
+        return this.repository.learnMarketOrder({ campaignId, orderId, status: notice.status.slice(0, 64), substatus: (notice.substatus ?? 'UNKNOWN').slice(0, 64), at }, tx.manager);
+      case 'cancelled':
+        return this.repository.learnMarketOrder({ campaignId, orderId, status: 'CANCELLED', substatus: 'UNKNOWN', cancelRequested: false, at }, tx.manager);
+      case 'cancellation_requested':
+        return this.repository.learnMarketOrder({ campaignId, orderId, cancelRequested: true, at }, tx.manager);
+      case 'updated':
+      case 'return':
+        return;
     }
   }
 }

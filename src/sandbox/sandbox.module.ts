@@ -28,6 +28,7 @@ export class SandboxModule {
         ...(peers.market ? [SandboxMarketController] : []),
       ],
       providers: [SandboxRepository, SandboxService, SandboxRecorder, SandboxImshop, SandboxMarket],
+      exports: [SandboxRecorder],
     };
   }
 }

@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../common/domain-error';
 import { isOrderStatus, ORDER_STATUSES, type OrderStatus } from '../orders/order-status';
 import { marketOutboundProblems } from './market-outbound-rules';
-import { INBOUND_SOURCES, OUTBOUND_TARGETS, TICKET_TYPES } from './mapping-systems';
+import { TICKET_TYPES } from '../imshop-client/imshop-ticket-types';
+import { INBOUND_SOURCES, OUTBOUND_TARGETS } from './mapping-systems';
 import { inboundMatchKey, type StatusMapping } from './status-mapping.entity';
 
 export interface InboundResolution {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { runInTransaction, type Tx } from '../database/transaction';
 import { StatusMappingAudit } from './status-mapping-audit.entity';
 import { StatusMappingRevision } from './status-mapping-revision.entity';
 import { StatusMapping } from './status-mapping.entity';
@@ -27,8 +28,8 @@ export class StatusMappingRepository {
     return this.dataSource.getRepository(StatusMapping).create(fields);
   }
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, work);
   }
 
   /** The row locked for an edit in `manager`'s transaction, or null when it does not exist. */

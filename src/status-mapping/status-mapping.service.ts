@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import type { Tx } from '../database/transaction';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain-error';
 import { uniqueViolationOf } from '../database/unique-violation';
 import type { OrderStatus } from '../orders/order-status';
@@ -23,21 +23,19 @@ export type InboundResolver = (lookup: InboundLookup) => InboundResolution;
 export class StatusMappingService {
   private cache?: MappingCache;
   private loading?: Promise<MappingCache>;
-  /** The revision is checked once per transaction: later lookups in it reuse what that check found. */
-  private readonly checkedIn = new WeakMap<EntityManager, MappingCache>();
 
   constructor(private readonly repository: StatusMappingRepository) {}
 
-  async resolveInbound(lookup: InboundLookup, manager?: EntityManager): Promise<InboundResolution> {
-    return resolveInboundIn((await this.freshCache(manager)).byKey, lookup);
+  async resolveInbound(lookup: InboundLookup, tx?: Tx): Promise<InboundResolution> {
+    return resolveInboundIn((await this.freshCache(tx)).byKey, lookup);
   }
 
   /**
    * For a caller that resolves many codes in one transaction (a batch of order events): the table is checked
    * once, here, and each lookup then costs no round trip.
    */
-  async inboundResolver(manager?: EntityManager): Promise<InboundResolver> {
-    const { byKey } = await this.freshCache(manager);
+  async inboundResolver(tx?: Tx): Promise<InboundResolver> {
+    const { byKey } = await this.freshCache(tx);
     return (lookup) => resolveInboundIn(byKey, lookup);
   }
 
@@ -45,9 +43,9 @@ export class StatusMappingService {
   async resolveOutbound(
     target: string,
     internalStatus: OrderStatus,
-    manager?: EntityManager,
+    tx?: Tx,
   ): Promise<{ code: string; message: string | null; substatus?: string } | null> {
-    const row = (await this.freshCache(manager)).byKey.get(outboundMatchKey(target, internalStatus));
+    const row = (await this.freshCache(tx)).byKey.get(outboundMatchKey(target, internalStatus));
     if (!row?.code) return null;
     return row.externalSubstatus ? { code: row.code, message: row.message, substatus: row.externalSubstatus } : { code: row.code, message: row.message };
   }
@@ -99,15 +97,17 @@ export class StatusMappingService {
     });
     assertValidRow(row);
     row.matchKey = matchKeyOf(row);
-    return this.edit(async (manager) => {
+    return this.edit(async (tx) => {
+      const { manager } = tx;
       const saved = await this.repository.save(manager, row);
-      await this.audit(manager, saved.id, 'create', actor, null, saved);
+      await this.audit(tx, saved.id, 'create', actor, null, saved);
       return saved;
     }, row);
   }
 
   async update(id: number, dto: UpdateStatusMappingDto, actor: string): Promise<StatusMapping> {
-    return this.edit(async (manager) => {
+    return this.edit(async (tx) => {
+      const { manager } = tx;
       const current = await this.repository.lockById(manager, id);
       if (!current) throw new NotFoundError(`status mapping ${id} does not exist`);
       if (dto.expectedVersion !== undefined && dto.expectedVersion !== current.version) {
@@ -128,17 +128,18 @@ export class StatusMappingService {
       assertValidRow(next);
       next.matchKey = matchKeyOf(next);
       const saved = await this.repository.save(manager, next);
-      await this.audit(manager, id, 'update', actor, before, saved);
+      await this.audit(tx, id, 'update', actor, before, saved);
       return saved;
     }, dto);
   }
 
   async remove(id: number, actor: string): Promise<void> {
-    await this.edit(async (manager) => {
+    await this.edit(async (tx) => {
+      const { manager } = tx;
       const current = await this.repository.lockById(manager, id);
       if (!current) throw new NotFoundError(`status mapping ${id} does not exist`);
       await this.repository.delete(manager, id);
-      await this.audit(manager, id, 'delete', actor, current, null);
+      await this.audit(tx, id, 'delete', actor, current, null);
     }, {});
   }
 
@@ -147,11 +148,11 @@ export class StatusMappingService {
   }
 
   /** Every edit bumps the shared revision in the same transaction, which is what invalidates all caches. */
-  private async edit<T>(work: (manager: EntityManager) => Promise<T>, attempted: Partial<StatusMapping> | object): Promise<T> {
+  private async edit<T>(work: (tx: Tx) => Promise<T>, attempted: Partial<StatusMapping> | object): Promise<T> {
     try {
-      const result = await this.repository.transaction(async (manager) => {
-        const value = await work(manager);
-        await this.repository.bumpRevision(manager);
+      const result = await this.repository.transaction(async (tx) => {
+        const value = await work(tx);
+        await this.repository.bumpRevision(tx.manager);
         return value;
       });
       this.cache = undefined;
@@ -165,7 +166,7 @@ export class StatusMappingService {
   }
 
   private async audit(
-    manager: EntityManager,
+    { manager }: Tx,
     mappingId: number,
     action: StatusMappingAudit['action'],
     actor: string,
@@ -176,28 +177,25 @@ export class StatusMappingService {
   }
 
   /**
-   * Pass the caller's transaction when there is one: asking the pool for a second connection while a
-   * transaction holds one can starve the pool under load.
+   * The table as of the caller's transaction, checked once per transaction (its revision read in it). Pass the
+   * caller's transaction when there is one: asking the pool for a second connection while a transaction holds one
+   * can starve the pool under load.
    */
-  private async freshCache(manager?: EntityManager): Promise<MappingCache> {
-    const checked = manager && this.checkedIn.get(manager);
-    if (checked) return checked;
-    const fresh = await this.cacheAt(manager);
-    if (manager?.queryRunner) this.checkedIn.set(manager, fresh);
-    return fresh;
+  private freshCache(tx?: Tx): Promise<MappingCache> {
+    return tx ? tx.remember('status-mappings', () => this.cacheAt(tx)) : this.cacheAt();
   }
 
-  private async cacheAt(manager?: EntityManager): Promise<MappingCache> {
-    const revision = await this.repository.readRevision(manager);
+  private async cacheAt(tx?: Tx): Promise<MappingCache> {
+    const revision = await this.repository.readRevision(tx?.manager);
     if (this.cache?.revision === revision) return this.cache;
-    this.loading ??= this.load(manager).finally(() => (this.loading = undefined));
+    this.loading ??= this.load(tx).finally(() => (this.loading = undefined));
     const loaded = await this.loading;
     // A load that began before this edit was seen may be older than the revision just read: check again.
-    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.cacheAt(manager);
+    return BigInt(loaded.revision) >= BigInt(revision) ? loaded : this.cacheAt(tx);
   }
 
-  private async load(manager?: EntityManager): Promise<MappingCache> {
-    const { revision, rows } = await this.repository.loadAll(manager);
+  private async load(tx?: Tx): Promise<MappingCache> {
+    const { revision, rows } = await this.repository.loadAll(tx?.manager);
     this.cache = { revision, byKey: new Map(rows.map((row) => [row.matchKey, row])) };
     return this.cache;
   }

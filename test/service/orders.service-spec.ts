@@ -4,6 +4,7 @@ import { DeliveryProcessor } from '../../src/outbox/delivery.processor';
 import { OrdersService, type StatusEvent } from '../../src/orders/orders.service';
 import { startFakePeer, type FakePeer } from '../support/fake-http-peer';
 import { startServices, type ServiceContext } from './service-context';
+import { runInTransaction } from '../../src/database/transaction';
 
 /** The order aggregate without HTTP: applyStatus and applyStatusBatch against a real database. */
 describe('OrdersService', () => {
@@ -82,14 +83,14 @@ describe('OrdersService', () => {
     const number = orderNumber();
     const market = { campaignId: '4242', orderId: String(Date.now() % 1e9) };
     await orders.applyStatus(oms(number, { internalStatus: 'NEW', identity: { omsOrderNumber: number, market } }));
-    const results = await ctx.db.transaction((manager) =>
+    const results = await runInTransaction(ctx.db, (tx) =>
       orders.applyStatusBatch(
         [
           oms(number, { internalStatus: 'PROCESSING' }),
           { source: 'market', identity: { market }, externalCode: 'PROCESSING', externalSubstatus: 'READY_TO_SHIP' },
           oms(number, { internalStatus: 'NEW' }),
         ],
-        manager,
+        tx,
       ),
     );
     expect(results.map((r) => [r.outcome, r.fromStatus, r.order.status])).toEqual([
@@ -106,10 +107,11 @@ describe('OrdersService', () => {
   it('runs the ORDER_CHANGED handlers inside the transaction: a rollback leaves no order, history or outbox row', async () => {
     const kept = orderNumber();
     const dropped = orderNumber();
-    await ctx.db.transaction((manager) => orders.applyStatusBatch([oms(kept, { externalCode: 'processing', relay: { code: 'processing' } })], manager));
+    await runInTransaction(ctx.db, (tx) => orders.applyStatusBatch([oms(kept, { externalCode: 'processing', relay: { code: 'processing' } })], tx));
     await expect(
-      ctx.db.transaction(async (manager) => {
-        const [result] = await orders.applyStatusBatch([oms(dropped, { externalCode: 'processing', relay: { code: 'processing' } })], manager);
+      runInTransaction(ctx.db, async (tx) => {
+        const [result] = await orders.applyStatusBatch([oms(dropped, { externalCode: 'processing', relay: { code: 'processing' } })], tx);
+        const { manager } = tx;
         // The order is written in this transaction (the outbox inserts its deliveries just before the commit).
         const [{ n: inside }] = await manager.query('SELECT count(*)::int AS n FROM orders WHERE id = $1', [result.order.id]);
         expect(inside).toBe(1);

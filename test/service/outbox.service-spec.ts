@@ -4,6 +4,7 @@ import { DeliveryAttemptsService } from '../../src/outbox/delivery-attempts.serv
 import { OrdersService } from '../../src/orders/orders.service';
 import { eventually, startFakePeer, type FakePeer } from '../support/fake-http-peer';
 import { startServices, type ServiceContext } from './service-context';
+import { runInTransaction } from '../../src/database/transaction';
 
 /** The outbox without HTTP: deliveries written with an order change, then claimed, sent and recorded. */
 describe('OutboxService', () => {
@@ -31,8 +32,8 @@ describe('OutboxService', () => {
       const dropped = orderNumber();
       await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: kept }, externalCode: 'processing', relay: { code: 'processing' } });
       await expect(
-        ctx.db.transaction(async (manager) => {
-          await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: dropped }, externalCode: 'processing', relay: { code: 'processing' } }, manager);
+        runInTransaction(ctx.db, async (tx) => {
+          await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: dropped }, externalCode: 'processing', relay: { code: 'processing' } }, tx);
           throw new Error('the caller changed its mind');
         }),
       ).rejects.toThrow('changed its mind');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/common/domain-error';
 import { StatusMappingService } from '../../src/status-mapping/status-mapping.service';
 import { startServices, type ServiceContext } from './service-context';
+import { runInTransaction } from '../../src/database/transaction';
 
 /** The mapping table without HTTP: typed errors, the revision, and a resolver checked once per transaction. */
 describe('StatusMappingService', () => {
@@ -27,14 +28,14 @@ describe('StatusMappingService', () => {
     const before = await mappings.currentRevision();
     const row = await mappings.create({ source: 'oms', externalCode: 'svc_packed', internalStatus: 'READY_TO_SHIP' } as never, 'svc');
     expect(BigInt(await mappings.currentRevision())).toBe(BigInt(before) + 1n);
-    const resolved = await ctx.db.transaction(async (manager) => (await mappings.inboundResolver(manager))({ source: 'oms', code: 'svc_packed' }));
+    const resolved = await runInTransaction(ctx.db, async (tx) => (await mappings.inboundResolver(tx))({ source: 'oms', code: 'svc_packed' }));
     expect(resolved).toEqual({ mapping: expect.objectContaining({ id: row.id }), internalStatus: 'READY_TO_SHIP' });
     // An edit made around this instance's cache (as another instance would) is seen by the next transaction.
     await ctx.db.transaction(async (manager) => {
       await manager.query(`UPDATE status_mappings SET internal_status = 'SHIPPED' WHERE id = $1`, [row.id]);
       await manager.query('UPDATE status_mapping_revision SET revision = revision + 1 WHERE id = 1');
     });
-    const after = await ctx.db.transaction(async (manager) => (await mappings.inboundResolver(manager))({ source: 'oms', code: 'svc_packed' }));
+    const after = await runInTransaction(ctx.db, async (tx) => (await mappings.inboundResolver(tx))({ source: 'oms', code: 'svc_packed' }));
     expect(after.internalStatus).toBe('SHIPPED');
   });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import { TICKET_TYPES } from '../../status-mapping/mapping-systems';
+import { TICKET_TYPES } from '../../imshop-client/imshop-ticket-types';
 import { CreateTicketDto, TicketCartLineDto, TicketStepDto } from './create-ticket.dto';
 import { validateDto } from '../../common/validate-dto';
 

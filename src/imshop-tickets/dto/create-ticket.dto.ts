@@ -22,7 +22,7 @@ import {
   ValidateNested,
   type ValidationArguments,
 } from 'class-validator';
-import { TICKET_TYPES, type TicketType } from '../../status-mapping/mapping-systems';
+import { TICKET_TYPES, type TicketType } from '../../imshop-client/imshop-ticket-types';
 import { MAX_ID_LENGTH, REQUIRED } from '../../imshop-client/imshop-validators';
 
 /**

@@ -2,7 +2,7 @@ import { PageQuery } from '../../common/page';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { TICKET_TYPES } from '../../status-mapping/mapping-systems';
+import { TICKET_TYPES } from '../../imshop-client/imshop-ticket-types';
 
 /** `type=unknown` lists tickets we did not create whose type could not be told from their statuses. */
 export const TICKET_TYPE_FILTERS = [...TICKET_TYPES, 'unknown'] as const;

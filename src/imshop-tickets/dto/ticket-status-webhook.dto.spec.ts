@@ -133,7 +133,7 @@ describe('TicketStatusWebhookDto', () => {
       'metadata.unavailableItems[0].quantity must be a number',
     ]);
     expect(messages({ ...SEED_EXAMPLE, metadata: { timestamp: 1, cart: 'x' } })).toEqual(['metadata.cart must be an array']);
-    expect(messages({ ...SEED_EXAMPLE, metadata: { timestamp: 1, cart: [1] } })).toEqual(['metadata.cart[0] must contain only objects']);
+    expect(messages({ ...SEED_EXAMPLE, metadata: { timestamp: 1, cart: [1] } })).toEqual(['metadata.cart[0] must be an object']);
   });
 
   it('takes the auth key from the body when given', () => {

@@ -3,6 +3,9 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { DELIVERY_STATES } from '../delivery.entity';
 
+/** The states a delivery can be in, for the readers that filter by them. */
+export { DELIVERY_STATES };
+
 export class ListDeliveriesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: DELIVERY_STATES, example: 'dead' })
   @IsOptional()

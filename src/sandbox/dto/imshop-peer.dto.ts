@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { TICKET_TYPES } from '../../imshop-client/imshop-ticket-types';
 
 /**
  * What the sandbox IMSHOP checks of a status sync (seed 001: `{id, code, message?, trackingUrl?}`); other fields
@@ -33,8 +34,6 @@ export class ImshopStatusSyncDto {
   @IsString()
   key?: string;
 }
-
-export const TICKET_TYPES = ['prepare', 'ship', 'receive', 'release', 'cancel'] as const;
 
 /** What the sandbox IMSHOP checks of a ticket ("Создание заявки"); the cart, buyer and delivery are kept as sent. */
 export class ImshopTicketRequestDto {

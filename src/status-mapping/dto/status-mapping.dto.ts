@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength, Min, ValidateIf } from 'class-validator';
 import { ORDER_STATUSES, type OrderStatus } from '../../orders/order-status';
-import { INBOUND_SOURCES, type InboundSource, OUTBOUND_TARGETS, type OutboundTarget, TICKET_TYPES } from '../mapping-systems';
+import { TICKET_TYPES } from '../../imshop-client/imshop-ticket-types';
+import { INBOUND_SOURCES, type InboundSource, OUTBOUND_TARGETS, type OutboundTarget } from '../mapping-systems';
 
 const given = (value: unknown) => value !== undefined && value !== null;
 
