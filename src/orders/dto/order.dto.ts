@@ -42,6 +42,15 @@ export class AdminStatusChangeDto {
   override?: boolean;
 }
 
+/** One line of an order. */
+export class OrderItemView {
+  @ApiProperty({ example: 'SKU-12345', description: "The retailer's SKU (Market's offerId)" }) sku: string;
+  @ApiProperty({ type: 'string', nullable: true, example: 'Кружка белая 0,3 л' }) name: string | null;
+  @ApiProperty({ type: 'integer', example: 2 }) count: number;
+  @ApiProperty({ type: 'number', nullable: true, example: 1490, description: "What the buyer pays for one unit, when a source said (Market's details)" }) price: number | null;
+  @ApiProperty({ type: 'number', nullable: true, example: 2980, description: 'What the buyer pays for the line, when a source said' }) total: number | null;
+}
+
 export class OrderView {
   @ApiProperty({ example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10' }) id: string;
   @ApiPropertyOptional({ type: 'string', example: '05671863', nullable: true }) omsOrderNumber: string | null;
@@ -55,13 +64,8 @@ export class OrderView {
   @ApiPropertyOptional({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z', nullable: true }) statusEventAt: Date | null;
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) trackingNumber: string | null;
   @ApiPropertyOptional({ type: 'string', example: 'https://www.cdek.ru/ru/tracking?order_id=1234567890', nullable: true }) trackingUrl: string | null;
-  @ApiProperty({
-    type: 'array',
-    items: { type: 'object', properties: { sku: { type: 'string' }, name: { type: 'string' }, count: { type: 'number' }, price: { type: 'number' } }, additionalProperties: true },
-    example: [{ sku: 'SKU-12345', name: 'Кружка белая 0,3 л', count: 2, price: 1490 }],
-    description: 'As the source gave them: these fields when known, and whatever else it sent',
-  })
-  items: readonly unknown[];
+  @ApiProperty({ type: () => OrderItemView, isArray: true, description: "The order's lines, as far as a source told them" })
+  items: readonly OrderItemView[];
   @ApiPropertyOptional({ type: 'string', format: 'date-time', example: null, nullable: true, description: "The buyer asked to cancel (Market's ORDER_CANCELLATION_REQUEST); the order is not cancelled by it" })
   cancellationRequestedAt: Date | null;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T11:58:00.000Z' }) createdAt: Date;
