@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -28,17 +28,12 @@ import { StatusMappingModule } from './status-mapping/status-mapping.module';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    if (!config.databaseUrl) throw new Error('AppModule needs a database URL (main.ts starts the embedded one when none is configured)');
     // One instance, imported here and by the console (whose Sandbox page plays and lists its peers).
     const sandbox = config.sandbox ? SandboxModule.forRoot(config) : undefined;
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ChannelsModule,
-        MetricsModule,
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
-        QueueModule,
+        ...AppModule.infrastructure(config),
         StatusMappingModule,
         OrdersModule,
         HealthModule,
@@ -63,5 +58,19 @@ export class AppModule {
         ConsoleModule.forRoot(config, sandbox),
       ],
     };
+  }
+
+  /**
+   * Some of the feature modules (and what they import) on the infrastructure: the service tier tests a flow with
+   * the modules it needs, without the rest of the app (test/service/service-context.ts).
+   */
+  static withModules(config: AppConfig, modules: Type[]): DynamicModule {
+    return { module: AppModule, imports: [...AppModule.infrastructure(config), ...modules] };
+  }
+
+  /** What every module stands on: configuration, channels, metrics, the database, the queue. */
+  private static infrastructure(config: AppConfig): DynamicModule['imports'] & unknown[] {
+    if (!config.databaseUrl) throw new Error('AppModule needs a database URL (main.ts starts the embedded one when none is configured)');
+    return [ConfigModule.forRoot(config), ChannelsModule, MetricsModule, TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)), QueueModule];
   }
 }

@@ -1,4 +1,4 @@
-import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, ValidationPipe, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -47,12 +47,14 @@ export interface CreateAppOptions {
 }
 
 /**
- * The application without HTTP: every module and its services on the database (migrated), no routes, no
- * parsers, no filters. The service tests (test/service) call services through it as their callers do.
+ * The application without HTTP: every module (or only `modules`, with what they import) and its services on the
+ * database (migrated), no routes, no parsers, no filters. The service tests (test/service) call services through it
+ * as their callers do.
  */
-export async function createServiceContext(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplicationContext> {
+export async function createServiceContext(config: AppConfig, options: CreateAppOptions & { modules?: Type[] } = {}): Promise<INestApplicationContext> {
   const pinoLogger = createPinoLogger(config.logLevel, options.logDestination, config.logFormat);
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: new PinoNestLogger(pinoLogger) });
+  const root = options.modules ? AppModule.withModules(config, options.modules) : AppModule.forRoot(config);
+  const context = await NestFactory.createApplicationContext(root, { logger: new PinoNestLogger(pinoLogger) });
   await runMigrationsExclusively(context.get(DataSource), pinoLogger);
   await context.init();
   return context;

@@ -226,7 +226,7 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await expect(statuses.count()).resolves.toBe(5);
       await expect(statuses.filter({ hasText: 'HTTP 503' }).count()).resolves.toBe(3);
       await statuses.first().getByText(/^request \d+$/).click();
-      await expect(statuses.first().locator('pre').first().textContent()).resolves.toContain('"authorization": "Bearer [masked]"');
+      await expect(statuses.first().locator('pre').first().textContent()).resolves.toContain('"authorization": "[masked]"');
       await check();
 
       // The other pages: deliveries, one delivery, targets and an action's confirmation, the mapping table, its audit and export.

@@ -193,7 +193,7 @@ describe('the console: sessions, CSRF, the cookie, masking', () => {
     const text = textOf(journey.html);
     expect(text).toContain('"apiKey": "[masked]"');
     expect(text).toContain('"token": "[masked]"');
-    expect(text).toContain('"authorization": "Bearer [masked]"');
+    expect(text).toContain('"authorization": "[masked]"');
     expect(text).toContain('"password": "[masked]"');
     expect(journey.html).not.toContain('<script>alert');
     expect(journey.html).not.toContain('<img src=x');

@@ -17,10 +17,11 @@ export interface ServiceContext {
 }
 
 /**
- * The service tier: the application's modules on a fresh database of the test server (migrated), without
- * HTTP. A test calls a service as its callers do and asserts on what it returns and on the rows it left.
+ * The service tier: the application's modules (or only `options.modules`, with what they import) on a fresh
+ * database of the test server (migrated), without HTTP. A test calls a service as its callers do and asserts on
+ * what it returns and on the rows it left.
  */
-export async function startServices(env: Record<string, string> = {}): Promise<ServiceContext> {
+export async function startServices(env: Record<string, string> = {}, options: { modules?: Type[] } = {}): Promise<ServiceContext> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-service-'));
   const config = loadConfig({
@@ -33,7 +34,7 @@ export async function startServices(env: Record<string, string> = {}): Promise<S
     ...env,
     DATABASE_URL: database.url,
   });
-  const context = await createServiceContext(config);
+  const context = await createServiceContext(config, { modules: options.modules });
   return {
     get: (type) => context.get(type),
     db: context.get(DataSource),
