@@ -30,6 +30,8 @@ export default {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Fails a test whose answers /docs-json cannot place or whose requests to Market leave its spec.
+      setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

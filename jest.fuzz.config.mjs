@@ -12,5 +12,7 @@ export default {
   // Hooks too (see jest.config.mjs): a setup that times out while its servers still start ends Jest without a summary.
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Every answer to the fuzzed requests must be one /docs-json describes, like the e2e suites'.
+  setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

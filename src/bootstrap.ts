@@ -27,11 +27,16 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
   return new PinoNestLogger(createPinoLogger(level, destination, format));
 }
 
-/** A worker process answers only what its own operation needs; webhooks and admin go to api processes. */
+/** What a worker process serves: what its own operation needs; webhooks, admin and the docs go to api processes. */
+export const WORKER_PATHS = ['/health', '/metrics', '/admin/queues'];
+
+export function servedByWorker(path: string): boolean {
+  return WORKER_PATHS.some((served) => path === served || path.startsWith(`${served}/`));
+}
+
 function workerOnlyRoutes() {
-  const served = ['/health', '/metrics', '/admin/queues'];
   return (req: Request, res: Response, next: NextFunction) => {
-    if (served.some((path) => req.path === path || req.path.startsWith(`${path}/`))) return next();
+    if (servedByWorker(req.path)) return next();
     res.status(404).json({ statusCode: 404, message: 'this is a worker process (APP_ROLE=worker): webhooks, the admin API and the docs are served by api processes' });
   };
 }

@@ -37,7 +37,9 @@ describe('admin API authentication and docs', () => {
     expect(res.status).toBe(200);
     expect(res.body.components.securitySchemes['admin-key']).toEqual(expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }));
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/admin/status-mappings', '/admin/orders/{id}', '/health']));
-    expect(res.body.paths['/admin/status-mappings'].get.security).toEqual([{ 'admin-key': [] }]);
+    expect(res.body.components.securitySchemes['admin-bearer']).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    // either form of the key: two alternative requirements
+    expect(res.body.paths['/admin/status-mappings'].get.security).toEqual([{ 'admin-key': [] }, { 'admin-bearer': [] }]);
     const create = res.body.components.schemas.CreateStatusMappingDto;
     expect(create.properties.externalCode.example).toBe('PROCESSING');
     expect((await t.http().get('/docs/')).text).toContain('swagger-ui');

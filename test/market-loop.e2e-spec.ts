@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
-import { marketError, partnerApi, schemaNamed, startFakeMarketApi, validate, type FakeMarketApi, type MarketRequest } from './support/fake-market-api';
+import { marketError, partnerApi, startFakeMarketApi, type FakeMarketApi, type MarketRequest } from './support/fake-market-api';
 import { BUSINESS, businessOrder, IMSHOP_KEY, MARKET_KEY, marketLoopEnv, marketTimeline, STORE } from './support/market-loop-fixtures';
 import { DeliveryProcessor } from '../src/outbox/delivery.processor';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
@@ -74,15 +74,20 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     imshop.respond(() => undefined);
   });
 
-  it('the fixture is the partner API description, and the fake answers are valid for it', () => {
-    expect(partnerApi.servers[0].url).toBe('https://api.partner.market.yandex.ru');
-    expect(partnerApi.components.securitySchemes.ApiKey).toEqual({ type: 'apiKey', name: 'Api-Key', in: 'header' });
-    expect(validate(schemaNamed('GetBusinessOrdersResponse'), { orders: [businessOrder('1', '2')] })).toEqual([]);
-    expect(validate(schemaNamed('ApiLimitErrorResponse'), marketError('LIMIT_EXCEEDED', 'Hit rate limit'))).toEqual([]);
-    expect(validate(schemaNamed('EmptyApiResponse'), { status: 'OK' })).toEqual([]);
-    // The validator does catch what Market would refuse.
-    expect(validate(schemaNamed('UpdateOrderStatusRequest'), { order: { status: 'READY' } })).not.toEqual([]);
-    expect(validate(schemaNamed('AcceptOrderCancellationRequest'), { accepted: false, reason: 'TOO_LATE' })).not.toEqual([]);
+  it('the fixture is the whole partner API description, and the fake answers are valid for it', async () => {
+    const spec = await partnerApi();
+    expect(spec.document.servers![0].url).toBe('https://api.partner.market.yandex.ru');
+    expect(spec.document.components!.securitySchemes!.ApiKey).toMatchObject({ type: 'apiKey', name: 'Api-Key', in: 'header' });
+    expect(Object.keys(spec.document.paths).length).toBeGreaterThan(100);
+    expect(spec.validateSchema('GetBusinessOrdersResponse', { orders: [businessOrder('1', '2')] })).toEqual([]);
+    expect(spec.validateSchema('ApiLimitErrorResponse', marketError('LIMIT_EXCEEDED', 'Hit rate limit'))).toEqual([]);
+    expect(spec.validateSchema('EmptyApiResponse', { status: 'OK' })).toEqual([]);
+    // The validator does catch what Market would refuse, and what it would not expect from us.
+    expect(spec.validateSchema('UpdateOrderStatusRequest', { order: { status: 'READY' } })).not.toEqual([]);
+    expect(spec.validateSchema('AcceptOrderCancellationRequest', { accepted: false, reason: 'TOO_LATE' })).not.toEqual([]);
+    expect(spec.validateSchema('UpdateOrderStatusRequest', { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP', note: 'x' } }, { closed: true })).toEqual([
+      '$.order.note: not in the schema',
+    ]);
   });
 
   describe('admin: automation rules per campaign', () => {

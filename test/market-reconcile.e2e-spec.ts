@@ -4,7 +4,7 @@ import { MarketReconcileService } from '../src/market-reconcile/market-reconcile
 import { MetricsService } from '../src/metrics/metrics.service';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
-import { marketError, schemaNamed, startFakeMarketApi, validate, type FakeMarketApi, type MarketAnswer, type MarketRequest } from './support/fake-market-api';
+import { marketError, partnerApi, startFakeMarketApi, type FakeMarketApi, type MarketAnswer, type MarketRequest } from './support/fake-market-api';
 import { BUSINESS, MARKET_KEY, marketLoopEnv, STORE } from './support/market-loop-fixtures';
 import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 
@@ -150,7 +150,7 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
     const campaignId = await newCampaign();
     onMarketNow(campaignId, newOrderId(), 'PROCESSING', 'STARTED', tick());
     const page = search({ path: '/v1/businesses/1/orders', body: { campaignIds: [Number(campaignId)], dates: { updateDateFrom: moscow(0), updateDateTo: moscow(Date.now() + 60_000) } } } as never);
-    expect(validate(schemaNamed('GetBusinessOrdersResponse'), page.body)).toEqual([]);
+    expect((await partnerApi()).validateSchema('GetBusinessOrdersResponse', page.body)).toEqual([]);
 
     const res = await reconcile({ campaignId });
     expect(res.status).toBe(200);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePort, spawnApp } from './support/app-process';
 import { eventually } from './support/fake-http-peer';
 import { startFakeImshop, type FakeImshop } from './support/fake-imshop';
-import { matchOperation, responseSchema, startFakeMarketApi, validate, type FakeMarketApi } from './support/fake-market-api';
+import { partnerApi, startFakeMarketApi, type FakeMarketApi } from './support/fake-market-api';
 import { SANDBOX_REQUESTS_KEPT } from '../src/sandbox/sandbox-recorder.service';
 import { scratchDirs } from './support/scratch-dirs';
 import { ADMIN_KEY, createTestDatabase, startTestApp, type TestApp } from './support/test-app';
@@ -99,7 +99,8 @@ describe('sandbox (SANDBOX=true)', () => {
     }, 20_000);
     expect(ticketDelivery.attempts).toBe(1);
     const market = (await recorded('market')).filter((r) => r.path.includes(marketOrderId) || JSON.stringify(r.body ?? '').includes(marketOrderId));
-    const ops = market.map((r) => ({ r, op: matchOperation(r.method, r.path) })).reverse();
+    const spec = await partnerApi();
+    const ops = market.map((r) => ({ r, op: spec.match(r.method, r.path) })).reverse();
     // The detail fetch and the ticket run as two deliveries; when the ticket's runs first it fetches the details itself.
     const called = ops.map(({ op }) => op?.operation.operationId);
     expect(new Set(called)).toEqual(new Set(['getBusinessOrders', 'getOrderBuyerInfo']));
@@ -107,8 +108,8 @@ describe('sandbox (SANDBOX=true)', () => {
     for (const { r, op } of ops) {
       expect(r.headers['api-key']).toBe('[masked]');
       expect(r.answer.status).toBe(200);
-      // the sandbox answers in Market's documented shapes (the partner API excerpt)
-      expect(validate(responseSchema(op!.operation, 200)!, r.answer.body)).toEqual([]);
+      // the sandbox answers in Market's documented shapes (the whole partner API spec)
+      expect(spec.answerProblems(op!, { status: 200, contentType: 'application/json', text: JSON.stringify(r.answer.body) })).toEqual([]);
     }
     const details = ops.find(({ op }) => op?.operation.operationId === 'getBusinessOrders')!.r;
     expect(details.path).toBe(`/v1/businesses/${BUSINESS}/orders`);
@@ -131,7 +132,7 @@ describe('sandbox (SANDBOX=true)', () => {
     const push = await eventually(async () => (await recorded('market')).find((r) => r.method === 'PUT' && r.path === `/v2/campaigns/${CAMPAIGN}/orders/${marketOrderId}/status`), 20_000);
     expect(push.body).toEqual({ order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } });
     expect(push.answer.status).toBe(200);
-    expect(validate(responseSchema(matchOperation('PUT', push.path)!.operation, 200)!, push.answer.body)).toEqual([]);
+    expect(spec.answerProblems(spec.match('PUT', push.path)!, { status: 200, contentType: 'application/json', text: JSON.stringify(push.answer.body) })).toEqual([]);
     // what the sandbox Market now knows of the order
     const known = (await t.db.query('SELECT status, substatus FROM sandbox_market_orders WHERE order_id = $1', [marketOrderId]))[0];
     expect(known).toEqual({ status: 'PROCESSING', substatus: 'READY_TO_SHIP' });

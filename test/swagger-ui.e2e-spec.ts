@@ -73,6 +73,10 @@ describe('Swagger UI (/docs) in a real browser', () => {
       expect(docs?.status()).toBe(200);
       await page.locator('.swagger-ui .info .title').filter({ hasText: 'order-sync' }).waitFor({ timeout: 20_000 });
 
+      // The Market tag's description is Markdown: its `<host>` placeholder must survive the rendering.
+      const marketTag = (await page.locator('.opblock-tag[data-tag="Yandex Market"]').innerText()).replace(/\s+/g, ' ');
+      expect(marketTag).toContain('register https://<host>/market in the Market cabinet');
+
       await authorize(page, { 'admin-key': ADMIN_KEY, 'imshop-key': IMSHOP_KEY });
 
       // (a) Yandex Market: POST /market/notification, example ORDER_STATUS_UPDATED

@@ -5,7 +5,11 @@ import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { secretsEqual } from './constant-time';
 
+/** The admin key's two forms in the OpenAPI description: `X-Api-Key`, and `Authorization: Bearer` (presentedKey). */
 export const ADMIN_SECURITY_SCHEME = 'admin-key';
+export const ADMIN_BEARER_SECURITY_SCHEME = 'admin-bearer';
+/** METRICS_TOKEN as `Authorization: Bearer`, for GET /metrics only. */
+export const METRICS_TOKEN_SECURITY_SCHEME = 'metrics-token';
 
 export function presentedKey(request: Pick<Request, 'headers'>): string | undefined {
   const header = request.headers['x-api-key'];
@@ -74,6 +78,7 @@ export function AdminOnly(): ClassDecorator & MethodDecorator {
     UseGuards(AdminRateLimitGuard, AdminKeyGuard),
     ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT admin requests (wrong keys included) from this address in a minute' }),
     ApiSecurity(ADMIN_SECURITY_SCHEME),
+    ApiSecurity(ADMIN_BEARER_SECURITY_SCHEME),
     ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }),
   );
 }
@@ -87,6 +92,7 @@ export function AdminKeyIntake(): ClassDecorator & MethodDecorator {
     UseGuards(AdminKeyIntakeGuard),
     ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT failed admin logins from this address in a minute' }),
     ApiSecurity(ADMIN_SECURITY_SCHEME),
+    ApiSecurity(ADMIN_BEARER_SECURITY_SCHEME),
     ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }),
   );
 }

@@ -6,6 +6,8 @@ import { adminLimits, attemptKey } from './admin-rate-limit.guard';
 import { secretsEqual } from './constant-time';
 
 export const IMSHOP_SECURITY_SCHEME = 'imshop-key';
+/** The body property IMSHOP may carry its key in, instead of `Authorization: Bearer`. */
+export const IMSHOP_BODY_KEY = 'key';
 
 /**
  * IMSHOP's protocol carries the retailer's key on every call, as `Authorization: Bearer <key>` or as
@@ -23,8 +25,8 @@ export class ImshopKeyGuard implements CanActivate {
     if (!expected) throw new UnauthorizedException('the IMSHOP integration is not configured (IMSHOP_API_KEY / IMSHOP_WEBHOOK_KEY)');
     const authorization = request.headers.authorization;
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
-    const body = request.body as { key?: unknown } | undefined;
-    const inBody = body && typeof body === 'object' && typeof body.key === 'string' ? body.key : undefined;
+    const body = request.body as Record<string, unknown> | undefined;
+    const inBody = body && typeof body === 'object' && typeof body[IMSHOP_BODY_KEY] === 'string' ? body[IMSHOP_BODY_KEY] : undefined;
     const attempt = attemptKey(adminLimits(this.config).failedImshopKeys, request, () => secretsEqual(bearer ?? inBody, expected));
     if (attempt.outcome === 'limited') {
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(attempt.retryAfter));

@@ -9,7 +9,7 @@ import { SendsDeliveries, type SendAttempt, type SendResult } from '../outbox/de
 import { OutboxService } from '../outbox/outbox.service';
 import { StatusMappingService } from '../status-mapping/status-mapping.service';
 import { ImshopClient } from '../imshop-client/imshop.client';
-import type { OrderStatusUpdateDto, OrderStatusUpdateResponse } from './dto/order-status-update.dto';
+import type { OmsStatusAnswer, OrderStatusUpdateDto } from './dto/order-status-update.dto';
 import { buildStatusPush, parseImshopStatusResponse, type ImshopStatusPushBody } from './imshop-payloads';
 
 declare module '../outbox/delivery-targets' {
@@ -44,7 +44,7 @@ export class ImshopSyncService implements OnModuleInit {
    * The OMS reports a status in IMSHOP's own request shape. It is recorded on the order through the
    * mapping table (an unknown code changes nothing but is kept) and relayed to IMSHOP as given.
    */
-  async reportOmsStatus(dto: OrderStatusUpdateDto, idempotencyKey?: string): Promise<OrderStatusUpdateResponse & { outcome: string }> {
+  async reportOmsStatus(dto: OrderStatusUpdateDto, idempotencyKey?: string): Promise<OmsStatusAnswer> {
     const byUuid = UUID.test(dto.id) ? await this.orders.findByIdentity({ imshopUuid: dto.id }) : null;
     const identity = byUuid ? { id: byUuid.id } : { omsOrderNumber: dto.id };
     const result = await this.orders.applyStatus({
@@ -64,7 +64,7 @@ export class ImshopSyncService implements OnModuleInit {
       newStatus: dto.code,
       message: dto.message,
       outcome: result.outcome,
-    } as OrderStatusUpdateResponse & { outcome: string };
+    };
   }
 
   /** Inside the transaction of every order change: writes the IMSHOP push it calls for, if any. */

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminKeyIntake } from '../auth/admin-key.guard';
-import { OrderStatusUpdateDto, OrderStatusUpdateResponse } from './dto/order-status-update.dto';
+import { OmsStatusAnswer, OrderStatusUpdateDto } from './dto/order-status-update.dto';
 import { ImshopSyncService } from './imshop-sync.service';
 
 @ApiTags('retailer OMS')
@@ -25,7 +25,7 @@ export class OmsStatusController {
       '(one per status change) and a repeat answers 200 with outcome "duplicate" and changes and relays nothing.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'One per status change, up to 200 characters', example: 'oms-a7878969-processing-1' })
-  @ApiOkResponse({ type: OrderStatusUpdateResponse })
+  @ApiOkResponse({ type: OmsStatusAnswer })
   async report(
     @Body() dto: OrderStatusUpdateDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,

@@ -14,13 +14,13 @@ import {
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ImshopOnly } from '../auth/imshop-key.guard';
-import { CreateTicketDto, CreateTicketResponse } from './dto/create-ticket.dto';
+import { CreateTicketDto } from './dto/create-ticket.dto';
 import { ListTicketsQuery } from './dto/list-tickets.query';
 import { CREATE_TICKET_EXAMPLES, TICKET_STATUS_EXAMPLES } from './dto/swagger-examples';
+import { CreatedTicketView, ImshopTicketDetailView, ImshopTicketPage, ImshopTicketView, TicketRefusedError } from './dto/ticket.view';
 import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
 import { TicketCreationService } from './ticket-creation.service';
 import { TicketIntakeService } from './ticket-intake.service';
@@ -43,7 +43,7 @@ export class TicketStatusController {
       'ticket we know (else 400). A ticket we never created is recorded; its status moves the order only when exactly one ticket type has it.',
   })
   @ApiBody({ type: TicketStatusWebhookDto, examples: TICKET_STATUS_EXAMPLES })
-  @ApiOkResponse({ schema: { example: { success: true } } })
+  @ApiOkResponse({ schema: { type: 'object', properties: { success: { type: 'boolean', enum: [true] } }, required: ['success'], example: { success: true } } })
   @ApiBadRequestResponse({
     schema: { example: { statusCode: 400, error: 'Bad Request', message: ['status "shipped" is not valid for ticket rsp-12345 of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)'] } },
   })
@@ -56,7 +56,8 @@ export class TicketStatusController {
 
 /** Admin → IMSHOP: create a ticket (заявка) for store staff. */
 @ApiTags('admin: IMSHOP tickets')
-@ApiExtraModels(CreateTicketResponse)
+// Its tickets are a section of GET /admin/orders/:id (the order.details channel).
+@ApiExtraModels(ImshopTicketView)
 @AdminOnly()
 @Controller()
 export class TicketsController {
@@ -76,21 +77,9 @@ export class TicketsController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'One per ticket, up to 200 characters', example: 'prepare-a-12345-1' })
   @ApiBody({ type: CreateTicketDto, examples: CREATE_TICKET_EXAMPLES })
-  @ApiCreatedResponse({
-    description: "Our ticket, and IMSHOP's answer (`CreateTicketResponse`) under `imshop`",
-    schema: {
-      type: 'object',
-      properties: { ticket: { type: 'object' }, imshop: { $ref: getSchemaPath(CreateTicketResponse) } },
-      example: {
-        ticket: { id: '7d1b0c0e-3b7a-4d8e-9a51-6b2c1f0e4a11', imshopTicketId: 'rsp-1746761', type: 'prepare', omsOrderNumber: 'a-12345', storeId: '16784', status: 'created', createdByUs: true, closed: false },
-        imshop: { success: true, status: 'created', ticketId: 'rsp-1746761' },
-      },
-    },
-  })
+  @ApiCreatedResponse({ type: CreatedTicketView, description: "Our ticket, and IMSHOP's answer (`CreateTicketResponse`) under `imshop`" })
   @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['type is required', 'orderId is required'] } } })
-  @ApiBadGatewayResponse({
-    schema: { example: { statusCode: 502, error: 'Bad Gateway', message: 'IMSHOP refused the ticket: STORE_NOT_FOUND: Магазин 16784 не найден', imshop: { status: 200, body: { success: false, errorCode: 'STORE_NOT_FOUND', errorMessage: 'Магазин 16784 не найден' } } } },
-  })
+  @ApiBadGatewayResponse({ type: TicketRefusedError, description: 'IMSHOP refused the ticket or did not answer; its answer is under `imshop`' })
   @ApiConflictResponse({ description: "A ticket was sent under this Idempotency-Key and IMSHOP's answer is unknown: it is not sent again" })
   @ApiServiceUnavailableResponse({ description: 'IMSHOP_API_KEY / IMSHOP_TICKETS_URL are not configured' })
   create(@Body() body: unknown, @Headers('idempotency-key') idempotencyKey: string | undefined) {
@@ -105,7 +94,7 @@ export class TicketsController {
     summary: 'IMSHOP tickets, newest first; filter by order, status, type, closed',
     description: 'The ticket registry: tickets we created and tickets IMSHOP told us about, with their last status.',
   })
-  @ApiOkResponse({ description: '`{items, total, page, limit}`; items are registry rows (type null: a ticket we did not create whose type is not known)' })
+  @ApiOkResponse({ type: ImshopTicketPage, description: 'Registry rows (type null: a ticket we did not create whose type is not known)' })
   list(@Query() query: ListTicketsQuery) {
     return this.reads.list(query);
   }
@@ -115,7 +104,7 @@ export class TicketsController {
     summary: "One ticket (our id or IMSHOP's ticketId) with every status IMSHOP reported",
     description: 'Each status webhook of the ticket with its effect on the order, oldest first.',
   })
-  @ApiOkResponse({ description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)' })
+  @ApiOkResponse({ type: ImshopTicketDetailView, description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)' })
   @ApiNotFoundResponse({ description: 'No such ticket' })
   get(@Param('id') id: string) {
     return this.reads.get(id);

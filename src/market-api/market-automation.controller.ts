@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
-import { MarketAutomationView, PutMarketAutomationDto } from './dto/market-automation.dto';
+import { MarketAutomationView, MarketOrderDetailsView, PutMarketAutomationDto } from './dto/market-automation.dto';
 import { MarketAutomationService } from './market-automation.service';
 
 @ApiTags('admin: Yandex Market')
+// An order's Market details are a section of GET /admin/orders/:id (the order.details channel).
+@ApiExtraModels(MarketOrderDetailsView)
 @AdminOnly()
 @Controller('admin/market/campaigns')
 export class MarketAutomationController {

@@ -6,6 +6,7 @@ import { exampleOf } from '../common/swagger-example';
 import { JsonSyntaxError, parseJsonLossless } from '../common/lossless-json';
 import { unsafeJsonProblem } from '../common/json-guard';
 import { MARKET_NOTIFICATION_DTO_CLASSES } from './dto';
+import { MarketNotificationAnswer, MarketNotificationError } from './dto/market-answer.dto';
 import { MarketProblem } from './market-answer';
 import { MarketNotificationService } from './market-notification.service';
 
@@ -33,10 +34,18 @@ export class MarketController {
       'Requests from outside MARKET_ALLOWED_CIDRS get 403.',
   })
   @ApiBody({ schema: { oneOf: DTO_CLASSES.map((dto) => ({ $ref: getSchemaPath(dto) })) }, examples: EXAMPLES })
-  @ApiOkResponse({ schema: { example: { version: '0.1.0', name: 'order-sync', time: '2026-11-24T12:00:00.000Z' } } })
-  @ApiBadRequestResponse({ schema: { example: { error: { type: 'WRONG_EVENT_FORMAT', message: 'orderId is required' } } } })
-  @ApiForbiddenResponse({ schema: { example: { error: { type: 'UNKNOWN', message: 'source address 10.1.2.3 is not allowed' } } } })
-  @ApiInternalServerErrorResponse({ schema: { example: { error: { type: 'UNKNOWN', message: 'the notification was not stored; please retry' } } } })
+  @ApiOkResponse({ type: MarketNotificationAnswer, description: 'Stored (or a repeat of a stored one)' })
+  @ApiBadRequestResponse({
+    type: MarketNotificationError,
+    description: 'The notification is wrong in itself (Market does not send it again): a required field missing or mistyped, broken JSON',
+    example: { error: { type: 'WRONG_EVENT_FORMAT', message: 'orderId is required' } },
+  })
+  @ApiForbiddenResponse({ type: MarketNotificationError, description: 'The caller is outside MARKET_ALLOWED_CIDRS', example: { error: { type: 'UNKNOWN', message: 'source address 10.1.2.3 is not allowed' } } })
+  @ApiInternalServerErrorResponse({
+    type: MarketNotificationError,
+    description: 'Not stored (e.g. the database is unreachable): Market sends it again',
+    example: { error: { type: 'UNKNOWN', message: 'the notification was not stored; please retry' } },
+  })
   async notification(@Req() request: Request, @Res({ passthrough: true }) res: Response) {
     const receipt = await this.market.receive(readJsonBody(request));
     recordWebhookOutcome(res, { type: receipt.type, outcome: receipt.outcome });

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
-import { AdminStatusChangeDto, ListOrdersQuery, OrderPage, OrderView } from './dto/order.dto';
+import { AdminStatusChangeDto, AdminStatusChangeResult, ListOrdersQuery, OrderDetailView, OrderPage } from './dto/order.dto';
 import { OrderReadsService } from './order-reads.service';
 import { OrdersService } from './orders.service';
 
@@ -29,7 +29,8 @@ export class OrdersController {
     summary: 'One order with its full history',
     description: 'Every status event in order (applied, stale, rejected, unmapped, ...) with its source payload, plus what other modules know of the order: Market details, IMSHOP tickets.',
   })
-  @ApiOkResponse({ type: OrderView })
+  @ApiOkResponse({ type: OrderDetailView })
+  @ApiNotFoundResponse({ description: 'No such order' })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.reads.findById(id);
   }
@@ -39,7 +40,9 @@ export class OrdersController {
     summary: 'Set a status by hand; `override` bypasses the state machine and is recorded as such',
     description: 'The change goes through the same path as a webhook (history row, outbound pushes); X-Actor names who made it.',
   })
-  async setStatus(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: AdminStatusChangeDto, @Actor() actor: string) {
+  @ApiCreatedResponse({ type: AdminStatusChangeResult, description: 'Recorded; `outcome` says whether it moved the order (stale, rejected, ... when not)' })
+  @ApiNotFoundResponse({ description: 'No such order' })
+  async setStatus(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: AdminStatusChangeDto, @Actor() actor: string): Promise<AdminStatusChangeResult> {
     const result = await this.orders.applyStatus({
       source: 'admin',
       identity: { id },

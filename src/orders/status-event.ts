@@ -1,4 +1,4 @@
-import type { HistoryOutcome } from './order-history.entity';
+import { HISTORY_OUTCOMES } from './order-history.entity';
 import type { OrderChanged } from './order-events';
 import type { OrderSource } from './order-source';
 import type { OrderStatus } from './order-status';
@@ -53,10 +53,14 @@ export interface StatusEvent {
   requestId?: string;
 }
 
+/** What applying an event did: a history outcome, or `duplicate` (the event was applied before). */
+export const APPLY_OUTCOMES = [...HISTORY_OUTCOMES, 'duplicate'] as const;
+export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
+
 export interface ApplyResult {
   duplicate: boolean;
   created: boolean;
-  outcome: HistoryOutcome | 'duplicate';
+  outcome: ApplyOutcome;
   statusChanged: boolean;
   order: OrderView;
   fromStatus: OrderStatus | null;

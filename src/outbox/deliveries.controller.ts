@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ParseBigintIdPipe } from '../common/parse-bigint-id.pipe';
 import { exampleOf } from '../common/swagger-example';
+import { DeliveryDetailView, DeliveryPage, DeliveryView, RecoverResultView } from './dto/delivery.view';
 import { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import { RecoverDeliveriesDto } from './dto/recover-deliveries.dto';
 import { DeliveriesService } from './deliveries.service';
@@ -15,6 +16,7 @@ export class DeliveriesController {
 
   @Get()
   @ApiOperation({ summary: 'Outbound deliveries, newest first: pending, retrying, sent, dead, superseded' })
+  @ApiOkResponse({ type: DeliveryPage })
   list(@Query() query: ListDeliveriesQuery) {
     return this.deliveries.list(query);
   }
@@ -26,6 +28,7 @@ export class DeliveriesController {
     description: 'Deliveries whose order has a newer delivery for the target stay dead (counted as superseded): a newer status replaces them.',
   })
   @ApiBody({ type: RecoverDeliveriesDto, examples: { recover: { summary: 'a day of dead IMSHOP deliveries', value: exampleOf(RecoverDeliveriesDto) } } })
+  @ApiOkResponse({ type: RecoverResultView })
   recover(@Body() dto: RecoverDeliveriesDto) {
     return this.deliveries.recover(dto);
   }
@@ -33,6 +36,8 @@ export class DeliveriesController {
   @Get(':id')
   @ApiOperation({ summary: 'One delivery with every attempt (status code, latency, error)' })
   @ApiParam({ name: 'id', example: '1' })
+  @ApiOkResponse({ type: DeliveryDetailView })
+  @ApiNotFoundResponse({ description: 'No such delivery' })
   get(@Param('id', ParseBigintIdPipe) id: string) {
     return this.deliveries.get(id);
   }
@@ -41,6 +46,9 @@ export class DeliveriesController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Give a dead or superseded delivery a fresh set of attempts' })
   @ApiParam({ name: 'id', example: '1' })
+  @ApiAcceptedResponse({ type: DeliveryView, description: 'Queued with a fresh set of attempts' })
+  @ApiNotFoundResponse({ description: 'No such delivery' })
+  @ApiConflictResponse({ description: 'The delivery was sent already, is waiting for its next attempt, or changed meanwhile' })
   retry(@Param('id', ParseBigintIdPipe) id: string) {
     return this.deliveries.retry(id);
   }

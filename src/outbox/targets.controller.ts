@@ -1,5 +1,6 @@
 import { BadRequestException, Controller, Get, HttpCode, Param, PipeTransform, Post } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { TargetView } from './dto/delivery.view';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
 import { TargetsService } from './targets.service';
 
@@ -19,6 +20,7 @@ export class TargetsController {
 
   @Get()
   @ApiOperation({ summary: 'Outbound targets: paused or not (and why), failing since, last success, waiting and dead deliveries' })
+  @ApiOkResponse({ type: TargetView, isArray: true })
   list() {
     return this.targets.targets();
   }
@@ -27,6 +29,8 @@ export class TargetsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause a target by hand: its deliveries wait as they are (no attempts) until it is resumed; the probe leaves it alone' })
   @ApiParam({ name: 'target', example: 'imshop' })
+  @ApiOkResponse({ type: TargetView })
+  @ApiNotFoundResponse({ description: 'No such target' })
   pause(@Param('target', ParseTargetPipe) target: string, @Actor() actor: string) {
     return this.targets.pauseTarget(target, actor);
   }
@@ -35,6 +39,8 @@ export class TargetsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a paused target (by hand or automatically paused): its waiting deliveries are queued, each order\'s newest only' })
   @ApiParam({ name: 'target', example: 'imshop' })
+  @ApiOkResponse({ type: TargetView })
+  @ApiNotFoundResponse({ description: 'No such target' })
   resume(@Param('target', ParseTargetPipe) target: string, @Actor() actor: string) {
     return this.targets.resumeTarget(target, actor);
   }

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
 import { ParseBigintIdPipe } from '../common/parse-bigint-id.pipe';
-import { ReplayEventsDto } from './dto/replay-events.dto';
+import { ReplayEventsDto, ReplayRunView } from './dto/replay-events.dto';
 import { ReplayService } from './replay.service';
 
 @ApiTags('admin: replay')
@@ -27,8 +27,8 @@ export class ReplayController {
       ids: { summary: 'chosen IMSHOP ticket events', value: { source: 'imshop_ticket', ids: ['1', '2'] } },
     },
   })
-  @ApiOkResponse({ description: 'Done: counts matched, applied, unchanged, failed (outcomes breaks unchanged down: stale, duplicate, ...)' })
-  @ApiAcceptedResponse({ description: 'Started in the background: poll GET /admin/events/replay/:id' })
+  @ApiOkResponse({ type: ReplayRunView, description: 'Done: counts matched, applied, unchanged, failed (outcomes breaks unchanged down: stale, duplicate, ...)' })
+  @ApiAcceptedResponse({ type: ReplayRunView, description: 'Started in the background: poll GET /admin/events/replay/:id' })
   async start(@Body() dto: ReplayEventsDto, @Actor() actor: string, @Res({ passthrough: true }) response: Response) {
     const run = await this.replay.start(dto, actor);
     if (run.state === 'running') response.status(202);
@@ -38,6 +38,7 @@ export class ReplayController {
 
   @Get()
   @ApiOperation({ summary: 'The latest replay runs, newest first', description: 'Who started each run, when, with which mapping revision, and its state and counts.' })
+  @ApiOkResponse({ type: ReplayRunView, isArray: true })
   list() {
     return this.replay.list();
   }
@@ -48,6 +49,8 @@ export class ReplayController {
     description: 'A run larger than REPLAY_SYNC_LIMIT goes on in the background of the process that took it: poll this until `state` is done, failed or interrupted (replaying again is safe).',
   })
   @ApiParam({ name: 'id', example: '1' })
+  @ApiOkResponse({ type: ReplayRunView })
+  @ApiNotFoundResponse({ description: 'No such run' })
   get(@Param('id', ParseBigintIdPipe) id: string) {
     return this.replay.get(id);
   }

@@ -1,6 +1,7 @@
 import { ConflictException, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/admin-key.guard';
+import { RetentionReportView } from './dto/retention-report.view';
 import { RetentionService } from './retention.service';
 
 @ApiTags('admin: retention')
@@ -15,7 +16,7 @@ export class RetentionController {
     summary: 'Run the retention job now (it also runs every RETENTION_INTERVAL_MS on the workers); answers what it deleted per table',
     description: 'Deletes old inbound events, delivery attempts, finished deliveries that are not the latest of their order and target, and finished replay runs, in batches of RETENTION_BATCH_SIZE.',
   })
-  @ApiOkResponse({ description: 'What was deleted, per table', schema: { example: { ran: true, eventsBefore: '2026-08-26T12:00:00.000Z', attemptsBefore: '2026-10-25T12:00:00.000Z', deleted: { market_events: 0, imshop_ticket_events: 0, delivery_attempts: 12, deliveries: 3, replay_runs: 0 }, durationMs: 41 } } })
+  @ApiOkResponse({ type: RetentionReportView, description: 'What was deleted, per table' })
   @ApiConflictResponse({ description: 'Another instance is running it right now' })
   async run() {
     const report = await this.retention.run();

@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
 import {
   CreateStatusMappingDto,
   ExportedStatusCode,
   ExportStatusCodesQuery,
   ListStatusMappingsQuery,
+  StatusMappingAuditView,
   StatusMappingView,
   UpdateStatusMappingDto,
 } from './dto/status-mapping.dto';
@@ -60,12 +61,14 @@ export class StatusMappingController {
   @Get(':id')
   @ApiOperation({ summary: 'One mapping row', description: 'The row with its version (send it as expectedVersion when changing the row).' })
   @ApiOkResponse({ type: StatusMappingView })
+  @ApiNotFoundResponse({ description: 'No such row' })
   get(@Param('id', ParseIntPipe) id: number) {
     return this.mappings.get(id);
   }
 
   @Get(':id/audit')
   @ApiOperation({ summary: 'Every change of one row: who, when, before and after', description: 'The audit trail of the row, oldest first; the actor is the X-Actor header of the change.' })
+  @ApiOkResponse({ type: StatusMappingAuditView, isArray: true, description: 'Oldest first; empty for a row that never existed' })
   audit(@Param('id', ParseIntPipe) id: number) {
     return this.mappings.history(id);
   }
@@ -89,6 +92,7 @@ export class StatusMappingController {
   })
   @ApiBody({ type: UpdateStatusMappingDto, examples: UPDATE_EXAMPLES })
   @ApiOkResponse({ type: StatusMappingView })
+  @ApiNotFoundResponse({ description: 'No such row' })
   @ApiConflictResponse({ description: 'Same key as another row, or the row changed since expectedVersion' })
   update(@Param('id', ParseIntPipe) id: number, @Body() dto: UpdateStatusMappingDto, @Actor() actor: string) {
     return this.mappings.update(id, dto, actor);
@@ -97,6 +101,8 @@ export class StatusMappingController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a mapping row', description: 'Events from now on no longer match it (an inbound code without a row is kept in history as unmapped). The removal is audited.' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiNotFoundResponse({ description: 'No such row' })
   remove(@Param('id', ParseIntPipe) id: number, @Actor() actor: string) {
     return this.mappings.remove(id, actor);
   }

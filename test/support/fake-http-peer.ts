@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ReceivedRequest {
@@ -22,7 +22,6 @@ export type PeerBehaviour =
  */
 export async function startFakePeer(defaultBody: (req: ReceivedRequest) => unknown = () => ({ success: true })) {
   const requests: ReceivedRequest[] = [];
-  const sockets = new Set<Socket>();
   let rule: (req: ReceivedRequest, index: number) => PeerBehaviour = (req) => ({ status: 200, body: defaultBody(req) });
   const waiters: { count: number; resolve: () => void }[] = [];
 
@@ -53,15 +52,10 @@ export async function startFakePeer(defaultBody: (req: ReceivedRequest) => unkno
       }, behaviour.delayMs ?? 0);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const served = await serveLocally(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: served.url,
     requests,
     /** Replaces the answering rule; `index` counts every request received so far, from 0. */
     respond(next: (req: ReceivedRequest, index: number) => PeerBehaviour) {
@@ -75,6 +69,21 @@ export async function startFakePeer(defaultBody: (req: ReceivedRequest) => unkno
         waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },
+    close: served.close,
+  };
+}
+
+/** Listens on an ephemeral port of 127.0.0.1; `close` also ends the connections still open (keep-alive ones too). */
+export async function serveLocally(server: Server): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,12 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startValidatingProxy, type AnswerCheck } from './answer-check';
 import { killEverything, startApp, type AppProcess } from './app-process';
 
 /** The built service started as `npm start` starts it, for the walkthroughs in a browser. */
 export interface SandboxService {
   app: AppProcess;
+  /** The URL to use: a proxy in front of the service that checks every answer against its /docs-json. */
   base: string;
+  /** What the proxy checked. */
+  answers: AnswerCheck;
   dataDir: string;
   /** A key the sandbox generated into its data directory (`admin-api-key`, `imshop-webhook-key`). */
   key(file: 'admin-api-key' | 'imshop-webhook-key'): string;
@@ -38,12 +42,24 @@ export async function startSandboxService(name: string): Promise<SandboxService>
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  let proxy: Awaited<ReturnType<typeof startValidatingProxy>>;
+  try {
+    proxy = await startValidatingProxy({ port: app.port });
+  } catch (error) {
+    app.stop('SIGTERM');
+    await app.exited;
+    await killEverything([]);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     app,
-    base: `http://127.0.0.1:${app.port}`,
+    base: proxy.url,
+    answers: proxy.check,
     dataDir,
     key: (file) => readFileSync(join(dataDir, file), 'utf8').trim(),
     async stop() {
+      await proxy.close();
       app.stop('SIGTERM');
       await app.exited;
       await killEverything([]);

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp, type CreateAppOptions } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { checkAnswers, type AnswerCheck } from './answer-check';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -62,6 +63,8 @@ export interface TestApp {
   db: DataSource;
   http: () => ReturnType<typeof request>;
   databaseName: string;
+  /** Every answer is checked against the app's own /docs-json (see answer-check.ts). */
+  answers: AnswerCheck;
   /**
    * Serves real HTTP on an ephemeral port of 127.0.0.1 (for a browser or any other real client) and
    * returns the base URL, e.g. `http://127.0.0.1:41234`. Optional: `http()` works without it.
@@ -85,6 +88,7 @@ export async function startTestApp(
   const removeOwnDataDir = () => ownDataDir && rmSync(ownDataDir, { recursive: true, force: true });
   let config: AppConfig;
   let app: INestApplication;
+  let answers: AnswerCheck;
   try {
     // The database is one this harness created, handed over after the configuration is read, as main.ts hands over
     // the embedded one it starts (DATABASE_URL itself is an external database, which SANDBOX=true refuses).
@@ -105,6 +109,12 @@ export async function startTestApp(
     };
     app = await createApp(config, options);
     await app.init();
+    try {
+      answers = await checkAnswers(app, config);
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
   } catch (error) {
     // A test that expects the boot to be refused leaves nothing behind either.
     await database.drop();
@@ -118,6 +128,7 @@ export async function startTestApp(
     db: app.get(DataSource),
     http: () => request(server),
     databaseName: database.name,
+    answers,
     async listen() {
       await app.listen(0, '127.0.0.1');
       return (await app.getUrl()).replace('[::1]', '127.0.0.1');

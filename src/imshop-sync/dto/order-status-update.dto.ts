@@ -1,3 +1,4 @@
+import { APPLY_OUTCOMES, type ApplyOutcome } from '../../orders/status-event';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
@@ -100,4 +101,13 @@ export class OrderStatusUpdateResponse {
 
   @ApiPropertyOptional({ example: 'Готов к выдаче', description: 'Текстовый статус заказа.' })
   message?: string;
+}
+
+/** Our answer to the OMS: IMSHOP's answer shape, and what the status did to the order. */
+export class OmsStatusAnswer extends OrderStatusUpdateResponse {
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'Готов к выдаче', description: 'The message of the request, as sent (null when it was null).' })
+  declare message?: string;
+
+  @ApiProperty({ enum: APPLY_OUTCOMES, example: 'applied', description: 'What the status did to the order; duplicate: a repeat under the same Idempotency-Key (nothing changed or relayed)' })
+  outcome: ApplyOutcome;
 }

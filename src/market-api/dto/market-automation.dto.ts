@@ -66,3 +66,25 @@ export class MarketAutomationView {
   @ApiPropertyOptional({ type: 'string', nullable: true }) updatedAt: Date | null;
   @ApiPropertyOptional({ type: 'string', nullable: true }) updatedBy: string | null;
 }
+
+/** What Market told us of an order (getBusinessOrders, getOrderBuyerInfo), kept for tickets and the admin view. */
+export class MarketOrderDetailsView {
+  @ApiProperty({ format: 'uuid', example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10', description: 'Our order' }) orderId: string;
+  @ApiProperty({ example: '21683701' }) campaignId: string;
+  @ApiProperty({ example: '46830651' }) marketOrderId: string;
+  @ApiProperty({ type: 'string', nullable: true, example: '675789' }) businessId: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: 'PROCESSING' }) status: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: 'STARTED' }) substatus: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: 'PREPAID' }) paymentType: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: 'YANDEX' }) paymentMethod: string | null;
+  @ApiProperty({ type: 'boolean', nullable: true, example: false, description: "Market's test order" }) fake: boolean | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'getOrderBuyerInfo as Market gave it (null: not asked, or refused)', example: { type: 'PERSON', firstName: 'Пётр' } })
+  buyer: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The order's delivery as Market gave it" }) delivery: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The order's prices as Market gave them" }) prices: unknown;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, nullable: true, description: "The order's items as Market gave them" }) items: unknown;
+  @ApiProperty({ type: 'string', nullable: true, example: null }) notes: string | null;
+  @ApiProperty({ format: 'date-time', example: '2026-11-24T12:00:01.000Z' }) fetchedAt: Date;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: null }) buyerFetchedAt: Date | null;
+  @ApiProperty({ format: 'date-time', example: '2026-11-24T12:00:01.000Z' }) updatedAt: Date;
+}

@@ -57,3 +57,34 @@ export class ReconcileStateView {
   @ApiProperty({ type: 'integer', example: 100, description: 'Pages one run reads at most' }) maxPagesPerRun: number;
   @ApiProperty({ type: () => [ReconcileCampaignView] }) campaigns: ReconcileCampaignView[];
 }
+
+/** Why a run stopped before the end of its window. */
+export class ReconcileRunStopView {
+  @ApiProperty({ enum: RECONCILE_STOP_REASONS, example: 'page_limit' }) reason: string;
+  @ApiProperty({ example: 'read 100 pages (MAX_PAGES_PER_RUN); the next run goes on from here' }) message: string;
+}
+
+/** What a reconciliation run pulled and did. */
+export class ReconcileReportView {
+  @ApiProperty({ example: '21546980' }) campaignId: string;
+  @ApiProperty({ example: '675789' }) businessId: string;
+  @ApiProperty({ enum: ['cursor', 'window'], example: 'cursor', description: 'cursor: from the stored cursor, advancing it; window: the given since/until, the cursor untouched' }) mode: 'cursor' | 'window';
+  @ApiProperty({ example: '2026-11-24T12:00:00+03:00', description: "The window's start, in Market's time zone" }) since: string;
+  @ApiProperty({ example: '2026-11-24T12:10:00+03:00' }) until: string;
+  @ApiProperty({ type: 'integer', example: 1 }) pages: number;
+  @ApiProperty({ type: 'integer', example: 3 }) seen: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'Existing orders whose status the pull moved' }) changed: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'Orders we did not know, created by the pull' }) created: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'Same status, older than ours, already pulled, refused or unmapped' }) unchanged: number;
+  @ApiProperty({ example: false, description: 'This run continued one cut short (it re-read the page that was not finished)' }) resumed: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { applied: 2, stale: 1 } }) outcomes: Record<string, number>;
+  @ApiProperty({ type: 'integer', example: 840 }) durationMs: number;
+  @ApiPropertyOptional({ type: () => ReconcileRunStopView, description: 'Present when the run stopped before the end of its window: why' })
+  stopped?: ReconcileRunStopView;
+}
+
+/** A run Market cut short (429: its rate limit held too long; 502: another failure), with the counts so far. */
+export class ReconcileFailureView extends ReconcileReportView {
+  @ApiProperty({ type: 'integer', example: 502 }) statusCode: number;
+  @ApiProperty({ example: 'Market answered 500 on page 2' }) message: string;
+}

@@ -28,6 +28,11 @@ export class ImshopStatusSyncDto {
   @IsOptional()
   @IsString()
   trackingUrl?: string;
+
+  @ApiPropertyOptional({ example: 'imshop-api-key', description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.' })
+  @IsOptional()
+  @IsString()
+  key?: string;
 }
 
 /** What the sandbox IMSHOP checks of a ticket ("Создание заявки"); the cart, buyer and delivery are kept as sent. */
@@ -54,4 +59,9 @@ export class ImshopTicketRequestDto {
   @IsNotEmpty()
   @MaxLength(64)
   ticketId?: string;
+
+  @ApiPropertyOptional({ example: 'imshop-api-key', description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.' })
+  @IsOptional()
+  @IsString()
+  key?: string;
 }

@@ -82,3 +82,21 @@ export class SandboxRequestPage {
   @ApiProperty({ example: 50 }) limit: number;
 }
 
+
+/** The sandbox IMSHOP's error answers (IMSHOP's documented shape). */
+export class SandboxImshopErrorBody {
+  @ApiProperty({ enum: [false], example: false }) success: false;
+  @ApiProperty({ example: 'FORBIDDEN' }) errorCode: string;
+  @ApiProperty({ example: 'bad token: the key is not the one this sandbox IMSHOP knows' }) errorMessage: string;
+}
+
+export class SandboxMarketErrorItem {
+  @ApiProperty({ example: 'NOT_FOUND' }) code: string;
+  @ApiProperty({ example: 'order 46830651 of campaign 21683701 is not known to this sandbox Market (send its ORDER_CREATED first)' }) message: string;
+}
+
+/** The sandbox Market's error answers (the partner API's ApiErrorResponse). */
+export class SandboxMarketErrorBody {
+  @ApiProperty({ enum: ['ERROR'], example: 'ERROR' }) status: 'ERROR';
+  @ApiProperty({ type: SandboxMarketErrorItem, isArray: true }) errors: SandboxMarketErrorItem[];
+}

@@ -149,12 +149,26 @@ export class StatusMappingView {
   @ApiProperty({ example: 7 }) id: number;
   @ApiProperty({ enum: ['inbound', 'outbound'], example: 'inbound' }) direction: string;
   @ApiProperty({ example: 'market', description: 'source (inbound) or target (outbound)' }) system: string;
-  @ApiPropertyOptional({ example: null, nullable: true }) ticketType: string | null;
+  @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) ticketType: string | null;
   @ApiPropertyOptional({ type: 'string', example: 'PROCESSING', nullable: true }) externalCode: string | null;
   @ApiPropertyOptional({ type: 'string', example: 'READY_TO_SHIP', nullable: true }) externalSubstatus: string | null;
   @ApiPropertyOptional({ enum: ORDER_STATUSES, example: 'READY_TO_SHIP', nullable: true }) internalStatus: string | null;
-  @ApiPropertyOptional({ example: null, nullable: true }) code: string | null;
-  @ApiPropertyOptional({ example: null, nullable: true }) message: string | null;
+  @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) code: string | null;
+  @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) message: string | null;
   @ApiProperty({ example: false }) attention: boolean;
+  @ApiProperty({ example: 'inbound|market||PROCESSING|STARTED', description: 'The normalised key of the row, unique: a second row with it is a 409' }) matchKey: string;
   @ApiProperty({ example: 1 }) version: number;
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) createdAt: Date;
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) updatedAt: Date;
+}
+
+/** One change of a mapping row: who, when, and the row before and after. */
+export class StatusMappingAuditView {
+  @ApiProperty({ example: '12' }) id: string;
+  @ApiProperty({ type: 'integer', example: 42 }) mappingId: number;
+  @ApiProperty({ enum: ['create', 'update', 'delete'], example: 'update' }) action: 'create' | 'update' | 'delete';
+  @ApiProperty({ example: 'anna@shop', description: 'The X-Actor header of the change ("admin" without one)' }) actor: string;
+  @ApiProperty({ format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) at: Date;
+  @ApiProperty({ type: StatusMappingView, nullable: true, description: 'The row before the change (null for create)' }) before: StatusMappingView | null;
+  @ApiProperty({ type: StatusMappingView, nullable: true, description: 'The row after the change (null for delete)' }) after: StatusMappingView | null;
 }
