@@ -29,7 +29,10 @@ function group(url, functionName) {
 
 // --by-file: the app's own code by file rather than by folder
 const BY_FILE = process.argv.includes('--by-file');
-for (const file of process.argv.slice(2).filter((arg) => arg !== '--by-file').flatMap(profiles)) {
+for (const file of process.argv
+  .slice(2)
+  .filter((arg) => arg !== '--by-file')
+  .flatMap(profiles)) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map();

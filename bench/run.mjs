@@ -189,7 +189,14 @@ async function database() {
       const dataDir = mkdtempSync(join(tmpdir(), 'order-sync-bench-pg-'));
       log('starting an embedded PostgreSQL');
       // callerHandlesSignals: Ctrl-C runs this script's cleanup (children first), not the library's exit hook.
-      embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), databaseName: 'postgres', callerHandlesSignals: true, log: () => {}, warn: log });
+      embedded = await startEmbeddedPostgres({
+        dataDir,
+        port: await freePort(),
+        databaseName: 'postgres',
+        callerHandlesSignals: true,
+        log: () => {},
+        warn: log,
+      });
       embedded.dataDir = dataDir;
     }
     server = embedded.url;
@@ -365,7 +372,9 @@ async function allArrived(phase, what) {
     await Promise.race([new Promise((resolve) => (phase.wake = resolve)), sleep(Math.min(1_000, deadline - performance.now()))]);
   }
   if (phase.sentAt.size === 0) return true;
-  problems.push(`${what}: ${phase.sentAt.size} of ${phase.accepted} accepted changes had not reached the fake IMSHOP ${ARRIVAL_TIMEOUT_MS / 1000} s after the last was sent`);
+  problems.push(
+    `${what}: ${phase.sentAt.size} of ${phase.accepted} accepted changes had not reached the fake IMSHOP ${ARRIVAL_TIMEOUT_MS / 1000} s after the last was sent`,
+  );
   log(problems.at(-1));
   return false;
 }
@@ -528,23 +537,30 @@ async function consoleJourney() {
     }
     const deadline = Date.now() + 60_000;
     while ((await query(app.databaseUrl, `SELECT count(*)::int AS n FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight')`))[0].n > 0) {
-      if (Date.now() > deadline) throw new Error('the journey order\'s deliveries were still waiting after 60 s');
+      if (Date.now() > deadline) throw new Error("the journey order's deliveries were still waiting after 60 s");
       await sleep(200);
     }
-    const [order] = await query(app.databaseUrl, `SELECT o.id, (SELECT count(*)::int FROM order_history h WHERE h.order_id = o.id) AS events, (SELECT count(*)::int FROM deliveries d WHERE d.order_id = o.id) AS deliveries FROM orders o WHERE o.oms_order_number = 'BENCH-JOURNEY'`);
+    const [order] = await query(
+      app.databaseUrl,
+      `SELECT o.id, (SELECT count(*)::int FROM order_history h WHERE h.order_id = o.id) AS events, (SELECT count(*)::int FROM deliveries d WHERE d.order_id = o.id) AS deliveries FROM orders o WHERE o.oms_order_number = 'BENCH-JOURNEY'`,
+    );
     const signIn = await fetch(`${app.url}/console/sign-in`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.url },
       body: `key=${encodeURIComponent(ADMIN_KEY)}&name=bench`,
       redirect: 'manual',
     });
-    const cookie = signIn.headers.getSetCookie().find((c) => c.startsWith('order_sync_console='))?.split(';')[0];
+    const cookie = signIn.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('order_sync_console='))
+      ?.split(';')[0];
     if (!cookie) throw new Error(`console sign-in answered ${signIn.status} without a session cookie`);
     const url = `${app.url}/console/orders/${order.id}`;
     const page = await fetch(url, { headers: { cookie } });
     const html = await page.text();
     const arrows = (html.match(/class="arrow /g) ?? []).length;
-    if (page.status !== 200 || arrows < order.events + order.deliveries) throw new Error(`the journey page answered ${page.status} with ${arrows} arrows for ${order.events} events and ${order.deliveries} deliveries`);
+    if (page.status !== 200 || arrows < order.events + order.deliveries)
+      throw new Error(`the journey page answered ${page.status} with ${arrows} arrows for ${order.events} events and ${order.deliveries} deliveries`);
     // As a browser asks for it: with its session cookie, taking a gzipped answer.
     const headers = { cookie, 'accept-encoding': 'gzip, deflate, br' };
     if (WARMUP > 0) await loadGet(url, headers, WARMUP, CONSOLE_CONNECTIONS);
@@ -575,10 +591,14 @@ function cpuSecondsOf(pid) {
 function postOmsCode(base, id, code) {
   return new Promise((resolve) => {
     const body = JSON.stringify({ id, code });
-    const req = http.request(`${base}/orders/status`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': ADMIN_KEY } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = http.request(
+      `${base}/orders/status`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': ADMIN_KEY } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end(body);
   });
@@ -590,7 +610,10 @@ let cleanedUp;
 function cleanup() {
   cleanedUp ??= (async () => {
     await Promise.all([...children].map((child) => child.stop()));
-    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch((error) => log(`cleanup: ${error.message}`));
+    for (const step of cleanups.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch((error) => log(`cleanup: ${error.message}`));
     agent.destroy();
     if (embedded) {
       await embedded.stop().catch((error) => log(`stopping the embedded PostgreSQL: ${error.message}`));
@@ -630,10 +653,25 @@ try {
     const REPEAT_ORDER = 999_999_999;
     // Warm-up traffic goes to campaign 2 and tickets warm-<n>, so the rows counted below are the measured ones.
     const marketBody = (campaignId) => () =>
-      JSON.stringify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId, orderId: orderId++, status: 'PROCESSING', substatus: 'STARTED', updatedAt: new Date().toISOString() });
+      JSON.stringify({
+        notificationType: 'ORDER_STATUS_UPDATED',
+        campaignId,
+        orderId: orderId++,
+        status: 'PROCESSING',
+        substatus: 'STARTED',
+        updatedAt: new Date().toISOString(),
+      });
     const ticketBody = (prefix) => () => {
       const n = ticket++;
-      return JSON.stringify({ ticketId: `${prefix}-${n}`, orderId: `${prefix.toUpperCase()}-T-${n}`, storeId: '1456', staffId: '12393', status: 'shipped', comment: null, metadata: { timestamp: Math.floor(Date.now() / 1000) } });
+      return JSON.stringify({
+        ticketId: `${prefix}-${n}`,
+        orderId: `${prefix.toUpperCase()}-T-${n}`,
+        storeId: '1456',
+        staffId: '12393',
+        status: 'shipped',
+        comment: null,
+        metadata: { timestamp: Math.floor(Date.now() / 1000) },
+      });
     };
     if (WARMUP > 0) {
       log(`warming the app up: ${WARMUP} s of Market notifications, ${WARMUP} s of ticket webhooks`);
@@ -643,7 +681,14 @@ try {
     log(`Market ORDER_STATUS_UPDATED, new orders, ${SECONDS} s`);
     report.marketNew = await load(`${app.url}/market/notification`, {}, marketBody(1));
     log(`Market ORDER_STATUS_UPDATED, exact repeats, ${SECONDS} s`);
-    const repeatBody = JSON.stringify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId: 1, orderId: REPEAT_ORDER, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-01-01T00:00:00Z' });
+    const repeatBody = JSON.stringify({
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: 1,
+      orderId: REPEAT_ORDER,
+      status: 'PROCESSING',
+      substatus: 'STARTED',
+      updatedAt: '2026-01-01T00:00:00Z',
+    });
     report.marketRepeat = await load(`${app.url}/market/notification`, {}, () => repeatBody);
     // A ticket we did not create whose status only one ticket type has (shipped → ship) is applied to the
     // order through the mapping table: a new order BENCH-T-<n> in SHIPPED (src/imshop-tickets/tickets.service.ts).
@@ -722,8 +767,14 @@ const cpu = cpus();
 const ratio = (r) => (baseline && r ? r.requests.average / baseline.requests.average : NaN);
 const out = [];
 out.push('');
-out.push(`order-sync bench, ${new Date().toISOString()}: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`);
-out.push(`database: ${databaseKind ?? 'not reached'}; queues: Redis ${report.redis ? `${report.redis} at ${new URL(REDIS_URL).host}` : `not reachable at ${new URL(REDIS_URL).host} (its rows are skipped)`} and BullMQ's PostgreSQL backend`);
+out.push(
+  `order-sync bench, ${new Date().toISOString()}: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at the end`,
+);
+out.push(
+  `database: ${databaseKind ?? 'not reached'}; queues: Redis ${report.redis ? `${report.redis} at ${new URL(REDIS_URL).host}` : `not reachable at ${new URL(REDIS_URL).host} (its rows are skipped)`} and BullMQ's PostgreSQL backend`,
+);
 out.push(`app (node dist/main.js) and bare route each in their own process; autocannon and the fake IMSHOP in this one`);
 out.push(
   `parameters: intake ${CONNECTIONS} connections × ${SECONDS} s per row; end to end ${RATE} changes/s offered for ${RATE_SECONDS} s (open loop, at most ${MAX_IN_FLIGHT} in flight), ` +
@@ -734,7 +785,10 @@ out.push('');
 out.push('| measure | value | p50 ms | p99 ms | vs bare | non-2xx + errors |');
 out.push('| --- | --- | --- | --- | --- | --- |');
 const intakeRow = (title, r) =>
-  r && out.push(`| ${title}, req/s | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${ratio(r).toFixed(2)} | ${r.non2xx + r.errors + r.timeouts} |`);
+  r &&
+  out.push(
+    `| ${title}, req/s | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${ratio(r).toFixed(2)} | ${r.non2xx + r.errors + r.timeouts} |`,
+  );
 intakeRow('bare NestJS POST (baseline)', baseline);
 intakeRow('Market ORDER_STATUS_UPDATED, new orders', marketNew);
 intakeRow('Market ORDER_STATUS_UPDATED, exact repeats', marketRepeat);
@@ -742,12 +796,20 @@ intakeRow('IMSHOP ticket status webhook, new tickets', tickets);
 for (const r of e2e) {
   const a = r.rate;
   const b = r.burst;
-  if (a) out.push(`| change → IMSHOP at ${RATE}/s offered, ${r.label}: changes/s sent | ${a.sentPerSecond} | ${a.p50} | ${a.p99} | | ${a.refused} refused, ${a.skipped} skipped at the ${MAX_IN_FLIGHT} in-flight cap; ${a.arrived} of ${a.accepted} accepted arrived |`);
-  if (b) out.push(`| deliveries/s, burst of ${PUSHES}, ${r.label} | ${b.deliveriesPerSecond} | | | | ${b.refused} refused; ${b.arrived} of ${b.accepted} accepted arrived |`);
+  if (a)
+    out.push(
+      `| change → IMSHOP at ${RATE}/s offered, ${r.label}: changes/s sent | ${a.sentPerSecond} | ${a.p50} | ${a.p99} | | ${a.refused} refused, ${a.skipped} skipped at the ${MAX_IN_FLIGHT} in-flight cap; ${a.arrived} of ${a.accepted} accepted arrived |`,
+    );
+  if (b)
+    out.push(
+      `| deliveries/s, burst of ${PUSHES}, ${r.label} | ${b.deliveriesPerSecond} | | | | ${b.refused} refused; ${b.arrived} of ${b.accepted} accepted arrived |`,
+    );
 }
 if (report.console) {
   const c = report.console;
-  out.push(`| console: journey page of an order with ${c.events} events (${c.arrows} arrows, ${c.kib} KiB), GET at ${CONSOLE_CONNECTIONS} connections, pages/s (app CPU ${c.cpuMsPerPage.toFixed(1)} ms a page) | ${Math.round(c.requests.average)} | ${c.latency.p50} | ${c.latency.p99} | | ${c.non2xx + c.errors + c.timeouts} |`);
+  out.push(
+    `| console: journey page of an order with ${c.events} events (${c.arrows} arrows, ${c.kib} KiB), GET at ${CONSOLE_CONNECTIONS} connections, pages/s (app CPU ${c.cpuMsPerPage.toFixed(1)} ms a page) | ${Math.round(c.requests.average)} | ${c.latency.p50} | ${c.latency.p99} | | ${c.non2xx + c.errors + c.timeouts} |`,
+  );
 }
 if (report.intakeRss !== undefined) out.push(`| peak RSS (VmHWM), intake app, MiB | ${report.intakeRss} | | | | |`);
 for (const r of e2e) for (const p of r.rss ?? []) out.push(`| peak RSS (VmHWM), ${p.name === 'app' ? 'app' : p.name}, ${r.label}, MiB | ${p.mib} | | | | |`);
@@ -755,20 +817,34 @@ for (const r of e2e) for (const p of r.rss ?? []) out.push(`| peak RSS (VmHWM), 
 if (stored) {
   out.push('');
   out.push('stored by the intake rows (counted in the database after the app stopped):');
-  out.push(`- Market new orders: ${stored.market.new_rows} market_events rows (${stored.market.new_applied} applied); ${marketNew['2xx']} requests answered 2xx, ${marketNew.requests.sent} sent`);
-  out.push(`- Market exact repeats: ${stored.market.repeat_rows} market_events row, duplicate_count ${stored.market.repeat_duplicates}; ${marketRepeat['2xx']} answered 2xx (the first stored, the rest repeats), ${marketRepeat.requests.sent} sent`);
-  out.push(`- IMSHOP tickets: ${stored.tickets.rows} imshop_ticket_events rows (${stored.tickets.applied} applied, ${stored.tickets.shipped_orders} orders moved to SHIPPED); ${tickets['2xx']} answered 2xx, ${tickets.requests.sent} sent`);
+  out.push(
+    `- Market new orders: ${stored.market.new_rows} market_events rows (${stored.market.new_applied} applied); ${marketNew['2xx']} requests answered 2xx, ${marketNew.requests.sent} sent`,
+  );
+  out.push(
+    `- Market exact repeats: ${stored.market.repeat_rows} market_events row, duplicate_count ${stored.market.repeat_duplicates}; ${marketRepeat['2xx']} answered 2xx (the first stored, the rest repeats), ${marketRepeat.requests.sent} sent`,
+  );
+  out.push(
+    `- IMSHOP tickets: ${stored.tickets.rows} imshop_ticket_events rows (${stored.tickets.applied} applied, ${stored.tickets.shipped_orders} orders moved to SHIPPED); ${tickets['2xx']} answered 2xx, ${tickets.requests.sent} sent`,
+  );
 }
 for (const r of e2e) {
-  if (r.deliveries) out.push(`- ${r.label}: ${r.deliveries.total} deliveries in the database, ${r.deliveries.sent} sent${r.extra ? `; ${r.extra} pushes the bench was not waiting for` : ''}`);
+  if (r.deliveries)
+    out.push(
+      `- ${r.label}: ${r.deliveries.total} deliveries in the database, ${r.deliveries.sent} sent${r.extra ? `; ${r.extra} pushes the bench was not waiting for` : ''}`,
+    );
 }
 
 if (baseline || e2e.length || report.console) {
   const mark = (met) => (met ? 'met' : 'MISSED');
   const targets = [];
-  if (marketNew) targets.push(`Market ORDER_STATUS_UPDATED (new orders) ≥ 0.40 of bare req/s: ${mark(ratio(marketNew) >= 0.4)} (${ratio(marketNew).toFixed(2)})`);
+  if (marketNew)
+    targets.push(`Market ORDER_STATUS_UPDATED (new orders) ≥ 0.40 of bare req/s: ${mark(ratio(marketNew) >= 0.4)} (${ratio(marketNew).toFixed(2)})`);
   if (tickets) targets.push(`IMSHOP ticket webhook ≥ 0.40 of bare req/s: ${mark(ratio(tickets) >= 0.4)} (${ratio(tickets).toFixed(2)})`);
-  for (const [title, r] of [['Market new orders', marketNew], ['Market exact repeats', marketRepeat], ['IMSHOP tickets', tickets]]) {
+  for (const [title, r] of [
+    ['Market new orders', marketNew],
+    ['Market exact repeats', marketRepeat],
+    ['IMSHOP tickets', tickets],
+  ]) {
     if (r) targets.push(`intake p99 < 50 ms at ${CONNECTIONS} connections, ${title}: ${mark(r.latency.p99 < 50)} (${r.latency.p99} ms)`);
   }
   for (const r of e2e) {
@@ -780,16 +856,22 @@ if (baseline || e2e.length || report.console) {
       r.rate.skipped && `${r.rate.skipped} not sent, ${MAX_IN_FLIGHT} were unanswered`,
       r.rate.missing && `${r.rate.missing} never arrived`,
     ].filter(Boolean);
-    targets.push(`change → IMSHOP p99 < 200 ms at ${RATE}/s, ${r.label}: ${mark(complete && r.rate.p99 < 200)} (${r.rate.p99} ms${complete ? '' : `; ${short.join(', ')}`})`);
+    targets.push(
+      `change → IMSHOP p99 < 200 ms at ${RATE}/s, ${r.label}: ${mark(complete && r.rate.p99 < 200)} (${r.rate.p99} ms${complete ? '' : `; ${short.join(', ')}`})`,
+    );
   }
   for (const r of e2e) {
     if (!r.burst || r.split) continue;
     const floor = r.backend === 'redis' ? 1000 : 500;
-    targets.push(`deliveries/s in one process ≥ ${floor}, ${r.label}: ${mark(r.burst.deliveriesPerSecond >= floor && r.burst.missing === 0)} (${r.burst.deliveriesPerSecond}/s)`);
+    targets.push(
+      `deliveries/s in one process ≥ ${floor}, ${r.label}: ${mark(r.burst.deliveriesPerSecond >= floor && r.burst.missing === 0)} (${r.burst.deliveriesPerSecond}/s)`,
+    );
   }
   if (report.console) {
     const c = report.console;
-    targets.push(`console journey page of an order with ${c.events} events p99 < 100 ms at ${CONSOLE_CONNECTIONS} connections: ${mark(c.latency.p99 < 100 && c.non2xx + c.errors + c.timeouts === 0)} (${c.latency.p99} ms)`);
+    targets.push(
+      `console journey page of an order with ${c.events} events p99 < 100 ms at ${CONSOLE_CONNECTIONS} connections: ${mark(c.latency.p99 < 100 && c.non2xx + c.errors + c.timeouts === 0)} (${c.latency.p99} ms)`,
+    );
   }
   out.push('');
   out.push('targets (intake: issue 5; end to end: issue 16; console: issue 24):');

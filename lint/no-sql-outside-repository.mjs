@@ -11,10 +11,37 @@
  * - SQL text: a string or template literal that starts with an SQL statement's first keyword.
  */
 const PERSISTENCE_TYPES = {
-  typeorm: new Set(['DataSource', 'EntityManager', 'Repository', 'TreeRepository', 'QueryRunner', 'QueryBuilder', 'SelectQueryBuilder', 'InsertQueryBuilder', 'UpdateQueryBuilder', 'DeleteQueryBuilder', 'SoftDeleteQueryBuilder', 'RelationQueryBuilder']),
+  typeorm: new Set([
+    'DataSource',
+    'EntityManager',
+    'Repository',
+    'TreeRepository',
+    'QueryRunner',
+    'QueryBuilder',
+    'SelectQueryBuilder',
+    'InsertQueryBuilder',
+    'UpdateQueryBuilder',
+    'DeleteQueryBuilder',
+    'SoftDeleteQueryBuilder',
+    'RelationQueryBuilder',
+  ]),
   pg: new Set(['Client', 'ClientBase', 'Pool', 'PoolClient']),
 };
-const ALLOWED_METHODS = new Set(['transaction', 'createQueryRunner', 'connect', 'release', 'initialize', 'destroy', 'end', 'on', 'once', 'off', 'removeListener', 'create', 'merge']);
+const ALLOWED_METHODS = new Set([
+  'transaction',
+  'createQueryRunner',
+  'connect',
+  'release',
+  'initialize',
+  'destroy',
+  'end',
+  'on',
+  'once',
+  'off',
+  'removeListener',
+  'create',
+  'merge',
+]);
 const SQL_TEXT = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE)\s/;
 
 /** The package ('typeorm' or 'pg') that declares this type's class or interface, if it is a persistence type. */

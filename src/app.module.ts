@@ -71,6 +71,12 @@ export class AppModule {
   /** What every module stands on: configuration, channels, metrics, the database, the queue. */
   private static infrastructure(config: AppConfig): DynamicModule['imports'] & unknown[] {
     if (!config.databaseUrl) throw new Error('AppModule needs a database URL (main.ts starts the embedded one when none is configured)');
-    return [ConfigModule.forRoot(config), ChannelsModule, MetricsModule, TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)), QueueModule];
+    return [
+      ConfigModule.forRoot(config),
+      ChannelsModule,
+      MetricsModule,
+      TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
+      QueueModule,
+    ];
   }
 }

@@ -37,7 +37,9 @@ export function servedByWorker(path: string): boolean {
 function workerOnlyRoutes() {
   return (req: Request, res: Response, next: NextFunction) => {
     if (servedByWorker(req.path)) return next();
-    res.status(404).json({ statusCode: 404, message: 'this is a worker process (APP_ROLE=worker): webhooks, the admin API and the docs are served by api processes' });
+    res
+      .status(404)
+      .json({ statusCode: 404, message: 'this is a worker process (APP_ROLE=worker): webhooks, the admin API and the docs are served by api processes' });
   };
 }
 
@@ -88,9 +90,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // NUL, lone surrogates, absurd nesting and nested constructor keys are 400 here, not a 500 later.
   app.use(rejectUnsafeJson());
   app.useGlobalFilters(new HttpErrorFilter({ [MARKET_PATH_PREFIX]: new MarketErrorFilter() }));
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
-  );
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   const document = buildApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
   return app;

@@ -49,8 +49,10 @@ describe('the OpenAPI description (/docs-json) lists every answer and every key'
         for (const { label, path, operation } of operations(document)) {
           const statuses = Object.keys(operation.responses);
           if (!statuses.includes('500') && !statuses.includes('default')) problems.push(`${label}: no 500`);
-          if ((operation.requestBody || operation.parameters?.length) && !statuses.includes('400') && !statuses.includes('default')) problems.push(`${label}: no 400`);
-          if (operation.requestBody && !path.startsWith('/market') && !path.startsWith('/sandbox/') && !statuses.includes('413')) problems.push(`${label}: no 413`);
+          if ((operation.requestBody || operation.parameters?.length) && !statuses.includes('400') && !statuses.includes('default'))
+            problems.push(`${label}: no 400`);
+          if (operation.requestBody && !path.startsWith('/market') && !path.startsWith('/sandbox/') && !statuses.includes('413'))
+            problems.push(`${label}: no 413`);
           if (operation.security?.length && !statuses.includes('401') && !path.startsWith('/sandbox/')) problems.push(`${label}: secured, but no 401`);
           for (const [status, response] of Object.entries(operation.responses)) {
             const content = response.content ?? {};
@@ -78,7 +80,15 @@ describe('the OpenAPI description (/docs-json) lists every answer and every key'
           if (names.includes('admin-key') !== names.includes('admin-bearer')) problems.push(`${label}: ${names.join(', ')}`);
           if (names.includes('imshop-key') && !path.startsWith('/sandbox/')) {
             const method = label.split(' ')[0].toLowerCase();
-            const schema = contract.locate<{ properties?: Record<string, unknown> }>(['paths', path, method, 'requestBody', 'content', 'application/json', 'schema']).node;
+            const schema = contract.locate<{ properties?: Record<string, unknown> }>([
+              'paths',
+              path,
+              method,
+              'requestBody',
+              'content',
+              'application/json',
+              'schema',
+            ]).node;
             if (!schema?.properties?.key) problems.push(`${label}: the body does not declare "key"`);
           }
         }
@@ -103,9 +113,18 @@ describe('the OpenAPI description (/docs-json) lists every answer and every key'
         const cancel = { id: 'contract-unknown-order', status: 'canceled', reason: 'Передумал' };
         const imshop = [
           await t.http().post('/imshop/orders/cancel').set('Authorization', `Bearer ${IMSHOP_KEY}`).send(cancel),
-          await t.http().post('/imshop/orders/cancel').send({ ...cancel, key: IMSHOP_KEY }),
-          await t.http().post('/imshop/orders/cancel').send({ ...cancel, key: 'wrong-key' }),
-          await t.http().post('/imshop/tickets/status').send({ key: IMSHOP_KEY, ticketId: 'rsp-contract-1', orderId: 'contract-1', storeId: '1', status: 'done', metadata: { timestamp: '1764000000' } }),
+          await t
+            .http()
+            .post('/imshop/orders/cancel')
+            .send({ ...cancel, key: IMSHOP_KEY }),
+          await t
+            .http()
+            .post('/imshop/orders/cancel')
+            .send({ ...cancel, key: 'wrong-key' }),
+          await t
+            .http()
+            .post('/imshop/tickets/status')
+            .send({ key: IMSHOP_KEY, ticketId: 'rsp-contract-1', orderId: 'contract-1', storeId: '1', status: 'done', metadata: { timestamp: '1764000000' } }),
         ];
         expect(imshop.map((res) => res.status)).toEqual([200, 200, 401, 200]);
         expect(imshop[1].body).toMatchObject({ success: false });
@@ -116,13 +135,17 @@ describe('the OpenAPI description (/docs-json) lists every answer and every key'
       it('finds an answer, a credential or a route the document does not describe', () => {
         const contract = OpenApiContract.fromDocument(document);
         const get = contract.match('GET', '/admin/orders/0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10')!;
-        expect(contract.answerProblems(get, { status: 418, contentType: 'application/json', text: '{}' })).toEqual([expect.stringContaining('the status is not listed')]);
-        expect(contract.answerProblems(get, { status: 404, contentType: 'application/json', text: '{"statusCode":404,"message":"x","extra":1}' }, { closed: true })).toEqual([
-          expect.stringContaining('body.extra: not in the schema'),
+        expect(contract.answerProblems(get, { status: 418, contentType: 'application/json', text: '{}' })).toEqual([
+          expect.stringContaining('the status is not listed'),
         ]);
+        expect(
+          contract.answerProblems(get, { status: 404, contentType: 'application/json', text: '{"statusCode":404,"message":"x","extra":1}' }, { closed: true }),
+        ).toEqual([expect.stringContaining('body.extra: not in the schema')]);
         expect(contract.answerProblems(get, { status: 404, contentType: 'text/html', text: '<html>' })).toEqual([expect.stringContaining('a text/html body')]);
         expect(contract.answerProblems(get, { status: 200, contentType: 'application/json', text: '{"id":"x"}' })).not.toEqual([]);
-        expect(contract.credentialProblems(get, { method: 'GET', url: '/admin/orders/x', headers: {} })).toEqual([expect.stringContaining('none of its security requirements')]);
+        expect(contract.credentialProblems(get, { method: 'GET', url: '/admin/orders/x', headers: {} })).toEqual([
+          expect.stringContaining('none of its security requirements'),
+        ]);
         expect(contract.credentialProblems(get, { method: 'GET', url: '/admin/orders/x', headers: { 'x-api-key': 'k' } })).toEqual([]);
         const cancel = contract.match('POST', '/imshop/orders/cancel')!;
         expect(contract.credentialProblems(cancel, { method: 'POST', url: '/imshop/orders/cancel', headers: {}, body: { key: 'k' } })).toEqual([]);
@@ -145,15 +168,20 @@ describe("Market's official specs in test/fixtures", () => {
     expect(request('PUT', '/v2/campaigns/abc/orders/46830651/status', { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } })).toEqual([
       expect.stringMatching(/^path parameter campaignId: /),
     ]);
-    expect(request('PUT', status, { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } }, { 'content-type': 'application/json' })).toEqual(['api-key header is undefined']);
-    expect(request('POST', '/v1/businesses/675789/orders?limit=50&colour=red', { orderIds: [46830651] })).toEqual(['query parameter colour: not in the document']);
+    expect(request('PUT', status, { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } }, { 'content-type': 'application/json' })).toEqual([
+      'api-key header is undefined',
+    ]);
+    expect(request('POST', '/v1/businesses/675789/orders?limit=50&colour=red', { orderIds: [46830651] })).toEqual([
+      'query parameter colour: not in the document',
+    ]);
     expect(request('GET', '/v2/campaigns/1/no-such-method', undefined)).toEqual(['no GET /v2/campaigns/1/no-such-method in the document']);
   });
 
   it("refuse an answer to Market that leaves the notification spec's responses", async () => {
     const spec = await notificationApi();
     const operation = spec.match('POST', '/notification')!;
-    const answer = (status: number, body: unknown) => spec.answerProblems(operation, { status, contentType: 'application/json', text: JSON.stringify(body) }, { closed: true });
+    const answer = (status: number, body: unknown) =>
+      spec.answerProblems(operation, { status, contentType: 'application/json', text: JSON.stringify(body) }, { closed: true });
     expect(answer(200, { version: '0.1.0', name: 'order-sync', time: '2026-11-24T12:00:00.000Z' })).toEqual([]);
     expect(answer(400, { error: { type: 'WRONG_EVENT_FORMAT', message: 'orderId is required' } })).toEqual([]);
     expect(answer(200, { version: '0.1.0', name: 'order-sync' })).toEqual([expect.stringContaining("must have required property 'time'")]);

@@ -33,7 +33,13 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
   })) as AxeViolation[];
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${page.url()}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`);
+    .map(
+      (v) =>
+        `${page.url()}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes
+          .slice(0, 3)
+          .map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`)
+          .join(' | ')}`,
+    );
 }
 
 describe('the README walkthrough in the console (sandbox, Chromium)', () => {
@@ -69,7 +75,12 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
     axeProblems.push(...(await accessibilityProblems(target)));
     visited.add(new URL(target.url()).pathname + new URL(target.url()).search);
     // One screenshot of each page as a person first sees it, named after its path.
-    const name = new URL(target.url()).pathname.replace(/^\/console\/?/, '').replace(/[0-9a-f-]{36}/, 'order').replace(/\d+/g, 'n').replace(/\W+/g, '-') || 'home';
+    const name =
+      new URL(target.url()).pathname
+        .replace(/^\/console\/?/, '')
+        .replace(/[0-9a-f-]{36}/, 'order')
+        .replace(/\d+/g, 'n')
+        .replace(/\W+/g, '-') || 'home';
     await target.screenshot({ path: join(ARTIFACTS, `console-page-${name}.png`) });
   };
   const nav = async (name: string) => {
@@ -129,7 +140,11 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await check();
       await page.getByRole('link', { name: 'Market 46830651' }).click();
       await expect(page.locator('h1').textContent()).resolves.toBe('Market order 46830651: its journey');
-      await until(async () => (await arrow('prepare ticket to the store').count()) === 1 && (await arrow('prepare ticket to the store').locator('.badge').first().textContent()) === 'sent');
+      await until(
+        async () =>
+          (await arrow('prepare ticket to the store').count()) === 1 &&
+          (await arrow('prepare ticket to the store').locator('.badge').first().textContent()) === 'sent',
+      );
       await expect(arrow('ORDER_CREATED').locator('.badge').first().textContent()).resolves.toBe('applied');
       await expect(arrow('ORDER_CREATED').locator('.route').textContent()).resolves.toBe('Yandex Market → order-sync');
       await expect(arrow(/^status NEW$/).count()).resolves.toBe(1);
@@ -168,10 +183,17 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await page.locator('select[name=status]').selectOption('done');
       await page.getByRole('button', { name: 'Send the ticket status' }).click();
       await expect(banner().textContent()).resolves.toContain(`The IMSHOP store reported done for ticket ${ticketId}: order-sync answered 200.`);
-      await page.getByRole('link', { name: 'See the order\'s journey' }).click();
+      await page.getByRole('link', { name: "See the order's journey" }).click();
 
       // 6. The journey: the ticket's done, the status change, and the status push to Market, answered 200.
-      await until(async () => (await arrow('status push PROCESSING/READY_TO_SHIP').locator('.badge').first().textContent().catch(() => null)) === 'sent');
+      await until(
+        async () =>
+          (await arrow('status push PROCESSING/READY_TO_SHIP')
+            .locator('.badge')
+            .first()
+            .textContent()
+            .catch(() => null)) === 'sent',
+      );
       await expect(arrow(`ticket ${ticketId}: done`).locator('.route').textContent()).resolves.toBe('IMSHOP store tickets → order-sync');
       await expect(arrow(`ticket ${ticketId}: done`).locator('.badge').first().textContent()).resolves.toBe('applied');
       await expect(arrow('PROCESSING → READY_TO_SHIP').count()).resolves.toBe(1);
@@ -216,7 +238,9 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await expect(page.locator('.journey .arrow .label', { hasText: 'status packed' }).count()).resolves.toBe(2);
       await pushes.nth(1).click();
       await page.locator('#selected-event h3', { hasText: 'status push packed' }).waitFor();
-      await expect(page.locator('#selected-event ol').textContent()).resolves.toMatch(/503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*200 · \d+ ms sent/);
+      await expect(page.locator('#selected-event ol').textContent()).resolves.toMatch(
+        /503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*503 · \d+ ms retry[\s\S]*200 · \d+ ms sent/,
+      );
       await check();
       await page.screenshot({ path: join(ARTIFACTS, 'console-3-oms-order-retries.png'), fullPage: true });
 
@@ -225,7 +249,10 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       const statuses = page.locator('tbody tr').filter({ hasText: 'POST /statuses' });
       await expect(statuses.count()).resolves.toBe(5);
       await expect(statuses.filter({ hasText: 'HTTP 503' }).count()).resolves.toBe(3);
-      await statuses.first().getByText(/^request \d+$/).click();
+      await statuses
+        .first()
+        .getByText(/^request \d+$/)
+        .click();
       await expect(statuses.first().locator('pre').first().textContent()).resolves.toContain('"authorization": "[masked]"');
       await check();
 
@@ -240,7 +267,11 @@ describe('the README walkthrough in the console (sandbox, Chromium)', () => {
       await check();
       await nav('Targets');
       await check();
-      await page.getByRole('row', { name: /imshop/ }).first().getByRole('link', { name: 'Pause…' }).click();
+      await page
+        .getByRole('row', { name: /imshop/ })
+        .first()
+        .getByRole('link', { name: 'Pause…' })
+        .click();
       await expect(page.locator('h1').textContent()).resolves.toBe('Pause imshop?');
       await check();
       await page.getByRole('link', { name: 'Cancel' }).click();

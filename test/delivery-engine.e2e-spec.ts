@@ -26,7 +26,10 @@ describe('delivery engine: claim, send, record', () => {
   const nextOrder = () => `DE-${++n}-${Date.now()}`;
   const oms = (body: object) => t.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).send(body);
   const deliveriesOf = async (orderNumber: string) =>
-    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [orderNumber])) as Record<string, any>[];
+    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [orderNumber])) as Record<
+      string,
+      any
+    >[];
   const attemptsOf = async (deliveryId: string) =>
     (await t.db.query('SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [deliveryId])) as Record<string, any>[];
   const requestsFor = (orderNumber: string) => imshop.requests.filter((r) => r.body?.id === orderNumber);
@@ -37,7 +40,9 @@ describe('delivery engine: claim, send, record', () => {
       .http()
       .post('/market/notification')
       .set('Content-Type', 'application/json')
-      .send(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-1","count":1}],"createdAt":"2026-12-01T10:00:00+03:00"}`);
+      .send(
+        `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-1","count":1}],"createdAt":"2026-12-01T10:00:00+03:00"}`,
+      );
     expect(created.status).toBe(200);
     const [order] = await t.db.query('SELECT id FROM orders WHERE market_order_id = $1', [orderId]);
     const moved = await t.http().post(`/admin/orders/${order.id}/status`).set('X-Api-Key', ADMIN_KEY).send({ status: 'READY_TO_SHIP', reason: 'assembled' });
@@ -196,7 +201,13 @@ describe('delivery engine: claim, send, record', () => {
       await oms({ id, code: 'processing' });
       [first] = await deliveriesOf(id);
       // Another instance's worker claims the first and is slow to answer.
-      const [claim] = await repository.claim([{ id: first.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: { imshop: [60_000] }, inOrderTargets: [] });
+      const [claim] = await repository.claim([{ id: first.id, token: OTHER_WORKER_TOKEN }], {
+        probe: false,
+        maxAttempts: 3,
+        leaseMs: 60_000,
+        unrecordedDelaysMs: { imshop: [60_000] },
+        inOrderTargets: [],
+      });
       expect(claim.verdict).toBe('claimed');
       await oms({ id, code: 'ready_for_pickup' });
     } finally {
@@ -245,7 +256,13 @@ describe('delivery engine: claim, send, record', () => {
       await oms({ id, code: 'processing' });
       [delivery] = await deliveriesOf(id);
       // Claimed by a worker that then died: nobody records it or renews its lease.
-      await repository.claim([{ id: delivery.id, token: OTHER_WORKER_TOKEN }], { probe: false, maxAttempts: 3, leaseMs: 300, unrecordedDelaysMs: { imshop: [300] }, inOrderTargets: [] });
+      await repository.claim([{ id: delivery.id, token: OTHER_WORKER_TOKEN }], {
+        probe: false,
+        maxAttempts: 3,
+        leaseMs: 300,
+        unrecordedDelaysMs: { imshop: [300] },
+        inOrderTargets: [],
+      });
     } finally {
       await worker.resume();
     }
@@ -326,13 +343,17 @@ describe('delivery engine: a slow peer while webhooks arrive', () => {
         .http()
         .post('/market/notification')
         .set('Content-Type', 'application/json')
-        .send(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":21000888,"orderId":${990_000_000 + i},"status":"PROCESSING","substatus":"STARTED","updatedAt":"2026-12-01T10:00:00+03:00"}`)
+        .send(
+          `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":21000888,"orderId":${990_000_000 + i},"status":"PROCESSING","substatus":"STARTED","updatedAt":"2026-12-01T10:00:00+03:00"}`,
+        )
         .then((res) => ({ status: res.status, ms: Date.now() - started }));
     const more = (i: number) => oms(`SLOW-MORE-${i}`).then((res) => ({ status: res.status, ms: Date.now() - started }));
     const answers = await Promise.all([...Array.from({ length: 40 }, (_, i) => market(i)), ...Array.from({ length: 20 }, (_, i) => more(i))]);
     expect(answers.map((a) => a.status)).toEqual(Array(60).fill(200));
     // Reported, not asserted (speed belongs to the bench): the slowest answer while 80 deliveries were out.
-    process.stdout.write(`slow peer: ${answers.length} webhooks answered 200 while ${CONCURRENCY} deliveries waited; slowest ${Math.max(...answers.map((a) => a.ms))} ms\n`);
+    process.stdout.write(
+      `slow peer: ${answers.length} webhooks answered 200 while ${CONCURRENCY} deliveries waited; slowest ${Math.max(...answers.map((a) => a.ms))} ms\n`,
+    );
 
     await eventually(async () => {
       const [row] = await t.db.query(`SELECT count(*) FILTER (WHERE state = 'sent')::int AS sent, count(*)::int AS total FROM deliveries`);

@@ -23,7 +23,11 @@ describe('delivery leases and probes (real PostgreSQL, fake IMSHOP over HTTP)', 
   const admin = (path: string, body?: object) => t.http().post(path).set('X-Api-Key', ADMIN_KEY).send(body);
   const oms = (body: object) => admin('/orders/status', body);
   const deliveryOf = async (orderNumber: string) =>
-    ((await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [orderNumber])) as Record<string, any>[])[0];
+    (
+      (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [
+        orderNumber,
+      ])) as Record<string, any>[]
+    )[0];
   const repository = () => t.app.get(OutboxRepository);
   const claimOptions = { probe: false, maxAttempts: 3, leaseMs: 60_000, unrecordedDelaysMs: { imshop: [60_000, 60_000, 60_000] }, inOrderTargets: [] };
   const outcome = (id: string, token: string, attempt: number, state: AttemptRecord['state']): AttemptRecord => ({
@@ -92,7 +96,7 @@ describe('delivery leases and probes (real PostgreSQL, fake IMSHOP over HTTP)', 
     }
   });
 
-  it("records a late outcome while nobody claimed the delivery since its lease lapsed: it is still the latest word", async () => {
+  it('records a late outcome while nobody claimed the delivery since its lease lapsed: it is still the latest word', async () => {
     const { orderNumber, delivery, resumeWorker } = await waitingDelivery();
     try {
       await repository().claim([{ id: delivery.id, token: TOKEN_A }], claimOptions);
@@ -122,7 +126,12 @@ describe('delivery leases and probes (real PostgreSQL, fake IMSHOP over HTTP)', 
       expect(await deliveryOf(orderNumber)).toEqual(expect.objectContaining({ state: 'in_flight', attempts: 2 }));
       const [current] = await repository().record([outcome(delivery.id, TOKEN_B, 2, 'sent')], []);
       expect(current.recorded).toBe(true);
-      expect((await t.db.query('SELECT attempt, outcome FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [delivery.id])).map((a: any) => [a.attempt, a.outcome])).toEqual([
+      expect(
+        (await t.db.query('SELECT attempt, outcome FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [delivery.id])).map((a: any) => [
+          a.attempt,
+          a.outcome,
+        ]),
+      ).toEqual([
         [1, 'retry'],
         [2, 'sent'],
       ]);
@@ -169,7 +178,9 @@ describe('delivery leases and probes (real PostgreSQL, fake IMSHOP over HTTP)', 
     }
     const probed = await deliveryOf(orderNumber);
     expect(probed).toEqual(expect.objectContaining({ state: 'retrying', attempts: spent }));
-    const probes = (await t.db.query('SELECT attempt, outcome, status_code FROM delivery_attempts WHERE delivery_id = $1 AND probe ORDER BY id', [probed.id])) as any[];
+    const probes = (await t.db.query('SELECT attempt, outcome, status_code FROM delivery_attempts WHERE delivery_id = $1 AND probe ORDER BY id', [
+      probed.id,
+    ])) as any[];
     expect(probes).toEqual(Array.from({ length: 5 }, () => ({ attempt: spent, outcome: 'retry', status_code: 503 })));
 
     up = true;

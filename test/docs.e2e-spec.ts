@@ -9,7 +9,12 @@ import { dirname, join, relative } from 'node:path';
  */
 
 const root = process.cwd();
-const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const files = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 function withoutCode(text: string): string {
   return text.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
@@ -17,7 +22,14 @@ function withoutCode(text: string): string {
 
 function anchorsOf(path: string): Set<string> {
   const headings = [...withoutCode(readFileSync(path, 'utf8')).matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]);
-  return new Set(headings.map((heading) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+  return new Set(
+    headings.map((heading) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 }
 
 describe('docs', () => {

@@ -13,11 +13,19 @@ import { ADMIN_KEY, startTestApp, type TestApp } from './support/test-app';
 const IMSHOP_KEY = 'imshop-edges-key-0123456789';
 const MARKET_ADDRESS = '5.45.207.10';
 const orderCreated = (orderId: number) =>
-  JSON.stringify({ notificationType: 'ORDER_CREATED', campaignId: 21683701, orderId, items: [{ offerId: 'SKU-1', count: 1 }], createdAt: '2026-11-24T10:00:00+03:00' });
+  JSON.stringify({
+    notificationType: 'ORDER_CREATED',
+    campaignId: 21683701,
+    orderId,
+    items: [{ offerId: 'SKU-1', count: 1 }],
+    createdAt: '2026-11-24T10:00:00+03:00',
+  });
 
 describe('proxies are trusted by address only', () => {
   it.each(['1', '2', 'true'])('TRUST_PROXY=%s is refused at boot, with the address form in the message', async (value) => {
-    await expect(startTestApp({ TRUST_PROXY: value })).rejects.toThrow(/^Invalid configuration: TRUST_PROXY must name the proxies by address.*TRUST_PROXY=loopback/);
+    await expect(startTestApp({ TRUST_PROXY: value })).rejects.toThrow(
+      /^Invalid configuration: TRUST_PROXY must name the proxies by address.*TRUST_PROXY=loopback/,
+    );
   });
 
   // With TRUST_PROXY=1, `X-Forwarded-For: 5.45.207.10` from anywhere passed the Market allowlist, and rotating the
@@ -30,7 +38,12 @@ describe('proxies are trusted by address only', () => {
     afterAll(() => t?.close());
 
     it('cannot pass the Market allowlist with a forged X-Forwarded-For, and nothing is stored', async () => {
-      const forged = await t.http().post('/market/notification').set('X-Forwarded-For', MARKET_ADDRESS).set('Content-Type', 'application/json').send(orderCreated(9_100_001));
+      const forged = await t
+        .http()
+        .post('/market/notification')
+        .set('X-Forwarded-For', MARKET_ADDRESS)
+        .set('Content-Type', 'application/json')
+        .send(orderCreated(9_100_001));
       expect(forged.status).toBe(403);
       expect(forged.body.error.message).toMatch(/^source address .*127\.0\.0\.1 is not allowed$/);
       expect((await t.db.query('SELECT count(*)::int AS n FROM market_events'))[0].n).toBe(0);
@@ -74,7 +87,9 @@ describe('the IMSHOP webhook key has a failed-attempt limit, as the admin key ha
     expect((await status('203.0.113.7', { bearer: IMSHOP_KEY })).status).toBe(429);
     expect((await t.db.query('SELECT count(*)::int AS n FROM imshop_ticket_events'))[0].n).toBe(0);
     // the app-cancellation webhook is the same door
-    expect((await t.http().post('/imshop/orders/cancel').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${IMSHOP_KEY}`).send({})).status).toBe(429);
+    expect(
+      (await t.http().post('/imshop/orders/cancel').set('X-Forwarded-For', '203.0.113.7').set('Authorization', `Bearer ${IMSHOP_KEY}`).send({})).status,
+    ).toBe(429);
     // IMSHOP itself, from another address, is not turned away; right keys count nothing
     for (let i = 0; i < 8; i++) expect((await status('198.51.100.20', { bearer: IMSHOP_KEY }, `rsp-edges-${i + 10}`)).status).toBe(200);
     // the admin key's own limit is another count
@@ -93,7 +108,13 @@ describe('every credential is masked wherever a header or body is written', () =
   beforeAll(async () => {
     imshop = await startFakePeer();
     t = await startTestApp(
-      { LOG_LEVEL: 'info', IMSHOP_API_KEY: IMSHOP_KEY, IMSHOP_STATUS_URL: `${imshop.url}/statuses`, IMSHOP_TICKETS_URL: `${imshop.url}/tickets`, DELIVERY_BACKOFF_MS: '30' },
+      {
+        LOG_LEVEL: 'info',
+        IMSHOP_API_KEY: IMSHOP_KEY,
+        IMSHOP_STATUS_URL: `${imshop.url}/statuses`,
+        IMSHOP_TICKETS_URL: `${imshop.url}/tickets`,
+        DELIVERY_BACKOFF_MS: '30',
+      },
       undefined,
       { logDestination: logs.stream },
     );
@@ -116,8 +137,20 @@ describe('every credential is masked wherever a header or body is written', () =
     expect(res.status).toBe(400); // token is not a filter of this listing
     const line = await eventually(async () => logs.lines.find((l) => l.req?.id === 'edges-log-1' && l.res));
     expect(line.req.url).toBe('/admin/orders?token=[redacted]&page=1');
-    expect(line.req.headers).toMatchObject({ 'x-api-key': '[redacted]', 'api-key': '[redacted]', 'proxy-authorization': 'Basic [redacted]', 'x-auth-token': '[redacted]', 'x-request-id': 'edges-log-1' });
-    const market = await t.http().post('/market/notification').set('Api-Key', 'h-secret-2').set('X-Request-Id', 'edges-log-2').set('Content-Type', 'application/json').send('{}');
+    expect(line.req.headers).toMatchObject({
+      'x-api-key': '[redacted]',
+      'api-key': '[redacted]',
+      'proxy-authorization': 'Basic [redacted]',
+      'x-auth-token': '[redacted]',
+      'x-request-id': 'edges-log-1',
+    });
+    const market = await t
+      .http()
+      .post('/market/notification')
+      .set('Api-Key', 'h-secret-2')
+      .set('X-Request-Id', 'edges-log-2')
+      .set('Content-Type', 'application/json')
+      .send('{}');
     expect(market.status).toBe(403);
     expect((await eventually(async () => logs.lines.find((l) => l.req?.id === 'edges-log-2'))).req.headers['api-key']).toBe('[redacted]');
     const everything = logs.raw.join('\n');
@@ -128,7 +161,15 @@ describe('every credential is masked wherever a header or body is written', () =
   it('in the stored delivery attempts: the answer, the error and the kept result', async () => {
     imshop.respond((_req, index) =>
       index === 0
-        ? { status: 500, body: { success: false, echo: { authorization: `Bearer ${IMSHOP_KEY}` }, accessToken: 'peer-secret-1', errorMessage: 'rejected token=peer-secret-2' } }
+        ? {
+            status: 500,
+            body: {
+              success: false,
+              echo: { authorization: `Bearer ${IMSHOP_KEY}` },
+              accessToken: 'peer-secret-1',
+              errorMessage: 'rejected token=peer-secret-2',
+            },
+          }
         : { status: 200, body: { success: true, token: 'peer-secret-3' } },
     );
     expect((await t.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).send({ id: 'EDGES-MASK-1', code: 'processing' })).status).toBe(200);
@@ -136,9 +177,16 @@ describe('every credential is masked wherever a header or body is written', () =
       const [row] = await t.db.query("SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = 'EDGES-MASK-1'");
       return row?.state === 'sent' ? row : undefined;
     });
-    const attempts = await t.db.query('SELECT status_code, error, response_text AS response FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [delivery.id]);
+    const attempts = await t.db.query('SELECT status_code, error, response_text AS response FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id', [
+      delivery.id,
+    ]);
     expect(attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 200]);
-    expect(JSON.parse(attempts[0].response)).toEqual({ success: false, echo: { authorization: '[masked]' }, accessToken: '[masked]', errorMessage: 'rejected token=[masked]' });
+    expect(JSON.parse(attempts[0].response)).toEqual({
+      success: false,
+      echo: { authorization: '[masked]' },
+      accessToken: '[masked]',
+      errorMessage: 'rejected token=[masked]',
+    });
     expect(JSON.parse(attempts[1].response)).toEqual({ success: true, token: '[masked]' });
     expect(delivery.response).toEqual({ success: true, token: '[masked]' });
     const shown = JSON.stringify((await t.http().get(`/admin/deliveries/${delivery.id}`).set('X-Api-Key', ADMIN_KEY)).body);
@@ -147,7 +195,10 @@ describe('every credential is masked wherever a header or body is written', () =
   });
 
   it('in error messages: what IMSHOP said when it refused a ticket, in the answer, the stored request and the log', async () => {
-    imshop.respond(() => ({ status: 403, body: { success: false, errorCode: 'FORBIDDEN', errorMessage: `Authorization: Bearer ${IMSHOP_KEY} is not valid`, token: 'peer-secret-4' } }));
+    imshop.respond(() => ({
+      status: 403,
+      body: { success: false, errorCode: 'FORBIDDEN', errorMessage: `Authorization: Bearer ${IMSHOP_KEY} is not valid`, token: 'peer-secret-4' },
+    }));
     const res = await t
       .http()
       .post('/tickets')
@@ -156,7 +207,10 @@ describe('every credential is masked wherever a header or body is written', () =
       .send({ type: 'prepare', orderId: 'EDGES-T-1', storeId: '1456' });
     expect(res.status).toBe(502);
     expect(res.body.message).toBe('IMSHOP refused the ticket with HTTP 403 (FORBIDDEN: Authorization: Bearer [masked] is not valid)');
-    expect(res.body.imshop).toEqual({ status: 403, body: { success: false, errorCode: 'FORBIDDEN', errorMessage: 'Authorization: Bearer [masked] is not valid', token: '[masked]' } });
+    expect(res.body.imshop).toEqual({
+      status: 403,
+      body: { success: false, errorCode: 'FORBIDDEN', errorMessage: 'Authorization: Bearer [masked] is not valid', token: '[masked]' },
+    });
     const [request] = await t.db.query("SELECT last_error FROM imshop_ticket_requests WHERE request_key = 'admin:edges-refused-1'");
     expect(request.last_error).toBe(res.body.message);
     const everything = [JSON.stringify(res.body), request.last_error, logs.raw.join('\n')].join('\n');
@@ -176,7 +230,7 @@ describe('every credential is masked wherever a header or body is written', () =
     expect(delivery.response).toEqual(JSON.parse('{"__proto__":{"success":false,"errorMessage":"not from IMSHOP"}}'));
   });
 
-  it('nor for a ticket\'s acceptance: no ticket is registered', async () => {
+  it("nor for a ticket's acceptance: no ticket is registered", async () => {
     imshop.respond(() => ({ status: 200, raw: '{"__proto__":{"success":true,"status":"created","ticketId":"rsp-evil-1"}}' }));
     const res = await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ type: 'prepare', orderId: 'EDGES-T-2', storeId: '1456' });
     expect(res.status).toBe(502);
@@ -197,7 +251,12 @@ describe('smaller doors', () => {
     const answers = [
       await t.http().get('/health'),
       await t.http().post('/market/notification').set('Content-Type', 'application/json').send('{}'),
-      await t.http().post('/market/notification').set('X-Forwarded-For', MARKET_ADDRESS).set('Content-Type', 'application/json').send('{"notificationType":"PING"}'),
+      await t
+        .http()
+        .post('/market/notification')
+        .set('X-Forwarded-For', MARKET_ADDRESS)
+        .set('Content-Type', 'application/json')
+        .send('{"notificationType":"PING"}'),
       await t.http().post('/imshop/tickets/status').send({}),
       await t.http().post('/orders/status').send({}),
       await t.http().get('/no/such/route'),
@@ -214,21 +273,31 @@ describe('smaller doors', () => {
   });
 
   // A huge `page` gave a 500.
-  it.each(['/admin/orders', '/admin/deliveries', '/admin/tickets', '/admin/market/events'])('answers a huge page of %s with 400 naming page, not 500', async (path) => {
-    for (const page of ['1e15', '9007199254740993', '99999999999999999999', String(MAX_PAGE + 1)]) {
-      const res = await t.http().get(`${path}?page=${page}&limit=500`).set('X-Api-Key', ADMIN_KEY);
-      expect([page, res.status]).toEqual([page, 400]);
-      expect(res.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^page must not be greater than 1000000$|^page must be an integer number$/)]));
-    }
-    const last = await t.http().get(`${path}?page=${MAX_PAGE}&limit=500`).set('X-Api-Key', ADMIN_KEY);
-    expect(last.status).toBe(200);
-    expect(last.body).toMatchObject({ items: [], page: MAX_PAGE, limit: 500 });
-  });
+  it.each(['/admin/orders', '/admin/deliveries', '/admin/tickets', '/admin/market/events'])(
+    'answers a huge page of %s with 400 naming page, not 500',
+    async (path) => {
+      for (const page of ['1e15', '9007199254740993', '99999999999999999999', String(MAX_PAGE + 1)]) {
+        const res = await t.http().get(`${path}?page=${page}&limit=500`).set('X-Api-Key', ADMIN_KEY);
+        expect([page, res.status]).toEqual([page, 400]);
+        expect(res.body.message).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^page must not be greater than 1000000$|^page must be an integer number$/)]),
+        );
+      }
+      const last = await t.http().get(`${path}?page=${MAX_PAGE}&limit=500`).set('X-Api-Key', ADMIN_KEY);
+      expect(last.status).toBe(200);
+      expect(last.body).toMatchObject({ items: [], page: MAX_PAGE, limit: 500 });
+    },
+  );
 
   // Unknown notificationType values became metric labels without bound.
   it('counts unknown Market notification types under one label, however many there are', async () => {
     for (let i = 0; i < 30; i++) {
-      const res = await t.http().post('/market/notification').set('X-Forwarded-For', MARKET_ADDRESS).set('Content-Type', 'application/json').send(JSON.stringify({ notificationType: `MADE_UP_${i}` }));
+      const res = await t
+        .http()
+        .post('/market/notification')
+        .set('X-Forwarded-For', MARKET_ADDRESS)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ notificationType: `MADE_UP_${i}` }));
       expect(res.status).toBe(200);
     }
     const metrics = (await t.http().get('/metrics').set('X-Api-Key', ADMIN_KEY)).text;

@@ -28,9 +28,22 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
   });
   const notify = (body: object) => t.http().post('/market/notification').set('Content-Type', 'application/json').send(JSON.stringify(body));
   const orderCreated = (orderId: string, at: Date) =>
-    notify({ notificationType: 'ORDER_CREATED', campaignId: Number(campaign), orderId: Number(orderId), items: [{ offerId: 'SKU-1', count: 1 }], createdAt: at.toISOString() });
+    notify({
+      notificationType: 'ORDER_CREATED',
+      campaignId: Number(campaign),
+      orderId: Number(orderId),
+      items: [{ offerId: 'SKU-1', count: 1 }],
+      createdAt: at.toISOString(),
+    });
   const statusUpdated = (orderId: string, status: string, substatus: string, at: Date) =>
-    notify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId: Number(campaign), orderId: Number(orderId), status, substatus, updatedAt: at.toISOString() });
+    notify({
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: Number(campaign),
+      orderId: Number(orderId),
+      status,
+      substatus,
+      updatedAt: at.toISOString(),
+    });
   const ticketStatus = (ticketId: string, omsOrderNumber: string, status: string, unixSeconds: number) =>
     t
       .http()
@@ -55,7 +68,9 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
 
   beforeAll(async () => {
     market = await startFakeMarketApi(MARKET_KEY);
-    market.respond((req) => (req.operationId === 'searchBusinessOrders' || req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: pulled, paging: {} } } : undefined));
+    market.respond((req) =>
+      req.operationId === 'searchBusinessOrders' || req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: pulled, paging: {} } } : undefined,
+    );
     t = await startTestApp({ MARKET_ALLOWED_CIDRS: '*', IMSHOP_API_KEY: IMSHOP_KEY, MARKET_API_URL: market.url, MARKET_API_KEY: MARKET_KEY });
     // Reconciliation needs the campaign's business; no automation rule is switched on.
     expect((await admin().put(`/admin/market/campaigns/${campaign}/automation`, { businessId: BUSINESS })).status).toBe(200);
@@ -82,7 +97,9 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
     const [, applied] = await historyOf(order.id);
     expect(applied).toMatchObject({ outcome: 'applied', to_status: 'PROCESSING' });
     expectWithin(applied.event_at, sent);
-    expect(applied.note).toContain(`event time ${claimed.toISOString()} is 3653 days ahead of its receipt (more than the 60 s allowed): counted at the receive time`);
+    expect(applied.note).toContain(
+      `event time ${claimed.toISOString()} is 3653 days ahead of its receipt (more than the 60 s allowed): counted at the receive time`,
+    );
     // The inbox keeps what Market sent, and the time it counts at.
     const [event] = await t.db.query(`SELECT * FROM market_events WHERE order_id = $1 AND notification_type = 'ORDER_STATUS_UPDATED'`, [orderId]);
     expect(event.payload.updatedAt).toBe(claimed.toISOString());
@@ -95,7 +112,7 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
     expect((await historyOf(order.id)).at(-1)).toMatchObject({ outcome: 'applied', to_status: 'READY_TO_SHIP', note: null });
   });
 
-  it('Market: within the skew Market\'s own time stands, unchanged and without a note', async () => {
+  it("Market: within the skew Market's own time stands, unchanged and without a note", async () => {
     const orderId = newOrderId();
     await orderCreated(orderId, new Date(Date.now() - 60_000));
     const claimed = new Date(Date.now() + 30_000);
@@ -199,7 +216,14 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
         orderId,
         claimed,
         receivedAt,
-        JSON.stringify({ notificationType: 'ORDER_STATUS_UPDATED', campaignId: campaign, orderId, status: 'PROCESSING', substatus: 'STARTED', updatedAt: claimed }),
+        JSON.stringify({
+          notificationType: 'ORDER_STATUS_UPDATED',
+          campaignId: campaign,
+          orderId,
+          status: 'PROCESSING',
+          substatus: 'STARTED',
+          updatedAt: claimed,
+        }),
       ],
     );
     const res = await admin().post('/admin/events/replay', { source: 'market', ids: [id] });
@@ -213,7 +237,7 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
     expect((await marketOrder(orderId)).status).toBe('READY_TO_SHIP');
   });
 
-  it('migration: an order frozen by a time far ahead before the bound existed counts at that status\'s receipt', async () => {
+  it("migration: an order frozen by a time far ahead before the bound existed counts at that status's receipt", async () => {
     const orderId = newOrderId();
     const claimed = new Date(Date.now() + TEN_YEARS_MS);
     const receivedAt = new Date(Date.now() - 3_600_000);
@@ -238,7 +262,9 @@ describe('event times far ahead of their receipt (real PostgreSQL, fake Market p
     expect(new Date(fixed.status_event_at).toISOString()).toBe(receivedAt.toISOString());
     const note = (await historyOf(id)).at(-1)!;
     expect(note).toMatchObject({ source: 'system', outcome: 'info', from_status: 'PROCESSING' });
-    expect(note.note).toBe(`status time ${claimed.toISOString()} was ahead of its receipt (a peer's clock): counted at the receive time ${receivedAt.toISOString()}`);
+    expect(note.note).toBe(
+      `status time ${claimed.toISOString()} was ahead of its receipt (a peer's clock): counted at the receive time ${receivedAt.toISOString()}`,
+    );
 
     expect((await statusUpdated(orderId, 'PROCESSING', 'READY_TO_SHIP', new Date())).status).toBe(200);
     expect((await marketOrder(orderId)).status).toBe('READY_TO_SHIP');

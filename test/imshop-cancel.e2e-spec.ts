@@ -15,8 +15,13 @@ describe('POST /imshop/orders/cancel (buyer cancels in the IMSHOP app)', () => {
     return req.send(body as object);
   };
   const seedOrder = async (omsOrderNumber: string | null, status: string, imshopUuid: string | null = null) =>
-    (await t.db.query(`INSERT INTO orders (oms_order_number, imshop_uuid, status, version) VALUES ($1, $2, $3, 1) RETURNING id`, [omsOrderNumber, imshopUuid, status]))[0]
-      .id as string;
+    (
+      await t.db.query(`INSERT INTO orders (oms_order_number, imshop_uuid, status, version) VALUES ($1, $2, $3, 1) RETURNING id`, [
+        omsOrderNumber,
+        imshopUuid,
+        status,
+      ])
+    )[0].id as string;
   const order = async (id: string) => (await t.db.query('SELECT * FROM orders WHERE id = $1', [id]))[0] as Record<string, any>;
   const history = async (orderId: string) =>
     (await t.db.query('SELECT * FROM order_history WHERE order_id = $1 ORDER BY id', [orderId])) as Record<string, any>[];
@@ -56,7 +61,13 @@ describe('POST /imshop/orders/cancel (buyer cancels in the IMSHOP app)', () => {
     expect(o.status_source).toBe('imshop_app');
     const rows = await history(orderId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ source: 'imshop_app', outcome: 'applied', from_status: 'PROCESSING', to_status: 'CANCELLED', dedupe_key: `imshop_app:cancel:${orderId}` });
+    expect(rows[0]).toMatchObject({
+      source: 'imshop_app',
+      outcome: 'applied',
+      from_status: 'PROCESSING',
+      to_status: 'CANCELLED',
+      dedupe_key: `imshop_app:cancel:${orderId}`,
+    });
     expect(rows[0].note).toContain('Не дозвонились, купил в другом магазине');
 
     // After the answer, the open prepare ticket is withdrawn through IMSHOP's ticket API with our Bearer key

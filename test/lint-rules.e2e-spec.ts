@@ -49,12 +49,16 @@ describe('lint rules', () => {
 
   it('reports a switch over a union that leaves a member out, a `default` notwithstanding, in src only', async () => {
     const fixture = 'test/fixtures/switch-exhaustiveness/sample.ts';
-    const eslint = new ESLint({ cwd: root, overrideConfig: { files: [fixture], rules: { [SWITCH_RULE]: ['error', { considerDefaultExhaustiveForUnions: false }] } } });
+    const eslint = new ESLint({
+      cwd: root,
+      overrideConfig: { files: [fixture], rules: { [SWITCH_RULE]: ['error', { considerDefaultExhaustiveForUnions: false }] } },
+    });
     const [result] = await eslint.lintFiles([fixture]);
     const found = result.messages.filter((m) => m.ruleId === SWITCH_RULE).map((m) => `${m.line}:${SWITCH_RULE}`);
     expect(found).toEqual(markedFindings(fixture, SWITCH_RULE));
     expect(found).toHaveLength(2);
-    const configured = async (path: string) => ((await new ESLint({ cwd: root }).calculateConfigForFile(path)) as { rules?: Record<string, unknown[]> }).rules?.[SWITCH_RULE];
+    const configured = async (path: string) =>
+      ((await new ESLint({ cwd: root }).calculateConfigForFile(path)) as { rules?: Record<string, unknown[]> }).rules?.[SWITCH_RULE];
     expect(await configured('src/market/market-notification.service.ts')).toEqual([2, { considerDefaultExhaustiveForUnions: false }]);
     expect(await configured('test/support/fake-market-api.ts')).toBeUndefined();
   });

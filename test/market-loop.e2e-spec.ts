@@ -18,11 +18,19 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     post: (path: string, body: object) => t.http().post(path).set('X-Api-Key', ADMIN_KEY).send(body),
   });
   const notify = (body: object | string) =>
-    t.http().post('/market/notification').set('Content-Type', 'application/json').send(typeof body === 'string' ? body : JSON.stringify(body));
+    t
+      .http()
+      .post('/market/notification')
+      .set('Content-Type', 'application/json')
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
   const orderCreated = (campaignId: string, orderId: string) =>
-    notify(`{"notificationType":"ORDER_CREATED","campaignId":${campaignId},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":2}],"createdAt":"${at()}"}`);
+    notify(
+      `{"notificationType":"ORDER_CREATED","campaignId":${campaignId},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":2}],"createdAt":"${at()}"}`,
+    );
   const statusUpdated = (campaignId: string, orderId: string, status: string, substatus: string) =>
-    notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${campaignId},"orderId":${orderId},"status":"${status}","substatus":"${substatus}","updatedAt":"${at()}"}`);
+    notify(
+      `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${campaignId},"orderId":${orderId},"status":"${status}","substatus":"${substatus}","updatedAt":"${at()}"}`,
+    );
   const cancellationRequested = (campaignId: string, orderId: string) =>
     notify(`{"notificationType":"ORDER_CANCELLATION_REQUEST","campaignId":${campaignId},"orderId":${orderId},"requestedAt":"${at()}"}`);
   const ticketStatus = (ticketId: string, omsOrderNumber: string, status: string) =>
@@ -61,7 +69,13 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     market = await startFakeMarketApi(MARKET_KEY);
     imshop = await startFakeImshop();
     t = await startTestApp(
-      marketLoopEnv(market, imshop, { DELIVERY_BACKOFF_MS: '40', DELIVERY_BACKOFF_MAX_MS: '300', DELIVERY_TIMEOUT_MS: '2000', DELIVERY_MAX_ATTEMPTS: '4', OUTBOX_SWEEP_MS: '200' }),
+      marketLoopEnv(market, imshop, {
+        DELIVERY_BACKOFF_MS: '40',
+        DELIVERY_BACKOFF_MAX_MS: '300',
+        DELIVERY_TIMEOUT_MS: '2000',
+        DELIVERY_MAX_ATTEMPTS: '4',
+        OUTBOX_SWEEP_MS: '200',
+      }),
     );
   });
   afterAll(async () => {
@@ -85,9 +99,9 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     // The validator does catch what Market would refuse, and what it would not expect from us.
     expect(spec.validateSchema('UpdateOrderStatusRequest', { order: { status: 'READY' } })).not.toEqual([]);
     expect(spec.validateSchema('AcceptOrderCancellationRequest', { accepted: false, reason: 'TOO_LATE' })).not.toEqual([]);
-    expect(spec.validateSchema('UpdateOrderStatusRequest', { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP', note: 'x' } }, { closed: true })).toEqual([
-      '$.order.note: not in the schema',
-    ]);
+    expect(
+      spec.validateSchema('UpdateOrderStatusRequest', { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP', note: 'x' } }, { closed: true }),
+    ).toEqual(['$.order.note: not in the schema']);
   });
 
   describe('admin: automation rules per campaign', () => {
@@ -122,7 +136,11 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     });
 
     it('saves, lists and switches single rules, keeping the rest', async () => {
-      const saved = await configure('5550003', { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: true, prepareTicket: true, answerCancellations: true } });
+      const saved = await configure('5550003', {
+        businessId: BUSINESS,
+        storeId: STORE,
+        rules: { fetchDetails: true, prepareTicket: true, answerCancellations: true },
+      });
       expect(saved).toEqual(expect.objectContaining({ configured: true, businessId: BUSINESS, storeId: STORE, orderNumberPrefix: 'YM-', version: 1 }));
       expect(saved.rules).toEqual({ fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true });
       const switched = await configure('5550003', { rules: { prepareTicket: false } });
@@ -156,8 +174,16 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       await refused({ target: 'market', internalStatus: 'NOT_REDEEMED', code: 'PROCESSING' }, 'externalSubstatus is required');
       await refused({ target: 'market', internalStatus: 'NOT_REDEEMED', code: 'PROCESSING', externalSubstatus: 'STARTED' }, 'READY_TO_SHIP');
       await refused({ target: 'market', internalStatus: 'NOT_REDEEMED', code: 'DELIVERED', externalSubstatus: 'SHOP_FAILED' }, 'must be omitted');
-      await refused({ target: 'imshop', internalStatus: 'NOT_REDEEMED', code: 'closed', externalSubstatus: 'X' }, 'only allowed on outbound rows of target market');
-      const ok = await admin().post('/admin/status-mappings', { target: 'market', internalStatus: 'NOT_REDEEMED', code: 'CANCELLED', externalSubstatus: 'USER_UNREACHABLE' });
+      await refused(
+        { target: 'imshop', internalStatus: 'NOT_REDEEMED', code: 'closed', externalSubstatus: 'X' },
+        'only allowed on outbound rows of target market',
+      );
+      const ok = await admin().post('/admin/status-mappings', {
+        target: 'market',
+        internalStatus: 'NOT_REDEEMED',
+        code: 'CANCELLED',
+        externalSubstatus: 'USER_UNREACHABLE',
+      });
       expect(ok.status).toBe(201);
       expect(ok.body.externalSubstatus).toBe('USER_UNREACHABLE');
       expect((await t.http().delete(`/admin/status-mappings/${ok.body.id}`).set('X-Api-Key', ADMIN_KEY)).status).toBeLessThan(300);
@@ -215,12 +241,17 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
      */
     const marketModel = (orderId: string, limited = 0) => {
       const state = { status: 'PROCESSING', substatus: 'STARTED' as string | undefined };
-      const next: Record<string, string> = { 'PROCESSING/STARTED': 'PROCESSING/READY_TO_SHIP', 'PROCESSING/READY_TO_SHIP': 'DELIVERY/', 'DELIVERY/': 'DELIVERED/' };
+      const next: Record<string, string> = {
+        'PROCESSING/STARTED': 'PROCESSING/READY_TO_SHIP',
+        'PROCESSING/READY_TO_SHIP': 'DELIVERY/',
+        'DELIVERY/': 'DELIVERED/',
+      };
       market.respond((req) => {
         if (req.operationId !== 'updateOrderStatus' || req.params.orderId !== orderId) return undefined;
         const asked = req.body.order as { status: string; substatus?: string };
         const step = `${asked.status}/${asked.substatus ?? ''}`;
-        if (step === 'PROCESSING/READY_TO_SHIP' && limited-- > 0) return { status: 420, headers: { 'Retry-After': '1' }, body: marketError('LIMIT_EXCEEDED', 'Hit rate limit') };
+        if (step === 'PROCESSING/READY_TO_SHIP' && limited-- > 0)
+          return { status: 420, headers: { 'Retry-After': '1' }, body: marketError('LIMIT_EXCEEDED', 'Hit rate limit') };
         if (next[`${state.status}/${state.substatus ?? ''}`] !== step) {
           return { status: 400, body: marketError('STATUS_NOT_ALLOWED', `status ${step} is not allowed after ${state.status}/${state.substatus ?? ''}`) };
         }
@@ -231,7 +262,7 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     };
     const stepsSent = (orderId: string) => market.calls('updateOrderStatus', orderId).map((c) => `${c.body.order.status}/${c.body.order.substatus ?? ''}`);
 
-    it('sends Market its steps in order: a later step waits while an earlier one is held back by Market\'s rate limit (420)', async () => {
+    it("sends Market its steps in order: a later step waits while an earlier one is held back by Market's rate limit (420)", async () => {
       const orderId = await processingOrder(CAMPAIGN);
       const model = marketModel(orderId, 2);
       const order = await orderOf(orderId);
@@ -251,7 +282,7 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       expect(model).toEqual({ status: 'DELIVERY', substatus: undefined });
     });
 
-    it('walks Market\'s path: an order shipped straight from assembly sends READY_TO_SHIP before DELIVERY', async () => {
+    it("walks Market's path: an order shipped straight from assembly sends READY_TO_SHIP before DELIVERY", async () => {
       const orderId = await processingOrder(CAMPAIGN);
       const model = marketModel(orderId);
       const order = await orderOf(orderId);
@@ -269,7 +300,11 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       const orderId = await processingOrder(CAMPAIGN);
       const order = await orderOf(orderId);
       // Market refuses DELIVERY (its courier is not assigned yet, say): READY_TO_SHIP must still arrive.
-      market.respond((req) => (req.params.orderId === orderId && req.body?.order?.status === 'DELIVERY' ? { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'no courier yet') } : undefined));
+      market.respond((req) =>
+        req.params.orderId === orderId && req.body?.order?.status === 'DELIVERY'
+          ? { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'no courier yet') }
+          : undefined,
+      );
       const worker = t.app.get(DeliveryProcessor).worker;
       await worker.pause();
       try {
@@ -292,7 +327,9 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       const order = await orderOf(orderId);
       let refuseReady = true;
       market.respond((req) =>
-        req.params.orderId === orderId && req.body?.order?.substatus === 'READY_TO_SHIP' && refuseReady ? { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'not now') } : undefined,
+        req.params.orderId === orderId && req.body?.order?.substatus === 'READY_TO_SHIP' && refuseReady
+          ? { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'not now') }
+          : undefined,
       );
       await admin().post(`/admin/orders/${order.id}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' });
       await eventually(async () => (await deliveriesOf(orderId, 'market'))[0]?.state === 'dead');
@@ -326,7 +363,10 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       });
       const order = await orderOf(orderId);
       await admin().post(`/admin/orders/${order.id}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' });
-      const [delivery] = await eventually(async () => ((await deliveriesOf(orderId, 'market'))[0]?.state === 'sent' ? deliveriesOf(orderId, 'market') : undefined), 10_000);
+      const [delivery] = await eventually(
+        async () => ((await deliveriesOf(orderId, 'market'))[0]?.state === 'sent' ? deliveriesOf(orderId, 'market') : undefined),
+        10_000,
+      );
       const calls = market.calls('updateOrderStatus', orderId);
       expect(calls).toHaveLength(2);
       calls.forEach(expectValid);
@@ -339,7 +379,7 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       ]);
     });
 
-    it('retries 5xx and no answer, gives up at once on 400 with Market\'s reason, and an admin retry sends it', async () => {
+    it("retries 5xx and no answer, gives up at once on 400 with Market's reason, and an admin retry sends it", async () => {
       const flaky = newOrderId();
       const refused = newOrderId();
       await orderCreated(CAMPAIGN, flaky);
@@ -347,8 +387,10 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       let flakyCalls = 0;
       let refuse = true;
       market.respond((req) => {
-        if (req.params.orderId === flaky && flakyCalls++ < 2) return flakyCalls === 1 ? { status: 503, body: marketError('INTERNAL_ERROR', 'try later') } : { status: 500, body: 'not json' };
-        if (req.params.orderId === refused && refuse) return { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'Status change from DELIVERED to PROCESSING is not allowed') };
+        if (req.params.orderId === flaky && flakyCalls++ < 2)
+          return flakyCalls === 1 ? { status: 503, body: marketError('INTERNAL_ERROR', 'try later') } : { status: 500, body: 'not json' };
+        if (req.params.orderId === refused && refuse)
+          return { status: 400, body: marketError('STATUS_NOT_ALLOWED', 'Status change from DELIVERED to PROCESSING is not allowed') };
         return undefined;
       });
       for (const id of [flaky, refused]) {
@@ -416,7 +458,14 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
       ]);
       const view = (await admin().get(`/admin/orders/${order.id}`)).body;
       expect(view.marketDetails).toEqual(
-        expect.objectContaining({ businessId: BUSINESS, status: 'PROCESSING', substatus: 'STARTED', paymentType: 'PREPAID', paymentMethod: 'YANDEX', notes: 'Позвонить за час' }),
+        expect.objectContaining({
+          businessId: BUSINESS,
+          status: 'PROCESSING',
+          substatus: 'STARTED',
+          paymentType: 'PREPAID',
+          paymentMethod: 'YANDEX',
+          notes: 'Позвонить за час',
+        }),
       );
       expect(view.marketDetails.delivery.courier.address.street).toBe('Волоколамское шоссе');
       expect(view.marketDetails.prices.delivery.payment.value).toBe(350);
@@ -449,11 +498,17 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
   describe('automation: Market order assembled in an IMSHOP store', () => {
     const CAMPAIGN = '21000004';
     beforeAll(async () => {
-      await configure(CAMPAIGN, { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true } });
+      await configure(CAMPAIGN, {
+        businessId: BUSINESS,
+        storeId: STORE,
+        rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true },
+      });
     });
     beforeEach(() => {
       market.respond((req) =>
-        req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } } : undefined,
+        req.operationId === 'getBusinessOrders'
+          ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } }
+          : undefined,
       );
     });
     const ticketFor = (omsOrderNumber: string) => imshop.to('/tickets').filter((r) => r.body?.orderId === omsOrderNumber);
@@ -526,7 +581,9 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
     it('retries the ticket when IMSHOP is down and when Market limits the buyer call', async () => {
       const orderId = newOrderId();
       let imshopFailures = 0;
-      imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === `YM-${orderId}` && imshopFailures++ < 1 ? { status: 503, body: { success: false } } : undefined));
+      imshop.respond((req) =>
+        req.path === '/tickets' && req.body?.orderId === `YM-${orderId}` && imshopFailures++ < 1 ? { status: 503, body: { success: false } } : undefined,
+      );
       let buyerLimited = true;
       market.respond((req) => {
         if (req.operationId === 'getOrderBuyerInfo' && req.params.orderId === orderId && buyerLimited) {
@@ -586,7 +643,11 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
   describe('rules switched off', () => {
     const CAMPAIGN = '21000005';
     beforeAll(async () => {
-      await configure(CAMPAIGN, { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: false, prepareTicket: false, pushStatuses: false, answerCancellations: false } });
+      await configure(CAMPAIGN, {
+        businessId: BUSINESS,
+        storeId: STORE,
+        rules: { fetchDetails: false, prepareTicket: false, pushStatuses: false, answerCancellations: false },
+      });
     });
 
     it('do nothing: no fetch, no ticket, no status push, no cancellation answer', async () => {
@@ -617,11 +678,17 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
   describe('replaying stored Market events (POST /admin/events/replay)', () => {
     const CAMPAIGN = '21000006';
     beforeAll(async () => {
-      await configure(CAMPAIGN, { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true } });
+      await configure(CAMPAIGN, {
+        businessId: BUSINESS,
+        storeId: STORE,
+        rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true },
+      });
     });
     beforeEach(() => {
       market.respond((req) =>
-        req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } } : undefined,
+        req.operationId === 'getBusinessOrders'
+          ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } }
+          : undefined,
       );
     });
     const replay = async (orderId: string) => {
@@ -651,7 +718,9 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
 
       const run = await replay(orderId);
       expect(run.matched).toBe(3);
-      const replayed = await t.db.query(`SELECT dedupe_key FROM order_history WHERE order_id = $1 AND dedupe_key LIKE 'replay:%'`, [(await orderOf(orderId)).id]);
+      const replayed = await t.db.query(`SELECT dedupe_key FROM order_history WHERE order_id = $1 AND dedupe_key LIKE 'replay:%'`, [
+        (await orderOf(orderId)).id,
+      ]);
       expect(replayed).toHaveLength(3);
       await new Promise((r) => setTimeout(r, 400));
       expect(await targetsOf(orderId)).toEqual(before);
@@ -662,11 +731,17 @@ describe('Market partner API loop (fake Market and fake IMSHOP over real HTTP)',
 
     it('does not make the ticket again when the first one was refused (its delivery is dead): an admin retries that one', async () => {
       const orderId = newOrderId();
-      imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === `YM-${orderId}` ? { status: 400, body: { success: false, errorCode: 'STORE_CLOSED', errorMessage: 'Магазин закрыт' } } : undefined));
+      imshop.respond((req) =>
+        req.path === '/tickets' && req.body?.orderId === `YM-${orderId}`
+          ? { status: 400, body: { success: false, errorCode: 'STORE_CLOSED', errorMessage: 'Магазин закрыт' } }
+          : undefined,
+      );
       await orderCreated(CAMPAIGN, orderId);
       // Dated a little ahead (within the allowed skew), so the admin's change below is not newer than it.
       const startedAt = new Date(Date.now() + 30_000).toISOString();
-      await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${startedAt}"}`);
+      await notify(
+        `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${startedAt}"}`,
+      );
       const [dead] = await settled(orderId, 'imshop_prepare');
       expect(dead.state).toBe('dead');
       // An admin put the order back by hand, then replays the day: PROCESSING/STARTED applies again.

@@ -71,16 +71,24 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
   const reconcile = (body: object) => admin().post('/admin/market/reconcile', body);
   const notify = (body: string) => t.http().post('/market/notification').set('Content-Type', 'application/json').send(body);
   const orderCreated = (campaignId: string, orderId: string, at: number) =>
-    notify(`{"notificationType":"ORDER_CREATED","campaignId":${campaignId},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":2}],"createdAt":"${new Date(at).toISOString()}"}`);
+    notify(
+      `{"notificationType":"ORDER_CREATED","campaignId":${campaignId},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":2}],"createdAt":"${new Date(at).toISOString()}"}`,
+    );
   const statusUpdated = (campaignId: string, orderId: string, status: string, substatus: string, at: number) =>
     notify(
       `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${campaignId},"orderId":${orderId},"status":"${status}","substatus":"${substatus}","updatedAt":"${new Date(at).toISOString()}"}`,
     );
-  const orderOf = async (marketOrderId: string) => (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0] as Record<string, any> | undefined;
+  const orderOf = async (marketOrderId: string) =>
+    (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0] as Record<string, any> | undefined;
   const historyOf = async (marketOrderId: string) =>
-    (await t.db.query('SELECT h.* FROM order_history h JOIN orders o ON o.id = h.order_id WHERE o.market_order_id = $1 ORDER BY h.id', [marketOrderId])) as Record<string, any>[];
+    (await t.db.query('SELECT h.* FROM order_history h JOIN orders o ON o.id = h.order_id WHERE o.market_order_id = $1 ORDER BY h.id', [
+      marketOrderId,
+    ])) as Record<string, any>[];
   const deliveriesOf = async (marketOrderId: string) =>
-    (await t.db.query('SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 ORDER BY d.id', [marketOrderId])) as Record<string, any>[];
+    (await t.db.query('SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 ORDER BY d.id', [marketOrderId])) as Record<
+      string,
+      any
+    >[];
   const cursorOf = async (campaignId: string) =>
     (await t.db.query('SELECT * FROM market_reconcile_cursors WHERE campaign_id = $1', [campaignId]))[0] as Record<string, any> | undefined;
   /** A campaign of its own per test (its own cursor), with a business id. */
@@ -113,7 +121,11 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
     const more = offset + limit < matching.length;
     return {
       status: 200,
-      headers: { 'X-RateLimit-Resource-Limit': '10000', 'X-RateLimit-Resource-Remaining': '9000', 'X-RateLimit-Resource-Until': new Date(Date.now() + 3_600_000).toUTCString() },
+      headers: {
+        'X-RateLimit-Resource-Limit': '10000',
+        'X-RateLimit-Resource-Remaining': '9000',
+        'X-RateLimit-Resource-Until': new Date(Date.now() + 3_600_000).toUTCString(),
+      },
       body: { orders, ...(more ? { paging: { nextPageToken: Buffer.from(`offset:${offset + limit}`).toString('base64url') } } : { paging: {} }) },
     };
   }
@@ -122,7 +134,13 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
     market = await startFakeMarketApi(MARKET_KEY);
     imshop = await startFakeImshop();
     t = await startTestApp(
-      marketLoopEnv(market, imshop, { MARKET_RECONCILE_MINUTES: '0', DELIVERY_BACKOFF_MS: '40', DELIVERY_BACKOFF_MAX_MS: '300', DELIVERY_TIMEOUT_MS: '2000', OUTBOX_SWEEP_MS: '200' }),
+      marketLoopEnv(market, imshop, {
+        MARKET_RECONCILE_MINUTES: '0',
+        DELIVERY_BACKOFF_MS: '40',
+        DELIVERY_BACKOFF_MAX_MS: '300',
+        DELIVERY_TIMEOUT_MS: '2000',
+        OUTBOX_SWEEP_MS: '200',
+      }),
     );
     market.respond((req) => {
       if (req.operationId !== 'getBusinessOrders') return undefined;
@@ -149,7 +167,10 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
   it('answers are valid for the fixture, and every search we send is valid per the partner API', async () => {
     const campaignId = await newCampaign();
     onMarketNow(campaignId, newOrderId(), 'PROCESSING', 'STARTED', tick());
-    const page = search({ path: '/v1/businesses/1/orders', body: { campaignIds: [Number(campaignId)], dates: { updateDateFrom: moscow(0), updateDateTo: moscow(Date.now() + 60_000) } } } as never);
+    const page = search({
+      path: '/v1/businesses/1/orders',
+      body: { campaignIds: [Number(campaignId)], dates: { updateDateFrom: moscow(0), updateDateTo: moscow(Date.now() + 60_000) } },
+    } as never);
     expect((await partnerApi()).validateSchema('GetBusinessOrdersResponse', page.body)).toEqual([]);
 
     const res = await reconcile({ campaignId });
@@ -183,7 +204,14 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
     expect(order.status_source).toBe('market_poll');
     expect(new Date(order.status_event_at).getTime()).toBe(Math.floor(confirmed / 1000) * 1000);
     const history = await historyOf(orderId);
-    expect(history.at(-1)).toMatchObject({ source: 'market_poll', outcome: 'applied', from_status: 'NEW', to_status: 'PROCESSING', external_code: 'PROCESSING', external_substatus: 'STARTED' });
+    expect(history.at(-1)).toMatchObject({
+      source: 'market_poll',
+      outcome: 'applied',
+      from_status: 'NEW',
+      to_status: 'PROCESSING',
+      external_code: 'PROCESSING',
+      external_substatus: 'STARTED',
+    });
 
     // outbound: the prepare ticket the missed notification would have started; no status push back to Market
     const deliveries = await eventually(async () => {
@@ -276,7 +304,11 @@ describe('Market reconciliation (fake partner API over real HTTP, real PostgreSQ
       i === 0
         ? {
             status: 420,
-            headers: { 'X-RateLimit-Resource-Limit': '10000', 'X-RateLimit-Resource-Remaining': '0', 'X-RateLimit-Resource-Until': new Date(until).toUTCString() },
+            headers: {
+              'X-RateLimit-Resource-Limit': '10000',
+              'X-RateLimit-Resource-Remaining': '0',
+              'X-RateLimit-Resource-Until': new Date(until).toUTCString(),
+            },
             body: marketError('LIMIT_EXCEEDED', 'Hit rate limit of 10000 requests per 1 hour'),
           }
         : undefined;

@@ -8,7 +8,11 @@ const types = Object.keys(schemas);
 describe('POST /market/notification', () => {
   let t: TestApp;
   const send = (body: unknown, path = '/market/notification') =>
-    t.http().post(path).set('Content-Type', 'application/json').send(typeof body === 'string' ? body : JSON.stringify(body));
+    t
+      .http()
+      .post(path)
+      .set('Content-Type', 'application/json')
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
   const eventCount = async () => (await t.db.query('SELECT count(*)::int AS n FROM market_events'))[0].n as number;
   const orderByMarketId = async (orderId: string) =>
     (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [orderId]))[0] as Record<string, any> | undefined;
@@ -47,15 +51,17 @@ describe('POST /market/notification', () => {
 
     const required = requiredPaths(schema).filter((p) => p !== 'notificationType');
     const int64s = int64Paths(schema);
-    if (required.length) it.each(required)('rejects it without %s, naming the field and storing nothing', async (path) => {
-      const before = await eventCount();
-      expectWrongFormat(await send(without(payload, path)), path);
-      expect(await eventCount()).toBe(before);
-    });
+    if (required.length)
+      it.each(required)('rejects it without %s, naming the field and storing nothing', async (path) => {
+        const before = await eventCount();
+        expectWrongFormat(await send(without(payload, path)), path);
+        expect(await eventCount()).toBe(before);
+      });
 
-    if (int64s.length) it.each(int64s)('rejects a mistyped int64 %s', async (path) => {
-      for (const bad of ['abc', 1.5, true, '']) expectWrongFormat(await send(withValue(payload, path, bad)), path);
-    });
+    if (int64s.length)
+      it.each(int64s)('rejects a mistyped int64 %s', async (path) => {
+        for (const bad of ['abc', 1.5, true, '']) expectWrongFormat(await send(withValue(payload, path, bad)), path);
+      });
   });
 
   it('rejects a body without notificationType', async () => {
@@ -68,7 +74,14 @@ describe('POST /market/notification', () => {
   });
 
   it('answers an exact repeat 200 and records it as a re-delivery without applying it twice', async () => {
-    const event = { notificationType: 'ORDER_STATUS_UPDATED', campaignId: 777, orderId: 9001, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T10:00:00+03:00' };
+    const event = {
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: 777,
+      orderId: 9001,
+      status: 'PROCESSING',
+      substatus: 'STARTED',
+      updatedAt: '2026-11-24T10:00:00+03:00',
+    };
     expectAnswer200(await send(event));
     expectAnswer200(await send(event));
     // the same instant written in UTC is the same event
@@ -130,7 +143,15 @@ describe('POST /market/notification', () => {
   });
 
   it('accepts and stores unknown enum values, unknown fields and unknown types', async () => {
-    const odd = { notificationType: 'ORDER_STATUS_UPDATED', campaignId: 777, orderId: 9003, status: 'TELEPORTED', substatus: 'VIA_WORMHOLE', updatedAt: '2026-11-24T10:00:00Z', colour: 'blue' };
+    const odd = {
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: 777,
+      orderId: 9003,
+      status: 'TELEPORTED',
+      substatus: 'VIA_WORMHOLE',
+      updatedAt: '2026-11-24T10:00:00Z',
+      colour: 'blue',
+    };
     expectAnswer200(await send(odd));
     const stored = (await t.db.query("SELECT outcome, payload FROM market_events WHERE order_id = '9003'"))[0];
     expect(stored.outcome).toBe('unmapped');
@@ -144,7 +165,8 @@ describe('POST /market/notification', () => {
   });
 
   it('keeps int64 ids beyond 2^53 exact', async () => {
-    const body = '{"notificationType":"ORDER_STATUS_UPDATED","campaignId":9223372036854775806,"orderId":9223372036854775807,"status":"PROCESSING","substatus":"STARTED","updatedAt":"2026-11-24T10:00:00Z"}';
+    const body =
+      '{"notificationType":"ORDER_STATUS_UPDATED","campaignId":9223372036854775806,"orderId":9223372036854775807,"status":"PROCESSING","substatus":"STARTED","updatedAt":"2026-11-24T10:00:00Z"}';
     expectAnswer200(await send(body));
     const order = (await t.db.query("SELECT market_campaign_id, market_order_id FROM orders WHERE market_order_id = '9223372036854775807'"))[0];
     expect(order).toEqual({ market_campaign_id: '9223372036854775806', market_order_id: '9223372036854775807' });
@@ -160,7 +182,9 @@ describe('POST /market/notification', () => {
     // Market's lines as the order's items, in the one shape every path writes.
     expect(order).toEqual(expect.objectContaining({ status: 'NEW', items: [{ sku: 'SKU-1', name: null, count: 2, price: null, total: null }] }));
 
-    expectAnswer200(await send({ notificationType: 'ORDER_STATUS_UPDATED', ...ids, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T09:05:00Z' }));
+    expectAnswer200(
+      await send({ notificationType: 'ORDER_STATUS_UPDATED', ...ids, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T09:05:00Z' }),
+    );
     expectAnswer200(await send({ notificationType: 'ORDER_CANCELLATION_REQUEST', ...ids, requestedAt: '2026-11-24T09:10:00Z' }));
     order = await orderByMarketId('9100');
     expect(order!.status).toBe('PROCESSING');
@@ -170,15 +194,54 @@ describe('POST /market/notification', () => {
     expectAnswer200(await send({ notificationType: 'ORDER_CANCELLED', ...ids, items: [{ offerId: 'SKU-1', count: 2 }], cancelledAt: '2026-11-24T09:20:00Z' }));
     expect((await orderByMarketId('9100'))!.status).toBe('CANCELLED');
 
-    expectAnswer200(await send({ notificationType: 'ORDER_RETURN_CREATED', ...ids, returnId: 55, returnType: 'UNREDEEMED', items: [{ offerId: 'SKU-1', count: 1 }], createdAt: '2026-11-25T09:00:00Z' }));
-    expectAnswer200(await send({ notificationType: 'ORDER_RETURN_STATUS_UPDATED', ...ids, returnId: 55, statuses: { shipmentStatus: 'IN_TRANSIT' }, updatedAt: '2026-11-25T10:00:00Z' }));
-    expectAnswer200(await send({ notificationType: 'ORDER_RETURN_STATUS_UPDATED', ...ids, returnId: 55, statuses: { shipmentStatus: 'CREATED' }, updatedAt: '2026-11-25T09:30:00Z' }));
-    expectAnswer200(await send({ notificationType: 'ORDER_RETURN_STATUS_UPDATED', ...ids, returnId: 55, statuses: { refundStatus: 'REFUNDED' }, updatedAt: '2026-11-25T11:00:00Z' }));
+    expectAnswer200(
+      await send({
+        notificationType: 'ORDER_RETURN_CREATED',
+        ...ids,
+        returnId: 55,
+        returnType: 'UNREDEEMED',
+        items: [{ offerId: 'SKU-1', count: 1 }],
+        createdAt: '2026-11-25T09:00:00Z',
+      }),
+    );
+    expectAnswer200(
+      await send({
+        notificationType: 'ORDER_RETURN_STATUS_UPDATED',
+        ...ids,
+        returnId: 55,
+        statuses: { shipmentStatus: 'IN_TRANSIT' },
+        updatedAt: '2026-11-25T10:00:00Z',
+      }),
+    );
+    expectAnswer200(
+      await send({
+        notificationType: 'ORDER_RETURN_STATUS_UPDATED',
+        ...ids,
+        returnId: 55,
+        statuses: { shipmentStatus: 'CREATED' },
+        updatedAt: '2026-11-25T09:30:00Z',
+      }),
+    );
+    expectAnswer200(
+      await send({
+        notificationType: 'ORDER_RETURN_STATUS_UPDATED',
+        ...ids,
+        returnId: 55,
+        statuses: { refundStatus: 'REFUNDED' },
+        updatedAt: '2026-11-25T11:00:00Z',
+      }),
+    );
 
     const detail = await t.http().get(`/admin/orders/${order!.id}`).set('X-Api-Key', ADMIN_KEY);
     expect(detail.status).toBe(200);
     expect(detail.body.marketReturns).toEqual([
-      expect.objectContaining({ returnId: '55', returnType: 'UNREDEEMED', shipmentStatus: 'IN_TRANSIT', refundStatus: 'REFUNDED', items: [{ offerId: 'SKU-1', count: 1 }] }),
+      expect.objectContaining({
+        returnId: '55',
+        returnType: 'UNREDEEMED',
+        shipmentStatus: 'IN_TRANSIT',
+        refundStatus: 'REFUNDED',
+        items: [{ offerId: 'SKU-1', count: 1 }],
+      }),
     ]);
     expect(detail.body.history.map((h: any) => [h.outcome, h.toStatus])).toEqual([
       ['applied', 'NEW'],
@@ -205,7 +268,7 @@ describe('POST /market/notification', () => {
     expect((await t.http().get('/admin/market/events')).status).toBe(401);
   });
 
-  it('answers content-type, broken JSON and oversized bodies with Market\'s 400 body, never HTML', async () => {
+  it("answers content-type, broken JSON and oversized bodies with Market's 400 body, never HTML", async () => {
     const plain = await t.http().post('/market/notification').set('Content-Type', 'text/plain').send('{"notificationType":"PING"}');
     expectWrongFormat(plain, 'Content-Type');
     const none = await t.http().post('/market/notification');
@@ -216,8 +279,15 @@ describe('POST /market/notification', () => {
     expectWrongFormat(await send(huge), 'larger than');
   });
 
-  it('answers 500 with Market\'s error body while the database is down, and stores the retry afterwards', async () => {
-    const event = { notificationType: 'ORDER_STATUS_UPDATED', campaignId: 779, orderId: 9200, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T10:00:00Z' };
+  it("answers 500 with Market's error body while the database is down, and stores the retry afterwards", async () => {
+    const event = {
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: 779,
+      orderId: 9200,
+      status: 'PROCESSING',
+      substatus: 'STARTED',
+      updatedAt: '2026-11-24T10:00:00Z',
+    };
     await takeDatabaseDown(t.databaseName);
     try {
       const failed = await send(event);
@@ -252,9 +322,16 @@ describe('Market IP allowlist', () => {
   let t: TestApp;
   afterAll(() => t?.close());
 
-  it('refuses requests from outside Market\'s networks with 403 and stores nothing', async () => {
+  it("refuses requests from outside Market's networks with 403 and stores nothing", async () => {
     t = await startTestApp({});
-    const event = { notificationType: 'ORDER_STATUS_UPDATED', campaignId: 1, orderId: 1, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T10:00:00Z' };
+    const event = {
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: 1,
+      orderId: 1,
+      status: 'PROCESSING',
+      substatus: 'STARTED',
+      updatedAt: '2026-11-24T10:00:00Z',
+    };
     const res = await t.http().post('/market/notification').set('Content-Type', 'application/json').send(event);
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('not allowed');

@@ -41,13 +41,19 @@ describe('migrations', () => {
     try {
       await old.initialize();
       await old.runMigrations({ transaction: 'each' });
-      const [{ id: orderId }] = (await old.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ('ROLL-1', 'PROCESSING', 1) RETURNING id`)) as { id: string }[];
+      const [{ id: orderId }] = (await old.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ('ROLL-1', 'PROCESSING', 1) RETURNING id`)) as {
+        id: string;
+      }[];
       // The old version's writes: a delivery and an attempt whose answer is jsonb, as that version wrote it.
       const oldWrite = async (client: pg.Client, seq: number) => {
-        const { rows } = await client.query(`INSERT INTO deliveries (order_id, target, change_seq, payload) VALUES ($1, 'imshop', $2, '{"id":"ROLL-1"}') RETURNING id`, [orderId, seq]);
-        await client.query(`INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, response) VALUES ($1, 1, now(), 5, 200, 'sent', '{"success":true}')`, [
-          rows[0].id,
-        ]);
+        const { rows } = await client.query(
+          `INSERT INTO deliveries (order_id, target, change_seq, payload) VALUES ($1, 'imshop', $2, '{"id":"ROLL-1"}') RETURNING id`,
+          [orderId, seq],
+        );
+        await client.query(
+          `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, response) VALUES ($1, 1, now(), 5, 200, 'sent', '{"success":true}')`,
+          [rows[0].id],
+        );
       };
       await writer.connect();
       await writer.query(`SET statement_timeout = '2s'`);

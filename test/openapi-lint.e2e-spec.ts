@@ -46,10 +46,16 @@ describe('the OpenAPI description (/docs-json) passes spectral:oas', () => {
         const res = await t.http().get('/docs-json').expect(200);
         const findings = await lint(res.body);
         const errors = findings.filter((f) => f.severity === 'error');
-        const counts = findings.reduce<Record<string, number>>((acc, f) => ((acc[`${f.severity} ${f.code}`] = (acc[`${f.severity} ${f.code}`] ?? 0) + 1), acc), {});
+        const counts = findings.reduce<Record<string, number>>(
+          (acc, f) => ((acc[`${f.severity} ${f.code}`] = (acc[`${f.severity} ${f.code}`] ?? 0) + 1), acc),
+          {},
+        );
         const artifacts = resolve('test-artifacts');
         mkdirSync(artifacts, { recursive: true });
-        writeFileSync(join(artifacts, `spectral-${sandbox ? 'sandbox' : 'default'}.txt`), findings.map((f) => `${f.severity} ${f.code} ${f.path}: ${f.message}`).join('\n') + '\n');
+        writeFileSync(
+          join(artifacts, `spectral-${sandbox ? 'sandbox' : 'default'}.txt`),
+          findings.map((f) => `${f.severity} ${f.code} ${f.path}: ${f.message}`).join('\n') + '\n',
+        );
         process.stdout.write(`spectral:oas on /docs-json (${sandbox ? 'sandbox' : 'default'}): ${JSON.stringify(counts)}\n`);
         expect(errors).toEqual([]);
         // The warnings the issue named are gone too: tags declared globally, every operation described, servers set.

@@ -41,7 +41,14 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
   });
 
   it('counts one webhook by endpoint, type and outcome, with its latency, duplicates, rejections and mapping misses', async () => {
-    const event = { notificationType: 'ORDER_STATUS_UPDATED', campaignId: 5, orderId: 70, status: 'PROCESSING', substatus: 'STARTED', updatedAt: '2026-11-24T10:00:00Z' };
+    const event = {
+      notificationType: 'ORDER_STATUS_UPDATED',
+      campaignId: 5,
+      orderId: 70,
+      status: 'PROCESSING',
+      substatus: 'STARTED',
+      updatedAt: '2026-11-24T10:00:00Z',
+    };
     expect((await market(event)).status).toBe(200);
     expect((await market(event)).status).toBe(200);
     expect((await market({ ...event, orderId: 71, status: 'TELEPORTED' })).status).toBe(200);
@@ -82,7 +89,12 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
   });
 
   it('logs JSON lines with the request id, carries it into the delivery worker, and redacts secrets', async () => {
-    const res = await t.http().post('/orders/status').set('Authorization', `Bearer ${ADMIN_KEY}`).set('X-Request-Id', 'req-ops-42').send({ id: 'OPS-2', code: 'processing' });
+    const res = await t
+      .http()
+      .post('/orders/status')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('X-Request-Id', 'req-ops-42')
+      .send({ id: 'OPS-2', code: 'processing' });
     expect(res.headers['x-request-id']).toBe('req-ops-42');
     await eventually(async () => logs.lines.find((l) => l.requestId === 'req-ops-42' && /delivery \d+ to imshop, attempt 1: sent/.test(l.msg)));
     const access = logs.lines.find((l) => l.req?.id === 'req-ops-42' && l.res);
@@ -125,7 +137,8 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
 
   it('rate-limits the admin API per client, not the webhooks', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 45; i++) statuses.push((await t.http().get('/admin/status-mappings?target=imshop').set('X-Api-Key', ADMIN_KEY).set('X-Forwarded-For', '10.9.9.9')).status);
+    for (let i = 0; i < 45; i++)
+      statuses.push((await t.http().get('/admin/status-mappings?target=imshop').set('X-Api-Key', ADMIN_KEY).set('X-Forwarded-For', '10.9.9.9')).status);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     const limited = await t.http().get('/admin/orders').set('X-Api-Key', ADMIN_KEY).set('X-Forwarded-For', '10.9.9.9');
     expect(limited.status).toBe(429);
@@ -134,7 +147,12 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
     for (let i = 0; i < 45; i++) expect((await market({ notificationType: 'PING' }, '5.45.207.11')).status).toBe(200);
     // the OMS's status intake uses the admin key but is never turned away for being busy
     for (let i = 0; i < 45; i++) {
-      const res = await t.http().post('/orders/status').set('X-Api-Key', ADMIN_KEY).set('X-Forwarded-For', '10.9.9.9').send({ id: `OMS-BUSY-${i}`, code: 'processing' });
+      const res = await t
+        .http()
+        .post('/orders/status')
+        .set('X-Api-Key', ADMIN_KEY)
+        .set('X-Forwarded-For', '10.9.9.9')
+        .send({ id: `OMS-BUSY-${i}`, code: 'processing' });
       expect(res.status).toBe(200);
     }
   });
@@ -148,7 +166,10 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
     };
     // (/metrics answers its errors as JSON under its text/plain content type: read the text)
     const expectLimited = (res: { status: number; headers: Record<string, string>; text: string }) => {
-      expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({ status: 429, body: expect.objectContaining({ message: expect.stringMatching(/failed admin logins/) }) });
+      expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({
+        status: 429,
+        body: expect.objectContaining({ message: expect.stringMatching(/failed admin logins/) }),
+      });
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     };
 
@@ -158,7 +179,8 @@ describe('operability: metrics, logs, headers, rate limit, queue dashboard', () 
     expectLimited(await admin(ADMIN_KEY));
 
     // the OMS intake: accepted requests never count (see the test above), wrong keys do
-    const intake = (key: string, ip: string) => t.http().post('/orders/status').set('X-Api-Key', key).set('X-Forwarded-For', ip).send({ id: 'OMS-GUESS', code: 'processing' });
+    const intake = (key: string, ip: string) =>
+      t.http().post('/orders/status').set('X-Api-Key', key).set('X-Forwarded-For', ip).send({ id: 'OMS-GUESS', code: 'processing' });
     expect(await statuses(() => intake(wrong, '10.8.0.2'), 42)).toEqual([...Array(41).fill(401), 429]);
     // the right key gets the same answer as a wrong one now: a guess cannot be told from a hit
     expectLimited(await intake(ADMIN_KEY, '10.8.0.2'));

@@ -45,7 +45,10 @@ describe('operations: replay, recovery, retention, admin validation', () => {
   const oms = (body: object) => admin.post('/orders/status', body);
   const order = async (omsNumber: string) => (await t.db.query('SELECT * FROM orders WHERE oms_order_number = $1', [omsNumber]))[0] as Record<string, any>;
   const deliveriesOf = async (omsNumber: string) =>
-    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [omsNumber])) as Record<string, any>[];
+    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [omsNumber])) as Record<
+      string,
+      any
+    >[];
   const codesSentFor = (omsNumber: string) => fake.requests.filter((r) => r.body?.id === omsNumber && r.path === '/statuses').map((r) => r.body.code as string);
   const settled = async (omsNumbers: string[]) =>
     eventually(async () => {
@@ -68,11 +71,10 @@ describe('operations: replay, recovery, retention, admin validation', () => {
     const campaign = '555000';
     /** Orders known to the OMS, the app (an IMSHOP uuid) and Market, so a Market status reaches IMSHOP. */
     const linked = async (omsNumber: string, marketId: string) =>
-      t.db.query(`INSERT INTO orders (oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status, version) VALUES ($1, gen_random_uuid(), $2, $3, 'PROCESSING', 1)`, [
-        omsNumber,
-        campaign,
-        marketId,
-      ]);
+      t.db.query(
+        `INSERT INTO orders (oms_order_number, imshop_uuid, market_campaign_id, market_order_id, status, version) VALUES ($1, gen_random_uuid(), $2, $3, 'PROCESSING', 1)`,
+        [omsNumber, campaign, marketId],
+      );
     const statusUpdate = (marketId: string, status: string, substatus: string, updatedAt: string) => ({
       notificationType: 'ORDER_STATUS_UPDATED',
       campaignId: Number(campaign),
@@ -190,10 +192,23 @@ describe('operations: replay, recovery, retention, admin validation', () => {
       expect(hook.status).toBe(200);
       await settled(['RP-T']);
       expect((await order('RP-T')).status).toBe('SHIPPED');
-      const [{ id }] = await t.db.query(`SELECT e.id FROM imshop_ticket_events e JOIN imshop_tickets k ON k.id = e.ticket_id WHERE k.imshop_ticket_id = 'RP-T-ship'`);
+      const [{ id }] = await t.db.query(
+        `SELECT e.id FROM imshop_ticket_events e JOIN imshop_tickets k ON k.id = e.ticket_id WHERE k.imshop_ticket_id = 'RP-T-ship'`,
+      );
       const res = await admin.post('/admin/events/replay', { source: 'imshop_ticket', ids: [String(id), '999999'] });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual(expect.objectContaining({ state: 'done', background: false, matched: 1, processed: 1, applied: 0, unchanged: 1, failed: 0, outcomes: { unchanged: 1 } }));
+      expect(res.body).toEqual(
+        expect.objectContaining({
+          state: 'done',
+          background: false,
+          matched: 1,
+          processed: 1,
+          applied: 0,
+          unchanged: 1,
+          failed: 0,
+          outcomes: { unchanged: 1 },
+        }),
+      );
       expect(codesSentFor('RP-T')).toEqual(['dispatched']);
     });
 
@@ -279,10 +294,20 @@ describe('operations: replay, recovery, retention, admin validation', () => {
           [`ret-old-${i}`],
         );
       }
-      await t.db.query(`INSERT INTO market_events (dedupe_key, notification_type, known, outcome, payload, received_at) VALUES ('ret-new', 'CHAT_CREATED', true, 'stored', '{}', ${days(89)})`);
-      const [{ id: ticketId }] = await t.db.query(`INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id, created_by_us) VALUES ('RET-T', 'RET-1', '1', false) RETURNING id`);
-      await t.db.query(`INSERT INTO imshop_ticket_events (ticket_id, status, event_at, dedupe_key, outcome, received_at) VALUES ($1, 'done', now(), 'ret-t-old', 'recorded', ${days(120)})`, [ticketId]);
-      await t.db.query(`INSERT INTO imshop_ticket_events (ticket_id, status, event_at, dedupe_key, outcome, received_at) VALUES ($1, 'done', now(), 'ret-t-new', 'recorded', now())`, [ticketId]);
+      await t.db.query(
+        `INSERT INTO market_events (dedupe_key, notification_type, known, outcome, payload, received_at) VALUES ('ret-new', 'CHAT_CREATED', true, 'stored', '{}', ${days(89)})`,
+      );
+      const [{ id: ticketId }] = await t.db.query(
+        `INSERT INTO imshop_tickets (imshop_ticket_id, oms_order_number, store_id, created_by_us) VALUES ('RET-T', 'RET-1', '1', false) RETURNING id`,
+      );
+      await t.db.query(
+        `INSERT INTO imshop_ticket_events (ticket_id, status, event_at, dedupe_key, outcome, received_at) VALUES ($1, 'done', now(), 'ret-t-old', 'recorded', ${days(120)})`,
+        [ticketId],
+      );
+      await t.db.query(
+        `INSERT INTO imshop_ticket_events (ticket_id, status, event_at, dedupe_key, outcome, received_at) VALUES ($1, 'done', now(), 'ret-t-new', 'recorded', now())`,
+        [ticketId],
+      );
 
       // an order with three sent deliveries, then backdated: the two older ones go, the latest stays
       for (const code of ['processing', 'ready_to_dispatch', 'dispatched']) {
@@ -324,7 +349,9 @@ describe('operations: replay, recovery, retention, admin validation', () => {
       expect(res.body.ran).toBe(true);
       expect(res.body.deleted).toEqual({ market_events: 5, imshop_ticket_events: 1, delivery_attempts: 3, deliveries: 2, replay_runs: 0 });
       expect(await count(`SELECT count(*)::int AS n FROM market_events WHERE dedupe_key LIKE 'ret-%'`)).toBe(1);
-      expect((await t.db.query(`SELECT dedupe_key FROM imshop_ticket_events WHERE dedupe_key LIKE 'ret-t-%'`)).map((r: any) => r.dedupe_key)).toEqual(['ret-t-new']);
+      expect((await t.db.query(`SELECT dedupe_key FROM imshop_ticket_events WHERE dedupe_key LIKE 'ret-t-%'`)).map((r: any) => r.dedupe_key)).toEqual([
+        'ret-t-new',
+      ]);
       const left = await t.db.query('SELECT id, state, target FROM deliveries WHERE order_id = $1 ORDER BY id', [orderId]);
       expect(left.map((d: any) => d.id)).toEqual([ret[2].id, expect.any(String)]);
       expect(left[1]).toEqual(expect.objectContaining({ state: 'pending', target: 'market' }));
@@ -352,7 +379,10 @@ describe('endpoint health: pausing a failing target and resuming it', () => {
   };
   const oms = (body: object) => admin.post('/orders/status', body);
   const deliveriesOf = async (omsNumber: string) =>
-    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [omsNumber])) as Record<string, any>[];
+    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [omsNumber])) as Record<
+      string,
+      any
+    >[];
   const requestsFor = (omsNumber: string) => fake.requests.filter((r) => r.body?.id === omsNumber);
   const imshopTarget = async () => ((await admin.get('/admin/targets')).body as any[]).find((x) => x.target === 'imshop');
 
@@ -380,7 +410,9 @@ describe('endpoint health: pausing a failing target and resuming it', () => {
       const target = await imshopTarget();
       return target?.paused ? target : undefined;
     }, 10_000);
-    expect(paused).toEqual(expect.objectContaining({ target: 'imshop', paused: true, pauseReason: 'auto', failingSince: expect.any(String), lastError: expect.any(String) }));
+    expect(paused).toEqual(
+      expect.objectContaining({ target: 'imshop', paused: true, pauseReason: 'auto', failingSince: expect.any(String), lastError: expect.any(String) }),
+    );
     expect(paused.consecutiveFailures).toBeGreaterThan(1);
     const health = await t.http().get('/health');
     expect(health.status).toBe(200);
@@ -418,7 +450,9 @@ describe('endpoint health: pausing a failing target and resuming it', () => {
     expect(lastCode).toBe('ready_for_pickup');
 
     const target = await imshopTarget();
-    expect(target).toEqual(expect.objectContaining({ paused: false, failingSince: null, consecutiveFailures: 0, waiting: 0, dead: 0, lastSuccessAt: expect.any(String) }));
+    expect(target).toEqual(
+      expect.objectContaining({ paused: false, failingSince: null, consecutiveFailures: 0, waiting: 0, dead: 0, lastSuccessAt: expect.any(String) }),
+    );
     expect((await t.http().get('/health')).body.status).toBe('ok');
     const scrape = (await t.http().get('/metrics').set('X-Api-Key', ADMIN_KEY)).text;
     expect(metric(scrape, 'order_sync_target_pauses_total', { target: 'imshop', reason: 'auto' })).toBe(1);

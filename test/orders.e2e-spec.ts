@@ -39,8 +39,12 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
     expect(second.order.status).toBe('READY_TO_SHIP');
     expect(second.fromStatus).toBe('PROCESSING');
 
-    const row = (await t.db.query("SELECT status, source_status, source_substatus, status_event_at, version, market_order_id FROM orders WHERE market_order_id = '501'"))[0];
-    expect(row).toEqual(expect.objectContaining({ status: 'READY_TO_SHIP', source_status: 'PROCESSING', source_substatus: 'READY_TO_SHIP', market_order_id: '501' }));
+    const row = (
+      await t.db.query("SELECT status, source_status, source_substatus, status_event_at, version, market_order_id FROM orders WHERE market_order_id = '501'")
+    )[0];
+    expect(row).toEqual(
+      expect.objectContaining({ status: 'READY_TO_SHIP', source_status: 'PROCESSING', source_substatus: 'READY_TO_SHIP', market_order_id: '501' }),
+    );
     expect(new Date(row.status_event_at).toISOString()).toBe('2026-11-24T08:00:00.000Z');
     // created at version 1 by its first event, then one optimistic-lock bump per applied event
     expect(first.order.version).toBe(1);
@@ -101,7 +105,8 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
     expect(refused.status).toBe(201);
     expect(refused.body.outcome).toBe('rejected');
 
-    const forced = await t.http()
+    const forced = await t
+      .http()
       .post(`/admin/orders/${back.order.id}/status`)
       .set('X-Api-Key', ADMIN_KEY)
       .set('X-Actor', 'ops')
@@ -122,10 +127,18 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
   });
 
   it('validates admin input and answers 404 for an unknown order', async () => {
-    const bad = await t.http().post('/admin/orders/00000000-0000-4000-8000-000000000000/status').set('X-Api-Key', ADMIN_KEY).send({ status: 'FLYING', reason: 'x' });
+    const bad = await t
+      .http()
+      .post('/admin/orders/00000000-0000-4000-8000-000000000000/status')
+      .set('X-Api-Key', ADMIN_KEY)
+      .send({ status: 'FLYING', reason: 'x' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.message)).toContain('status');
-    const missing = await t.http().post('/admin/orders/00000000-0000-4000-8000-000000000000/status').set('X-Api-Key', ADMIN_KEY).send({ status: 'NEW', reason: 'x' });
+    const missing = await t
+      .http()
+      .post('/admin/orders/00000000-0000-4000-8000-000000000000/status')
+      .set('X-Api-Key', ADMIN_KEY)
+      .send({ status: 'NEW', reason: 'x' });
     expect(missing.status).toBe(404);
     expect((await t.http().get('/admin/orders/not-a-uuid').set('X-Api-Key', ADMIN_KEY)).status).toBe(400);
   });
@@ -166,7 +179,12 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
         externalSubstatus: substatus,
       });
       // An order known by its OMS number and its Market id before the batch.
-      await orders.applyStatus({ source: 'admin', identity: { omsOrderNumber: `${p}-known`, ...market(9) }, internalStatus: 'PROCESSING', eventAt: new Date('2026-11-24T08:00:00Z') });
+      await orders.applyStatus({
+        source: 'admin',
+        identity: { omsOrderNumber: `${p}-known`, ...market(9) },
+        internalStatus: 'PROCESSING',
+        eventAt: new Date('2026-11-24T08:00:00Z'),
+      });
       return [
         ev(1, 'PROCESSING', 'STARTED', '2026-11-24T10:00:00Z'), // new order
         ev(1, 'PROCESSING', 'READY_TO_SHIP', '2026-11-24T11:00:00Z'), // the same order again: a later round
@@ -175,14 +193,32 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
         ev(2, 'CANCELLED', undefined, '2026-11-24T10:00:00Z'),
         ev(2, 'PROCESSING', 'STARTED', '2026-11-24T12:00:00Z'), // CANCELLED → PROCESSING: rejected
         ev(3, 'NO_SUCH_STATUS', undefined, '2026-11-24T10:00:00Z'), // unmapped
-        { source: 'oms', identity: { omsOrderNumber: `${p}-known` }, internalStatus: 'READY_TO_SHIP', dedupeKey: `batch-test:${p}:oms`, eventAt: new Date('2026-11-24T09:00:00Z') },
+        {
+          source: 'oms',
+          identity: { omsOrderNumber: `${p}-known` },
+          internalStatus: 'READY_TO_SHIP',
+          dedupeKey: `batch-test:${p}:oms`,
+          eventAt: new Date('2026-11-24T09:00:00Z'),
+        },
         ev(9, 'DELIVERY', undefined, '2026-11-24T10:00:00Z'), // the known order by its other identity, in the same batch
-        { source: 'oms', identity: { omsOrderNumber: `${p}-new` }, internalStatus: 'NEW', dedupeKey: `batch-test:${p}:oms-new`, eventAt: new Date('2026-11-24T10:00:00Z') },
+        {
+          source: 'oms',
+          identity: { omsOrderNumber: `${p}-new` },
+          internalStatus: 'NEW',
+          dedupeKey: `batch-test:${p}:oms-new`,
+          eventAt: new Date('2026-11-24T10:00:00Z'),
+        },
         // A new Market order, then an event teaching its OMS number, then one naming it by that number only:
         // the last must wait for the second (or it would create an order of its own).
         ev(4, 'PROCESSING', 'STARTED', '2026-11-24T10:00:00Z'),
         { ...ev(4, 'PROCESSING', 'READY_TO_SHIP', '2026-11-24T11:00:00Z'), identity: { omsOrderNumber: `${p}-four`, ...market(4) } },
-        { source: 'oms', identity: { omsOrderNumber: `${p}-four` }, internalStatus: 'SHIPPED', dedupeKey: `batch-test:${p}:four`, eventAt: new Date('2026-11-24T12:00:00Z') },
+        {
+          source: 'oms',
+          identity: { omsOrderNumber: `${p}-four` },
+          internalStatus: 'SHIPPED',
+          dedupeKey: `batch-test:${p}:four`,
+          eventAt: new Date('2026-11-24T12:00:00Z'),
+        },
       ];
     };
     const oneByOne = await story('single', 700);
@@ -193,7 +229,21 @@ describe('Order aggregate: history, out-of-order events, state machine', () => {
 
     const summary = (results: typeof single) => results.map((r) => [r.outcome, r.created, r.statusChanged, r.fromStatus, r.order.status, r.order.version]);
     expect(summary(batch)).toEqual(summary(single));
-    expect(summary(single).map(([outcome]) => outcome)).toEqual(['applied', 'applied', 'stale', 'duplicate', 'applied', 'rejected', 'unmapped', 'applied', 'applied', 'applied', 'applied', 'applied', 'applied']);
+    expect(summary(single).map(([outcome]) => outcome)).toEqual([
+      'applied',
+      'applied',
+      'stale',
+      'duplicate',
+      'applied',
+      'rejected',
+      'unmapped',
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+    ]);
     expect(batch[0].order.id).toBe(batch[1].order.id);
     expect(new Set([batch[10].order.id, batch[11].order.id, batch[12].order.id]).size).toBe(1);
     expect(batch[7].order.id).toBe(batch[8].order.id);

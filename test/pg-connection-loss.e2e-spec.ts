@@ -80,7 +80,9 @@ describe('pg clients that a server can end at any moment (real PostgreSQL)', () 
       }
     }
     RacedClient.prototype.connect = RacedClient.prototype.connectAndLose as never;
-    const backend = guardedPostgresBackend('listen-race', { connection: { connectionString: database.url, migrate: true } } as never, { withBlockingConnection: true });
+    const backend = guardedPostgresBackend('listen-race', { connection: { connectionString: database.url, migrate: true } } as never, {
+      withBlockingConnection: true,
+    });
     (backend.connection as unknown as { pgModule: object }).pgModule = Object.assign(Object.create(pg) as object, { Client: RacedClient });
     const errors: string[] = [];
     backend.on('error', (error: Error) => errors.push(error.message));
@@ -101,7 +103,9 @@ describe('pg clients that a server can end at any moment (real PostgreSQL)', () 
   });
 
   it("a worker's backend listens through GuardedPgClient, and its LISTEN connection ended by the server is rebuilt", async () => {
-    const backend = guardedPostgresBackend('listen-guard', { connection: { connectionString: database.url, migrate: true } } as never, { withBlockingConnection: true });
+    const backend = guardedPostgresBackend('listen-guard', { connection: { connectionString: database.url, migrate: true } } as never, {
+      withBlockingConnection: true,
+    });
     const errors: string[] = [];
     backend.on('error', (error: Error) => errors.push(error.message));
     try {

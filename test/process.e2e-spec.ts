@@ -85,7 +85,9 @@ describe('the built service as a process (node dist/main.js)', () => {
     const cold = await startApp({ dataDir });
     startTimes.cold = cold.readyMs!;
     const health = await httpRequest(cold.port, 'GET', '/health');
-    expect(health.body).toEqual(expect.objectContaining({ status: 'ok', checks: expect.objectContaining({ database: expect.objectContaining({ status: 'up' }) }) }));
+    expect(health.body).toEqual(
+      expect.objectContaining({ status: 'ok', checks: expect.objectContaining({ database: expect.objectContaining({ status: 'up' }) }) }),
+    );
     expect(postgresPidsFor(dataDir).length).toBeGreaterThan(0);
 
     const keyFile = join(dataDir, 'admin-api-key');
@@ -151,23 +153,27 @@ describe('the built service as a process (node dist/main.js)', () => {
       ['LOG_LEVEL', 'loud'],
       ['DATABASE_URL', 'mysql://x'],
       ['LOG_FORMAT', 'xml'],
-    ])('%s=%s', async (variable, value) => {
-      const dataDir = newDataDir();
-      const app = spawnApp({
-        PORT: String(await freePort()),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        EMBEDDED_PG_PORT: String(await freePort()),
-        [variable]: value,
-      });
-      const exit = await exitWithin(app, 30_000);
-      if (!exit) app.stop('SIGKILL');
-      expect({ exit, output: output(app) }).toEqual({ exit: { code: 1, signal: null }, output: expect.any(String) });
-      const lines = app.logs.stderr.split('\n').filter((line) => line.trim() !== '');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: ${variable}\\b`));
-      expect(postgresPidsFor(dataDir)).toEqual([]);
-      expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
-    }, 60_000);
+    ])(
+      '%s=%s',
+      async (variable, value) => {
+        const dataDir = newDataDir();
+        const app = spawnApp({
+          PORT: String(await freePort()),
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          EMBEDDED_PG_PORT: String(await freePort()),
+          [variable]: value,
+        });
+        const exit = await exitWithin(app, 30_000);
+        if (!exit) app.stop('SIGKILL');
+        expect({ exit, output: output(app) }).toEqual({ exit: { code: 1, signal: null }, output: expect.any(String) });
+        const lines = app.logs.stderr.split('\n').filter((line) => line.trim() !== '');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: ${variable}\\b`));
+        expect(postgresPidsFor(dataDir)).toEqual([]);
+        expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
+      },
+      60_000,
+    );
   });
 });

@@ -63,7 +63,11 @@ describe('Market reconciliation stops on a looping Market', () => {
     nextToken = () => 'same-token';
     const res = await admin().post('/admin/market/reconcile', { campaignId });
     expect(res.status).toBe(502);
-    expect(res.body).toMatchObject({ campaignId, pages: 2, stopped: { reason: 'page_token_repeated', message: expect.stringMatching(/page token it had given before/) } });
+    expect(res.body).toMatchObject({
+      campaignId,
+      pages: 2,
+      stopped: { reason: 'page_token_repeated', message: expect.stringMatching(/page token it had given before/) },
+    });
     expect(searches(campaignId).map(tokenOf)).toEqual([null, 'same-token']);
     expect(await metric({ campaign: campaignId, result: 'page_token_repeated' })).toBe(1);
     expect(await stateOf(campaignId)).toMatchObject({
@@ -83,7 +87,10 @@ describe('Market reconciliation stops on a looping Market', () => {
     // a loop of two tokens is a loop too
     const looping = await newCampaign();
     nextToken = (token) => (token === 'a' ? 'b' : 'a');
-    expect((await admin().post('/admin/market/reconcile', { campaignId: looping })).body).toMatchObject({ pages: 3, stopped: { reason: 'page_token_repeated' } });
+    expect((await admin().post('/admin/market/reconcile', { campaignId: looping })).body).toMatchObject({
+      pages: 3,
+      stopped: { reason: 'page_token_repeated' },
+    });
     expect(searches(looping).map(tokenOf)).toEqual([null, 'a', 'b']);
   });
 
@@ -93,11 +100,21 @@ describe('Market reconciliation stops on a looping Market', () => {
     nextToken = () => `page-${++n}`;
     const res = await admin().post('/admin/market/reconcile', { campaignId });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ campaignId, mode: 'cursor', pages: MAX_PAGES_PER_RUN, stopped: { reason: 'page_limit', message: expect.stringMatching(/next run goes on/) } });
+    expect(res.body).toMatchObject({
+      campaignId,
+      mode: 'cursor',
+      pages: MAX_PAGES_PER_RUN,
+      stopped: { reason: 'page_limit', message: expect.stringMatching(/next run goes on/) },
+    });
     expect(searches(campaignId)).toHaveLength(MAX_PAGES_PER_RUN);
     expect(await metric({ campaign: campaignId, result: 'page_limit' })).toBe(1);
     expect(await metric({ campaign: campaignId, result: 'success' })).toBe(0);
-    expect(await stateOf(campaignId)).toMatchObject({ cursorAt: null, unfinished: { pagesDone: MAX_PAGES_PER_RUN }, lastStop: { reason: 'page_limit' }, lastError: null });
+    expect(await stateOf(campaignId)).toMatchObject({
+      cursorAt: null,
+      unfinished: { pagesDone: MAX_PAGES_PER_RUN },
+      lastStop: { reason: 'page_limit' },
+      lastError: null,
+    });
 
     // the next run starts at the page after the last one read, and Market's paging ends this time
     nextToken = (token) => (token === `page-${MAX_PAGES_PER_RUN}` ? `page-${MAX_PAGES_PER_RUN + 1}` : '');
@@ -115,7 +132,11 @@ describe('Market reconciliation stops on a looping Market', () => {
     nextToken = () => `window-${++n}`;
     const since = new Date(Date.now() - 3_600_000).toISOString();
     const windowed = await admin().post('/admin/market/reconcile', { campaignId, since });
-    expect(windowed.body).toMatchObject({ mode: 'window', pages: MAX_PAGES_PER_RUN, stopped: { reason: 'page_limit', message: expect.stringMatching(/shorter windows/) } });
+    expect(windowed.body).toMatchObject({
+      mode: 'window',
+      pages: MAX_PAGES_PER_RUN,
+      stopped: { reason: 'page_limit', message: expect.stringMatching(/shorter windows/) },
+    });
     expect((await stateOf(campaignId)).cursorAt).toBe(res.body.until);
   }, 60_000);
 

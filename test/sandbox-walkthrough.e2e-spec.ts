@@ -158,7 +158,11 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
       await eventually(async () => (await recorded('imshop')).some((r) => r.path === '/statuses'), 30_000);
       await fillParameter(requests, 'peer', 'imshop');
       const pushed = (json(await execute(requests)).items as any[]).find((r) => r.path === '/statuses');
-      expect(pushed).toMatchObject({ method: 'POST', body: { id: omsBody.id, code: omsBody.code }, answer: { status: 200, body: { success: true, internalId: omsBody.id, newStatus: omsBody.code } } });
+      expect(pushed).toMatchObject({
+        method: 'POST',
+        body: { id: omsBody.id, code: omsBody.code },
+        answer: { status: 200, body: { success: true, internalId: omsBody.id, newStatus: omsBody.code } },
+      });
 
       // 8. POST /admin/sandbox/faults, example imshopDown (503 three times); the OMS status once more; watch the delivery.
       const faults = await openOperation(page, 'post', '/admin/sandbox/faults');
@@ -173,18 +177,25 @@ describe('the README walkthrough in Swagger UI (sandbox)', () => {
       await fillParameter(deliveries, 'state', '');
       await fillParameter(deliveries, 'target', 'imshop');
       await fillParameter(deliveries, 'orderId', '');
-      const latest = await eventually(async () => {
-        const items = json(await execute(deliveries)).items as any[];
-        const newest = items[0];
-        return newest && newest.attempts >= 4 && newest.state === 'sent' ? newest : null;
-      }, 60_000, 1000);
+      const latest = await eventually(
+        async () => {
+          const items = json(await execute(deliveries)).items as any[];
+          const newest = items[0];
+          return newest && newest.attempts >= 4 && newest.state === 'sent' ? newest : null;
+        },
+        60_000,
+        1000,
+      );
       const delivery = await openOperation(page, 'get', '/admin/deliveries/{id}');
       await tryItOut(delivery);
       await fillParameter(delivery, 'id', String(latest.id));
       const attempts = json(await execute(delivery)).attemptLog as any[];
       expect(attempts.map((a) => a.statusCode)).toEqual([503, 503, 503, 200]);
       await delivery.screenshot({ path: join(ARTIFACTS, 'sandbox-5-retries.png') });
-      const statuses = (await recorded('imshop')).filter((r) => r.path === '/statuses').slice(0, 4).reverse();
+      const statuses = (await recorded('imshop'))
+        .filter((r) => r.path === '/statuses')
+        .slice(0, 4)
+        .reverse();
       expect(statuses.map((r) => [r.answer.status, r.fault])).toEqual([
         [503, 'HTTP 503'],
         [503, 'HTTP 503'],

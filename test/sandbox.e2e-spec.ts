@@ -51,7 +51,14 @@ describe('sandbox (SANDBOX=true)', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    t = await startTestApp({ SANDBOX: 'true', PORT: String(port), HOST: '127.0.0.1', DELIVERY_BACKOFF_MS: '20', DELIVERY_BACKOFF_MAX_MS: '200', DELIVERY_TIMEOUT_MS: '1000' });
+    t = await startTestApp({
+      SANDBOX: 'true',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DELIVERY_BACKOFF_MS: '20',
+      DELIVERY_BACKOFF_MAX_MS: '200',
+      DELIVERY_TIMEOUT_MS: '1000',
+    });
     await t.app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
     imshopKey = readFileSync(join(t.config.dataDir, 'imshop-webhook-key'), 'utf8').trim();
@@ -61,7 +68,11 @@ describe('sandbox (SANDBOX=true)', () => {
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const admin = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(`${base}${path}`, { ...init, headers: { 'X-Api-Key': ADMIN_KEY, 'content-type': 'application/json', ...(init.headers ?? {}) } });
     return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as any) };
@@ -69,7 +80,9 @@ describe('sandbox (SANDBOX=true)', () => {
   const recorded = async (peer?: string): Promise<Recorded[]> => (await admin(`/admin/sandbox/requests?limit=500${peer ? `&peer=${peer}` : ''}`)).body.items;
   const orderOf = async (marketOrderId: string) => (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0];
   const deliveriesOf = (orderId: string, target: string) =>
-    t.db.query('SELECT id, state, attempts FROM deliveries WHERE order_id = $1 AND target = $2 ORDER BY id', [orderId, target]) as Promise<{ id: string; state: string; attempts: number }[]>;
+    t.db.query('SELECT id, state, attempts FROM deliveries WHERE order_id = $1 AND target = $2 ORDER BY id', [orderId, target]) as Promise<
+      { id: string; state: string; attempts: number }[]
+    >;
   const notify = (body: string) => post('/market/notification', body);
 
   it('seeds the demo campaign once, with every rule on and the sandbox IMSHOP store', async () => {
@@ -84,11 +97,23 @@ describe('sandbox (SANDBOX=true)', () => {
     });
   });
 
-  it('runs a Market order through the sandbox Market and IMSHOP and back, each request recorded in the peers\' shapes', async () => {
+  it("runs a Market order through the sandbox Market and IMSHOP and back, each request recorded in the peers' shapes", async () => {
     const marketOrderId = String(++nextOrder);
     // loopback is admitted at /market in the sandbox
-    expect((await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"items":[{"offerId":"SKU-12345","count":2}],"createdAt":"${at()}"}`)).status).toBe(200);
-    expect((await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`)).status).toBe(200);
+    expect(
+      (
+        await notify(
+          `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"items":[{"offerId":"SKU-12345","count":2}],"createdAt":"${at()}"}`,
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await notify(
+          `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`,
+        )
+      ).status,
+    ).toBe(200);
     const order = await orderOf(marketOrderId);
     expect(order.status).toBe('PROCESSING');
 
@@ -113,12 +138,22 @@ describe('sandbox (SANDBOX=true)', () => {
     }
     const details = ops.find(({ op }) => op?.operation.operationId === 'getBusinessOrders')!.r;
     expect(details.path).toBe(`/v1/businesses/${BUSINESS}/orders`);
-    expect(details.answer.body.orders[0]).toMatchObject({ orderId: Number(marketOrderId), campaignId: Number(CAMPAIGN), fake: true, items: [{ offerId: 'SKU-12345', count: 2 }] });
+    expect(details.answer.body.orders[0]).toMatchObject({
+      orderId: Number(marketOrderId),
+      campaignId: Number(CAMPAIGN),
+      fake: true,
+      items: [{ offerId: 'SKU-12345', count: 2 }],
+    });
 
     const ticket = (await recorded('imshop')).find((r) => r.path === '/tickets' && r.body?.orderId === `YM-${marketOrderId}`)!;
     expect(ticket).toBeDefined();
     expect(ticket.headers.authorization).toBe('Bearer [masked]');
-    expect(ticket.body).toMatchObject({ type: 'prepare', storeId: '1456', cart: [{ configurationId: 'SKU-12345', quantity: 2, price: 1490, subtotal: 2980 }], buyer: { name: 'Пётр Иванов', phone: '+79990001122' } });
+    expect(ticket.body).toMatchObject({
+      type: 'prepare',
+      storeId: '1456',
+      cart: [{ configurationId: 'SKU-12345', quantity: 2, price: 1490, subtotal: 2980 }],
+      buyer: { name: 'Пётр Иванов', phone: '+79990001122' },
+    });
     expect(ticket.answer).toEqual({ status: 200, body: { success: true, status: 'created', ticketId: expect.stringMatching(/^rsp-sbx-\d+$/) } });
     const ticketId = ticket.answer.body.ticketId as string;
     const admitted = await admin(`/admin/orders/${order.id}`);
@@ -126,13 +161,22 @@ describe('sandbox (SANDBOX=true)', () => {
     expect(admitted.body.imshopTickets).toEqual([expect.objectContaining({ imshopTicketId: ticketId, type: 'prepare' })]);
 
     // the store assembled it: IMSHOP's done webhook with the sandbox key → READY_TO_SHIP → the sandbox Market hears it
-    const done = await post('/imshop/tickets/status', { ticketId, orderId: `YM-${marketOrderId}`, storeId: '1456', status: 'done', metadata: { timestamp: String(Math.floor(Date.now() / 1000)) } }, { Authorization: `Bearer ${imshopKey}` });
+    const done = await post(
+      '/imshop/tickets/status',
+      { ticketId, orderId: `YM-${marketOrderId}`, storeId: '1456', status: 'done', metadata: { timestamp: String(Math.floor(Date.now() / 1000)) } },
+      { Authorization: `Bearer ${imshopKey}` },
+    );
     expect(done.status).toBe(200);
     expect((await orderOf(marketOrderId)).status).toBe('READY_TO_SHIP');
-    const push = await eventually(async () => (await recorded('market')).find((r) => r.method === 'PUT' && r.path === `/v2/campaigns/${CAMPAIGN}/orders/${marketOrderId}/status`), 20_000);
+    const push = await eventually(
+      async () => (await recorded('market')).find((r) => r.method === 'PUT' && r.path === `/v2/campaigns/${CAMPAIGN}/orders/${marketOrderId}/status`),
+      20_000,
+    );
     expect(push.body).toEqual({ order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } });
     expect(push.answer.status).toBe(200);
-    expect(spec.answerProblems(spec.match('PUT', push.path)!, { status: 200, contentType: 'application/json', text: JSON.stringify(push.answer.body) })).toEqual([]);
+    expect(
+      spec.answerProblems(spec.match('PUT', push.path)!, { status: 200, contentType: 'application/json', text: JSON.stringify(push.answer.body) }),
+    ).toEqual([]);
     // what the sandbox Market now knows of the order
     const known = (await t.db.query('SELECT status, substatus FROM sandbox_market_orders WHERE order_id = $1', [marketOrderId]))[0];
     expect(known).toEqual({ status: 'PROCESSING', substatus: 'READY_TO_SHIP' });
@@ -140,18 +184,30 @@ describe('sandbox (SANDBOX=true)', () => {
 
   it('answers a buyer cancellation through the sandbox Market and withdraws the ticket at the sandbox IMSHOP', async () => {
     const marketOrderId = String(++nextOrder);
-    await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"items":[{"offerId":"SKU-1","count":1}],"createdAt":"${at()}"}`);
-    await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`);
+    await notify(
+      `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"items":[{"offerId":"SKU-1","count":1}],"createdAt":"${at()}"}`,
+    );
+    await notify(
+      `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`,
+    );
     const order = await orderOf(marketOrderId);
     await eventually(async () => (await deliveriesOf(order.id, 'imshop_prepare'))[0]?.state === 'sent', 20_000);
-    expect((await notify(`{"notificationType":"ORDER_CANCELLATION_REQUEST","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"requestedAt":"${at()}"}`)).status).toBe(200);
+    expect(
+      (await notify(`{"notificationType":"ORDER_CANCELLATION_REQUEST","campaignId":${CAMPAIGN},"orderId":${marketOrderId},"requestedAt":"${at()}"}`)).status,
+    ).toBe(200);
     await eventually(async () => (await orderOf(marketOrderId)).status === 'CANCELLED', 20_000);
     const accept = (await recorded('market')).find((r) => r.path === `/v2/campaigns/${CAMPAIGN}/orders/${marketOrderId}/cancellation/accept`)!;
     expect(accept.body).toEqual({ accepted: true });
     expect(accept.answer).toEqual({ status: 200, body: { status: 'OK' } });
-    const withdrawn = await eventually(async () => (await recorded('imshop')).find((r) => r.body?.type === 'cancel' && r.body?.orderId === `YM-${marketOrderId}`), 20_000);
+    const withdrawn = await eventually(
+      async () => (await recorded('imshop')).find((r) => r.body?.type === 'cancel' && r.body?.orderId === `YM-${marketOrderId}`),
+      20_000,
+    );
     expect(withdrawn.answer.body).toMatchObject({ success: true, status: 'cancelled' });
-    expect((await t.db.query('SELECT status, substatus FROM sandbox_market_orders WHERE order_id = $1', [marketOrderId]))[0]).toEqual({ status: 'CANCELLED', substatus: 'USER_CHANGED_MIND' });
+    expect((await t.db.query('SELECT status, substatus FROM sandbox_market_orders WHERE order_id = $1', [marketOrderId]))[0]).toEqual({
+      status: 'CANCELLED',
+      substatus: 'USER_CHANGED_MIND',
+    });
   }, 60_000);
 
   it('makes IMSHOP fail three times: the status push is retried on the unchanged delivery path, then sent', async () => {
@@ -197,8 +253,12 @@ describe('sandbox (SANDBOX=true)', () => {
 
   it('refuses bad faults and wrong keys, masks keys sent in bodies', async () => {
     expect((await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify({ peer: 'imshop', count: 1 }) })).status).toBe(400);
-    expect((await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify({ peer: 'nobody', count: 1, status: 500 }) })).body.message).toEqual([expect.stringMatching(/^peer must be one of/)]);
-    expect((await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify({ peer: 'imshop', count: 1, status: 500, noAnswer: true }) })).status).toBe(400);
+    expect((await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify({ peer: 'nobody', count: 1, status: 500 }) })).body.message).toEqual([
+      expect.stringMatching(/^peer must be one of/),
+    ]);
+    expect(
+      (await admin('/admin/sandbox/faults', { method: 'POST', body: JSON.stringify({ peer: 'imshop', count: 1, status: 500, noAnswer: true }) })).status,
+    ).toBe(400);
     expect((await fetch(`${base}/admin/sandbox/requests`)).status).toBe(401);
 
     const wrong = await post('/sandbox/imshop/statuses', { id: '1', code: 'packed', key: 'not-the-key' });
@@ -245,13 +305,30 @@ describe('sandbox (SANDBOX=true)', () => {
   it('masks every credential header and body field by its name in what it records', async () => {
     const res = await post(
       '/sandbox/imshop/statuses',
-      { id: 'MASKED-1', code: 'packed', accessToken: 'secret-in-body-1', nested: { api_key: 'secret-in-body-2', list: [{ password: 'secret-in-body-3' }] }, key: imshopKey },
+      {
+        id: 'MASKED-1',
+        code: 'packed',
+        accessToken: 'secret-in-body-1',
+        nested: { api_key: 'secret-in-body-2', list: [{ password: 'secret-in-body-3' }] },
+        key: imshopKey,
+      },
       { 'Proxy-Authorization': 'Basic c2VjcmV0LWluLWhlYWRlci0x', 'X-Auth-Token': 'secret-in-header-2', 'X-Request-Id': 'masked-1' },
     );
     expect(res.status).toBe(200);
     const row = (await recorded('imshop')).find((r) => r.body?.id === 'MASKED-1')!;
-    expect(row.headers).toMatchObject({ 'proxy-authorization': 'Basic [masked]', 'x-auth-token': '[masked]', 'x-request-id': 'masked-1', 'content-type': 'application/json' });
-    expect(row.body).toEqual({ id: 'MASKED-1', code: 'packed', accessToken: '[masked]', nested: { api_key: '[masked]', list: [{ password: '[masked]' }] }, key: '[masked]' });
+    expect(row.headers).toMatchObject({
+      'proxy-authorization': 'Basic [masked]',
+      'x-auth-token': '[masked]',
+      'x-request-id': 'masked-1',
+      'content-type': 'application/json',
+    });
+    expect(row.body).toEqual({
+      id: 'MASKED-1',
+      code: 'packed',
+      accessToken: '[masked]',
+      nested: { api_key: '[masked]', list: [{ password: '[masked]' }] },
+      key: '[masked]',
+    });
     expect(JSON.stringify(row)).not.toMatch(/secret-in|c2VjcmV0/);
   });
 
@@ -270,9 +347,16 @@ describe('sandbox (SANDBOX=true)', () => {
     expect(left.items[0].body.id).toBe('AFTER-FLOOD');
   });
 
-  it('lists the sandbox in the OpenAPI description with the generated key\'s file, never the key', async () => {
+  it("lists the sandbox in the OpenAPI description with the generated key's file, never the key", async () => {
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as any;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/admin/sandbox/requests', '/admin/sandbox/faults', '/sandbox/imshop/tickets', '/sandbox/market/v1/businesses/{businessId}/orders']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin/sandbox/requests',
+        '/admin/sandbox/faults',
+        '/sandbox/imshop/tickets',
+        '/sandbox/market/v1/businesses/{businessId}/orders',
+      ]),
+    );
     expect(doc.components.securitySchemes['imshop-key'].description).toContain(join(t.config.dataDir, 'imshop-webhook-key'));
     expect(JSON.stringify(doc)).not.toContain(imshopKey);
   });
@@ -285,7 +369,11 @@ describe('sandbox guard rails', () => {
       expect((await t.http().post('/sandbox/imshop/statuses').send({ id: '1', code: 'x' })).status).toBe(404);
       expect((await t.http().get(`/sandbox/market/v2/campaigns/${CAMPAIGN}/orders/1/buyer`)).status).toBe(404);
       expect((await t.http().get('/admin/sandbox/requests').set('X-Api-Key', ADMIN_KEY)).status).toBe(404);
-      const market = await t.http().post('/market/notification').set('Content-Type', 'application/json').send('{"notificationType":"PING","time":"2026-11-24T10:00:00Z"}');
+      const market = await t
+        .http()
+        .post('/market/notification')
+        .set('Content-Type', 'application/json')
+        .send('{"notificationType":"PING","time":"2026-11-24T10:00:00Z"}');
       expect(market.status).toBe(403);
       expect(market.body.error.message).toMatch(/source address .* is not allowed/);
       expect((await t.http().post('/imshop/tickets/status').send({})).status).toBe(401);
@@ -311,8 +399,12 @@ describe('sandbox guard rails', () => {
     try {
       const app = spawnApp({ DATABASE_URL: database.url, PORT: String(await freePort()), DATA_DIR: scratchDir() }, ['--env-file=sandbox.env']);
       expect((await app.exited).code).toBe(1);
-      expect(app.logs.stderr.trim()).toMatch(/^Invalid configuration: DATABASE_URL must not be set with SANDBOX=true \(what npm start sets\): .* run npm run start:prod \(node dist\/main\.js, without SANDBOX\)$/);
-      const tables = await withClient(database.url, (client) => client.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"));
+      expect(app.logs.stderr.trim()).toMatch(
+        /^Invalid configuration: DATABASE_URL must not be set with SANDBOX=true \(what npm start sets\): .* run npm run start:prod \(node dist\/main\.js, without SANDBOX\)$/,
+      );
+      const tables = await withClient(database.url, (client) =>
+        client.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'"),
+      );
       expect(tables.rows[0].n).toBe(0);
     } finally {
       await database.drop();
@@ -324,7 +416,9 @@ describe('sandbox guard rails', () => {
     const dataDir = scratchDir();
     const app = spawnApp({ HOST: '0.0.0.0', PORT: String(port), DATA_DIR: dataDir }, ['--env-file=sandbox.env']);
     expect((await app.exited).code).toBe(1);
-    expect(app.logs.stderr.trim()).toMatch(/^Invalid configuration: HOST must be a loopback address with SANDBOX=true \(127\.0\.0\.1, ::1 or localhost; got "0\.0\.0\.0"\): .* run npm run start:prod \(node dist\/main\.js, without SANDBOX\)$/);
+    expect(app.logs.stderr.trim()).toMatch(
+      /^Invalid configuration: HOST must be a loopback address with SANDBOX=true \(127\.0\.0\.1, ::1 or localhost; got "0\.0\.0\.0"\): .* run npm run start:prod \(node dist\/main\.js, without SANDBOX\)$/,
+    );
     // refused before anything was made: no key, no embedded PostgreSQL
     expect(readdirSync(dataDir)).toEqual([]);
   });
@@ -364,18 +458,52 @@ describe('sandbox guard rails', () => {
       const adminPut = await fetch(`${base}/admin/market/campaigns/${CAMPAIGN}/automation`, {
         method: 'PUT',
         headers: { 'X-Api-Key': ADMIN_KEY, 'content-type': 'application/json' },
-        body: JSON.stringify({ businessId: BUSINESS, storeId: '1456', rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true } }),
+        body: JSON.stringify({
+          businessId: BUSINESS,
+          storeId: '1456',
+          rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true },
+        }),
       });
       expect(adminPut.status).toBe(200);
       market.respond((req) =>
         req.operationId === 'getBusinessOrders'
-          ? { status: 200, body: { orders: [{ orderId: 5551, campaignId: Number(CAMPAIGN), status: 'PROCESSING', substatus: 'STARTED', creationDate: '2026-11-24T10:00:00+03:00', paymentType: 'PREPAID', paymentMethod: 'YANDEX', fake: false, items: [{ id: 1, offerId: 'SKU-1', offerName: 'x', count: 1, prices: { payment: { value: 100, currencyId: 'RUR' } } }], delivery: { type: 'DELIVERY', serviceName: 's', deliveryServiceId: 1, deliveryPartnerType: 'SHOP', dates: { fromDate: '2026-11-26' } } }] } }
+          ? {
+              status: 200,
+              body: {
+                orders: [
+                  {
+                    orderId: 5551,
+                    campaignId: Number(CAMPAIGN),
+                    status: 'PROCESSING',
+                    substatus: 'STARTED',
+                    creationDate: '2026-11-24T10:00:00+03:00',
+                    paymentType: 'PREPAID',
+                    paymentMethod: 'YANDEX',
+                    fake: false,
+                    items: [{ id: 1, offerId: 'SKU-1', offerName: 'x', count: 1, prices: { payment: { value: 100, currencyId: 'RUR' } } }],
+                    delivery: { type: 'DELIVERY', serviceName: 's', deliveryServiceId: 1, deliveryPartnerType: 'SHOP', dates: { fromDate: '2026-11-26' } },
+                  },
+                ],
+              },
+            }
           : undefined,
       );
       const send = (body: string) => fetch(`${base}/market/notification`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       // loopback is still admitted at /market: that is the sandbox's, whatever its peers
-      expect((await send(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":5551,"items":[{"offerId":"SKU-1","count":1}],"createdAt":"2026-11-24T10:00:00+03:00"}`)).status).toBe(200);
-      expect((await send(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":5551,"status":"PROCESSING","substatus":"STARTED","updatedAt":"2026-11-24T10:01:00+03:00"}`)).status).toBe(200);
+      expect(
+        (
+          await send(
+            `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":5551,"items":[{"offerId":"SKU-1","count":1}],"createdAt":"2026-11-24T10:00:00+03:00"}`,
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await send(
+            `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":5551,"status":"PROCESSING","substatus":"STARTED","updatedAt":"2026-11-24T10:01:00+03:00"}`,
+          )
+        ).status,
+      ).toBe(200);
       await imshop.waitFor((requests) => requests.some((r) => r.path === '/tickets'), 20_000);
       expect(imshop.to('/tickets')[0].headers.authorization).toBe('Bearer configured-imshop-key');
       expect(market.calls('getBusinessOrders', '5551').length).toBeGreaterThanOrEqual(1);

@@ -44,7 +44,16 @@ describe('status mapping table over the admin API', () => {
   it('exports the outbound codes with descriptions for IMSHOP', async () => {
     const res = await admin().get('/admin/status-mappings/export?target=imshop');
     expect(res.status).toBe(200);
-    expect(res.body.map((c: any) => c.code)).toEqual(['placed', 'processing', 'ready_to_dispatch', 'dispatched', 'ready_for_pickup', 'done', 'closed', 'canceled']);
+    expect(res.body.map((c: any) => c.code)).toEqual([
+      'placed',
+      'processing',
+      'ready_to_dispatch',
+      'dispatched',
+      'ready_for_pickup',
+      'done',
+      'closed',
+      'canceled',
+    ]);
     expect(res.body.find((c: any) => c.code === 'processing').internalStatuses).toEqual(['PROCESSING', 'PARTIALLY_READY', 'ASSEMBLY_FAILED']);
     expect((await admin().get('/admin/status-mappings/export?target=nowhere')).status).toBe(400);
   });
@@ -52,7 +61,9 @@ describe('status mapping table over the admin API', () => {
   it('creates, changes and deletes a row, recording who did what', async () => {
     const created = await admin().post('/admin/status-mappings', { source: 'oms', externalCode: 'packed', internalStatus: 'READY_TO_SHIP' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual(expect.objectContaining({ direction: 'inbound', system: 'oms', externalCode: 'packed', internalStatus: 'READY_TO_SHIP', version: 1 }));
+    expect(created.body).toEqual(
+      expect.objectContaining({ direction: 'inbound', system: 'oms', externalCode: 'packed', internalStatus: 'READY_TO_SHIP', version: 1 }),
+    );
     const id = created.body.id;
 
     const patched = await admin().patch(`/admin/status-mappings/${id}`, { internalStatus: 'READY_FOR_PICKUP', expectedVersion: 1 });

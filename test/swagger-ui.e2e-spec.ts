@@ -90,7 +90,9 @@ describe('Swagger UI (/docs) in a real browser', () => {
       expect(marketOrder).toBeDefined();
       expect(marketOrder!.market_campaign_id).toBe(String(marketBody.campaignId));
       expect(marketOrder!.source_status).toBe(marketBody.status);
-      const marketEvent = (await t.db.query("SELECT outcome FROM market_events WHERE notification_type = 'ORDER_STATUS_UPDATED' AND order_id = $1", [String(marketBody.orderId)]))[0];
+      const marketEvent = (
+        await t.db.query("SELECT outcome FROM market_events WHERE notification_type = 'ORDER_STATUS_UPDATED' AND order_id = $1", [String(marketBody.orderId)])
+      )[0];
       expect(marketEvent).toBeDefined();
       await market.screenshot({ path: join(ARTIFACTS, 'swagger-ui-market.png') });
 
@@ -115,7 +117,12 @@ describe('Swagger UI (/docs) in a real browser', () => {
       const created = await execute(mappings);
       expect(created.status).toBe(201);
       const mapping = JSON.parse(created.body);
-      expect(mapping).toMatchObject({ direction: 'inbound', system: mappingBody.source, externalCode: mappingBody.externalCode, internalStatus: mappingBody.internalStatus });
+      expect(mapping).toMatchObject({
+        direction: 'inbound',
+        system: mappingBody.source,
+        externalCode: mappingBody.externalCode,
+        internalStatus: mappingBody.internalStatus,
+      });
       expect((await t.db.query("SELECT actor FROM status_mapping_audit WHERE mapping_id = $1 AND action = 'create'", [mapping.id])).length).toBe(1);
       // leave the table as the other test expects it (it sends the same example)
       await t.db.query('DELETE FROM status_mappings WHERE id = $1', [mapping.id]);
@@ -158,7 +165,10 @@ describe('Swagger UI (/docs) in a real browser', () => {
     if (!(await orderByOms(TICKET_EXAMPLE_ORDER))) {
       await t.db.query("INSERT INTO orders (oms_order_number, status, version) VALUES ($1, 'PROCESSING', 1)", [TICKET_EXAMPLE_ORDER]);
     }
-    const omsExample = exampleBodies(doc, operations.find((op) => op.path === '/orders/status' && op.method === 'post')!)[0]?.value as { id?: string };
+    const omsExample = exampleBodies(
+      doc,
+      operations.find((op) => op.path === '/orders/status' && op.method === 'post')!,
+    )[0]?.value as { id?: string };
     if (omsExample?.id && !(await orderByOms(omsExample.id))) {
       await t.db.query("INSERT INTO orders (oms_order_number, status, version) VALUES ($1, 'PROCESSING', 1)", [omsExample.id]);
     }
@@ -166,7 +176,9 @@ describe('Swagger UI (/docs) in a real browser', () => {
     const reconcileOp = operations.find((op) => op.path === '/admin/market/reconcile' && op.method === 'post');
     const reconcileCampaign = reconcileOp && (exampleBodies(doc, reconcileOp)[0]?.value as { campaignId?: string } | undefined)?.campaignId;
     if (reconcileCampaign) {
-      await t.db.query('INSERT INTO market_automation (campaign_id, business_id, version) VALUES ($1, 675789, 1) ON CONFLICT (campaign_id) DO NOTHING', [reconcileCampaign]);
+      await t.db.query('INSERT INTO market_automation (campaign_id, business_id, version) VALUES ($1, 675789, 1) ON CONFLICT (campaign_id) DO NOTHING', [
+        reconcileCampaign,
+      ]);
     }
     const order = (await orderByOms(TICKET_EXAMPLE_ORDER))!;
     // IMSHOP refuses the status pushes, so the deliveries the examples cause end dead and can be retried.
@@ -177,7 +189,11 @@ describe('Swagger UI (/docs) in a real browser', () => {
       return String(Object.values(found)[0]);
     };
     const deadDelivery = async () => {
-      await expectEventually(() => t.db.query("SELECT id FROM deliveries WHERE state = 'dead'"), (rows: unknown[]) => rows.length > 0, 15_000);
+      await expectEventually(
+        () => t.db.query("SELECT id FROM deliveries WHERE state = 'dead'"),
+        (rows: unknown[]) => rows.length > 0,
+        15_000,
+      );
       return row("SELECT id FROM deliveries WHERE state = 'dead' ORDER BY id LIMIT 1");
     };
 
@@ -185,19 +201,21 @@ describe('Swagger UI (/docs) in a real browser', () => {
     const fixtures: Record<string, () => Promise<string>> = {
       '/admin/orders/{id}': async () => order.id,
       '/admin/orders/{id}/status': async () => order.id,
-      '/admin/status-mappings/{id}': () => row("SELECT id FROM status_mappings WHERE direction = 'outbound' AND system = 'imshop' AND internal_status = 'READY_TO_SHIP'"),
-      '/admin/status-mappings/{id}/audit': () => row("SELECT id FROM status_mappings WHERE direction = 'outbound' AND system = 'imshop' AND internal_status = 'READY_TO_SHIP'"),
+      '/admin/status-mappings/{id}': () =>
+        row("SELECT id FROM status_mappings WHERE direction = 'outbound' AND system = 'imshop' AND internal_status = 'READY_TO_SHIP'"),
+      '/admin/status-mappings/{id}/audit': () =>
+        row("SELECT id FROM status_mappings WHERE direction = 'outbound' AND system = 'imshop' AND internal_status = 'READY_TO_SHIP'"),
       // the row the create example added
       'DELETE /admin/status-mappings/{id}': () => row('SELECT max(id) FROM status_mappings'),
       '/admin/tickets/{id}': () => row('SELECT imshop_ticket_id FROM imshop_tickets ORDER BY created_at LIMIT 1'),
       '/admin/deliveries/{id}': deadDelivery,
       '/admin/deliveries/{id}/retry': deadDelivery,
       // the campaign of the orders the Market examples made
-      '/admin/market/campaigns/{campaignId}/automation': () => row('SELECT market_campaign_id FROM orders WHERE market_campaign_id IS NOT NULL ORDER BY created_at LIMIT 1'),
+      '/admin/market/campaigns/{campaignId}/automation': () =>
+        row('SELECT market_campaign_id FROM orders WHERE market_campaign_id IS NOT NULL ORDER BY created_at LIMIT 1'),
     };
     // Webhooks first (they make orders, tickets and deliveries), then the other writes, reads, deletes last.
-    const rank = (op: Operation) =>
-      op.method === 'delete' ? 3 : op.method === 'get' ? 2 : op.path.startsWith('/admin') ? 1 : 0;
+    const rank = (op: Operation) => (op.method === 'delete' ? 3 : op.method === 'get' ? 2 : op.path.startsWith('/admin') ? 1 : 0);
     const ordered = [...operations].sort((a, b) => rank(a) - rank(b));
     const schemes = doc.components?.securitySchemes ?? {};
     const keys: Record<string, string> = { 'admin-key': ADMIN_KEY, 'imshop-key': IMSHOP_KEY };

@@ -27,9 +27,19 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
   const notify = (body: string) => t.http().post('/market/notification').set('Content-Type', 'application/json').send(body);
   const processingOrder = async () => {
     const orderId = newOrderId();
-    expect((await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`)).status).toBe(200);
     expect(
-      (await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`)).status,
+      (
+        await notify(
+          `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`,
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await notify(
+          `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`,
+        )
+      ).status,
     ).toBe(200);
     return orderId;
   };
@@ -39,13 +49,18 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       .post('/imshop/tickets/status')
       .set('Authorization', `Bearer ${IMSHOP_KEY}`)
       .send({ ticketId, orderId: omsOrderNumber, storeId: STORE, staffId: '12393', status, step, comment: null, metadata: { timestamp: unixSeconds() } });
-  const orderOf = async (marketOrderId: string) => (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0] as Record<string, any>;
+  const orderOf = async (marketOrderId: string) =>
+    (await t.db.query('SELECT * FROM orders WHERE market_order_id = $1', [marketOrderId]))[0] as Record<string, any>;
   const prepareDelivery = async (marketOrderId: string) =>
-    (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 AND d.target = 'imshop_prepare'`, [marketOrderId]))[0] as
-      | Record<string, any>
-      | undefined;
-  const requestOf = async (key: string) => (await t.db.query('SELECT * FROM imshop_ticket_requests WHERE request_key = $1', [key]))[0] as Record<string, any> | undefined;
-  const ticketRow = async (imshopTicketId: string) => (await t.db.query('SELECT * FROM imshop_tickets WHERE imshop_ticket_id = $1', [imshopTicketId]))[0] as Record<string, any>;
+    (
+      await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 AND d.target = 'imshop_prepare'`, [
+        marketOrderId,
+      ])
+    )[0] as Record<string, any> | undefined;
+  const requestOf = async (key: string) =>
+    (await t.db.query('SELECT * FROM imshop_ticket_requests WHERE request_key = $1', [key]))[0] as Record<string, any> | undefined;
+  const ticketRow = async (imshopTicketId: string) =>
+    (await t.db.query('SELECT * FROM imshop_tickets WHERE imshop_ticket_id = $1', [imshopTicketId]))[0] as Record<string, any>;
   const postsFor = (omsOrderNumber: string) => imshop.to('/tickets').filter((r) => r.body?.orderId === omsOrderNumber && r.body?.type !== 'cancel');
   const createdAtImshop = (omsOrderNumber: string) => imshop.tickets.filter((ticket) => ticket.orderId === omsOrderNumber);
 
@@ -61,12 +76,26 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
   beforeAll(async () => {
     imshop = await startFakeImshop();
     market = await startFakeMarketApi(MARKET_KEY);
-    market.respond((req) => (req.operationId === 'getBusinessOrders' ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } } : undefined));
+    market.respond((req) =>
+      req.operationId === 'getBusinessOrders'
+        ? { status: 200, body: { orders: (req.body.orderIds as number[]).map((id) => businessOrder(CAMPAIGN, String(id))) } }
+        : undefined,
+    );
     t = await startTestApp(
       // Retries every 0.2-0.5 s, eight attempts: room for IMSHOP's report to arrive in between.
-      marketLoopEnv(market, imshop, { DELIVERY_BACKOFF_MS: '200', DELIVERY_BACKOFF_MAX_MS: '500', DELIVERY_MAX_ATTEMPTS: '8', DELIVERY_TIMEOUT_MS: '1000', OUTBOX_SWEEP_MS: '200' }),
+      marketLoopEnv(market, imshop, {
+        DELIVERY_BACKOFF_MS: '200',
+        DELIVERY_BACKOFF_MAX_MS: '500',
+        DELIVERY_MAX_ATTEMPTS: '8',
+        DELIVERY_TIMEOUT_MS: '1000',
+        OUTBOX_SWEEP_MS: '200',
+      }),
     );
-    const res = await admin().put(`/admin/market/campaigns/${CAMPAIGN}/automation`, { businessId: BUSINESS, storeId: STORE, rules: { fetchDetails: false, prepareTicket: true, pushStatuses: false } });
+    const res = await admin().put(`/admin/market/campaigns/${CAMPAIGN}/automation`, {
+      businessId: BUSINESS,
+      storeId: STORE,
+      rules: { fetchDetails: false, prepareTicket: true, pushStatuses: false },
+    });
     expect(res.status).toBe(200);
   });
   afterAll(async () => {
@@ -79,7 +108,7 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
     await recordingWorks();
   });
 
-  describe('the Market loop\'s prepare ticket', () => {
+  describe("the Market loop's prepare ticket", () => {
     it('a database failure after IMSHOP created the ticket: the retry does not send again, and takes the ticket IMSHOP reports', async () => {
       await failRecording();
       const orderId = await processingOrder();
@@ -96,7 +125,13 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       expect(postsFor(oms)).toHaveLength(1);
       expect(createdAtImshop(oms)).toHaveLength(1);
       const [{ ticketId }] = createdAtImshop(oms);
-      expect(await requestOf(`market-prepare:${(await orderOf(orderId)).id}`)).toMatchObject({ state: 'sending', attempts: 1, imshop_ticket_id: null, type: 'prepare', oms_order_number: oms });
+      expect(await requestOf(`market-prepare:${(await orderOf(orderId)).id}`)).toMatchObject({
+        state: 'sending',
+        attempts: 1,
+        imshop_ticket_id: null,
+        type: 'prepare',
+        oms_order_number: oms,
+      });
       expect(await ticketRow(ticketId)).toBeUndefined();
 
       // IMSHOP reports the ticket (a step moved on): the next attempt takes it as the one it created.
@@ -119,9 +154,17 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
     it('IMSHOP answered after our timeout: not sent again; a `failed` it reported before we took the ticket is applied once its type is known', async () => {
       const orderId = newOrderId();
       const oms = `YM-${orderId}`;
-      imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === oms ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-late-${orderId}` }, delayMs: 1500 } : undefined));
-      await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`);
-      await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`);
+      imshop.respond((req) =>
+        req.path === '/tickets' && req.body?.orderId === oms
+          ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-late-${orderId}` }, delayMs: 1500 }
+          : undefined,
+      );
+      await notify(
+        `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`,
+      );
+      await notify(
+        `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`,
+      );
       const timedOut = await eventually(async () => {
         const delivery = await prepareDelivery(orderId);
         // Between attempts: the next one's claim counts it and puts it in flight before its outcome is recorded.
@@ -145,12 +188,16 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       expect(applied).toMatchObject({ source: 'imshop_ticket', outcome: 'applied', to_status: 'ASSEMBLY_FAILED', external_code: 'failed' });
     });
 
-    it("IMSHOP answered 2xx with a body we cannot read: the delivery keeps trying without sending again", async () => {
+    it('IMSHOP answered 2xx with a body we cannot read: the delivery keeps trying without sending again', async () => {
       const orderId = newOrderId();
       const oms = `YM-${orderId}`;
       imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === oms ? { status: 200, body: '<html><body>OK</body></html>' } : undefined));
-      await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`);
-      await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`);
+      await notify(
+        `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`,
+      );
+      await notify(
+        `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`,
+      );
       const waiting = await eventually(async () => {
         const delivery = await prepareDelivery(orderId);
         return delivery && delivery.attempts >= 2 && delivery.state !== 'in_flight' ? delivery : undefined;
@@ -166,9 +213,17 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       const orderId = newOrderId();
       const oms = `YM-${orderId}`;
       let refusals = 0;
-      imshop.respond((req) => (req.path === '/tickets' && req.body?.orderId === oms && refusals++ < 1 ? { status: 500, body: { success: false, errorCode: 'INTERNAL', errorMessage: 'try later' } } : undefined));
-      await notify(`{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`);
-      await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`);
+      imshop.respond((req) =>
+        req.path === '/tickets' && req.body?.orderId === oms && refusals++ < 1
+          ? { status: 500, body: { success: false, errorCode: 'INTERNAL', errorMessage: 'try later' } }
+          : undefined,
+      );
+      await notify(
+        `{"notificationType":"ORDER_CREATED","campaignId":${CAMPAIGN},"orderId":${orderId},"items":[{"offerId":"SKU-RED-42","count":1}],"createdAt":"${at()}"}`,
+      );
+      await notify(
+        `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${at()}"}`,
+      );
       const sent = await eventually(async () => {
         const delivery = await prepareDelivery(orderId);
         return delivery?.state === 'sent' ? delivery : undefined;
@@ -176,7 +231,11 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       expect(sent.attempts).toBe(2);
       expect(postsFor(oms)).toHaveLength(2);
       expect(createdAtImshop(oms)).toHaveLength(1);
-      expect(await requestOf(`market-prepare:${(await orderOf(orderId)).id}`)).toMatchObject({ state: 'created', attempts: 2, imshop_ticket_id: createdAtImshop(oms)[0].ticketId });
+      expect(await requestOf(`market-prepare:${(await orderOf(orderId)).id}`)).toMatchObject({
+        state: 'created',
+        attempts: 2,
+        imshop_ticket_id: createdAtImshop(oms)[0].ticketId,
+      });
     });
   });
 
@@ -190,10 +249,24 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
       });
       const ticketId = prepared.response.ticketId as string;
       // IMSHOP takes the cancel ticket but its answer comes after our timeout (1 s).
-      imshop.respond((req) => (req.path === '/tickets' && req.body?.type === 'cancel' && req.body?.orderId === oms ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-cancel-${orderId}` }, delayMs: 1500 } : undefined));
-      expect((await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"CANCELLED","substatus":"USER_CHANGED_MIND","updatedAt":"${at()}"}`)).status).toBe(200);
+      imshop.respond((req) =>
+        req.path === '/tickets' && req.body?.type === 'cancel' && req.body?.orderId === oms
+          ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-cancel-${orderId}` }, delayMs: 1500 }
+          : undefined,
+      );
+      expect(
+        (
+          await notify(
+            `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${CAMPAIGN},"orderId":${orderId},"status":"CANCELLED","substatus":"USER_CHANGED_MIND","updatedAt":"${at()}"}`,
+          )
+        ).status,
+      ).toBe(200);
       const withdrawal = async () =>
-        (await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 AND d.target = 'imshop_withdraw'`, [orderId]))[0] as Record<string, any> | undefined;
+        (
+          await t.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.market_order_id = $1 AND d.target = 'imshop_withdraw'`, [
+            orderId,
+          ])
+        )[0] as Record<string, any> | undefined;
       const retried = await eventually(async () => {
         const delivery = await withdrawal();
         return delivery && delivery.attempts >= 3 && delivery.state !== 'in_flight' ? delivery : undefined;
@@ -244,7 +317,11 @@ describe('IMSHOP ticket creation is idempotent (fake IMSHOP and fake Market over
 
     it('a refusal by IMSHOP lets the same key be sent again', async () => {
       let refused = false;
-      imshop.respond((req) => (req.body?.orderId === 'IDEM-3' && !refused ? ((refused = true), { status: 400, body: { success: false, errorCode: 'STORE_NOT_FOUND', errorMessage: 'нет магазина' } }) : undefined));
+      imshop.respond((req) =>
+        req.body?.orderId === 'IDEM-3' && !refused
+          ? ((refused = true), { status: 400, body: { success: false, errorCode: 'STORE_NOT_FOUND', errorMessage: 'нет магазина' } })
+          : undefined,
+      );
       expect((await admin().post('/tickets', body('IDEM-3'), { 'Idempotency-Key': 'receive-IDEM-3' })).status).toBe(502);
       expect(await requestOf('admin:receive-IDEM-3')).toMatchObject({ state: 'refused', last_error: expect.stringContaining('STORE_NOT_FOUND') });
       expect((await admin().post('/tickets', body('IDEM-3'), { 'Idempotency-Key': 'receive-IDEM-3' })).status).toBe(201);

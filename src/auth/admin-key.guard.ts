@@ -99,7 +99,12 @@ export function AdminKeyIntake(): ClassDecorator & MethodDecorator {
 
 /** A name for audit rows from what a person typed: letters, digits and `@._ -`, at most 64 characters ('' when none is left). */
 export function actorName(raw: unknown): string {
-  return typeof raw === 'string' ? raw.replace(/[^\p{L}\p{N}@._ -]/gu, '').trim().slice(0, 64) : '';
+  return typeof raw === 'string'
+    ? raw
+        .replace(/[^\p{L}\p{N}@._ -]/gu, '')
+        .trim()
+        .slice(0, 64)
+    : '';
 }
 
 /** Who made an admin change, for audit rows: the optional X-Actor header, else "admin". */

@@ -3,7 +3,23 @@ import { isCredentialName, maskCredentials, maskCredentialsInText, maskHeaders, 
 
 describe('credentials are masked by their name', () => {
   it('knows a credential by *authorization*, *api-key*, *token*, secret, password, cookie and `key` itself', () => {
-    for (const name of ['authorization', 'Proxy-Authorization', 'Api-Key', 'x-api-key', 'api_key', 'apiKey', 'X-Auth-Token', 'accessToken', 'refresh_token', 'client_secret', 'password', 'cookie', 'set-cookie', 'key', 'KEY']) {
+    for (const name of [
+      'authorization',
+      'Proxy-Authorization',
+      'Api-Key',
+      'x-api-key',
+      'api_key',
+      'apiKey',
+      'X-Auth-Token',
+      'accessToken',
+      'refresh_token',
+      'client_secret',
+      'password',
+      'cookie',
+      'set-cookie',
+      'key',
+      'KEY',
+    ]) {
       expect([name, isCredentialName(name)]).toEqual([name, true]);
     }
     for (const name of ['content-type', 'x-request-id', 'ticketId', 'keyboard', 'monkey', 'idempotency-key', 'orderId', 'keys']) {
@@ -38,12 +54,17 @@ describe('credentials are masked by their name', () => {
   it('masks body fields at any depth, and keeps a "__proto__" field a field', () => {
     const body = JSON.parse('{"key":"s1","id":"7","nested":{"apiKey":"s2","list":[{"token":"s3","name":"x"}]},"__proto__":{"password":"s4"}}');
     const masked = maskCredentials(body) as Record<string, unknown>;
-    expect(JSON.stringify(masked)).toBe('{"key":"[masked]","id":"7","nested":{"apiKey":"[masked]","list":[{"token":"[masked]","name":"x"}]},"__proto__":{"password":"[masked]"}}');
+    expect(JSON.stringify(masked)).toBe(
+      '{"key":"[masked]","id":"7","nested":{"apiKey":"[masked]","list":[{"token":"[masked]","name":"x"}]},"__proto__":{"password":"[masked]"}}',
+    );
     expect(Object.getPrototypeOf(masked)).toBe(Object.prototype);
     // the input is left as it was
     expect(body.nested.apiKey).toBe('s2');
     expect(maskCredentials('text')).toBe('text');
-    expect(maskCredentials({ errorMessage: 'Authorization: Bearer s5 is not valid', note: 'a key to nothing' })).toEqual({ errorMessage: 'Authorization: Bearer [masked] is not valid', note: 'a key to nothing' });
+    expect(maskCredentials({ errorMessage: 'Authorization: Bearer s5 is not valid', note: 'a key to nothing' })).toEqual({
+      errorMessage: 'Authorization: Bearer [masked] is not valid',
+      note: 'a key to nothing',
+    });
     expect(maskCredentials(null)).toBeNull();
   });
 
@@ -51,7 +72,9 @@ describe('credentials are masked by their name', () => {
     expect(maskCredentialsInText('{"success":false,"token":"s3cret-1","echo":{"Authorization":"Bearer s3cret-2"},"errorMessage":"bad key"}')).toBe(
       '{"success":false,"token":"[masked]","echo":{"Authorization":"[masked]"},"errorMessage":"bad key"}',
     );
-    expect(maskCredentialsInText('<pre>Authorization: Bearer s3cret-3\nApi-Key: s3cret-4\nHost: x</pre>')).toBe('<pre>Authorization: Bearer [masked]\nApi-Key: [masked]\nHost: x</pre>');
+    expect(maskCredentialsInText('<pre>Authorization: Bearer s3cret-3\nApi-Key: s3cret-4\nHost: x</pre>')).toBe(
+      '<pre>Authorization: Bearer [masked]\nApi-Key: [masked]\nHost: x</pre>',
+    );
     expect(maskCredentialsInText('GET /x?access_token=s3cret-5&page=2 failed; key=s3cret-6')).toBe('GET /x?access_token=[masked]&page=2 failed; key=[masked]');
     // nothing to mask: the very same string
     const plain = 'HTTP 503: {"success":false,"errorMessage":"down"}';

@@ -55,7 +55,8 @@ const HTTP_CREDENTIAL = /\b(Bearer|Basic)\s+(?!\[masked\])[A-Za-z0-9._~+/-]{8,}=
 /** `"name": "value"` in JSON text. */
 const JSON_STRING_FIELD = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 /** `name: value` or `name=value` in any text (a header echoed in an error page, a query string, a log line). */
-const TEXT_FIELD = /([A-Za-z0-9_-]*(?:authorization|api[-_]?key|token|secret|password|passwd|cookie)[A-Za-z0-9_-]*|(?<![A-Za-z0-9_-])key)(\s*[:=]\s*)((?:Bearer|Basic|Digest|OAuth)\s+)?(?!\[masked\])[^\s"'&,;<>()[\]{}]+/gi;
+const TEXT_FIELD =
+  /([A-Za-z0-9_-]*(?:authorization|api[-_]?key|token|secret|password|passwd|cookie)[A-Za-z0-9_-]*|(?<![A-Za-z0-9_-])key)(\s*[:=]\s*)((?:Bearer|Basic|Digest|OAuth)\s+)?(?!\[masked\])[^\s"'&,;<>()[\]{}]+/gi;
 
 /**
  * Text as written somewhere (a peer's answer kept on a delivery attempt, an error message): JSON string fields and
@@ -65,7 +66,10 @@ const TEXT_FIELD = /([A-Za-z0-9_-]*(?:authorization|api[-_]?key|token|secret|pas
 export function maskCredentialsInText(text: string, mask = MASK): string {
   if (!MENTIONS_CREDENTIAL.test(text)) return text;
   const json = text.replace(JSON_STRING_FIELD, (field: string, name: string, colon: string) => (isCredentialName(name) ? `"${name}"${colon}"${mask}"` : field));
-  const fields = json.replace(TEXT_FIELD, (_field: string, name: string, separator: string, scheme: string | undefined) => `${name}${separator}${scheme ?? ''}${mask}`);
+  const fields = json.replace(
+    TEXT_FIELD,
+    (_field: string, name: string, separator: string, scheme: string | undefined) => `${name}${separator}${scheme ?? ''}${mask}`,
+  );
   return fields.replace(HTTP_CREDENTIAL, (_credential: string, scheme: string) => `${scheme} ${mask}`);
 }
 

@@ -21,7 +21,10 @@ describe('httpExceptionOf', () => {
     ]);
     expect(answer(new NotFoundError('order 7 does not exist'))).toEqual([404, { statusCode: 404, message: 'order 7 does not exist', error: 'Not Found' }]);
     expect(answer(new ConflictError('already sent'))).toEqual([409, { statusCode: 409, message: 'already sent', error: 'Conflict' }]);
-    expect(answer(new UnavailableError('IMSHOP is not configured'))).toEqual([503, { statusCode: 503, message: 'IMSHOP is not configured', error: 'Service Unavailable' }]);
+    expect(answer(new UnavailableError('IMSHOP is not configured'))).toEqual([
+      503,
+      { statusCode: 503, message: 'IMSHOP is not configured', error: 'Service Unavailable' },
+    ]);
     expect(answer(new PeerRefused())).toEqual([
       502,
       { statusCode: 502, message: 'IMSHOP refused the ticket', error: 'Bad Gateway', imshop: { status: 500, body: { error: 'busy' } } },

@@ -61,7 +61,12 @@ describe('GroupCommit', () => {
       { maxBatch: 10, maxInFlight: 1 },
     );
     const first = group.submit(0);
-    const rest = [12, 13, 14].map((n) => group.submit(n).then((r) => ({ ok: r }), (e: Error) => ({ error: e.message })));
+    const rest = [12, 13, 14].map((n) =>
+      group.submit(n).then(
+        (r) => ({ ok: r }),
+        (e: Error) => ({ error: e.message }),
+      ),
+    );
     gate.release();
     await first;
     expect(await Promise.all(rest)).toEqual([{ ok: 12 }, { error: 'unlucky' }, { ok: 14 }]);

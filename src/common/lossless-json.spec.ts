@@ -81,9 +81,7 @@ describe('parseJsonLossless', () => {
     });
 
     it('preserves big ids inside objects and arrays', () => {
-      const parsed = parseJsonLossless(
-        '{"orderId": 9223372036854775807, "ids": [1, 12345678901234567890], "campaignId": 21683701}',
-      );
+      const parsed = parseJsonLossless('{"orderId": 9223372036854775807, "ids": [1, 12345678901234567890], "campaignId": 21683701}');
       expect(parsed).toEqual({ orderId: '9223372036854775807', ids: [1, '12345678901234567890'], campaignId: 21683701 });
     });
 

@@ -97,7 +97,14 @@ describe('callPeer: what may and may not be sent again', () => {
     try {
       const controller = new AbortController();
       controller.abort(new Error('its lease could lapse before a request would end'));
-      const answer = await callPeer({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, method: 'POST', headers: {}, body: '{}', timeoutMs: 1000, signal: controller.signal });
+      const answer = await callPeer({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 1000,
+        signal: controller.signal,
+      });
       expect(answer).toEqual(expect.objectContaining({ status: 0, notSent: true, error: 'not sent: its lease could lapse before a request would end' }));
       expect(requests).toBe(0);
     } finally {

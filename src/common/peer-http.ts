@@ -75,7 +75,14 @@ export function callPeer(request: PeerRequest): Promise<PeerAnswer> {
   const started = Date.now();
   const limit = request.maxBodyBytes ?? MAX_PEER_BODY_BYTES;
   const url = typeof request.url === 'string' ? new URL(request.url) : request.url;
-  const failed = (reason: string): PeerAnswer => ({ status: 0, text: '', truncated: false, headers: null, latencyMs: Date.now() - started, error: sanitizeText(reason) });
+  const failed = (reason: string): PeerAnswer => ({
+    status: 0,
+    text: '',
+    truncated: false,
+    headers: null,
+    latencyMs: Date.now() - started,
+    error: sanitizeText(reason),
+  });
   const notSent = (): PeerAnswer => ({ ...failed(`not sent: ${abortReason(request.signal)}`), notSent: true });
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!transport) return Promise.resolve({ ...failed(`unsupported protocol ${url.protocol}`), notSent: true });
@@ -109,7 +116,8 @@ export function callPeer(request: PeerRequest): Promise<PeerAnswer> {
           let error: string | undefined;
           // A followed redirect would turn our POST into a GET without a body at another address (and carry the
           // credentials there): the peer's 3xx is its answer, and the caller decides what it means.
-          if (status >= 300 && status < 400) error = `redirected (HTTP ${status} to ${describeLocation(header(res.headers, 'location'))}); redirects are not followed`;
+          if (status >= 300 && status < 400)
+            error = `redirected (HTTP ${status} to ${describeLocation(header(res.headers, 'location'))}); redirects are not followed`;
           else if (truncated) error = `the answer's body is larger than ${limit} bytes: only its first ${limit} bytes were read`;
           const text = sanitizeText(Buffer.concat(chunks, size).toString('utf8'));
           return { status, text, truncated, headers: { get: (name) => header(res.headers, name) }, latencyMs: Date.now() - started, error };

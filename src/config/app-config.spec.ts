@@ -11,7 +11,15 @@ describe('configuration', () => {
   it('has safe defaults for a fresh machine', () => {
     const config = loadConfig({ DATA_DIR: dataDir() });
     expect(config).toEqual(
-      expect.objectContaining({ port: 3000, host: '0.0.0.0', databaseUrl: undefined, redisUrl: undefined, logLevel: 'info', bodyLimitBytes: 1048576, embeddedPgPort: 54329 }),
+      expect.objectContaining({
+        port: 3000,
+        host: '0.0.0.0',
+        databaseUrl: undefined,
+        redisUrl: undefined,
+        logLevel: 'info',
+        bodyLimitBytes: 1048576,
+        embeddedPgPort: 54329,
+      }),
     );
   });
 
@@ -69,10 +77,12 @@ describe('configuration', () => {
 
   it('reads sizes with units and URLs as given', () => {
     const config = loadConfig({ ...base(), BODY_LIMIT: '512kb', DATABASE_URL: 'postgres://u:p@db:5432/x', REDIS_URL: 'redis://r:6379/2', LOG_LEVEL: 'DEBUG' });
-    expect(config).toEqual(expect.objectContaining({ bodyLimitBytes: 512 * 1024, databaseUrl: 'postgres://u:p@db:5432/x', redisUrl: 'redis://r:6379/2', logLevel: 'debug' }));
+    expect(config).toEqual(
+      expect.objectContaining({ bodyLimitBytes: 512 * 1024, databaseUrl: 'postgres://u:p@db:5432/x', redisUrl: 'redis://r:6379/2', logLevel: 'debug' }),
+    );
   });
 
-  it('allows Market\'s networks by default, a list, or everyone with *', () => {
+  it("allows Market's networks by default, a list, or everyone with *", () => {
     expect(loadConfig(base()).marketAllowedCidrs).toEqual(['5.45.207.0/25', '141.8.142.0/25', '5.255.253.0/25']);
     expect(loadConfig({ ...base(), MARKET_ALLOWED_CIDRS: '10.0.0.0/8, ::1/128' }).marketAllowedCidrs).toEqual(['10.0.0.0/8', '::1/128']);
     expect(loadConfig({ ...base(), MARKET_ALLOWED_CIDRS: '*' }).marketAllowedCidrs).toBeNull();
@@ -90,15 +100,22 @@ describe('configuration', () => {
   it.each(['1', '2', '10', '11', 'true', 'TRUE'])('refuses TRUST_PROXY=%s at boot, showing the address form', (value) => {
     const attempt = () => loadConfig({ ...base(), TRUST_PROXY: value });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/^Invalid configuration: TRUST_PROXY must name the proxies by address, not (a hop count|"true").*TRUST_PROXY=loopback for a proxy on this host, TRUST_PROXY=10\.0\.0\.5 or TRUST_PROXY=10\.0\.0\.0\/8/);
+    expect(attempt).toThrow(
+      /^Invalid configuration: TRUST_PROXY must name the proxies by address, not (a hop count|"true").*TRUST_PROXY=loopback for a proxy on this host, TRUST_PROXY=10\.0\.0\.5 or TRUST_PROXY=10\.0\.0\.0\/8/,
+    );
   });
 
-  it.each(['ADMIN_API_KEY', 'METRICS_TOKEN', 'IMSHOP_API_KEY', 'IMSHOP_WEBHOOK_KEY', 'MARKET_API_KEY'])('refuses a %s shorter than the minimum, without echoing it', (variable) => {
-    const short = 'k'.repeat(KEY_MIN_LENGTH - 1);
-    const attempt = () => loadConfig({ ...base(), [variable]: short });
-    expect(attempt).toThrow(new RegExp(`^Invalid configuration: ${variable} must be at least ${KEY_MIN_LENGTH} characters long \\(got ${KEY_MIN_LENGTH - 1}\\)$`));
-    expect(loadConfig({ ...base(), [variable]: 'k'.repeat(KEY_MIN_LENGTH) })).toBeDefined();
-  });
+  it.each(['ADMIN_API_KEY', 'METRICS_TOKEN', 'IMSHOP_API_KEY', 'IMSHOP_WEBHOOK_KEY', 'MARKET_API_KEY'])(
+    'refuses a %s shorter than the minimum, without echoing it',
+    (variable) => {
+      const short = 'k'.repeat(KEY_MIN_LENGTH - 1);
+      const attempt = () => loadConfig({ ...base(), [variable]: short });
+      expect(attempt).toThrow(
+        new RegExp(`^Invalid configuration: ${variable} must be at least ${KEY_MIN_LENGTH} characters long \\(got ${KEY_MIN_LENGTH - 1}\\)$`),
+      );
+      expect(loadConfig({ ...base(), [variable]: 'k'.repeat(KEY_MIN_LENGTH) })).toBeDefined();
+    },
+  );
 
   it('refuses a generated key file that group or others can read, and leaves it as it is', () => {
     for (const [file, variable, env] of [
@@ -115,7 +132,11 @@ describe('configuration', () => {
         chmodSync(path, mode);
         const attempt = () => loadConfig({ DATA_DIR: dir, ...env });
         expect(attempt).toThrow(ConfigError);
-        expect(attempt).toThrow(new RegExp(`^Invalid configuration: ${variable} is not set, and the generated key in .*${file} is readable by group or others \\(mode 0?${mode.toString(8)}\\): run chmod 600 `));
+        expect(attempt).toThrow(
+          new RegExp(
+            `^Invalid configuration: ${variable} is not set, and the generated key in .*${file} is readable by group or others \\(mode 0?${mode.toString(8)}\\): run chmod 600 `,
+          ),
+        );
         expect(readFileSync(path, 'utf8')).toBe(before);
         expect(statSync(path).mode & 0o777).toBe(mode);
         chmodSync(path, 0o600);
@@ -195,7 +216,13 @@ describe('configuration', () => {
         MARKET_ALLOWED_CIDRS: '*',
       });
       expect(config.sandboxPeers).toEqual({ imshopStatus: false, imshopTickets: false, market: false });
-      expect(config.imshop).toEqual({ apiKey: 'imshop-real-key-0123', webhookKey: 'imshop-real-key-0123', statusUrl: 'https://imshop.example/statuses', ticketsUrl: 'https://imshop.example/tickets', keyGenerated: false });
+      expect(config.imshop).toEqual({
+        apiKey: 'imshop-real-key-0123',
+        webhookKey: 'imshop-real-key-0123',
+        statusUrl: 'https://imshop.example/statuses',
+        ticketsUrl: 'https://imshop.example/tickets',
+        keyGenerated: false,
+      });
       // a Market key is for Market itself: its default URL stays
       expect(config.marketApi).toEqual(expect.objectContaining({ apiUrl: 'https://api.partner.market.yandex.ru', apiKey: 'market-real-key-0123' }));
       expect(config.marketAllowedCidrs).toBeNull();
@@ -213,7 +240,12 @@ describe('configuration', () => {
       });
       expect(mixed.sandboxPeers).toEqual({ imshopStatus: false, imshopTickets: true, market: true });
       expect(mixed.imshop).toEqual(
-        expect.objectContaining({ statusUrl: 'https://imshop.example/statuses', apiKey: 'imshop-issued-key-0123', webhookKey: 'imshop-webhook-key-1', keyGenerated: false }),
+        expect.objectContaining({
+          statusUrl: 'https://imshop.example/statuses',
+          apiKey: 'imshop-issued-key-0123',
+          webhookKey: 'imshop-webhook-key-1',
+          keyGenerated: false,
+        }),
       );
     });
 
@@ -244,7 +276,8 @@ describe('configuration', () => {
 
     it('listens on loopback, and refuses any other HOST, naming the variable and the production command', () => {
       expect(loadConfig({ ...base(), SANDBOX: 'true' }).host).toBe('127.0.0.1');
-      for (const host of ['127.0.0.1', '127.0.1.1', '::1', 'localhost', 'LOCALHOST']) expect(loadConfig({ ...base(), SANDBOX: 'true', HOST: host }).host).toBe(host);
+      for (const host of ['127.0.0.1', '127.0.1.1', '::1', 'localhost', 'LOCALHOST'])
+        expect(loadConfig({ ...base(), SANDBOX: 'true', HOST: host }).host).toBe(host);
       for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '::ffff:10.0.0.1', 'localhost.example.com']) {
         const attempt = () => loadConfig({ ...base(), SANDBOX: 'true', HOST: host });
         expect(attempt).toThrow(ConfigError);

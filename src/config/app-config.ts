@@ -184,7 +184,10 @@ const MIN_REQUEST_CONNECTIONS = 2;
 
 /** A bad environment value; the message names the variable so the operator can fix it. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -349,7 +352,10 @@ function trustProxy(env: Env): false | string[] {
         `A hop count or true believes X-Forwarded-For from any caller that reaches the service directly`,
     );
   }
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const bad = entries.find((entry) => !TRUST_PROXY_NAMES.includes(entry) && !isAddressOrNetwork(entry));
   if (bad !== undefined || !entries.length) {
     throw new ConfigError(
@@ -371,7 +377,10 @@ function cidrList(env: Env, name: string, fallback: string[]): string[] | null {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   if (raw === '*') return null;
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (!entries.length) throw new ConfigError(name, 'must list at least one network (or * to allow all)');
   for (const entry of entries) {
     const match = /^([^/]+)\/(\d{1,3})$/.exec(entry);
@@ -425,7 +434,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')} (got "${logFormat}"); unset: pretty on a terminal, JSON otherwise`);
   }
   if (sandbox && optional(env, 'NODE_ENV')?.toLowerCase() === 'production') {
-    throw new ConfigError('SANDBOX', 'must not be true with NODE_ENV=production: the sandbox admits loopback callers at /market and answers for IMSHOP and Market itself');
+    throw new ConfigError(
+      'SANDBOX',
+      'must not be true with NODE_ENV=production: the sandbox admits loopback callers at /market and answers for IMSHOP and Market itself',
+    );
   }
   if (sandbox && (optional(env, 'APP_ROLE') ?? 'all').toLowerCase() !== 'all') {
     throw new ConfigError('SANDBOX', 'needs APP_ROLE=all: the sandbox peers are served by the process that calls them');
@@ -469,8 +481,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   const sandboxImshopKey = sandbox && !givenImshopApiKey && !givenImshopWebhookKey ? resolveSandboxImshopKey(dataDir) : undefined;
-  const imshopApiKey =
-    givenImshopApiKey ?? (sandboxPeers.imshopStatus || sandboxPeers.imshopTickets ? (givenImshopWebhookKey ?? sandboxImshopKey) : undefined);
+  const imshopApiKey = givenImshopApiKey ?? (sandboxPeers.imshopStatus || sandboxPeers.imshopTickets ? (givenImshopWebhookKey ?? sandboxImshopKey) : undefined);
   const imshop: ImshopConfig = {
     apiKey: imshopApiKey,
     webhookKey: givenImshopWebhookKey ?? givenImshopApiKey ?? sandboxImshopKey,

@@ -43,7 +43,10 @@ export class ConsoleAuthController {
       response.redirect(303, safeNext(next) ?? `${CONSOLE_PATH}/orders`);
       return;
     }
-    sendPage(response, signInPage(this.context(), { next: safeNext(next), notice: signedOut ? 'You are signed out.' : undefined, sandbox: this.config.sandbox }));
+    sendPage(
+      response,
+      signInPage(this.context(), { next: safeNext(next), notice: signedOut ? 'You are signed out.' : undefined, sandbox: this.config.sandbox }),
+    );
   }
 
   @Post('sign-in')
@@ -60,7 +63,10 @@ export class ConsoleAuthController {
     const result = await this.sessions.signIn(value.key, value.name ?? '', request);
     if (result.outcome === 'limited') {
       response.setHeader('Retry-After', String(result.retryAfter));
-      return form(`Too many failed sign-ins from this address (more than ${this.config.adminRateLimit} a minute, counted with the admin API's). Try again in ${result.retryAfter} s.`, 429);
+      return form(
+        `Too many failed sign-ins from this address (more than ${this.config.adminRateLimit} a minute, counted with the admin API's). Try again in ${result.retryAfter} s.`,
+        429,
+      );
     }
     if (result.outcome === 'refused') return form('That is not the admin key.', 401);
     setSessionCookie(response, request, result.token, this.sessions.lifetimeMs);

@@ -74,7 +74,12 @@ export class ConsoleMappingsController {
   }
 
   @Post(':id')
-  async update(@Param('id', ParseIntPipe) id: number, @Body() body: Record<string, unknown>, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
+  async update(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() user: ConsoleUser,
+    @Res() response: Response,
+  ): Promise<void> {
     const context = this.context(user);
     const current = await this.mappings.get(id);
     const { value, messages } = checked(UpdateStatusMappingDto, updateOf(body, current.direction));
@@ -84,10 +89,17 @@ export class ConsoleMappingsController {
     }
     try {
       const saved = await this.mappings.update(id, value, user.actor);
-      await this.render(response, context, body.system, { rowId: id, ok: true, message: `Row ${id} saved (version ${saved.version}). Events from now on are mapped by it.` });
+      await this.render(response, context, body.system, {
+        rowId: id,
+        ok: true,
+        message: `Row ${id} saved (version ${saved.version}). Events from now on are mapped by it.`,
+      });
     } catch (error) {
       if (!(error instanceof DomainError) || error.kind === 'not_found') throw error;
-      const message = error instanceof ConflictError ? `Row ${id} was not saved: ${error.message}. The row below shows what it is now.` : `Row ${id} was not saved: ${error.message}`;
+      const message =
+        error instanceof ConflictError
+          ? `Row ${id} was not saved: ${error.message}. The row below shows what it is now.`
+          : `Row ${id} was not saved: ${error.message}`;
       await this.render(response, context, body.system, { rowId: id, ok: false, message }, error instanceof ConflictError ? 409 : 400);
     }
   }

@@ -44,7 +44,9 @@ export class ConsoleOperationsController {
   async list(@Query() raw: Record<string, unknown>, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
     const { value, messages } = checked(ListDeliveriesQuery, raw);
     const filter = { state: value.state, target: value.target };
-    const found = messages.length ? { items: [], total: 0, page: 1, limit: PAGE_SIZE } : await this.deliveries.list({ ...filter, page: value.page ?? 1, limit: PAGE_SIZE });
+    const found = messages.length
+      ? { items: [], total: 0, page: 1, limit: PAGE_SIZE }
+      : await this.deliveries.list({ ...filter, page: value.page ?? 1, limit: PAGE_SIZE });
     const [known, paused] = await Promise.all([this.targets.knownTargets(), this.pausedTargets()]);
     sendPage(response, deliveriesPage(this.context(user), filter, DELIVERY_STATES, known, paused, found, messages), messages.length ? 400 : 200);
   }
@@ -76,10 +78,29 @@ export class ConsoleOperationsController {
     const back = `${CONSOLE_PATH}/deliveries/${id}`;
     try {
       const delivery = await this.deliveries.retry(id);
-      sendPage(response, resultPage(this.context(user), 'deliveries', { title: `Delivery ${id} retried`, ok: true, message: `Delivery ${id} is ${delivery.state} again: its next attempt is due ${when(delivery.nextAttemptAt)} UTC.`, back, backText: `See delivery ${id}` }));
+      sendPage(
+        response,
+        resultPage(this.context(user), 'deliveries', {
+          title: `Delivery ${id} retried`,
+          ok: true,
+          message: `Delivery ${id} is ${delivery.state} again: its next attempt is due ${when(delivery.nextAttemptAt)} UTC.`,
+          back,
+          backText: `See delivery ${id}`,
+        }),
+      );
     } catch (error) {
       if (!(error instanceof DomainError) || error.kind === 'not_found') throw error;
-      sendPage(response, resultPage(this.context(user), 'deliveries', { title: `Delivery ${id} not retried`, ok: false, message: error.message, back, backText: `See delivery ${id}` }), 409);
+      sendPage(
+        response,
+        resultPage(this.context(user), 'deliveries', {
+          title: `Delivery ${id} not retried`,
+          ok: false,
+          message: error.message,
+          back,
+          backText: `See delivery ${id}`,
+        }),
+        409,
+      );
     }
   }
 
@@ -89,7 +110,12 @@ export class ConsoleOperationsController {
   }
 
   @Get('targets/:target/:action')
-  async confirmTargetAction(@Param('target') raw: string, @Param('action') action: string, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
+  async confirmTargetAction(
+    @Param('target') raw: string,
+    @Param('action') action: string,
+    @CurrentUser() user: ConsoleUser,
+    @Res() response: Response,
+  ): Promise<void> {
     const target = targetParam(raw);
     const view = await this.targets.target(target);
     const context = this.context(user);
@@ -97,7 +123,8 @@ export class ConsoleOperationsController {
       sendPage(response, recoverForm(context, target, view.dead, new Date(Date.now() - 86_400_000).toISOString(), '', []));
       return;
     }
-    if (action !== 'pause' && action !== 'resume') throw new BadRequestException(`there is no action "${action.slice(0, 20)}" on a target: pause, resume or recover`);
+    if (action !== 'pause' && action !== 'resume')
+      throw new BadRequestException(`there is no action "${action.slice(0, 20)}" on a target: pause, resume or recover`);
     sendPage(
       response,
       confirmPage(context, {
@@ -118,17 +145,40 @@ export class ConsoleOperationsController {
   @Post('targets/:target/pause')
   async pause(@Param('target') raw: string, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
     const view = await this.targets.pauseTarget(targetParam(raw), user.actor);
-    sendPage(response, resultPage(this.context(user), 'targets', { title: `${view.target} paused`, ok: true, message: `${view.target} is paused: ${view.waiting} deliveries wait until it is resumed.`, back: `${CONSOLE_PATH}/targets`, backText: 'Back to the targets' }));
+    sendPage(
+      response,
+      resultPage(this.context(user), 'targets', {
+        title: `${view.target} paused`,
+        ok: true,
+        message: `${view.target} is paused: ${view.waiting} deliveries wait until it is resumed.`,
+        back: `${CONSOLE_PATH}/targets`,
+        backText: 'Back to the targets',
+      }),
+    );
   }
 
   @Post('targets/:target/resume')
   async resume(@Param('target') raw: string, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
     const view = await this.targets.resumeTarget(targetParam(raw), user.actor);
-    sendPage(response, resultPage(this.context(user), 'targets', { title: `${view.target} resumed`, ok: !view.paused, message: view.paused ? `${view.target} is still paused.` : `${view.target} is resumed: its ${view.waiting} waiting deliveries are queued.`, back: `${CONSOLE_PATH}/targets`, backText: 'Back to the targets' }));
+    sendPage(
+      response,
+      resultPage(this.context(user), 'targets', {
+        title: `${view.target} resumed`,
+        ok: !view.paused,
+        message: view.paused ? `${view.target} is still paused.` : `${view.target} is resumed: its ${view.waiting} waiting deliveries are queued.`,
+        back: `${CONSOLE_PATH}/targets`,
+        backText: 'Back to the targets',
+      }),
+    );
   }
 
   @Post('targets/:target/recover')
-  async recover(@Param('target') raw: string, @Body() body: Record<string, unknown>, @CurrentUser() user: ConsoleUser, @Res() response: Response): Promise<void> {
+  async recover(
+    @Param('target') raw: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() user: ConsoleUser,
+    @Res() response: Response,
+  ): Promise<void> {
     const target = targetParam(raw);
     const { value, messages } = checked(RecoverDeliveriesDto, { ...body, target });
     const context = this.context(user);
@@ -172,14 +222,17 @@ function recoverForm(context: PageContext, target: string, dead: number, since: 
     'targets',
     `Recover dead deliveries of ${target}`,
     html`<p><a href="${CONSOLE_PATH}/targets">← Targets</a></p>
-<h1>Recover dead deliveries of ${target}?</h1>
-<p>${badge(`${dead} dead`, dead ? 'bad' : 'ok')} Dead deliveries of ${target} created in the range get a fresh set of attempts; those whose order has a newer delivery to ${target} stay dead (the newer status replaces them).</p>
-${problems(messages)}
-<form method="post" action="${CONSOLE_PATH}/targets/${target}/recover" class="stack">
-  ${csrfField(context.user)}
-  <label>Created at or after (ISO 8601, UTC)<input type="text" name="since" value="${since}" required></label>
-  <label>Created before (empty: now)<input type="text" name="until" value="${until}"></label>
-  <div class="actions"><button type="submit" class="primary">Recover them</button><a class="button" href="${CONSOLE_PATH}/targets">Cancel</a></div>
-</form>`,
+      <h1>Recover dead deliveries of ${target}?</h1>
+      <p>
+        ${badge(`${dead} dead`, dead ? 'bad' : 'ok')} Dead deliveries of ${target} created in the range get a fresh set of attempts; those whose order has a
+        newer delivery to ${target} stay dead (the newer status replaces them).
+      </p>
+      ${problems(messages)}
+      <form method="post" action="${CONSOLE_PATH}/targets/${target}/recover" class="stack">
+        ${csrfField(context.user)}
+        <label>Created at or after (ISO 8601, UTC)<input type="text" name="since" value="${since}" required /></label>
+        <label>Created before (empty: now)<input type="text" name="until" value="${until}" /></label>
+        <div class="actions"><button type="submit" class="primary">Recover them</button><a class="button" href="${CONSOLE_PATH}/targets">Cancel</a></div>
+      </form>`,
   );
 }

@@ -14,7 +14,10 @@ import { ordersPage } from './pages/orders.page';
 import { checked, sendPage } from './respond';
 
 const PAGE_SIZE = 50;
-const ORDER_ID = new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('An order page is named by the order’s internal id (a uuid): find the order on the Orders page by any of its ids.') });
+const ORDER_ID = new ParseUUIDPipe({
+  exceptionFactory: () =>
+    new BadRequestException('An order page is named by the order’s internal id (a uuid): find the order on the Orders page by any of its ids.'),
+});
 
 /** The orders: search and filter, and one order's journey. */
 @ApiExcludeController()

@@ -84,10 +84,16 @@ export class ConsoleReadsService {
 
   /** The journey of one order: its facts, the rows of the picture, and its status history as text. */
   async journey(orderId: string): Promise<{ order: JourneyOrder; rows: JourneyRow[]; statusLines: StatusLine[]; limited: string | null }> {
-    const [order, deliveries, targets] = await Promise.all([this.orders.withHistory(orderId), this.deliveries.ofOrder(orderId, JOURNEY_DELIVERIES), this.health.states()]);
+    const [order, deliveries, targets] = await Promise.all([
+      this.orders.withHistory(orderId),
+      this.deliveries.ofOrder(orderId, JOURNEY_DELIVERIES),
+      this.health.states(),
+    ]);
     const [tickets, repeats] = await Promise.all([
       this.tickets.ofOrder(order),
-      order.marketOrderId ? this.marketEvents.list({ campaignId: order.marketCampaignId ?? undefined, orderId: order.marketOrderId, page: 1, limit: 500 }) : null,
+      order.marketOrderId
+        ? this.marketEvents.list({ campaignId: order.marketCampaignId ?? undefined, orderId: order.marketOrderId, page: 1, limit: 500 })
+        : null,
     ]);
     const marketRepeats = new Map<string, { count: number; lastAt: Date | null }>();
     for (const event of repeats?.items ?? []) {
@@ -111,7 +117,10 @@ export class ConsoleReadsService {
         to: row.toStatus,
         note: row.note,
       })),
-      limited: deliveries.length === JOURNEY_DELIVERIES ? `This order has more than ${JOURNEY_DELIVERIES} deliveries: the first ${JOURNEY_DELIVERIES} are drawn.` : null,
+      limited:
+        deliveries.length === JOURNEY_DELIVERIES
+          ? `This order has more than ${JOURNEY_DELIVERIES} deliveries: the first ${JOURNEY_DELIVERIES} are drawn.`
+          : null,
     };
   }
 }

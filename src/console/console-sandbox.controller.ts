@@ -110,7 +110,9 @@ export class ConsoleSandboxController {
       confirmPage(this.context(user), {
         section: 'sandbox',
         title: 'Clear the faults?',
-        question: faults.length ? `The peers answer normally again from their next request (${faults.map((f) => `${f.peer}: ${f.description}, ${f.remaining} left`).join('; ')}).` : 'No fault is waiting.',
+        question: faults.length
+          ? `The peers answer normally again from their next request (${faults.map((f) => `${f.peer}: ${f.description}, ${f.remaining} left`).join('; ')}).`
+          : 'No fault is waiting.',
         action: `${CONSOLE_PATH}/sandbox/faults/clear`,
         button: 'Clear them',
         cancel: `${CONSOLE_PATH}/sandbox`,
@@ -121,20 +123,38 @@ export class ConsoleSandboxController {
   @Post('faults/clear')
   clear(@CurrentUser() user: ConsoleUser, @Res() response: Response): void {
     this.recorder.clearFaults();
-    sendPage(response, resultPage(this.context(user), 'sandbox', { title: 'Faults cleared', ok: true, message: 'The sandbox peers answer normally again.', back: `${CONSOLE_PATH}/sandbox`, backText: 'Back to the sandbox' }));
+    sendPage(
+      response,
+      resultPage(this.context(user), 'sandbox', {
+        title: 'Faults cleared',
+        ok: true,
+        message: 'The sandbox peers answer normally again.',
+        back: `${CONSOLE_PATH}/sandbox`,
+        backText: 'Back to the sandbox',
+      }),
+    );
   }
 
   private async render(response: Response, context: PageContext, raw: Record<string, unknown>, messages: string[], status = 200): Promise<void> {
     const { value, messages: queryMessages } = checked(ListSandboxRequestsQuery, raw);
     const all = [...messages, ...queryMessages];
-    const [requests, defaults] = await Promise.all([this.recorder.listRequests({ peer: value.peer, page: value.page ?? 1, limit: PAGE_SIZE }), this.playDefaults()]);
+    const [requests, defaults] = await Promise.all([
+      this.recorder.listRequests({ peer: value.peer, page: value.page ?? 1, limit: PAGE_SIZE }),
+      this.playDefaults(),
+    ]);
     sendPage(response, sandboxPage(context, value.peer, this.recorder.listFaults(), requests, defaults, all), all.length ? Math.max(status, 400) : status);
   }
 
   /** The README's walkthrough: the newest ticket order-sync created (the prepare ticket of Market order 46830651), the OMS order 05671863. */
   private async playDefaults(): Promise<PlayDefaults> {
     const newest = (await this.tickets.list({ page: 1, limit: 20 })).items.find((ticket) => ticket.createdByUs && !ticket.closed);
-    return { ticketId: newest?.imshopTicketId ?? 'rsp-sbx-1', ticketOrderId: newest?.omsOrderNumber ?? 'YM-46830651', storeId: newest?.storeId ?? '1456', omsId: '05671863', omsCode: 'packed' };
+    return {
+      ticketId: newest?.imshopTicketId ?? 'rsp-sbx-1',
+      ticketOrderId: newest?.omsOrderNumber ?? 'YM-46830651',
+      storeId: newest?.storeId ?? '1456',
+      omsId: '05671863',
+      omsCode: 'packed',
+    };
   }
 
   private context(user: ConsoleUser): PageContext {

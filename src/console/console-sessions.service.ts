@@ -17,10 +17,7 @@ export interface ConsoleUser {
   readonly expiresAt: Date;
 }
 
-export type SignInResult =
-  | { outcome: 'signed-in'; token: string; user: ConsoleUser }
-  | { outcome: 'refused' }
-  | { outcome: 'limited'; retryAfter: number };
+export type SignInResult = { outcome: 'signed-in'; token: string; user: ConsoleUser } | { outcome: 'refused' } | { outcome: 'limited'; retryAfter: number };
 
 /**
  * Sessions of the web console: the admin key once, then a random token in a cookie. Wrong keys count as failed

@@ -35,7 +35,13 @@ export class ConsoleModule implements NestModule {
       imports: [OrdersModule, OutboxModule, StatusMappingModule, MarketModule, ImshopTicketsModule, ...(config.sandbox && sandbox ? [sandbox] : [])],
       // The fallback (any other /console path) comes last, after every real route.
       controllers: [...CONTROLLERS, ...(config.sandbox && sandbox ? [ConsoleSandboxController] : []), ConsoleFallbackController],
-      providers: [ConsoleSessionsRepository, ConsoleSessionsService, ConsoleSessionGuard, ConsoleReadsService, ...(config.sandbox && sandbox ? [SandboxPlayerService] : [])],
+      providers: [
+        ConsoleSessionsRepository,
+        ConsoleSessionsService,
+        ConsoleSessionGuard,
+        ConsoleReadsService,
+        ...(config.sandbox && sandbox ? [SandboxPlayerService] : []),
+      ],
     };
   }
 

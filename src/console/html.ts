@@ -41,7 +41,8 @@ export function raw(text: string): Html {
 /** A query string from the given parameters, leaving out the empty ones (`?a=1&b=x`, or '' when none is left). */
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '' && value !== false) search.set(name, String(value));
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined && value !== null && value !== '' && value !== false) search.set(name, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

@@ -4,11 +4,40 @@ import { buildJourney, type DeliveryInput, type HistoryInput } from './journey';
 const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 10, 0, s));
 
 function history(id: number, fields: Partial<HistoryInput>): HistoryInput {
-  return { id: String(id), source: 'market', dedupeKey: null, outcome: 'applied', fromStatus: null, toStatus: null, externalCode: null, externalSubstatus: null, eventAt: at(id), receivedAt: at(id), note: null, payload: null, ...fields };
+  return {
+    id: String(id),
+    source: 'market',
+    dedupeKey: null,
+    outcome: 'applied',
+    fromStatus: null,
+    toStatus: null,
+    externalCode: null,
+    externalSubstatus: null,
+    eventAt: at(id),
+    receivedAt: at(id),
+    note: null,
+    payload: null,
+    ...fields,
+  };
 }
 
 function delivery(id: number, fields: Partial<DeliveryInput>): DeliveryInput {
-  return { id: String(id), target: 'imshop', changeSeq: '1', internalStatus: null, payload: {}, state: 'sent', attempts: 1, nextAttemptAt: at(0), lastError: null, response: null, sentAt: null, createdAt: at(0), attemptLog: [], ...fields };
+  return {
+    id: String(id),
+    target: 'imshop',
+    changeSeq: '1',
+    internalStatus: null,
+    payload: {},
+    state: 'sent',
+    attempts: 1,
+    nextAttemptAt: at(0),
+    lastError: null,
+    response: null,
+    sentAt: null,
+    createdAt: at(0),
+    attemptLog: [],
+    ...fields,
+  };
 }
 
 describe('an order journey', () => {
@@ -17,9 +46,22 @@ describe('an order journey', () => {
       history: [
         history(1, { dedupeKey: 'market:created', toStatus: 'NEW', payload: { notificationType: 'ORDER_CREATED' } }),
         history(2, { source: 'market_api', outcome: 'info', fromStatus: 'NEW', note: 'details fetched from Market' }),
-        history(3, { source: 'imshop_ticket', fromStatus: 'NEW', toStatus: 'READY_TO_SHIP', externalCode: 'done', payload: { ticketId: 'rsp-sbx-1', status: 'done', key: 'secret' } }),
+        history(3, {
+          source: 'imshop_ticket',
+          fromStatus: 'NEW',
+          toStatus: 'READY_TO_SHIP',
+          externalCode: 'done',
+          payload: { ticketId: 'rsp-sbx-1', status: 'done', key: 'secret' },
+        }),
         history(4, { source: 'oms', outcome: 'stale', externalCode: 'packed', note: 'older than the current status' }),
-        history(5, { source: 'market', outcome: 'rejected', fromStatus: 'DELIVERED', toStatus: 'PROCESSING', externalCode: 'PROCESSING', note: 'DELIVERED cannot go back to PROCESSING' }),
+        history(5, {
+          source: 'market',
+          outcome: 'rejected',
+          fromStatus: 'DELIVERED',
+          toStatus: 'PROCESSING',
+          externalCode: 'PROCESSING',
+          note: 'DELIVERED cannot go back to PROCESSING',
+        }),
       ],
       deliveries: [
         delivery(7, { target: 'market_fetch', createdAt: at(1) }),

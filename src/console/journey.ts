@@ -230,7 +230,10 @@ function historyRows(row: HistoryInput, repeats: JourneyInput['marketRepeats']):
   };
   if (!changed) return [base];
   // The order's own lane marks the change right after the event that made it.
-  return [base, { ...base, kind: 'status', from: 'sync', to: 'sync', label: row.fromStatus ? `${row.fromStatus} → ${row.toStatus}` : `status ${row.toStatus}` }];
+  return [
+    base,
+    { ...base, kind: 'status', from: 'sync', to: 'sync', label: row.fromStatus ? `${row.fromStatus} → ${row.toStatus}` : `status ${row.toStatus}` },
+  ];
 }
 
 function deliveryRow(delivery: DeliveryInput, pausedTargets: Set<string>): JourneyRow {
@@ -288,7 +291,8 @@ function deliveryRow(delivery: DeliveryInput, pausedTargets: Set<string>): Journ
 export function buildJourney(input: JourneyInput): JourneyRow[] {
   const keyed: { at: number; kind: number; seq: bigint; part: number; row: JourneyRow }[] = [];
   for (const row of input.history) {
-    for (const [part, built] of historyRows(row, input.marketRepeats).entries()) keyed.push({ at: row.receivedAt.getTime(), kind: 0, seq: BigInt(row.id), part, row: built });
+    for (const [part, built] of historyRows(row, input.marketRepeats).entries())
+      keyed.push({ at: row.receivedAt.getTime(), kind: 0, seq: BigInt(row.id), part, row: built });
   }
   for (const delivery of input.deliveries) {
     keyed.push({ at: delivery.createdAt.getTime(), kind: 1, seq: BigInt(delivery.id), part: 0, row: deliveryRow(delivery, input.pausedTargets) });

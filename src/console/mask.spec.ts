@@ -15,7 +15,17 @@ describe('console masking', () => {
       key: '[masked]',
       orderId: 'YM-1',
       dedupeKey: 'market:1',
-      nested: [{ accessToken: '[masked]', apiKey: '[masked]', api_key: '[masked]', 'X-Api-Key': '[masked]', password: '[masked]', webhookSecret: '[masked]', name: 'Пётр' }],
+      nested: [
+        {
+          accessToken: '[masked]',
+          apiKey: '[masked]',
+          api_key: '[masked]',
+          'X-Api-Key': '[masked]',
+          password: '[masked]',
+          webhookSecret: '[masked]',
+          name: 'Пётр',
+        },
+      ],
       authorization: '[masked]',
     });
     expect(['matchKey', 'idempotencyKey', 'ticketId', 'orderId'].filter(isCredentialName)).toEqual([]);

@@ -24,7 +24,9 @@ export class SandboxPlayerService {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   market(step: PlayStep): Promise<Played> {
-    const body = exampleOf(step === 'market-order-created' ? MARKET_NOTIFICATION_DTO_CLASSES.ORDER_CREATED : MARKET_NOTIFICATION_DTO_CLASSES.ORDER_STATUS_UPDATED);
+    const body = exampleOf(
+      step === 'market-order-created' ? MARKET_NOTIFICATION_DTO_CLASSES.ORDER_CREATED : MARKET_NOTIFICATION_DTO_CLASSES.ORDER_STATUS_UPDATED,
+    );
     return this.send('/market/notification', body, {}, String(body.orderId));
   }
 

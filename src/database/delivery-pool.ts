@@ -18,7 +18,12 @@ export class DeliveryPool implements OnApplicationShutdown {
   private readonly pool: pg.Pool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new pg.Pool({ connectionString: config.databaseUrl, max: DELIVERY_POOL_SIZE, application_name: 'order-sync-delivery', Client: GuardedPgClient });
+    this.pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: DELIVERY_POOL_SIZE,
+      application_name: 'order-sync-delivery',
+      Client: GuardedPgClient,
+    });
     // An idle connection dropped by the server (restart, outage) must not crash the process; the next query reconnects.
     this.pool.on('error', (error) => this.logger.warn(`idle delivery connection lost: ${error.message}`));
   }

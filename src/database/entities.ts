@@ -21,4 +21,26 @@ import { SandboxTicket } from '../sandbox/sandbox-ticket.entity';
 import { ConsoleSession } from '../console/console-session.entity';
 
 /** Every table the app maps; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [Order, OrderHistoryEntry, StatusMapping, StatusMappingAudit, StatusMappingRevision, MarketEvent, MarketReturn, Delivery, DeliveryAttempt, ImshopTicket, ImshopTicketEvent, ImshopTicketRequest, MarketAutomation, MarketOrderDetails, DeliveryTarget, ReplayRun, MarketReconcileCursor, SandboxRequest, SandboxMarketOrder, SandboxTicket, ConsoleSession];
+export const ENTITIES = [
+  Order,
+  OrderHistoryEntry,
+  StatusMapping,
+  StatusMappingAudit,
+  StatusMappingRevision,
+  MarketEvent,
+  MarketReturn,
+  Delivery,
+  DeliveryAttempt,
+  ImshopTicket,
+  ImshopTicketEvent,
+  ImshopTicketRequest,
+  MarketAutomation,
+  MarketOrderDetails,
+  DeliveryTarget,
+  ReplayRun,
+  MarketReconcileCursor,
+  SandboxRequest,
+  SandboxMarketOrder,
+  SandboxTicket,
+  ConsoleSession,
+];

@@ -5,6 +5,9 @@ import type { Page, PageQuery } from '../common/page';
 export async function pageOf<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, query: PageQuery): Promise<Page<T>> {
   const page = query.page ?? 1;
   const limit = query.limit ?? 50;
-  const [items, total] = await qb.skip((page - 1) * limit).take(limit).getManyAndCount();
+  const [items, total] = await qb
+    .skip((page - 1) * limit)
+    .take(limit)
+    .getManyAndCount();
   return { items, total, page, limit };
 }

@@ -22,7 +22,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'admin: orders', description: 'Orders with their full history; setting a status by hand.' },
   { name: 'admin: status mappings', description: 'The mapping table between Market, IMSHOP and OMS codes and the internal statuses, with its audit trail.' },
   { name: 'admin: Yandex Market', description: 'Stored Market notifications and the per-campaign automation of the partner API.' },
-  { name: 'admin: market', description: "Reconciliation: pulling the orders Market changed, to catch notifications that never came." },
+  { name: 'admin: market', description: 'Reconciliation: pulling the orders Market changed, to catch notifications that never came.' },
   { name: 'admin: IMSHOP tickets', description: 'Tickets for store staff: creating them through IMSHOP and the registry of their statuses.' },
   { name: 'admin: deliveries', description: 'Outbound deliveries (IMSHOP status push, Market partner API calls, tickets): attempts, retries, recovery.' },
   { name: 'admin: targets', description: 'Endpoint health of each outbound target: pausing and resuming.' },
@@ -43,8 +43,10 @@ const FALLBACK_DESCRIPTIONS: Record<string, string> = {
   'get /admin/deliveries':
     'Filter by state, target and order. Each delivery is one change for one target; `superseded` means a newer change of the same order was sent instead.',
   'get /admin/deliveries/{id}': 'The payload sent and every attempt: HTTP status, latency, error and the answer kept.',
-  'post /admin/deliveries/{id}/retry': 'Only dead and superseded deliveries can be retried; the delivery is queued at once (202) with DELIVERY_MAX_ATTEMPTS new attempts.',
-  'get /admin/targets': 'A target is paused after failing continuously for PAUSE_AFTER_MINUTES, or by hand; a probe resumes an automatic pause after one successful delivery.',
+  'post /admin/deliveries/{id}/retry':
+    'Only dead and superseded deliveries can be retried; the delivery is queued at once (202) with DELIVERY_MAX_ATTEMPTS new attempts.',
+  'get /admin/targets':
+    'A target is paused after failing continuously for PAUSE_AFTER_MINUTES, or by hand; a probe resumes an automatic pause after one successful delivery.',
   'post /admin/targets/{target}/pause': 'Answers 200 with the target, also when it was paused already.',
   'post /admin/targets/{target}/resume': 'Answers 200 with the target, also when it was not paused.',
 };
@@ -76,7 +78,10 @@ function sharedAnswers(path: string, operation: OperationObject): Record<string,
   const answers: Record<string, string> = {};
   const takesBody = operation.requestBody !== undefined;
   const parameters = (operation.parameters ?? []).filter((parameter) => 'in' in parameter && ['path', 'query'].includes(parameter.in));
-  if (takesBody || parameters.length) answers['400'] = takesBody ? 'A field is wrong (each message names its field), or the body is not valid JSON' : 'A parameter is wrong (the message names it)';
+  if (takesBody || parameters.length)
+    answers['400'] = takesBody
+      ? 'A field is wrong (each message names its field), or the body is not valid JSON'
+      : 'A parameter is wrong (the message names it)';
   if (takesBody && errorModelOf(path) === HttpErrorBody) {
     answers['413'] = 'The body is larger than BODY_LIMIT';
     answers['415'] = "The body's charset or Content-Encoding is not supported";
@@ -123,7 +128,9 @@ export function buildApiDocument(app: INestApplication, config: AppConfig): Open
         type: 'apiKey',
         in: 'header',
         name: 'X-Api-Key',
-        description: config.adminApiKeyGenerated ? `the admin key: ADMIN_API_KEY is not set, so it was generated into ${adminKeyFile(config)}` : 'ADMIN_API_KEY',
+        description: config.adminApiKeyGenerated
+          ? `the admin key: ADMIN_API_KEY is not set, so it was generated into ${adminKeyFile(config)}`
+          : 'ADMIN_API_KEY',
       },
       ADMIN_SECURITY_SCHEME,
     )
@@ -151,7 +158,12 @@ export function buildApiDocument(app: INestApplication, config: AppConfig): Open
     );
   if (config.sandboxPeers.market) {
     builder.addApiKey(
-      { type: 'apiKey', in: 'header', name: 'Api-Key', description: `the sandbox Market's key: MARKET_API_KEY is not set, so the sandbox generated it into ${sandboxMarketKeyFile(config)}` },
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Api-Key',
+        description: `the sandbox Market's key: MARKET_API_KEY is not set, so the sandbox generated it into ${sandboxMarketKeyFile(config)}`,
+      },
       SANDBOX_MARKET_SECURITY_SCHEME,
     );
   }

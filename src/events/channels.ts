@@ -70,9 +70,16 @@ export class Channels implements OnModuleInit {
         if (!metadata) continue;
         const list = this.handlers.get(metadata.channel) ?? [];
         if (metadata.key !== undefined && list.some((h) => h.key === metadata.key)) {
-          throw new Error(`two handlers for ${metadata.channel} ${metadata.key}: ${list.find((h) => h.key === metadata.key)!.owner} and ${prototype.constructor.name}.${method}`);
+          throw new Error(
+            `two handlers for ${metadata.channel} ${metadata.key}: ${list.find((h) => h.key === metadata.key)!.owner} and ${prototype.constructor.name}.${method}`,
+          );
         }
-        list.push({ key: metadata.key, options: metadata.options, owner: `${prototype.constructor.name}.${method}`, call: (payload) => Promise.resolve(fn.call(instance, payload)) });
+        list.push({
+          key: metadata.key,
+          options: metadata.options,
+          owner: `${prototype.constructor.name}.${method}`,
+          call: (payload) => Promise.resolve(fn.call(instance, payload)),
+        });
         this.handlers.set(metadata.channel, list);
       }
     }

@@ -7,7 +7,7 @@ export const WIRING: Record<string, string[]> = {
   /** orders/order-events.ts: every change of an order, in the transaction that made it. */
   'order.changed': [
     'ImshopSyncService.onOrderChanged (the IMSHOP status push, if the app knows the order)',
-    'MarketLoopService.onOrderChanged (our status to Market along its path; a cancelled order\'s store tickets withdrawn)',
+    "MarketLoopService.onOrderChanged (our status to Market along its path; a cancelled order's store tickets withdrawn)",
   ],
   /** market/market-order-notice.ts: what Market said of an order (a notification, or the pull), in its transaction. */
   'market.order-notified': [

@@ -58,7 +58,6 @@ export class HealthService {
     return { status, checks: { database, queue, targets } };
   }
 
-
   /**
    * /health answers anyone: a raw error text (a database host and user, a peer's answer) goes to the
    * log, and the answer says only up or down.

@@ -28,7 +28,10 @@ export class AppCancellationController {
   @ApiOkResponse({
     type: AppCancellationResponse,
     examples: {
-      cancelled: { summary: 'cancelled', value: { success: true, newStatus: 'canceled', newMessage: 'Заказ отменён', status: 'canceled', message: 'Заказ отменён' } },
+      cancelled: {
+        summary: 'cancelled',
+        value: { success: true, newStatus: 'canceled', newMessage: 'Заказ отменён', status: 'canceled', message: 'Заказ отменён' },
+      },
       refused: {
         summary: 'refused',
         value: {
@@ -40,7 +43,9 @@ export class AppCancellationController {
       unknown: { summary: 'unknown order', value: { success: false, newMessage: 'Заказ не найден', message: 'Заказ не найден' } },
     },
   })
-  @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['id is required (or uuid / internalId in the older request shape)'] } } })
+  @ApiBadRequestResponse({
+    schema: { example: { statusCode: 400, error: 'Bad Request', message: ['id is required (or uuid / internalId in the older request shape)'] } },
+  })
   async cancel(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<AppCancellationResponse> {
     const answer = await this.cancellations.cancel(body);
     recordWebhookOutcome(res, { type: 'cancel', outcome: answer.success ? 'cancelled' : 'refused' });

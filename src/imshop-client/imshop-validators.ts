@@ -35,8 +35,7 @@ export function IsIdString(validationOptions?: ValidationOptions): PropertyDecor
       validator: {
         validate: (value: unknown): boolean => isIdString(value),
         defaultMessage: (args?: ValidationArguments): string =>
-          `$property must be a non-empty string (or integer) of at most ${MAX_ID_LENGTH} characters, ` +
-          `got ${describeReceived(args?.value)}`,
+          `$property must be a non-empty string (or integer) of at most ${MAX_ID_LENGTH} characters, ` + `got ${describeReceived(args?.value)}`,
       },
     },
     validationOptions,
@@ -45,10 +44,7 @@ export function IsIdString(validationOptions?: ValidationOptions): PropertyDecor
 
 /** Turns a numeric string (`"2"`) into a number; anything else is left for `@IsNumber()` to judge. */
 export function ToNumberIfNumeric(): PropertyDecorator {
-  return Transform(
-    ({ value }: { value: unknown }) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value),
-    { toClassOnly: true },
-  );
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value), { toClassOnly: true });
 }
 
 /** Plain non-negative decimal: digits, optionally a fraction. No sign, exponent or whitespace. */
@@ -91,8 +87,7 @@ export function IsUnixTimestamp(validationOptions?: ValidationOptions): Property
       validator: {
         validate: (value: unknown): boolean => parseUnixTimestamp(value) !== null,
         defaultMessage: (args?: ValidationArguments): string =>
-          '$property must be a unix timestamp in seconds, as a number or a string of digits ' +
-          `(e.g. "1591207746"), got ${describeReceived(args?.value)}`,
+          '$property must be a unix timestamp in seconds, as a number or a string of digits ' + `(e.g. "1591207746"), got ${describeReceived(args?.value)}`,
       },
     },
     validationOptions,

@@ -56,7 +56,7 @@ describe('parseImshopStatusResponse', () => {
     expect(parseImshopStatusResponse(200, 'OK')).toEqual({ ok: true, retryable: false });
   });
 
-  it('fails without retry on success: false, keeping IMSHOP\'s message', () => {
+  it("fails without retry on success: false, keeping IMSHOP's message", () => {
     expect(parseImshopStatusResponse(200, { success: false, message: 'Order not found' })).toEqual({
       ok: false,
       retryable: false,

@@ -18,19 +18,15 @@ export class OmsStatusController {
   // IMSHOP's request may carry fields of later protocol versions (or its `key`): tolerated, not rejected.
   @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: false, transform: true }))
   @ApiOperation({
-    summary: 'The OMS reports an order status in IMSHOP\'s request shape; it is recorded and relayed to IMSHOP reliably',
+    summary: "The OMS reports an order status in IMSHOP's request shape; it is recorded and relayed to IMSHOP reliably",
     description:
       'An OMS code without a mapping row leaves the internal status as it is, is kept in history and is still relayed. ' +
-      'IMSHOP\'s request has no event id, so a resend after a lost answer would be relayed again: send an Idempotency-Key ' +
+      "IMSHOP's request has no event id, so a resend after a lost answer would be relayed again: send an Idempotency-Key " +
       '(one per status change) and a repeat answers 200 with outcome "duplicate" and changes and relays nothing.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'One per status change, up to 200 characters', example: 'oms-a7878969-processing-1' })
   @ApiOkResponse({ type: OmsStatusAnswer })
-  async report(
-    @Body() dto: OrderStatusUpdateDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async report(@Body() dto: OrderStatusUpdateDto, @Headers('idempotency-key') idempotencyKey: string | undefined, @Res({ passthrough: true }) res: Response) {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new BadRequestException(['Idempotency-Key must be 1-200 printable ASCII characters without spaces']);
     }

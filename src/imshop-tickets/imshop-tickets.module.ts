@@ -19,7 +19,15 @@ import { TicketsRepository } from './tickets.repository';
 @Module({
   imports: [ImshopClientModule, OrdersModule],
   controllers: [TicketStatusController, TicketsController],
-  providers: [TicketsRepository, TicketRequestsRepository, TicketIntakeService, TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService],
+  providers: [
+    TicketsRepository,
+    TicketRequestsRepository,
+    TicketIntakeService,
+    TicketEventsService,
+    TicketCreationService,
+    TicketWithdrawalService,
+    TicketReadsService,
+  ],
   exports: [TicketEventsService, TicketCreationService, TicketWithdrawalService, TicketReadsService],
 })
 export class ImshopTicketsModule {}

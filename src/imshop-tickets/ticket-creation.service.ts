@@ -78,7 +78,8 @@ export class TicketCreationService {
       let message = maskCredentialsInText(describeRefusal(call, answer));
       if (claim) {
         await this.settleRefusal(claim, unknown, message);
-        if (unknown) message += `; IMSHOP may have created the ticket, so request ${claim.requestKey} is not sent again until IMSHOP reports a ticket of order ${dto.orderId}`;
+        if (unknown)
+          message += `; IMSHOP may have created the ticket, so request ${claim.requestKey} is not sent again until IMSHOP reports a ticket of order ${dto.orderId}`;
       }
       this.logger.warn(`IMSHOP did not create the ${dto.type} ticket for order ${dto.orderId}: ${message}`);
       throw new ImshopTicketRefused(message, call.status, maskCredentials(call.body ?? null), unknown);
@@ -98,7 +99,8 @@ export class TicketCreationService {
         // IMSHOP answered with the id of the withdrawn ticket ("идентификатор созданной / отменённой заявки"):
         // there is no separate cancel ticket to register.
         const target =
-          (await this.tickets.lockTicket(manager, imshopTicketId)) ?? (await this.tickets.registerUnknownTicket(manager, imshopTicketId, dto.orderId, dto.storeId));
+          (await this.tickets.lockTicket(manager, imshopTicketId)) ??
+          (await this.tickets.registerUnknownTicket(manager, imshopTicketId, dto.orderId, dto.storeId));
         if (withdrawnAtOnce) await this.tickets.closeWithdrawn(manager, imshopTicketId, new Date(), withdrawalRecord(imshopTicketId, imshopTicketId));
         return (await this.tickets.lockTicket(manager, target.imshopTicketId))!;
       }
@@ -174,7 +176,9 @@ export class TicketCreationService {
       });
     });
     if (!adopted) return null;
-    this.logger.warn(`ticket request ${request.requestKey}: IMSHOP's answer was lost; ticket ${adopted.imshopTicketId}, which IMSHOP reported since, is the one it created`);
+    this.logger.warn(
+      `ticket request ${request.requestKey}: IMSHOP's answer was lost; ticket ${adopted.imshopTicketId}, which IMSHOP reported since, is the one it created`,
+    );
     for (const id of await this.tickets.recordedEventIds(adopted.id)) {
       try {
         await this.events.reprocess(id, 'adopted:');

@@ -42,11 +42,10 @@ export class TicketRequestsRepository {
 
   /** IMSHOP created the ticket: kept with its answer, which a repeat of the key gets again. */
   async markCreated(manager: EntityManager, id: string, imshopTicketId: string, answer: unknown): Promise<void> {
-    await manager.query(`UPDATE imshop_ticket_requests SET state = 'created', imshop_ticket_id = $2, answer = $3, last_error = NULL, updated_at = now() WHERE id = $1`, [
-      id,
-      imshopTicketId,
-      JSON.stringify(answer),
-    ]);
+    await manager.query(
+      `UPDATE imshop_ticket_requests SET state = 'created', imshop_ticket_id = $2, answer = $3, last_error = NULL, updated_at = now() WHERE id = $1`,
+      [id, imshopTicketId, JSON.stringify(answer)],
+    );
   }
 
   /** A request whose answer was lost takes the ticket IMSHOP reported since; false when it is no longer `sending`. */

@@ -4,7 +4,13 @@ import type { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
 import { TicketStatusInvalidForType } from './ticket-errors';
 import { decideTicketStatus, orderChangeOf, type TicketFacts, type TicketStatusDecision } from './ticket-status-decision';
 
-const ticket = (facts: Partial<TicketFacts> = {}): TicketFacts => ({ imshopTicketId: 'rsp-1', type: null, cancelRequestedAt: null, cancelsTicketId: null, ...facts });
+const ticket = (facts: Partial<TicketFacts> = {}): TicketFacts => ({
+  imshopTicketId: 'rsp-1',
+  type: null,
+  cancelRequestedAt: null,
+  cancelsTicketId: null,
+  ...facts,
+});
 const decided = (facts: Partial<TicketFacts>, status: string): TicketStatusDecision => {
   const decision = decideTicketStatus(ticket(facts), status);
   if (decision instanceof TicketStatusInvalidForType) throw new Error(`refused: ${decision.message}`);
@@ -61,7 +67,15 @@ describe('decideTicketStatus', () => {
 });
 
 describe('orderChangeOf', () => {
-  const dto = { ticketId: 'rsp-1', orderId: 'a-1', storeId: '1456', staffId: '12393', status: 'cancelled', comment: 'нет товара', metadata: { deliveryTrackingNumber: 'T-1' } } as TicketStatusWebhookDto;
+  const dto = {
+    ticketId: 'rsp-1',
+    orderId: 'a-1',
+    storeId: '1456',
+    staffId: '12393',
+    status: 'cancelled',
+    comment: 'нет товара',
+    metadata: { deliveryTrackingNumber: 'T-1' },
+  } as TicketStatusWebhookDto;
   const eventAt = new Date('2026-01-02T03:04:05Z');
 
   it("is the order's status change through the mapping rows of the deciding type", () => {

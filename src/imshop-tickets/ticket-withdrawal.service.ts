@@ -35,7 +35,9 @@ export class TicketWithdrawalService {
       } catch (error) {
         await this.tickets.releaseWithdrawal(ticket.id);
         failed.push(ticket.imshopTicketId);
-        this.logger.warn(`could not withdraw ticket ${ticket.imshopTicketId} of order ${omsOrderNumber}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          `could not withdraw ticket ${ticket.imshopTicketId} of order ${omsOrderNumber}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     return { cancelled, failed };

@@ -45,7 +45,15 @@ export class TicketStatusController {
   @ApiBody({ type: TicketStatusWebhookDto, examples: TICKET_STATUS_EXAMPLES })
   @ApiOkResponse({ schema: { type: 'object', properties: { success: { type: 'boolean', enum: [true] } }, required: ['success'], example: { success: true } } })
   @ApiBadRequestResponse({
-    schema: { example: { statusCode: 400, error: 'Bad Request', message: ['status "shipped" is not valid for ticket rsp-12345 of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)'] } },
+    schema: {
+      example: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: [
+          'status "shipped" is not valid for ticket rsp-12345 of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)',
+        ],
+      },
+    },
   })
   async status(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<{ success: true }> {
     const receipt = await this.intake.receiveStatus(body);
@@ -71,9 +79,9 @@ export class TicketsController {
     summary: "Create an IMSHOP ticket through IMSHOP's ticket API and register it",
     description:
       "The body is IMSHOP's ticket request and is forwarded as is (with IMSHOP_API_KEY as Bearer). Registered only once IMSHOP " +
-      'accepted it (`success: true` and a `ticketId`); the answer carries our ticket and IMSHOP\'s answer. IMSHOP takes no reference ' +
+      "accepted it (`success: true` and a `ticketId`); the answer carries our ticket and IMSHOP's answer. IMSHOP takes no reference " +
       'of ours, so a resend after a lost answer would create a second ticket: send an Idempotency-Key (one per ticket) and a repeat ' +
-      'answers with the ticket created under it, sends again only if IMSHOP refused, and is refused with 409 while IMSHOP\'s answer is unknown.',
+      "answers with the ticket created under it, sends again only if IMSHOP refused, and is refused with 409 while IMSHOP's answer is unknown.",
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'One per ticket, up to 200 characters', example: 'prepare-a-12345-1' })
   @ApiBody({ type: CreateTicketDto, examples: CREATE_TICKET_EXAMPLES })
@@ -104,7 +112,10 @@ export class TicketsController {
     summary: "One ticket (our id or IMSHOP's ticketId) with every status IMSHOP reported",
     description: 'Each status webhook of the ticket with its effect on the order, oldest first.',
   })
-  @ApiOkResponse({ type: ImshopTicketDetailView, description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)' })
+  @ApiOkResponse({
+    type: ImshopTicketDetailView,
+    description: 'The registry row with `events`: every status IMSHOP reported, its order-history outcome and payload (without the key)',
+  })
   @ApiNotFoundResponse({ description: 'No such ticket' })
   get(@Param('id') id: string) {
     return this.reads.get(id);

@@ -202,7 +202,17 @@ export class TicketsRepository {
   /** Registers a ticket IMSHOP created for us (or makes ours the one its webhook registered first). */
   async saveCreated(
     manager: EntityManager,
-    ticket: { imshopTicketId: string; type: string; omsOrderNumber: string; orderId: string | null; storeId: string; status: string; request: unknown; cancelsTicketId: string | null; closed: boolean },
+    ticket: {
+      imshopTicketId: string;
+      type: string;
+      omsOrderNumber: string;
+      orderId: string | null;
+      storeId: string;
+      status: string;
+      request: unknown;
+      cancelsTicketId: string | null;
+      closed: boolean;
+    },
   ): Promise<ImshopTicket> {
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO imshop_tickets (imshop_ticket_id, type, oms_order_number, order_id, store_id, status, created_by_us, request, cancels_ticket_id, closed)
@@ -276,7 +286,11 @@ export class TicketsRepository {
   }
 
   /** A ticket IMSHOP reported becomes the one it created for our request. */
-  async markAdopted(manager: EntityManager, ticketId: string, adoption: { type: string; request: unknown; orderId: string | null; closed: boolean }): Promise<ImshopTicket> {
+  async markAdopted(
+    manager: EntityManager,
+    ticketId: string,
+    adoption: { type: string; request: unknown; orderId: string | null; closed: boolean },
+  ): Promise<ImshopTicket> {
     await manager.query(
       `UPDATE imshop_tickets SET created_by_us = true, type = $2, request = $3, order_id = COALESCE(order_id, $4), closed = closed OR $5, updated_at = now() WHERE id = $1`,
       [ticketId, adoption.type, JSON.stringify(adoption.request), adoption.orderId, adoption.closed],
@@ -286,7 +300,9 @@ export class TicketsRepository {
 
   /** The statuses of a ticket that were recorded without a type (the order left as it was), oldest first. */
   async recordedEventIds(ticketId: string): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT id FROM imshop_ticket_events WHERE ticket_id = $1 AND outcome = 'recorded' ORDER BY id`, [ticketId])) as { id: string }[];
+    const rows = (await this.dataSource.query(`SELECT id FROM imshop_ticket_events WHERE ticket_id = $1 AND outcome = 'recorded' ORDER BY id`, [ticketId])) as {
+      id: string;
+    }[];
     return rows.map((row) => row.id);
   }
 

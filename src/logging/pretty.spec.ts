@@ -39,7 +39,9 @@ describe('log formats', () => {
     expect(text).not.toContain('buyer@example.com');
     const plain = text.replace(ANSI, '').split('\n');
     expect(plain[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}POST \/orders\/status → 201 12 ms requestId=req-1$/);
-    expect(plain[1]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}\[Test\] delivery 42 to imshop failed key=\[redacted\] body=\{"apiKey":"\[redacted\]","phone":"\[redacted\]","email":"\[redacted\]"\}$/);
+    expect(plain[1]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}\[Test\] delivery 42 to imshop failed key=\[redacted\] body=\{"apiKey":"\[redacted\]","phone":"\[redacted\]","email":"\[redacted\]"\}$/,
+    );
     expect(plain[2]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR \[Outbox\] boom$/);
     expect(plain[3]).toBe('    Error: boom');
     // never a JSON line in this format

@@ -57,7 +57,9 @@ export function formatLogLine(line: string): string {
   if (entry.req && typeof entry.req === 'object') {
     // the access log: method, path, status and time say it all
     const status = entry.res?.statusCode;
-    parts.push(`${entry.req.method} ${entry.req.url} → ${status ?? '-'} ${entry.responseTime ?? '?'} ms${entry.msg === 'request aborted' ? ' (aborted by the client)' : ''}`);
+    parts.push(
+      `${entry.req.method} ${entry.req.url} → ${status ?? '-'} ${entry.responseTime ?? '?'} ms${entry.msg === 'request aborted' ? ' (aborted by the client)' : ''}`,
+    );
     if (entry.req.id) parts.push(`${DIM}requestId=${entry.req.id}${RESET}`);
   } else if (entry.msg !== undefined) {
     parts.push(String(entry.msg));
@@ -67,7 +69,10 @@ export function formatLogLine(line: string): string {
   let text = parts.join(' ');
   if (entry.err && typeof entry.err === 'object') {
     const stack = typeof entry.err.stack === 'string' ? entry.err.stack : `${entry.err.type ?? 'Error'}: ${entry.err.message ?? ''}`;
-    text += `\n${stack.split('\n').map((l: string) => `    ${l}`).join('\n')}`;
+    text += `\n${stack
+      .split('\n')
+      .map((l: string) => `    ${l}`)
+      .join('\n')}`;
   }
   return `${text}\n`;
 }

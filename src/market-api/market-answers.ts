@@ -29,7 +29,13 @@ export function fromTicketError(error: unknown, started: number): SendResult {
   // Not sent again: a later attempt takes the ticket once IMSHOP reports it (or an admin makes one).
   if (error instanceof TicketOutcomeUnknown) return local('retry', started, error.message);
   if (error instanceof ImshopTicketRefused) {
-    return { outcome: error.retryable ? 'retry' : 'dead', statusCode: error.status, latencyMs: Date.now() - started, error: error.message, response: error.body };
+    return {
+      outcome: error.retryable ? 'retry' : 'dead',
+      statusCode: error.status,
+      latencyMs: Date.now() - started,
+      error: error.message,
+      response: error.body,
+    };
   }
   if (error instanceof InvalidInputError) return local('dead', started, `the ticket was refused by our own validation: ${JSON.stringify(error.messages)}`);
   // Any other refusal of ours (the ticket API not configured, say) does not heal by retrying.

@@ -37,7 +37,14 @@ export class MarketApiClient {
   updateOrderStatus(campaignId: string, orderId: string, change: MarketStatusChange, signal?: AbortSignal): Promise<PeerCallResult> {
     const order: Record<string, string> = { status: change.status };
     if (change.substatus) order.substatus = change.substatus;
-    return this.call('updateOrderStatus', `campaign:${campaignId}`, 'PUT', `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/status`, JSON.stringify({ order }), signal);
+    return this.call(
+      'updateOrderStatus',
+      `campaign:${campaignId}`,
+      'PUT',
+      `/v2/campaigns/${id(campaignId)}/orders/${id(orderId)}/status`,
+      JSON.stringify({ order }),
+      signal,
+    );
   }
 
   /** `PUT v2/campaigns/{campaignId}/orders/{orderId}/cancellation/accept` (acceptOrderCancellation). */
@@ -84,7 +91,8 @@ export class MarketApiClient {
 
   /** `signal`: see PeerRequest.signal (a delivery attempt's lease); it is checked again after a wait at the limiter. */
   private async call(method: string, entity: string, verb: string, path: string, body?: string, signal?: AbortSignal): Promise<PeerCallResult> {
-    if (!this.config.marketApi.apiKey) return { status: 0, body: null, text: '', latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)', notSent: true };
+    if (!this.config.marketApi.apiKey)
+      return { status: 0, body: null, text: '', latencyMs: 0, error: 'the Market partner API is not configured (MARKET_API_KEY)', notSent: true };
     const wait = this.limiter.heldBackFor(method, entity);
     if (wait > 0) {
       return {

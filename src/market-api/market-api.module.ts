@@ -16,7 +16,15 @@ import { MarketSendersService } from './market-senders.service';
 @Module({
   imports: [OrdersModule, OutboxModule, StatusMappingModule, ImshopTicketsModule],
   controllers: [MarketAutomationController],
-  providers: [MarketApiClient, MarketAutomationRepository, MarketAutomationService, MarketOrderDetailsRepository, MarketOrderDetailsService, MarketLoopService, MarketSendersService],
+  providers: [
+    MarketApiClient,
+    MarketAutomationRepository,
+    MarketAutomationService,
+    MarketOrderDetailsRepository,
+    MarketOrderDetailsService,
+    MarketLoopService,
+    MarketSendersService,
+  ],
   exports: [MarketApiClient, MarketAutomationService],
 })
 export class MarketApiModule {}

@@ -74,7 +74,8 @@ export class MarketAutomationService {
       if (rules.pushStatuses !== undefined) row.pushStatuses = rules.pushStatuses;
       if (rules.answerCancellations !== undefined) row.answerCancellations = rules.answerCancellations;
       const problems: string[] = [];
-      if ((row.fetchDetails || row.prepareTicket) && !row.businessId) problems.push('businessId is required while rules.fetchDetails or rules.prepareTicket is on');
+      if ((row.fetchDetails || row.prepareTicket) && !row.businessId)
+        problems.push('businessId is required while rules.fetchDetails or rules.prepareTicket is on');
       if (row.prepareTicket && !row.storeId) problems.push('storeId is required while rules.prepareTicket is on');
       if (problems.length) throw new InvalidInputError(problems);
       row.updatedBy = actor;

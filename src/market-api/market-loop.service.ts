@@ -68,7 +68,8 @@ export class MarketLoopService implements OnModuleInit {
     const settings = await this.automation.forCampaign(ref.campaignId, tx);
     // A new order's details: on ORDER_CREATED, or when the pull caught an order whose ORDER_CREATED never came.
     if ((notice.kind === 'created' || (notified.via === 'pull' && change.created)) && settings.fetchDetails && settings.businessId) {
-      if (!(await this.startedBefore(change, MARKET_TARGETS.details, tx))) this.write(tx, change, MARKET_TARGETS.details, { ...ref, businessId: settings.businessId });
+      if (!(await this.startedBefore(change, MARKET_TARGETS.details, tx)))
+        this.write(tx, change, MARKET_TARGETS.details, { ...ref, businessId: settings.businessId });
     }
     switch (notice.kind) {
       case 'status':
@@ -79,7 +80,12 @@ export class MarketLoopService implements OnModuleInit {
         return;
       case 'cancellation_requested':
         if (settings.answerCancellations && !(await this.startedBefore(change, MARKET_TARGETS.cancellation, tx))) {
-          this.write(tx, change, MARKET_TARGETS.cancellation, { ...ref, ...cancellationAnswer(change.order.status), orderStatus: change.order.status, historyId: change.historyId });
+          this.write(tx, change, MARKET_TARGETS.cancellation, {
+            ...ref,
+            ...cancellationAnswer(change.order.status),
+            orderStatus: change.order.status,
+            historyId: change.historyId,
+          });
         }
         return;
       case 'created':
@@ -138,7 +144,8 @@ export class MarketLoopService implements OnModuleInit {
     if (!change.replay) return false;
     if (await this.outbox.hasDelivery(tx, change.order.id, target)) return true;
     if (target === MARKET_TARGETS.details) return this.details.exists(change.order.id, tx);
-    if (target === MARKET_TARGETS.ticket) return (await this.ticketReads.list({ orderId: change.order.id, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
+    if (target === MARKET_TARGETS.ticket)
+      return (await this.ticketReads.list({ orderId: change.order.id, type: 'prepare', limit: 50 })).items.some((ticket) => ticket.createdByUs);
     return false;
   }
 

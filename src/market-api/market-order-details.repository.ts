@@ -67,6 +67,9 @@ export class MarketOrderDetailsRepository {
   }
 
   async setBuyer(orderId: string, buyer: unknown): Promise<void> {
-    await this.dataSource.query('UPDATE market_order_details SET buyer = $2, buyer_fetched_at = now(), updated_at = now() WHERE order_id = $1', [orderId, JSON.stringify(buyer)]);
+    await this.dataSource.query('UPDATE market_order_details SET buyer = $2, buyer_fetched_at = now(), updated_at = now() WHERE order_id = $1', [
+      orderId,
+      JSON.stringify(buyer),
+    ]);
   }
 }

@@ -48,7 +48,8 @@ export class MarketOrderDetailsService {
     const result = fromMarket(call);
     if (result.outcome !== 'sent') return { result };
     const found = parseBusinessOrders(call.body)?.orders.find((o) => marketIdOf(o.orderId) === p.orderId);
-    if (!found) return { result: { ...result, outcome: 'dead', error: `Market returned no order ${p.orderId} of campaign ${p.campaignId} for business ${businessId}` } };
+    if (!found)
+      return { result: { ...result, outcome: 'dead', error: `Market returned no order ${p.orderId} of campaign ${p.campaignId} for business ${businessId}` } };
     const details = await this.repository.transaction(async (tx) => {
       const stored = await this.repository.upsert(tx.manager, {
         orderId: p.order,
@@ -66,7 +67,13 @@ export class MarketOrderDetailsService {
         notes: typeof found.notes === 'string' ? found.notes : null,
       });
       await this.orders.applyStatus(
-        { source: MARKET_API_SOURCE, identity: { id: p.order }, internalStatus: null, items: orderItemsFromMarket(found.items), note: 'details fetched from Market' },
+        {
+          source: MARKET_API_SOURCE,
+          identity: { id: p.order },
+          internalStatus: null,
+          items: orderItemsFromMarket(found.items),
+          note: 'details fetched from Market',
+        },
         tx,
       );
       return stored;

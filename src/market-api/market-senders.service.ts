@@ -92,7 +92,13 @@ export class MarketSendersService {
     );
     const { order } = applied;
     if (applied.change?.statusChanged && order.omsOrderNumber) {
-      this.outbox.write(tx, { orderId: order.id, target: MARKET_TARGETS.withdraw, changeSeq: applied.change.historyId, internalStatus: order.status, payload: withdrawalOf(order.id, order.omsOrderNumber) });
+      this.outbox.write(tx, {
+        orderId: order.id,
+        target: MARKET_TARGETS.withdraw,
+        changeSeq: applied.change.historyId,
+        internalStatus: order.status,
+        payload: withdrawalOf(order.id, order.omsOrderNumber),
+      });
     }
     return applied.outcome;
   }
@@ -116,7 +122,8 @@ export class MarketSendersService {
     return this.followUps.run(async () => {
       const started = Date.now();
       const settings = await this.automation.forCampaign(p.campaignId);
-      if (!ticketsPossible(settings)) return local('dead', started, 'the prepareTicket rule was switched off (or its businessId/storeId removed) before the ticket was created');
+      if (!ticketsPossible(settings))
+        return local('dead', started, 'the prepareTicket rule was switched off (or its businessId/storeId removed) before the ticket was created');
 
       const details = await this.detailsOf(p, settings.businessId!, signal);
       if ('outcome' in details) return details;

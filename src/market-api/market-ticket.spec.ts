@@ -15,12 +15,23 @@ const order: MarketBusinessOrder = {
     { id: 2, offerId: 'SKU-2', count: 0, prices: { payment: rub(10) } },
   ],
   prices: { delivery: { payment: rub(0) } },
-  delivery: { type: 'PICKUP', serviceName: '', deliveryServiceId: 42, pickup: { address: { city: 'Казань', street: 'Баумана', house: '1' }, region: { name: 'Татарстан' } } },
+  delivery: {
+    type: 'PICKUP',
+    serviceName: '',
+    deliveryServiceId: 42,
+    pickup: { address: { city: 'Казань', street: 'Баумана', house: '1' }, region: { name: 'Татарстан' } },
+  },
 };
 
 describe('prepare ticket from Market details', () => {
   it('builds a body our CreateTicketDto (IMSHOP’s ticket API) accepts, with unit prices from line totals', () => {
-    const body = buildPrepareTicket({ omsOrderNumber: 'YM-1', storeId: '16', marketOrderId: '1', order, buyer: { firstName: 'Анна', phone: '+7 (999) 000-11-22' } });
+    const body = buildPrepareTicket({
+      omsOrderNumber: 'YM-1',
+      storeId: '16',
+      marketOrderId: '1',
+      order,
+      buyer: { firstName: 'Анна', phone: '+7 (999) 000-11-22' },
+    });
     expect(validateDto(CreateTicketDto, body)).toEqual(expect.objectContaining({ ok: true }));
     expect(body.cart).toEqual([{ configurationId: 'SKU-1', quantity: 3, price: 1000, subtotal: 3000 }]);
     expect(body.payment).toEqual({ paid: false, method: 'CARD_ON_DELIVERY' });

@@ -53,7 +53,10 @@ export function buildPrepareTicket(input: PrepareTicketInput): Record<string, un
 
 function ticketBuyer(buyer: MarketBuyer | null): { name: string; phone: string } | null {
   if (!buyer) return null;
-  const name = [buyer.firstName, buyer.middleName, buyer.lastName].filter((part) => typeof part === 'string' && part.trim()).join(' ').slice(0, 255);
+  const name = [buyer.firstName, buyer.middleName, buyer.lastName]
+    .filter((part) => typeof part === 'string' && part.trim())
+    .join(' ')
+    .slice(0, 255);
   const phone = typeof buyer.phone === 'string' ? buyer.phone.trim() : '';
   if (!name || !/^\+?[\d\s()-]{5,32}$/.test(phone)) return null;
   return { name, phone };
@@ -65,7 +68,10 @@ function ticketBuyer(buyer: MarketBuyer | null): { name: string; phone: string }
  */
 function ticketDelivery(delivery?: MarketDelivery): Record<string, unknown> | null {
   if (!delivery?.type) return null;
-  const provider = (delivery.serviceName?.trim() || (delivery.deliveryServiceId !== undefined ? `market-${delivery.deliveryServiceId}` : 'market')).slice(0, 255);
+  const provider = (delivery.serviceName?.trim() || (delivery.deliveryServiceId !== undefined ? `market-${delivery.deliveryServiceId}` : 'market')).slice(
+    0,
+    255,
+  );
   const place = delivery.type === 'PICKUP' ? delivery.pickup : delivery.courier;
   const address = ticketAddress(place?.address, place?.region?.name);
   const base: Record<string, unknown> =

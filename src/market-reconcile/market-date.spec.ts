@@ -31,7 +31,20 @@ describe('normaliseMarketDate', () => {
   });
 
   it('gives null for anything else or an impossible date', () => {
-    for (const bad of ['', 'yesterday', '2026-13-01T00:00:00Z', '31-02-2026 10:00:00', '24-11-2026 24:00:00', '24-11-2026 10:60:00', '24/11/2026 10:00:00', '2026-11-24T10:00:00+25:00', 42, null, undefined, {}]) {
+    for (const bad of [
+      '',
+      'yesterday',
+      '2026-13-01T00:00:00Z',
+      '31-02-2026 10:00:00',
+      '24-11-2026 24:00:00',
+      '24-11-2026 10:60:00',
+      '24/11/2026 10:00:00',
+      '2026-11-24T10:00:00+25:00',
+      42,
+      null,
+      undefined,
+      {},
+    ]) {
       expect(normaliseMarketDate(bad)).toBeNull();
     }
     expect(normaliseMarketDate(new Date('nope'))).toBeNull();

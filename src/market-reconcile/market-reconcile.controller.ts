@@ -1,5 +1,16 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, Post } from '@nestjs/common';
-import { ApiBadGatewayResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { HttpErrorBody } from '../common/dto/http-error.dto';
 import { AdminOnly } from '../auth/admin-key.guard';
 import { ReconcileDto, ReconcileFailureView, ReconcileReportView, ReconcileStateView } from './dto/reconcile.dto';
@@ -41,7 +52,10 @@ export class MarketReconcileController {
       window: { summary: 'a recovery window', value: { campaignId: '21546980', since: '2026-11-24T00:00:00+03:00', until: '2026-11-25T00:00:00+03:00' } },
     },
   })
-  @ApiOkResponse({ type: ReconcileReportView, description: 'The counts, and `stopped: {reason, message}` when the run read its most pages (page_limit) before the end of the window' })
+  @ApiOkResponse({
+    type: ReconcileReportView,
+    description: 'The counts, and `stopped: {reason, message}` when the run read its most pages (page_limit) before the end of the window',
+  })
   @ApiBadRequestResponse({ description: 'A field is wrong, or the campaign has no businessId (message names it)' })
   @ApiConflictResponse({ description: 'The campaign is being reconciled right now, or MARKET_API_KEY is not set' })
   @ApiBadGatewayResponse({
@@ -49,7 +63,8 @@ export class MarketReconcileController {
     description: 'Market failed mid-run, or repeated a page token (`stopped.reason` page_token_repeated); the body has the counts so far',
   })
   @ApiTooManyRequestsResponse({
-    description: "Market's rate limit held too long (the body has the counts so far), or more than ADMIN_RATE_LIMIT admin requests from this address in a minute",
+    description:
+      "Market's rate limit held too long (the body has the counts so far), or more than ADMIN_RATE_LIMIT admin requests from this address in a minute",
     schema: { oneOf: [{ $ref: getSchemaPath(ReconcileFailureView) }, { $ref: getSchemaPath(HttpErrorBody) }] },
   })
   async run(@Body() dto: ReconcileDto) {

@@ -23,19 +23,35 @@ export class MarketReconcileRepository {
 
   /** A new window starts: from its first page. */
   async startRun(campaignId: string, from: Date, to: Date): Promise<void> {
-    await this.dataSource.getRepository(MarketReconcileCursor).update({ campaignId }, { runFrom: from, runTo: to, pageToken: null, pagesDone: 0, lastRunAt: new Date() });
+    await this.dataSource
+      .getRepository(MarketReconcileCursor)
+      .update({ campaignId }, { runFrom: from, runTo: to, pageToken: null, pagesDone: 0, lastRunAt: new Date() });
   }
 
   /** A page is applied: the cursor moves past it. */
   async pageDone(campaignId: string, nextPageToken: string): Promise<void> {
-    await this.dataSource.query('UPDATE market_reconcile_cursors SET page_token = $2, pages_done = pages_done + 1 WHERE campaign_id = $1', [campaignId, nextPageToken]);
+    await this.dataSource.query('UPDATE market_reconcile_cursors SET page_token = $2, pages_done = pages_done + 1 WHERE campaign_id = $1', [
+      campaignId,
+      nextPageToken,
+    ]);
   }
 
   /** The window's last page is applied: the cursor is at its end. */
   async runDone(campaignId: string, to: Date, counts: Record<string, number>): Promise<void> {
     await this.dataSource.getRepository(MarketReconcileCursor).update(
       { campaignId },
-      { cursorAt: to, runFrom: null, runTo: null, pageToken: null, pagesDone: 0, lastSuccessAt: new Date(), lastError: null, lastCounts: counts, lastStopReason: null, lastStopAt: null },
+      {
+        cursorAt: to,
+        runFrom: null,
+        runTo: null,
+        pageToken: null,
+        pagesDone: 0,
+        lastSuccessAt: new Date(),
+        lastError: null,
+        lastCounts: counts,
+        lastStopReason: null,
+        lastStopAt: null,
+      },
     );
   }
 

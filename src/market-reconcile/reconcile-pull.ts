@@ -4,7 +4,13 @@ import type { PeerCallResult } from '../common/peer-http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Channels } from '../events/channels';
 import { MarketApiClient } from '../market-api/market-api.client';
-import { marketIdOf, orderItemsFromMarket, parseBusinessOrders, type MarketBusinessOrder, type MarketBusinessOrderPage } from '../market-api/market-business-order';
+import {
+  marketIdOf,
+  orderItemsFromMarket,
+  parseBusinessOrders,
+  type MarketBusinessOrder,
+  type MarketBusinessOrderPage,
+} from '../market-api/market-business-order';
 import { MARKET_ORDER_NOTIFIED } from '../market/market-order-notice';
 import { MetricsService } from '../metrics/metrics.service';
 import { OrdersService, type ApplyResult } from '../orders/orders.service';
@@ -26,7 +32,6 @@ export const MAX_PAGES_PER_RUN = 100;
 /** Waits for a rate limit inside a run; a longer one ends the run (the cursor stays, the next run resumes). */
 const MAX_INLINE_WAIT_MS = 60_000;
 const MAX_RATE_LIMIT_WAITS = 5;
-
 
 /**
  * One campaign's pull: the orders Market changed in a window (`POST v1/businesses/{businessId}/orders` with an
@@ -109,7 +114,9 @@ export class ReconcilePull implements OnModuleDestroy {
         } catch (error) {
           // Market may refuse a page token kept from an interrupted run (expired): start that window over.
           if (error instanceof PageTokenRefused && resumed && pageToken) {
-            this.logger.warn(`reconcile campaign ${campaignId}: Market refused the stored page token; reading the window ${from.toISOString()}..${to.toISOString()} from its first page`);
+            this.logger.warn(
+              `reconcile campaign ${campaignId}: Market refused the stored page token; reading the window ${from.toISOString()}..${to.toISOString()} from its first page`,
+            );
             pageToken = null;
             resumed = false;
             continue;
@@ -150,11 +157,14 @@ export class ReconcilePull implements OnModuleDestroy {
       const rateLimited = error instanceof RateLimited;
       const stopped = error instanceof RunStopped ? error.stop : undefined;
       if (stopped) report.stopped = stopped;
-      const message = error instanceof ReconcileError || stopped ? (error as Error).message : `reconcile stopped after ${report.pages} page(s): ${(error as Error).message}`;
+      const message =
+        error instanceof ReconcileError || stopped ? (error as Error).message : `reconcile stopped after ${report.pages} page(s): ${(error as Error).message}`;
       this.metrics.reconcileRuns.inc({ campaign: campaignId, result: stopped?.reason ?? (rateLimited ? 'rate_limited' : 'failed') });
       this.countCorrections(campaignId, report);
       if (!window) {
-        await (stopped ? this.repository.runStopped(campaignId, stopped.reason, message) : this.repository.runFailed(campaignId, message)).catch(() => undefined);
+        await (stopped ? this.repository.runStopped(campaignId, stopped.reason, message) : this.repository.runFailed(campaignId, message)).catch(
+          () => undefined,
+        );
       }
       this.logger.warn(`reconcile campaign ${campaignId}: ${message}; ${describe(report)} (the next run resumes from the unfinished page)`);
       throw new ReconcileError(message, finish(), rateLimited);
@@ -196,7 +206,9 @@ export class ReconcilePull implements OnModuleDestroy {
       }
       const waitMs = Math.max(1000, (call.retryAfterSeconds ?? 2 ** waits) * 1000);
       if (waits >= MAX_RATE_LIMIT_WAITS || waitMs > MAX_INLINE_WAIT_MS) {
-        throw new RateLimited(`Market's rate limit for getBusinessOrders (business ${businessId}) holds for ${Math.ceil(waitMs / 1000)} s more: ${call.error ?? call.status}`);
+        throw new RateLimited(
+          `Market's rate limit for getBusinessOrders (business ${businessId}) holds for ${Math.ceil(waitMs / 1000)} s more: ${call.error ?? call.status}`,
+        );
       }
       this.metrics.reconcileBackoffs.inc({ campaign: campaignId });
       this.logger.log(`reconcile campaign ${campaignId}: rate limited (${call.error ?? call.status}); waiting ${Math.ceil(waitMs / 1000)} s`);
@@ -242,7 +254,10 @@ export class ReconcilePull implements OnModuleDestroy {
       );
       // What the pull caught starts what its notification would have (the Market loop), in this transaction.
       if (applied.change) {
-        await this.channels.publish(MARKET_ORDER_NOTIFIED, { notified: { notice: { kind: 'status', status, substatus }, via: 'pull', at: eventTime.at, change: applied.change }, tx });
+        await this.channels.publish(MARKET_ORDER_NOTIFIED, {
+          notified: { notice: { kind: 'status', status, substatus }, via: 'pull', at: eventTime.at, change: applied.change },
+          tx,
+        });
       }
       return applied;
     });

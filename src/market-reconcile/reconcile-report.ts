@@ -61,4 +61,3 @@ export class ReconcileError extends DomainError {
     super(message);
   }
 }
-

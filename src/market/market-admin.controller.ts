@@ -16,7 +16,8 @@ export class MarketAdminController {
   @Get('events')
   @ApiOperation({
     summary: 'Stored Market notifications, newest first (every type, known or not, with re-delivery counts)',
-    description: 'The inbox of POST /market/notification: each notification as Market sent it, its outcome on the order and how often Market delivered it again.',
+    description:
+      'The inbox of POST /market/notification: each notification as Market sent it, its outcome on the order and how often Market delivered it again.',
   })
   @ApiOkResponse({ type: MarketEventPage })
   events(@Query() query: ListMarketEventsQuery) {

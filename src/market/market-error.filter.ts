@@ -27,7 +27,8 @@ export class MarketErrorFilter implements ExceptionFilter {
 }
 
 function marketAnswerFor(thrown: unknown): { status: number; body: unknown } {
-  if (thrown instanceof MarketNotificationRefused) return { status: 400, body: { error: { type: 'WRONG_EVENT_FORMAT', message: thrown.message } } satisfies MarketErrorBody };
+  if (thrown instanceof MarketNotificationRefused)
+    return { status: 400, body: { error: { type: 'WRONG_EVENT_FORMAT', message: thrown.message } } satisfies MarketErrorBody };
   if (thrown instanceof MarketNotificationNotStored) return marketErrorFor(500, thrown.message);
   const exception = thrown instanceof DomainError ? httpExceptionOf(thrown) : thrown;
   if (exception instanceof HttpException) {

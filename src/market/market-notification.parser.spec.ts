@@ -255,12 +255,9 @@ describe('parseMarketNotification', () => {
   });
 
   describe('body shape and notificationType', () => {
-    it.each([[[]], [null], ['PING'], [42], [true], [undefined], [new Date()], [new Map()]])(
-      'rejects %p with "body must be a JSON object"',
-      (body) => {
-        expect(expectError(parseMarketNotification(body))).toBe('body must be a JSON object');
-      },
-    );
+    it.each([[[]], [null], ['PING'], [42], [true], [undefined], [new Date()], [new Map()]])('rejects %p with "body must be a JSON object"', (body) => {
+      expect(expectError(parseMarketNotification(body))).toBe('body must be a JSON object');
+    });
 
     it('accepts a null-prototype object', () => {
       const body = Object.assign(Object.create(null) as Body, VALID_EXAMPLES.PING);
@@ -349,9 +346,7 @@ describe('parseMarketNotification', () => {
     it('Swagger metadata marks the same fields required and gives every field an example', () => {
       for (const type of ALL_TYPES) {
         const prototype = MARKET_NOTIFICATION_DTO_CLASSES[type].prototype as object;
-        const documented = (Reflect.getMetadata('swagger/apiModelPropertiesArray', prototype) as string[]).map((key) =>
-          key.replace(/^:/, ''),
-        );
+        const documented = (Reflect.getMetadata('swagger/apiModelPropertiesArray', prototype) as string[]).map((key) => key.replace(/^:/, ''));
         for (const property of documented) {
           const options = Reflect.getMetadata('swagger/apiModelProperties', prototype, property) as {
             required?: boolean;
@@ -370,7 +365,9 @@ describe('parseMarketNotification', () => {
     });
 
     it('REQUIRED_FIELDS matches the official OpenAPI schema of every notification type (test/fixtures)', () => {
-      const request = yaml.load(readFileSync(join(NOTIFICATION_SCHEMAS, 'SendNotificationRequest.yaml'), 'utf8')) as { discriminator: { mapping: Record<string, string> } };
+      const request = yaml.load(readFileSync(join(NOTIFICATION_SCHEMAS, 'SendNotificationRequest.yaml'), 'utf8')) as {
+        discriminator: { mapping: Record<string, string> };
+      };
       expect(Object.keys(request.discriminator.mapping).sort()).toEqual([...ALL_TYPES].sort());
       for (const type of ALL_TYPES) {
         const schema = yaml.load(readFileSync(join(NOTIFICATION_SCHEMAS, request.discriminator.mapping[type]), 'utf8')) as { required?: string[] };
@@ -421,9 +418,7 @@ describe('parseMarketNotification', () => {
     });
 
     it('accepts digit strings and the full int64 range where the spec sets no minimum', () => {
-      expect(parsedDto(example('ORDER_UPDATED', { orderId: '-9223372036854775808' }))['orderId']).toBe(
-        '-9223372036854775808',
-      );
+      expect(parsedDto(example('ORDER_UPDATED', { orderId: '-9223372036854775808' }))['orderId']).toBe('-9223372036854775808');
       expect(parsedDto(example('ORDER_UPDATED', { orderId: 0 }))['orderId']).toBe('0');
       expect(parsedDto(example('ORDER_UPDATED', { orderId: '46830651' }))['orderId']).toBe('46830651');
     });
@@ -449,9 +444,7 @@ describe('parseMarketNotification', () => {
 
     it('messageId is a plain string, not an int64', () => {
       expect(parsedDto(example('CHAT_MESSAGE_SENT', { messageId: 'msg:abc-1' }))['messageId']).toBe('msg:abc-1');
-      expect(expectError(parseMarketNotification(example('CHAT_MESSAGE_SENT', { messageId: 987 })))).toMatch(
-        /^messageId must be a string/,
-      );
+      expect(expectError(parseMarketNotification(example('CHAT_MESSAGE_SENT', { messageId: 987 })))).toMatch(/^messageId must be a string/);
     });
   });
 
@@ -491,9 +484,7 @@ describe('parseMarketNotification', () => {
     });
 
     it('validates the optional PING time when present', () => {
-      expect(expectError(parseMarketNotification({ notificationType: 'PING', time: '2022-12-29 18:02' }))).toMatch(
-        /^time must be an ISO 8601 date-time/,
-      );
+      expect(expectError(parseMarketNotification({ notificationType: 'PING', time: '2022-12-29 18:02' }))).toMatch(/^time must be an ISO 8601 date-time/);
     });
 
     it('keeps the date-time string exactly as sent', () => {
@@ -533,22 +524,17 @@ describe('parseMarketNotification', () => {
       ['a number', 3],
       ['an object', { code: 'PROCESSING' }],
     ])('still rejects a status that is %s', (_, status) => {
-      expect(expectError(parseMarketNotification(example('ORDER_STATUS_UPDATED', { status })))).toMatch(
-        /^status must be a non-empty string/,
-      );
+      expect(expectError(parseMarketNotification(example('ORDER_STATUS_UPDATED', { status })))).toMatch(/^status must be a non-empty string/);
     });
 
     it('statuses may hold only the changed status, or even none', () => {
-      expect(parseMarketNotification(example('ORDER_RETURN_STATUS_UPDATED', { statuses: { shipmentStatus: 'PICKED' } })))
-        .toMatchObject({ ok: true });
+      expect(parseMarketNotification(example('ORDER_RETURN_STATUS_UPDATED', { statuses: { shipmentStatus: 'PICKED' } }))).toMatchObject({ ok: true });
       expect(parseMarketNotification(example('ORDER_RETURN_STATUS_UPDATED', { statuses: {} }))).toMatchObject({ ok: true });
     });
 
     it('statuses must be an object and its members non-empty strings', () => {
       for (const statuses of ['REFUNDED', [{ refundStatus: 'REFUNDED' }], 7]) {
-        expect(expectError(parseMarketNotification(example('ORDER_RETURN_STATUS_UPDATED', { statuses })))).toBe(
-          'statuses must be an object',
-        );
+        expect(expectError(parseMarketNotification(example('ORDER_RETURN_STATUS_UPDATED', { statuses })))).toBe('statuses must be an object');
       }
       const badMember = example('ORDER_RETURN_STATUS_UPDATED', { statuses: { refundStatus: 42 } });
       expect(expectError(parseMarketNotification(badMember))).toMatch(/^statuses\.refundStatus must be a non-empty string/);
@@ -577,9 +563,7 @@ describe('parseMarketNotification', () => {
 
     it('a "constructor" key cannot switch off validation', () => {
       const body = parseJsonLossless('{"notificationType":"CHAT_CREATED","constructor":{"name":"Object"}}');
-      expect(expectError(parseMarketNotification(body))).toBe(
-        'chatId is required; businessId is required; createdAt is required',
-      );
+      expect(expectError(parseMarketNotification(body))).toBe('chatId is required; businessId is required; createdAt is required');
     });
   });
 
@@ -621,15 +605,9 @@ describe('parseMarketNotification', () => {
     });
 
     it('items must be an array of objects', () => {
-      expect(expectError(parseMarketNotification(example('ORDER_CREATED', { items: 'SKU-1' })))).toBe(
-        'items must be an array',
-      );
-      expect(expectError(parseMarketNotification(example('ORDER_CREATED', { items: { offerId: 'a', count: 1 } })))).toBe(
-        'items must be an array',
-      );
-      expect(expectError(parseMarketNotification(example('ORDER_CREATED', { items: ['SKU-1'] })))).toBe(
-        'items[0] must be an object',
-      );
+      expect(expectError(parseMarketNotification(example('ORDER_CREATED', { items: 'SKU-1' })))).toBe('items must be an array');
+      expect(expectError(parseMarketNotification(example('ORDER_CREATED', { items: { offerId: 'a', count: 1 } })))).toBe('items must be an array');
+      expect(expectError(parseMarketNotification(example('ORDER_CREATED', { items: ['SKU-1'] })))).toBe('items[0] must be an object');
     });
 
     it('an empty items list is accepted (the spec sets no minItems)', () => {
@@ -644,9 +622,7 @@ describe('marketDedupeKey', () => {
   };
 
   it('has the documented layout for ORDER_STATUS_UPDATED', () => {
-    expect(keyOf(example('ORDER_STATUS_UPDATED'))).toBe(
-      'ORDER_STATUS_UPDATED:21683701:46830651:PROCESSING:STARTED:2022-12-30T21:00:00Z',
-    );
+    expect(keyOf(example('ORDER_STATUS_UPDATED'))).toBe('ORDER_STATUS_UPDATED:21683701:46830651:PROCESSING:STARTED:2022-12-30T21:00:00Z');
   });
 
   it.each(ALL_TYPES)('%s: stable across parses and starts with the type', (type) => {
@@ -784,8 +760,7 @@ describe('marketOrderRef', () => {
   it('keeps big ids exact', () => {
     const notification = parsed(
       parseJsonLossless(
-        '{"notificationType":"ORDER_CANCELLATION_REQUEST","orderId":9223372036854775807,"campaignId":1,' +
-          '"requestedAt":"2022-12-29T18:02:01Z"}',
+        '{"notificationType":"ORDER_CANCELLATION_REQUEST","orderId":9223372036854775807,"campaignId":1,' + '"requestedAt":"2022-12-29T18:02:01Z"}',
       ),
     );
     expect(marketOrderRef(notification)).toEqual({ campaignId: '1', orderId: '9223372036854775807' });

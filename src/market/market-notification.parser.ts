@@ -126,8 +126,7 @@ export function marketDedupeKey(notification: MarketNotification): string {
   const { type } = notification;
   const fields = notification.dto as Record<string, unknown>;
   const id = (name: string): string => String(fields[name]);
-  const text = (value: unknown): string =>
-    value === undefined || value === null ? '' : encodeURIComponent(String(value));
+  const text = (value: unknown): string => (value === undefined || value === null ? '' : encodeURIComponent(String(value)));
   const time = (name: string): string => {
     const parsed = parseOffsetDateTime(fields[name]);
     return parsed ? parsed.canonicalUtc : text(fields[name]);
@@ -154,14 +153,7 @@ export function marketDedupeKey(notification: MarketNotification): string {
       return key(id('campaignId'), id('orderId'), id('returnId'), time('createdAt'));
     case 'ORDER_RETURN_STATUS_UPDATED': {
       const statuses = (fields['statuses'] ?? {}) as Record<string, unknown>;
-      return key(
-        id('campaignId'),
-        id('orderId'),
-        id('returnId'),
-        text(statuses['refundStatus']),
-        text(statuses['shipmentStatus']),
-        time('updatedAt'),
-      );
+      return key(id('campaignId'), id('orderId'), id('returnId'), text(statuses['refundStatus']), text(statuses['shipmentStatus']), time('updatedAt'));
     }
     case 'GOODS_FEEDBACK_CREATED':
       return key(id('businessId'), id('feedbackId'), time('createdAt'), time('publishedAt'));
@@ -243,7 +235,6 @@ export function marketOrderRef(notification: MarketNotification): MarketOrderRef
       return null;
   }
 }
-
 
 /**
  * Deep copy of JSON-shaped data. Unlike `structuredClone` it never throws on exotic values (they are

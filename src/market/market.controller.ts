@@ -1,5 +1,15 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiInternalServerErrorResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiInternalServerErrorResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { recordWebhookOutcome } from '../metrics/webhook-metrics.middleware';
 import { exampleOf } from '../common/swagger-example';
@@ -11,9 +21,7 @@ import { MarketProblem } from './market-answer';
 import { MarketNotificationService } from './market-notification.service';
 
 const DTO_CLASSES = Object.values(MARKET_NOTIFICATION_DTO_CLASSES);
-const EXAMPLES = Object.fromEntries(
-  Object.entries(MARKET_NOTIFICATION_DTO_CLASSES).map(([type, dto]) => [type, { summary: type, value: exampleOf(dto) }]),
-);
+const EXAMPLES = Object.fromEntries(Object.entries(MARKET_NOTIFICATION_DTO_CLASSES).map(([type, dto]) => [type, { summary: type, value: exampleOf(dto) }]));
 
 @ApiTags('Yandex Market')
 @ApiExtraModels(...DTO_CLASSES)
@@ -40,7 +48,11 @@ export class MarketController {
     description: 'The notification is wrong in itself (Market does not send it again): a required field missing or mistyped, broken JSON',
     example: { error: { type: 'WRONG_EVENT_FORMAT', message: 'orderId is required' } },
   })
-  @ApiForbiddenResponse({ type: MarketNotificationError, description: 'The caller is outside MARKET_ALLOWED_CIDRS', example: { error: { type: 'UNKNOWN', message: 'source address 10.1.2.3 is not allowed' } } })
+  @ApiForbiddenResponse({
+    type: MarketNotificationError,
+    description: 'The caller is outside MARKET_ALLOWED_CIDRS',
+    example: { error: { type: 'UNKNOWN', message: 'source address 10.1.2.3 is not allowed' } },
+  })
   @ApiInternalServerErrorResponse({
     type: MarketNotificationError,
     description: 'Not stored (e.g. the database is unreachable): Market sends it again',

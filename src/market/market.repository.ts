@@ -113,10 +113,10 @@ export class MarketRepository {
   /** The next `limit` ids of the selection after `afterId`, in id order. */
   async selectedIdsAfter(selection: StoredEventSelection, afterId: string, limit: number): Promise<string[]> {
     const { where, params } = selectionClause(selection);
-    const rows = (await this.dataSource.query(`SELECT e.id FROM market_events e WHERE ${where} AND e.id > $${params.length + 1} ORDER BY e.id LIMIT ${Number(limit)}`, [
-      ...params,
-      afterId,
-    ])) as { id: string }[];
+    const rows = (await this.dataSource.query(
+      `SELECT e.id FROM market_events e WHERE ${where} AND e.id > $${params.length + 1} ORDER BY e.id LIMIT ${Number(limit)}`,
+      [...params, afterId],
+    )) as { id: string }[];
     return rows.map(({ id }) => id);
   }
 
@@ -138,7 +138,11 @@ export class MarketRepository {
     );
   }
 
-  async setReturnCreated(manager: EntityManager, ref: MarketReturnRef, fields: { returnType: unknown; items: unknown; createdAtMarket: Date | null }): Promise<void> {
+  async setReturnCreated(
+    manager: EntityManager,
+    ref: MarketReturnRef,
+    fields: { returnType: unknown; items: unknown; createdAtMarket: Date | null },
+  ): Promise<void> {
     await manager.query(`UPDATE market_returns SET return_type = $3, items = $4, created_at_market = $5 WHERE campaign_id = $1 AND return_id = $2`, [
       ref.campaignId,
       ref.returnId,

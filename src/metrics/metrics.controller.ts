@@ -26,7 +26,11 @@ export class MetricsController {
   })
   @ApiOkResponse({
     description: 'Prometheus text format',
-    content: { 'text/plain': { schema: { type: 'string', example: 'order_sync_webhook_requests_total{endpoint="market",type="ORDER_STATUS_UPDATED",outcome="applied"} 1' } } },
+    content: {
+      'text/plain': {
+        schema: { type: 'string', example: 'order_sync_webhook_requests_total{endpoint="market",type="ORDER_STATUS_UPDATED",outcome="applied"} 1' },
+      },
+    },
   })
   @ApiUnauthorizedResponse({ description: 'Neither the admin key nor METRICS_TOKEN' })
   @ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT failed admin logins from this address in a minute' })

@@ -43,9 +43,13 @@ describe('decideStatusEvent: what an event does to its order', () => {
       null,
       { now: NOW, mapping: mapped('READY_TO_SHIP') },
     );
-    expect(result).toEqual(expect.objectContaining({ created: true, duplicate: false, outcome: 'applied', statusChanged: true, fromStatus: null, attention: false }));
+    expect(result).toEqual(
+      expect.objectContaining({ created: true, duplicate: false, outcome: 'applied', statusChanged: true, fromStatus: null, attention: false }),
+    );
     expect(order.id).toBeUndefined();
-    expect(order).toEqual(expect.objectContaining({ omsOrderNumber: 'YM-1', status: 'READY_TO_SHIP', statusSource: 'oms', sourceStatus: 'packed', statusEventAt: NOW }));
+    expect(order).toEqual(
+      expect.objectContaining({ omsOrderNumber: 'YM-1', status: 'READY_TO_SHIP', statusSource: 'oms', sourceStatus: 'packed', statusEventAt: NOW }),
+    );
     expect(history).toEqual({
       source: 'oms',
       dedupeKey: 'oms:1',
@@ -62,7 +66,10 @@ describe('decideStatusEvent: what an event does to its order', () => {
 
   it('moves a known order forward and keeps its clock at the latest event time', () => {
     const order = existing();
-    const { result, history } = decideStatusEvent(oms({ externalCode: 'shipped', eventAt: at('2026-11-24T11:00:00Z') }), order, { now: NOW, mapping: mapped('SHIPPED') });
+    const { result, history } = decideStatusEvent(oms({ externalCode: 'shipped', eventAt: at('2026-11-24T11:00:00Z') }), order, {
+      now: NOW,
+      mapping: mapped('SHIPPED'),
+    });
     expect(result).toEqual(expect.objectContaining({ created: false, outcome: 'applied', statusChanged: true, fromStatus: 'PROCESSING' }));
     expect(result.order).toBe(order);
     expect(order.status).toBe('SHIPPED');
@@ -72,11 +79,10 @@ describe('decideStatusEvent: what an event does to its order', () => {
 
   it('keeps an older event in history as stale, with the reason, and ignores its tracking', () => {
     const order = existing({ status: 'SHIPPED', trackingNumber: 'T-NEW' });
-    const { result, history } = decideStatusEvent(
-      oms({ externalCode: 'packed', eventAt: at('2026-11-24T09:00:00Z'), trackingNumber: 'T-OLD' }),
-      order,
-      { now: NOW, mapping: mapped('READY_TO_SHIP') },
-    );
+    const { result, history } = decideStatusEvent(oms({ externalCode: 'packed', eventAt: at('2026-11-24T09:00:00Z'), trackingNumber: 'T-OLD' }), order, {
+      now: NOW,
+      mapping: mapped('READY_TO_SHIP'),
+    });
     expect(result.outcome).toBe('stale');
     expect(result.statusChanged).toBe(false);
     expect(result.reason).toBe('event time 2026-11-24T09:00:00.000Z is older than the last applied status (2026-11-24T10:00:00.000Z)');
@@ -117,7 +123,10 @@ describe('decideStatusEvent: what an event does to its order', () => {
 
   it('records the same status again as unchanged, advancing the clock only forward', () => {
     const order = existing();
-    const { result } = decideStatusEvent(oms({ externalCode: 'processing', eventAt: at('2026-11-24T11:30:00Z') }), order, { now: NOW, mapping: mapped('PROCESSING') });
+    const { result } = decideStatusEvent(oms({ externalCode: 'processing', eventAt: at('2026-11-24T11:30:00Z') }), order, {
+      now: NOW,
+      mapping: mapped('PROCESSING'),
+    });
     expect(result).toEqual(expect.objectContaining({ outcome: 'unchanged', statusChanged: false }));
     expect(order.statusEventAt).toEqual(at('2026-11-24T11:30:00Z'));
   });
@@ -128,7 +137,9 @@ describe('decideStatusEvent: what an event does to its order', () => {
       null,
       { now: NOW, mapping: unmapped },
     );
-    expect(result).toEqual(expect.objectContaining({ outcome: 'unmapped', statusChanged: false, reason: 'no mapping row for market code TELEPORTED/VIA_WORMHOLE' }));
+    expect(result).toEqual(
+      expect.objectContaining({ outcome: 'unmapped', statusChanged: false, reason: 'no mapping row for market code TELEPORTED/VIA_WORMHOLE' }),
+    );
     expect(result.order.status).toBe('UNKNOWN');
     expect(history).toEqual(expect.objectContaining({ source: 'market_poll', toStatus: null, externalCode: 'TELEPORTED', externalSubstatus: 'VIA_WORMHOLE' }));
   });
@@ -176,7 +187,12 @@ describe('rounds of a batch', () => {
   });
 
   it('names an order by each of its identities', () => {
-    expect(identityKeys({ id: 'a', market: { campaignId: '1', orderId: '2' }, imshopUuid: 'u', omsOrderNumber: 'n' })).toEqual(['id:a', 'market:1:2', 'imshop:u', 'oms:n']);
+    expect(identityKeys({ id: 'a', market: { campaignId: '1', orderId: '2' }, imshopUuid: 'u', omsOrderNumber: 'n' })).toEqual([
+      'id:a',
+      'market:1:2',
+      'imshop:u',
+      'oms:n',
+    ]);
     expect(identityKeys({})).toEqual([]);
   });
 

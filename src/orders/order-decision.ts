@@ -42,7 +42,6 @@ export function needsMapping(event: StatusEvent): boolean {
   return event.internalStatus === undefined && event.externalCode !== undefined;
 }
 
-
 /**
  * What the event does to the locked order (or to a new one): resolve the status (given, mapped or none), skip
  * it when it is older than the last applied status, enforce the state machine unless overridden, and describe

@@ -55,9 +55,7 @@ export function checkTransition(from: OrderStatus, to: OrderStatus): TransitionV
   if (from === 'CANCELLED') return { allowed: false, reason: 'a cancelled order is final' };
   const fromStage = STAGE[from];
   if (to === 'CANCELLED') {
-    return fromStage <= LAST_CANCELLABLE_STAGE
-      ? { allowed: true }
-      : { allowed: false, reason: `an order that is ${from} can no longer be cancelled` };
+    return fromStage <= LAST_CANCELLABLE_STAGE ? { allowed: true } : { allowed: false, reason: `an order that is ${from} can no longer be cancelled` };
   }
   const toStage = STAGE[to];
   // A released assembly (IMSHOP "release" ticket) sends the order back to the shelf.

@@ -22,7 +22,13 @@ export function orderItemsOf(stored: unknown): OrderItem[] {
     const item = raw ?? {};
     const sku = typeof item.sku === 'string' ? item.sku : typeof item.offerId === 'string' ? item.offerId : '';
     const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-    return { sku, name: typeof item.name === 'string' ? item.name : null, count: number(item.count) ?? 1, price: number(item.price), total: number(item.total) };
+    return {
+      sku,
+      name: typeof item.name === 'string' ? item.name : null,
+      count: number(item.count) ?? 1,
+      price: number(item.price),
+      total: number(item.total),
+    };
   });
 }
 

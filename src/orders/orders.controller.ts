@@ -17,7 +17,8 @@ export class OrdersController {
   @Get()
   @ApiOperation({
     summary: 'Orders, newest change first; filter by status, source or any external id',
-    description: '`externalId` matches the OMS order number, the IMSHOP uuid or the Market order id; `source` keeps orders with at least one history row from that source.',
+    description:
+      '`externalId` matches the OMS order number, the IMSHOP uuid or the Market order id; `source` keeps orders with at least one history row from that source.',
   })
   @ApiOkResponse({ type: OrderPage })
   list(@Query() query: ListOrdersQuery) {
@@ -27,7 +28,8 @@ export class OrdersController {
   @Get(':id')
   @ApiOperation({
     summary: 'One order with its full history',
-    description: 'Every status event in order (applied, stale, rejected, unmapped, ...) with its source payload, plus what other modules know of the order: Market details, IMSHOP tickets.',
+    description:
+      'Every status event in order (applied, stale, rejected, unmapped, ...) with its source payload, plus what other modules know of the order: Market details, IMSHOP tickets.',
   })
   @ApiOkResponse({ type: OrderDetailView })
   @ApiNotFoundResponse({ description: 'No such order' })

@@ -121,10 +121,9 @@ export class OrdersRepository {
       qb.andWhere('EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.source = :source)', { source: query.source });
     }
     if (query.externalId) {
-      qb.andWhere(
-        '(o.oms_order_number = :externalId OR o.imshop_uuid = :externalId OR o.market_order_id::text = :externalId)',
-        { externalId: query.externalId },
-      );
+      qb.andWhere('(o.oms_order_number = :externalId OR o.imshop_uuid = :externalId OR o.market_order_id::text = :externalId)', {
+        externalId: query.externalId,
+      });
     }
     return pageOf(qb, query);
   }

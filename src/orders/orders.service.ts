@@ -56,10 +56,10 @@ export class OrdersService {
    * deliveries) share one (group commit): under load, a transaction's round trips are shared; with no load an
    * event goes alone at once. A batch that fails is applied again one event at a time, so each gets its own answer.
    */
-  private readonly grouped = new GroupCommit(
-    (events: StatusEvent[]) => this.repository.transaction((tx) => this.applyStatusBatch(events, tx)),
-    { maxBatch: 64, maxInFlight: 2 },
-  );
+  private readonly grouped = new GroupCommit((events: StatusEvent[]) => this.repository.transaction((tx) => this.applyStatusBatch(events, tx)), {
+    maxBatch: 64,
+    maxInFlight: 2,
+  });
 
   /**
    * applyStatus for many events in the caller's transaction, with the same outcome as applying them one
@@ -95,7 +95,10 @@ export class OrdersService {
   private async applyRound(round: Pending[], tx: Tx, results: ApplyResult[]): Promise<Pending[]> {
     // The mapping table is checked once per transaction, and only when an event has a code to look up.
     const resolve = round.some(({ event }) => needsMapping(event)) ? await this.mappings.inboundResolver(tx) : undefined;
-    const locked = await this.repository.lockByIdentities(tx.manager, round.map(({ event }) => event));
+    const locked = await this.repository.lockByIdentities(
+      tx.manager,
+      round.map(({ event }) => event),
+    );
     const now = new Date();
     const retry: Pending[] = [];
     const decided: { entry: Pending; decision: Decision }[] = [];
@@ -117,7 +120,10 @@ export class OrdersService {
     }
     if (decided.length === 0) return retry;
 
-    const written = await this.repository.writeOrders(tx.manager, decided.map(({ decision }) => decision));
+    const written = await this.repository.writeOrders(
+      tx.manager,
+      decided.map(({ decision }) => decision),
+    );
     for (const [i, { entry, decision }] of decided.entries()) {
       const historyId = written[i];
       // Another transaction created the same order after our lookup (its insert won the unique index and

@@ -65,7 +65,9 @@ export class DeliveriesService {
       if (rows.length < BATCH) break;
       after = rows[rows.length - 1].id;
     }
-    this.logger.log(`recovered ${result.recovered} dead deliveries to ${dto.target} (${result.matched} matched, ${result.superseded} superseded by a newer status)`);
+    this.logger.log(
+      `recovered ${result.recovered} dead deliveries to ${dto.target} (${result.matched} matched, ${result.superseded} superseded by a newer status)`,
+    );
     return result;
   }
 
@@ -103,7 +105,8 @@ export class DeliveriesService {
     if (!delivery) throw new NotFoundError(`delivery ${id} does not exist`);
     if (delivery.state === 'sent') throw new ConflictError(`delivery ${id} was already sent`);
     if (delivery.state !== 'dead' && delivery.state !== 'superseded') throw new ConflictError(`delivery ${id} is already waiting for its next attempt`);
-    if ((await this.repository.resetAttempts([id], ['dead', 'superseded'])).length === 0) throw new ConflictError(`delivery ${id} changed meanwhile; read it again`);
+    if ((await this.repository.resetAttempts([id], ['dead', 'superseded'])).length === 0)
+      throw new ConflictError(`delivery ${id} changed meanwhile; read it again`);
     this.outbox.queue(id, 1, 0);
     return (await this.repository.findById(id))!;
   }

@@ -101,7 +101,10 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     if ('outcome' in attempt) return attempt.outcome;
     const { claim, lease, result, startedAt } = attempt;
     let recorded: Recorded | undefined;
-    const row = attemptRecordOf(claim, lease.token, result, startedAt, probe, { maxAttempts: this.config.delivery.maxAttempts, backoff: this.backoffOf(claim.target) });
+    const row = attemptRecordOf(claim, lease.token, result, startedAt, probe, {
+      maxAttempts: this.config.delivery.maxAttempts,
+      backoff: this.backoffOf(claim.target),
+    });
     try {
       recorded = await this.recordSoon(row, lease);
     } finally {
@@ -118,7 +121,8 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     this.logger.log(
       `delivery ${deliveryId} to ${claim.target}, ${probe ? `probe of the paused target (after ${claim.attempts} attempts)` : `attempt ${claim.attempts}`}: ${result.outcome} (HTTP ${result.statusCode}, ${result.latencyMs} ms)`,
     );
-    if (!recorded.recorded) this.logger.warn(`delivery ${deliveryId}: attempt ${claim.attempts} was logged, but its lease had ended and the delivery was left as it is`);
+    if (!recorded.recorded)
+      this.logger.warn(`delivery ${deliveryId}: attempt ${claim.attempts} was logged, but its lease had ended and the delivery was left as it is`);
     if (row.state === 'dead') this.logger.warn(`delivery ${deliveryId} to ${claim.target} is dead: ${row.error}`);
     await this.recordHealth(claim.target, result);
     // A probe's failure is not retried on a schedule: the target is paused, and its resume queues the delivery.
@@ -218,7 +222,8 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
       });
     } catch (error) {
       // A sibling was claimed by another statement at the same moment (the batch is retried one by one first).
-      if (first.size === 1 && uniqueViolationOf(error) === 'ux_deliveries_in_flight') return [{ id: requests[0].id, verdict: 'busy', target: '', attempts: 0, payload: undefined }];
+      if (first.size === 1 && uniqueViolationOf(error) === 'ux_deliveries_in_flight')
+        return [{ id: requests[0].id, verdict: 'busy', target: '', attempts: 0, payload: undefined }];
       throw error;
     }
     const byId = new Map(claims.map((claim) => [claim.id, claim]));
@@ -237,7 +242,10 @@ export class DeliveryAttemptsService implements OnModuleDestroy {
     this.unrecorded ??= Object.fromEntries(
       this.outbox
         .registeredTargets()
-        .map((target) => [target, Array.from({ length: this.config.delivery.maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, this.backoffOf(target))))]),
+        .map((target) => [
+          target,
+          Array.from({ length: this.config.delivery.maxAttempts }, (_, i) => Math.max(this.leaseMs, scheduledDelayMs(i + 1, this.backoffOf(target)))),
+        ]),
     );
     return this.unrecorded;
   }

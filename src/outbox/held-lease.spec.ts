@@ -34,7 +34,7 @@ describe('HeldLease: when an attempt may still start a request', () => {
     lease.end();
   });
 
-  it('closes at once when the delivery is no longer this worker\'s, and stays closed', async () => {
+  it("closes at once when the delivery is no longer this worker's, and stays closed", async () => {
     const lease = new HeldLease('1', 'token', 1, Date.now(), 10_000, 100);
     lease.lose('released by a sweeper');
     expect(lease.signal.aborted).toBe(true);

@@ -52,7 +52,8 @@ export class HeldLease {
   private schedule(): void {
     clearTimeout(this.timer);
     const closesInMs = this.endsAt - this.requestMs - Date.now();
-    const lapsing = () => this.lose(`its lease could lapse before a request would end (not renewed for ${this.leaseMs - this.requestMs} ms: is the database reachable?)`);
+    const lapsing = () =>
+      this.lose(`its lease could lapse before a request would end (not renewed for ${this.leaseMs - this.requestMs} ms: is the database reachable?)`);
     if (closesInMs <= 0) return lapsing();
     this.timer = setTimeout(lapsing, closesInMs);
     this.timer.unref();

@@ -13,7 +13,17 @@ import { TargetsController } from './targets.controller';
 
 @Module({
   controllers: [DeliveriesController, TargetsController],
-  providers: [DeliveryPool, OutboxRepository, OutboxService, DeliveryAttemptsService, TargetsService, DeliveriesService, TargetHealthService, OutboxMetrics, OutboxRetention],
+  providers: [
+    DeliveryPool,
+    OutboxRepository,
+    OutboxService,
+    DeliveryAttemptsService,
+    TargetsService,
+    DeliveriesService,
+    TargetHealthService,
+    OutboxMetrics,
+    OutboxRetention,
+  ],
   exports: [OutboxService, DeliveryAttemptsService, TargetsService, TargetHealthService, DeliveriesService],
 })
 export class OutboxModule {}

@@ -152,7 +152,10 @@ export class OutboxRepository {
       ],
     )) as { id: string }[];
     // Ids are drawn in insertion order, so sorting them gives the rows' order whatever order RETURNING uses.
-    return rows.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
+    return rows
+      .map((row) => BigInt(row.id))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(String);
   }
 
   // ------------------------------------------------------------------ worker: claim, record, renew
@@ -376,7 +379,14 @@ export class OutboxRepository {
   }
 
   /** One page (by id) of a target's dead deliveries created in [since, until), each marked when its ordering policy says a later sibling supersedes it. */
-  async deadInRange(target: string, since: Date, until: Date, afterId: string, limit: number, inOrderTargets: string[]): Promise<{ id: string; superseded: boolean }[]> {
+  async deadInRange(
+    target: string,
+    since: Date,
+    until: Date,
+    afterId: string,
+    limit: number,
+    inOrderTargets: string[],
+  ): Promise<{ id: string; superseded: boolean }[]> {
     return (await this.dataSource.query(
       `SELECT d.id, ${supersededSql('d', '$6')} AS superseded
        FROM deliveries d WHERE d.target = $1 AND d.state = 'dead' AND d.created_at >= $2 AND d.created_at < $3 AND d.id > $4
@@ -396,7 +406,11 @@ export class OutboxRepository {
   }
 
   async countsByTargetAndState(): Promise<{ target: string; state: string; count: number }[]> {
-    return (await this.dataSource.query('SELECT target, state, count(*)::int AS count FROM deliveries GROUP BY target, state')) as { target: string; state: string; count: number }[];
+    return (await this.dataSource.query('SELECT target, state, count(*)::int AS count FROM deliveries GROUP BY target, state')) as {
+      target: string;
+      state: string;
+      count: number;
+    }[];
   }
 
   /** Per target, how long its oldest waiting (or in-flight) delivery has waited. */
@@ -408,10 +422,11 @@ export class OutboxRepository {
 
   /** Whether the order has a delivery to the target; `alive`: one that is not dead. In the caller's transaction. */
   async hasDelivery(manager: EntityManager, orderId: string, target: string, alive: boolean): Promise<boolean> {
-    const rows = (await manager.query(
-      `SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND ($3::boolean IS FALSE OR state <> 'dead') LIMIT 1`,
-      [orderId, target, alive],
-    )) as unknown[];
+    const rows = (await manager.query(`SELECT 1 FROM deliveries WHERE order_id = $1 AND target = $2 AND ($3::boolean IS FALSE OR state <> 'dead') LIMIT 1`, [
+      orderId,
+      target,
+      alive,
+    ])) as unknown[];
     return rows.length > 0;
   }
 
@@ -438,7 +453,10 @@ export class OutboxRepository {
 
   /** Every delivery of an order, oldest first (the console's journey of the order). */
   async deliveriesOfOrder(orderId: string, limit: number): Promise<Delivery[]> {
-    const rows = (await this.dataSource.query('SELECT * FROM deliveries WHERE order_id = $1 ORDER BY id LIMIT $2', [orderId, limit])) as Record<string, unknown>[];
+    const rows = (await this.dataSource.query('SELECT * FROM deliveries WHERE order_id = $1 ORDER BY id LIMIT $2', [orderId, limit])) as Record<
+      string,
+      unknown
+    >[];
     return rows.map((row) => hydrate(this.dataSource.manager, Delivery, row));
   }
 
@@ -526,7 +544,11 @@ export class OutboxRepository {
   }
 
   /** `failures` failed attempts (coalesced by the caller): the failure clock runs. */
-  async recordTargetFailures(target: string, failures: number, error: string | null): Promise<{ paused: boolean; failingSince: Date; consecutiveFailures: number }> {
+  async recordTargetFailures(
+    target: string,
+    failures: number,
+    error: string | null,
+  ): Promise<{ paused: boolean; failingSince: Date; consecutiveFailures: number }> {
     const [row] = await this.pool.query<{ paused: boolean; failing_since: Date; consecutive_failures: number }>(
       `INSERT INTO delivery_targets AS t (target, failing_since, consecutive_failures, last_failure_at, last_error)
        VALUES ($1, now(), $3, now(), $2)

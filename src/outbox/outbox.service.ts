@@ -78,7 +78,10 @@ export class OutboxService {
     pending.push({ row: delivery, requestId: currentRequestId() });
     if (pending.length > 1) return;
     tx.beforeCommit(this, async () => {
-      const ids = await this.repository.insert(tx.manager, pending.map((entry) => entry.row));
+      const ids = await this.repository.insert(
+        tx.manager,
+        pending.map((entry) => entry.row),
+      );
       tx.afterCommit(() => ids.forEach((id, i) => this.queue(id, 1, 0, pending[i].requestId)));
     });
   }
@@ -121,9 +124,7 @@ export class OutboxService {
     const now = entries.filter((entry) => entry.delayMs === 0);
     const jobs = entries.filter((entry) => entry.delayMs > 0).map((entry) => job([entry]));
     for (let i = 0; i < now.length; i += DELIVERIES_PER_JOB) jobs.push(job(now.slice(i, i + DELIVERIES_PER_JOB)));
-    this.jobs
-      .addBulk(jobs)
-      .catch((error: Error) => this.logger.warn(`${entries.length} deliveries not enqueued (${error.message}); the sweeper will retry`));
+    this.jobs.addBulk(jobs).catch((error: Error) => this.logger.warn(`${entries.length} deliveries not enqueued (${error.message}); the sweeper will retry`));
   }
 
   /**

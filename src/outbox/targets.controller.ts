@@ -7,7 +7,8 @@ import { TargetsService } from './targets.service';
 /** Target names are short identifiers (imshop, market, market_cancel, ...). */
 class ParseTargetPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!/^[a-z][a-z0-9_]{0,15}$/.test(value)) throw new BadRequestException([`target must be a target name like imshop or market (got "${value.slice(0, 40)}")`]);
+    if (!/^[a-z][a-z0-9_]{0,15}$/.test(value))
+      throw new BadRequestException([`target must be a target name like imshop or market (got "${value.slice(0, 40)}")`]);
     return value;
   }
 }
@@ -37,7 +38,7 @@ export class TargetsController {
 
   @Post(':target/resume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused target (by hand or automatically paused): its waiting deliveries are queued, each order\'s newest only' })
+  @ApiOperation({ summary: "Resume a paused target (by hand or automatically paused): its waiting deliveries are queued, each order's newest only" })
   @ApiParam({ name: 'target', example: 'imshop' })
   @ApiOkResponse({ type: TargetView })
   @ApiNotFoundResponse({ description: 'No such target' })

@@ -44,7 +44,8 @@ const guardedPg = Object.assign(Object.create(pg) as typeof pg, { Client: Guarde
 export const guardedPostgresBackend: typeof createPostgresBackend = (name, opts, factoryOpts) => {
   const backend = createPostgresBackend(name, opts, factoryOpts);
   const connection = backend.connection as unknown as { pgModule?: unknown };
-  if (!connection.pgModule) throw new Error('bullmq changed: PostgresConnection has no pgModule to build LISTEN clients from (see src/queue/queue-connection.ts)');
+  if (!connection.pgModule)
+    throw new Error('bullmq changed: PostgresConnection has no pgModule to build LISTEN clients from (see src/queue/queue-connection.ts)');
   connection.pgModule = guardedPg;
   return backend;
 };

@@ -27,7 +27,10 @@ export class ReplayController {
       ids: { summary: 'chosen IMSHOP ticket events', value: { source: 'imshop_ticket', ids: ['1', '2'] } },
     },
   })
-  @ApiOkResponse({ type: ReplayRunView, description: 'Done: counts matched, applied, unchanged, failed (outcomes breaks unchanged down: stale, duplicate, ...)' })
+  @ApiOkResponse({
+    type: ReplayRunView,
+    description: 'Done: counts matched, applied, unchanged, failed (outcomes breaks unchanged down: stale, duplicate, ...)',
+  })
   @ApiAcceptedResponse({ type: ReplayRunView, description: 'Started in the background: poll GET /admin/events/replay/:id' })
   async start(@Body() dto: ReplayEventsDto, @Actor() actor: string, @Res({ passthrough: true }) response: Response) {
     const run = await this.replay.start(dto, actor);
@@ -37,7 +40,10 @@ export class ReplayController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The latest replay runs, newest first', description: 'Who started each run, when, with which mapping revision, and its state and counts.' })
+  @ApiOperation({
+    summary: 'The latest replay runs, newest first',
+    description: 'Who started each run, when, with which mapping revision, and its state and counts.',
+  })
   @ApiOkResponse({ type: ReplayRunView, isArray: true })
   list() {
     return this.replay.list();
@@ -46,7 +52,8 @@ export class ReplayController {
   @Get(':id')
   @ApiOperation({
     summary: 'One replay run: state (running, done, failed, interrupted), progress (processed of matched) and counts',
-    description: 'A run larger than REPLAY_SYNC_LIMIT goes on in the background of the process that took it: poll this until `state` is done, failed or interrupted (replaying again is safe).',
+    description:
+      'A run larger than REPLAY_SYNC_LIMIT goes on in the background of the process that took it: poll this until `state` is done, failed or interrupted (replaying again is safe).',
   })
   @ApiParam({ name: 'id', example: '1' })
   @ApiOkResponse({ type: ReplayRunView })

@@ -41,10 +41,10 @@ export class ReplayRepository {
   }
 
   async markFailed(id: string, error: { eventId: string; error: string }): Promise<void> {
-    await this.dataSource.query(`UPDATE replay_runs SET state = 'failed', updated_at = now(), finished_at = now(), errors = errors || $2::jsonb WHERE id = $1`, [
-      id,
-      JSON.stringify([error]),
-    ]);
+    await this.dataSource.query(
+      `UPDATE replay_runs SET state = 'failed', updated_at = now(), finished_at = now(), errors = errors || $2::jsonb WHERE id = $1`,
+      [id, JSON.stringify([error])],
+    );
   }
 
   /** One batch of finished runs started before `before` (retention). */

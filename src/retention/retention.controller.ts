@@ -14,7 +14,8 @@ export class RetentionController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Run the retention job now (it also runs every RETENTION_INTERVAL_MS on the workers); answers what it deleted per table',
-    description: 'Deletes old inbound events, delivery attempts, finished deliveries that are not the latest of their order and target, and finished replay runs, in batches of RETENTION_BATCH_SIZE.',
+    description:
+      'Deletes old inbound events, delivery attempts, finished deliveries that are not the latest of their order and target, and finished replay runs, in batches of RETENTION_BATCH_SIZE.',
   })
   @ApiOkResponse({ type: RetentionReportView, description: 'What was deleted, per table' })
   @ApiConflictResponse({ description: 'Another instance is running it right now' })

@@ -55,7 +55,9 @@ export class RetentionService {
     const deleted = outcome.value;
     for (const [table, n] of Object.entries(deleted)) if (n) this.metrics.retentionDeleted.inc({ table }, n);
     const total = Object.values(deleted).reduce((a, b) => a + b, 0);
-    const summary = Object.entries(deleted).map(([table, n]) => `${table} ${n}`).join(', ');
+    const summary = Object.entries(deleted)
+      .map(([table, n]) => `${table} ${n}`)
+      .join(', ');
     this.logger.log(
       `retention: deleted ${total} rows (${summary}); events before ${eventsBefore.toISOString()}, attempts and old deliveries before ${attemptsBefore.toISOString()}`,
     );

@@ -36,7 +36,9 @@ export class SandboxAdminController {
     },
   })
   @ApiOkResponse({ type: SandboxFaultView })
-  @ApiBadRequestResponse({ schema: { example: { statusCode: 400, error: 'Bad Request', message: ['give status, delayMs or noAnswer: what should the peer do?'] } } })
+  @ApiBadRequestResponse({
+    schema: { example: { statusCode: 400, error: 'Bad Request', message: ['give status, delayMs or noAnswer: what should the peer do?'] } },
+  })
   setFault(@Body() dto: SandboxFaultDto): SandboxFaultView {
     return this.recorder.setFault(dto);
   }

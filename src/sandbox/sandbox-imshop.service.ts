@@ -10,7 +10,6 @@ import { SandboxRepository } from './sandbox.repository';
 /** IMSHOP's own order statuses: a retailer code that is one of them maps to itself, others to `processing`. */
 const IMSHOP_STATUSES = new Set(['placed', 'processing', 'ready_to_dispatch', 'dispatched', 'ready_for_pickup', 'delivered', 'closed', 'canceled', 'done']);
 
-
 /** The sandbox IMSHOP: its status sync API and its ticket API, in IMSHOP's shapes (seeds 000 and 001). */
 @Injectable()
 export class SandboxImshop {
@@ -55,7 +54,14 @@ export class SandboxImshop {
     }
     const ticketId = await this.repository.nextTicketId();
     const status = dto.type === 'cancel' ? 'cancelled' : 'created';
-    await this.repository.saveTicket({ ticketId, type: dto.type, orderId: dto.orderId, storeId: dto.storeId, status, cancelsTicketId: dto.type === 'cancel' ? dto.ticketId! : null });
+    await this.repository.saveTicket({
+      ticketId,
+      type: dto.type,
+      orderId: dto.orderId,
+      storeId: dto.storeId,
+      status,
+      cancelsTicketId: dto.type === 'cancel' ? dto.ticketId! : null,
+    });
     return { status: 200, body: { success: true, status, ticketId } };
   }
 }

@@ -1,5 +1,18 @@
 import { Controller, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiDefaultResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiDefaultResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { MarketAcceptCancellationDto, MarketGetBusinessOrdersDto, MarketUpdateOrderStatusDto } from './dto/market-peer.dto';
 import { SandboxMarketErrorBody } from './dto/sandbox-admin.dto';
@@ -32,27 +45,45 @@ export class SandboxMarketController {
   ) {}
 
   @Put('v2/campaigns/:campaignId/orders/:orderId/status')
-  @ApiOperation({ summary: 'Sandbox Market: updateOrderStatus', description: 'Accepts the status changes Market lets a DBS shop make and keeps them on the order.' })
+  @ApiOperation({
+    summary: 'Sandbox Market: updateOrderStatus',
+    description: 'Accepts the status changes Market lets a DBS shop make and keeps them on the order.',
+  })
   @campaignParam
   @orderParam
-  @ApiBody({ type: MarketUpdateOrderStatusDto, examples: { readyToShip: { summary: 'assembled', value: { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } } } } })
+  @ApiBody({
+    type: MarketUpdateOrderStatusDto,
+    examples: { readyToShip: { summary: 'assembled', value: { order: { status: 'PROCESSING', substatus: 'READY_TO_SHIP' } } } },
+  })
   @ApiOkResponse({ schema: { type: 'object', properties: {}, example: {} } })
   status(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketUpdateStatus(campaignId, orderId, req.body) });
+    return servePeer(this.recorder, 'market', req, res, {
+      refusal: () => this.market.marketRefusal(apiKey(req)),
+      answer: () => this.market.marketUpdateStatus(campaignId, orderId, req.body),
+    });
   }
 
   @Put('v2/campaigns/:campaignId/orders/:orderId/cancellation/accept')
-  @ApiOperation({ summary: 'Sandbox Market: acceptOrderCancellation', description: 'The answer to a buyer cancellation request (ORDER_CANCELLATION_REQUEST); accepted cancels the order.' })
+  @ApiOperation({
+    summary: 'Sandbox Market: acceptOrderCancellation',
+    description: 'The answer to a buyer cancellation request (ORDER_CANCELLATION_REQUEST); accepted cancels the order.',
+  })
   @campaignParam
   @orderParam
   @ApiBody({ type: MarketAcceptCancellationDto, examples: { accept: { summary: 'accept', value: { accepted: true } } } })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['OK'] } }, required: ['status'], example: { status: 'OK' } } })
   cancellation(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketAnswerCancellation(campaignId, orderId, req.body) });
+    return servePeer(this.recorder, 'market', req, res, {
+      refusal: () => this.market.marketRefusal(apiKey(req)),
+      answer: () => this.market.marketAnswerCancellation(campaignId, orderId, req.body),
+    });
   }
 
   @Post('v1/businesses/:businessId/orders')
-  @ApiOperation({ summary: 'Sandbox Market: getBusinessOrders', description: 'The orders this sandbox Market knows, by order ids, campaigns and update dates, 50 a page (paging.nextPageToken).' })
+  @ApiOperation({
+    summary: 'Sandbox Market: getBusinessOrders',
+    description: 'The orders this sandbox Market knows, by order ids, campaigns and update dates, 50 a page (paging.nextPageToken).',
+  })
   @ApiParam({ name: 'businessId', example: '9876543' })
   @ApiQuery({ name: 'limit', required: false, example: 50 })
   @ApiQuery({ name: 'pageToken', required: false, example: 'NTA' })
@@ -66,11 +97,23 @@ export class SandboxMarketController {
         paging: { type: 'object', properties: { nextPageToken: { type: 'string' } } },
       },
       required: ['orders'],
-      example: { orders: [{ orderId: 46830651, campaignId: 21683701, status: 'PROCESSING', substatus: 'STARTED', fake: true, items: [{ offerId: 'SKU-12345', count: 2 }] }] },
+      example: {
+        orders: [
+          { orderId: 46830651, campaignId: 21683701, status: 'PROCESSING', substatus: 'STARTED', fake: true, items: [{ offerId: 'SKU-12345', count: 2 }] },
+        ],
+      },
     },
   })
-  orders(@Param('businessId') businessId: string, @Query() query: { limit?: string; pageToken?: string }, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketBusinessOrders(businessId, query, req.body) });
+  orders(
+    @Param('businessId') businessId: string,
+    @Query() query: { limit?: string; pageToken?: string },
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return servePeer(this.recorder, 'market', req, res, {
+      refusal: () => this.market.marketRefusal(apiKey(req)),
+      answer: () => this.market.marketBusinessOrders(businessId, query, req.body),
+    });
   }
 
   @Get('v2/campaigns/:campaignId/orders/:orderId/buyer')
@@ -82,14 +125,20 @@ export class SandboxMarketController {
       type: 'object',
       properties: {
         status: { type: 'string', enum: ['OK'] },
-        result: { type: 'object', properties: { type: { type: 'string' }, firstName: { type: 'string' }, lastName: { type: 'string' }, phone: { type: 'string' } } },
+        result: {
+          type: 'object',
+          properties: { type: { type: 'string' }, firstName: { type: 'string' }, lastName: { type: 'string' }, phone: { type: 'string' } },
+        },
       },
       required: ['status', 'result'],
       example: { status: 'OK', result: { type: 'PERSON', firstName: 'Пётр', lastName: 'Иванов', phone: '+79990001122' } },
     },
   })
   buyer(@Param('campaignId') campaignId: string, @Param('orderId') orderId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return servePeer(this.recorder, 'market', req, res, { refusal: () => this.market.marketRefusal(apiKey(req)), answer: () => this.market.marketBuyer(campaignId, orderId) });
+    return servePeer(this.recorder, 'market', req, res, {
+      refusal: () => this.market.marketRefusal(apiKey(req)),
+      answer: () => this.market.marketBuyer(campaignId, orderId),
+    });
   }
 }
 

@@ -33,7 +33,8 @@ export class SandboxMarket {
   /** Market takes the key in `Api-Key`: 401 without it, 403 for another one (`ApiErrorResponse`). */
   marketRefusal(apiKey: string | undefined): PeerAnswer | null {
     if (!apiKey) return { status: 401, body: marketError('UNAUTHORIZED', 'Api-Key header is required') };
-    if (!secretsEqual(apiKey, this.config.marketApi.apiKey ?? '')) return { status: 403, body: marketError('FORBIDDEN', 'the Api-Key is not valid for this sandbox Market') };
+    if (!secretsEqual(apiKey, this.config.marketApi.apiKey ?? ''))
+      return { status: 403, body: marketError('FORBIDDEN', 'the Api-Key is not valid for this sandbox Market') };
     return null;
   }
 
@@ -139,7 +140,10 @@ export class SandboxMarket {
       }
       case 'status':
         // Market may send values we do not know (tolerant reader): kept, cut to the column's length.
-        return this.repository.learnMarketOrder({ campaignId, orderId, status: notice.status.slice(0, 64), substatus: (notice.substatus ?? 'UNKNOWN').slice(0, 64), at }, tx.manager);
+        return this.repository.learnMarketOrder(
+          { campaignId, orderId, status: notice.status.slice(0, 64), substatus: (notice.substatus ?? 'UNKNOWN').slice(0, 64), at },
+          tx.manager,
+        );
       case 'cancelled':
         return this.repository.learnMarketOrder({ campaignId, orderId, status: 'CANCELLED', substatus: 'UNKNOWN', cancelRequested: false, at }, tx.manager);
       case 'cancellation_requested':
@@ -152,7 +156,10 @@ export class SandboxMarket {
 }
 
 function notFound(campaignId: string, orderId: string): PeerAnswer {
-  return { status: 404, body: marketError('NOT_FOUND', `order ${orderId} of campaign ${campaignId} is not known to this sandbox Market (send its ORDER_CREATED first)`) };
+  return {
+    status: 404,
+    body: marketError('NOT_FOUND', `order ${orderId} of campaign ${campaignId} is not known to this sandbox Market (send its ORDER_CREATED first)`),
+  };
 }
 
 function checkIds(ids: Record<string, string>): PeerAnswer | null {

@@ -42,10 +42,13 @@ export class SandboxRecorder implements OnModuleDestroy {
   // ---------------------------------------------------------------- faults
 
   setFault(dto: SandboxFaultDto): SandboxFaultView {
-    if (dto.noAnswer && dto.status !== undefined) throw new InvalidInputError(['noAnswer and status exclude each other: a peer that never answers gives no status']);
+    if (dto.noAnswer && dto.status !== undefined)
+      throw new InvalidInputError(['noAnswer and status exclude each other: a peer that never answers gives no status']);
     if (!dto.noAnswer && dto.status === undefined && !dto.delayMs) throw new InvalidInputError(['give status, delayMs or noAnswer: what should the peer do?']);
     const delayMs = dto.delayMs ?? 0;
-    const description = [dto.noAnswer ? 'no answer' : dto.status !== undefined ? `HTTP ${dto.status}` : null, delayMs ? `after ${delayMs} ms` : null].filter(Boolean).join(' ');
+    const description = [dto.noAnswer ? 'no answer' : dto.status !== undefined ? `HTTP ${dto.status}` : null, delayMs ? `after ${delayMs} ms` : null]
+      .filter(Boolean)
+      .join(' ');
     const fault: SandboxFaultView = { peer: dto.peer, remaining: dto.count, status: dto.status ?? null, delayMs, noAnswer: dto.noAnswer ?? false, description };
     this.faults.set(dto.peer, fault);
     return { ...fault };
@@ -89,7 +92,11 @@ export class SandboxRecorder implements OnModuleDestroy {
     return deleteInBatches(cutoffs.batchSize, (limit) => this.repository.deleteRequestsReceivedBefore(cutoffs.eventsBefore, limit));
   }
 
-  async listRequests(query: { peer?: SandboxPeer; page?: number; limit?: number }): Promise<{ items: SandboxRequestView[]; total: number; page: number; limit: number }> {
+  async listRequests(query: {
+    peer?: SandboxPeer;
+    page?: number;
+    limit?: number;
+  }): Promise<{ items: SandboxRequestView[]; total: number; page: number; limit: number }> {
     const page = query.page ?? 1;
     const limit = query.limit ?? 50;
     const { items, total } = await this.repository.listRequests({ peer: query.peer, limit, offset: (page - 1) * limit });

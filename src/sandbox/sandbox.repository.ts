@@ -146,7 +146,9 @@ export class SandboxRepository {
 
   /** Marks a ticket withdrawn; false when no such ticket exists. */
   async cancelTicket(ticketId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query("UPDATE sandbox_imshop_tickets SET status = 'cancelled' WHERE ticket_id = $1 RETURNING ticket_id", [ticketId])) as unknown[];
+    const rows = (await this.dataSource.query("UPDATE sandbox_imshop_tickets SET status = 'cancelled' WHERE ticket_id = $1 RETURNING ticket_id", [
+      ticketId,
+    ])) as unknown[];
     return affectedRows(rows) > 0;
   }
 }

@@ -34,7 +34,8 @@ export class SandboxService implements OnApplicationBootstrap {
       `SANDBOX=true: /market also admits loopback callers, and the app's own peers under /sandbox/ stand in for ${standIns.length ? standIns.join(', ') : 'nothing (every peer URL is configured)'}. ` +
         'For anything but trying it out, start without SANDBOX (npm run start:prod).',
     );
-    if (this.config.imshop.keyGenerated) this.logger.warn(`IMSHOP_WEBHOOK_KEY is not set: the sandbox generated an IMSHOP key into ${imshopKeyFile(this.config)}`);
+    if (this.config.imshop.keyGenerated)
+      this.logger.warn(`IMSHOP_WEBHOOK_KEY is not set: the sandbox generated an IMSHOP key into ${imshopKeyFile(this.config)}`);
     if (peers.market) await this.seedDemoCampaign();
   }
 
@@ -51,6 +52,8 @@ export class SandboxService implements OnApplicationBootstrap {
       },
       'sandbox',
     );
-    this.logger.log(`sandbox: demo Market campaign ${DEMO_CAMPAIGN.campaignId} (business ${DEMO_CAMPAIGN.businessId}) set up with every rule on, tickets to IMSHOP store ${DEMO_CAMPAIGN.storeId}`);
+    this.logger.log(
+      `sandbox: demo Market campaign ${DEMO_CAMPAIGN.campaignId} (business ${DEMO_CAMPAIGN.businessId}) set up with every rule on, tickets to IMSHOP store ${DEMO_CAMPAIGN.storeId}`,
+    );
   }
 }

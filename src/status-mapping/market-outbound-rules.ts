@@ -29,9 +29,14 @@ export const MARKET_SHOP_STATUSES: Record<string, { substatuses: readonly string
 export function marketOutboundProblems(code: string | null, substatus: string | null): string[] {
   const rule = code ? MARKET_SHOP_STATUSES[code] : undefined;
   if (!rule) return [`code must be a status a shop may set on Market: ${Object.keys(MARKET_SHOP_STATUSES).join(', ')}`];
-  if (substatus === null) return rule.substatusRequired ? [`externalSubstatus is required for Market status ${code} (one of ${rule.substatuses.join(', ')})`] : [];
+  if (substatus === null)
+    return rule.substatusRequired ? [`externalSubstatus is required for Market status ${code} (one of ${rule.substatuses.join(', ')})`] : [];
   if (!rule.substatuses.includes(substatus)) {
-    return [rule.substatuses.length ? `externalSubstatus must be one of ${rule.substatuses.join(', ')} for Market status ${code}` : `externalSubstatus must be omitted for Market status ${code}`];
+    return [
+      rule.substatuses.length
+        ? `externalSubstatus must be one of ${rule.substatuses.join(', ')} for Market status ${code}`
+        : `externalSubstatus must be omitted for Market status ${code}`,
+    ];
   }
   return [];
 }

@@ -37,7 +37,8 @@ export function resolveInboundIn(byKey: ReadonlyMap<string, StatusMapping>, look
 
 /** Cross-field rules that class-validator cannot express on a single field; messages start with the field. */
 export function assertValidRow(
-  row: Pick<StatusMapping, 'direction' | 'system' | 'ticketType' | 'externalCode' | 'internalStatus' | 'code'> & Partial<Pick<StatusMapping, 'externalSubstatus'>>,
+  row: Pick<StatusMapping, 'direction' | 'system' | 'ticketType' | 'externalCode' | 'internalStatus' | 'code'> &
+    Partial<Pick<StatusMapping, 'externalSubstatus'>>,
 ): void {
   const problems: string[] = [];
   if (row.direction === 'inbound') {

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Actor, AdminOnly } from '../auth/admin-key.guard';
 import {
   CreateStatusMappingDto,
@@ -41,7 +50,8 @@ export class StatusMappingController {
   @Get()
   @ApiOperation({
     summary: 'List mapping rows (filter by inbound source or outbound target)',
-    description: 'Inbound rows turn a source code (and substatus or ticket type) into an internal status; outbound rows turn an internal status into the code and message a target receives.',
+    description:
+      'Inbound rows turn a source code (and substatus or ticket type) into an internal status; outbound rows turn an internal status into the code and message a target receives.',
   })
   @ApiOkResponse({ type: StatusMappingView, isArray: true })
   list(@Query() query: ListStatusMappingsQuery) {
@@ -67,7 +77,10 @@ export class StatusMappingController {
   }
 
   @Get(':id/audit')
-  @ApiOperation({ summary: 'Every change of one row: who, when, before and after', description: 'The audit trail of the row, oldest first; the actor is the X-Actor header of the change.' })
+  @ApiOperation({
+    summary: 'Every change of one row: who, when, before and after',
+    description: 'The audit trail of the row, oldest first; the actor is the X-Actor header of the change.',
+  })
   @ApiOkResponse({ type: StatusMappingAuditView, isArray: true, description: 'Oldest first; empty for a row that never existed' })
   audit(@Param('id', ParseIntPipe) id: number) {
     return this.mappings.history(id);
@@ -76,7 +89,8 @@ export class StatusMappingController {
   @Post()
   @ApiOperation({
     summary: 'Add a mapping row',
-    description: 'Inbound: `{source, ticketType?, externalCode, externalSubstatus?, internalStatus|null}`; outbound: `{target, internalStatus, code, message}`. A row that duplicates an existing one is 409.',
+    description:
+      'Inbound: `{source, ticketType?, externalCode, externalSubstatus?, internalStatus|null}`; outbound: `{target, internalStatus, code, message}`. A row that duplicates an existing one is 409.',
   })
   @ApiBody({ type: CreateStatusMappingDto, examples: CREATE_EXAMPLES })
   @ApiCreatedResponse({ type: StatusMappingView })
@@ -100,7 +114,10 @@ export class StatusMappingController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove a mapping row', description: 'Events from now on no longer match it (an inbound code without a row is kept in history as unmapped). The removal is audited.' })
+  @ApiOperation({
+    summary: 'Remove a mapping row',
+    description: 'Events from now on no longer match it (an inbound code without a row is kept in history as unmapped). The removal is audited.',
+  })
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiNotFoundResponse({ description: 'No such row' })
   remove(@Param('id', ParseIntPipe) id: number, @Actor() actor: string) {

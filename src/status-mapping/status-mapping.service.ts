@@ -40,11 +40,7 @@ export class StatusMappingService {
   }
 
   /** `substatus`: for target market, the Market substatus sent with `code` (outbound rows keep it in externalSubstatus). */
-  async resolveOutbound(
-    target: string,
-    internalStatus: OrderStatus,
-    tx?: Tx,
-  ): Promise<{ code: string; message: string | null; substatus?: string } | null> {
+  async resolveOutbound(target: string, internalStatus: OrderStatus, tx?: Tx): Promise<{ code: string; message: string | null; substatus?: string } | null> {
     const row = (await this.freshCache(tx)).byKey.get(outboundMatchKey(target, internalStatus));
     if (!row?.code) return null;
     return row.externalSubstatus ? { code: row.code, message: row.message, substatus: row.externalSubstatus } : { code: row.code, message: row.message };
@@ -165,14 +161,7 @@ export class StatusMappingService {
     }
   }
 
-  private async audit(
-    { manager }: Tx,
-    mappingId: number,
-    action: StatusMappingAudit['action'],
-    actor: string,
-    before: unknown,
-    after: unknown,
-  ): Promise<void> {
+  private async audit({ manager }: Tx, mappingId: number, action: StatusMappingAudit['action'], actor: string, before: unknown, after: unknown): Promise<void> {
     await this.repository.insertAudit(manager, { mappingId, action, actor, before, after });
   }
 

@@ -17,7 +17,7 @@ describe('faults: kill -9 of the app during a burst', () => {
   });
 
   it(
-    'loses nothing answered 2xx, applies nothing twice, and IMSHOP ends with every order\'s current status',
+    "loses nothing answered 2xx, applies nothing twice, and IMSHOP ends with every order's current status",
     async () => {
       const started = Date.now();
       const port = await freePort();

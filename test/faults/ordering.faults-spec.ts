@@ -69,7 +69,8 @@ async function checkOrdering(world: World, newest: Map<string, string>): Promise
     if (d.sent > 1) problems.push(`delivery ${d.id} of ${d.ref} has ${d.sent} recorded successful attempts`);
   }
   for (const [order, message] of newest) {
-    if (lastByOrder.get(order) !== message) problems.push(`order ${order}: IMSHOP last received ${lastByOrder.get(order) ?? 'nothing'}, its newest status is ${message}`);
+    if (lastByOrder.get(order) !== message)
+      problems.push(`order ${order}: IMSHOP last received ${lastByOrder.get(order) ?? 'nothing'}, its newest status is ${message}`);
   }
   const line = `faults[ordering] requests=${received.length} deliveries=${deliveries.length} extraSends=${extraSends} unrecordedSends=${unrecordedSends}`;
   console.log(line);
@@ -116,7 +117,7 @@ describe('faults: PostgreSQL down longer than the delivery lease, with a claimed
   });
 
   it(
-    'one instance: each delivery is sent at most once more than its unrecorded attempts, and IMSHOP ends on every order\'s newest status',
+    "one instance: each delivery is sent at most once more than its unrecorded attempts, and IMSHOP ends on every order's newest status",
     async () => {
       const port = await freePort();
       // Lease: 1 s + 1 s; the outage (5 s) outlasts it.
@@ -186,19 +187,32 @@ describe('faults: a paused target, its probes, and a resume by hand', () => {
       await posted.done;
       const message = (task.items[0].body as { message: string }).message;
       const probes = async () =>
-        (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.probe AND d.payload->>'message' = $1`, [message]))[0].n;
+        (
+          await world.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.probe AND d.payload->>'message' = $1`,
+            [message],
+          )
+        )[0].n;
       // More probes than DELIVERY_MAX_ATTEMPTS: they used to spend them, and the delivery then died unsent.
       await until(async () => (await probes()) >= 5, 30_000, 'five probes of the paused target');
-      const [before] = await world.query<{ attempts: number; state: string }>(`SELECT attempts, state FROM deliveries WHERE payload->>'message' = $1`, [message]);
+      const [before] = await world.query<{ attempts: number; state: string }>(`SELECT attempts, state FROM deliveries WHERE payload->>'message' = $1`, [
+        message,
+      ]);
       expect(before.attempts).toBeLessThan(3);
       up = true;
       const resumedAt = Date.now();
       const resumed = await httpRequest(port, 'POST', '/admin/targets/imshop/resume', { headers: { 'X-Api-Key': ADMIN_KEY } });
       expect(resumed.status).toBe(200);
-      await until(async () => (await world.query(`SELECT 1 FROM deliveries WHERE payload->>'message' = $1 AND state = 'sent'`, [message])).length === 1, 5_000, 'the probed delivery to be sent');
+      await until(
+        async () => (await world.query(`SELECT 1 FROM deliveries WHERE payload->>'message' = $1 AND state = 'sent'`, [message])).length === 1,
+        5_000,
+        'the probed delivery to be sent',
+      );
       const deliveredMs = Date.now() - resumedAt;
       const [after] = await world.query<{ attempts: number }>(`SELECT attempts FROM deliveries WHERE payload->>'message' = $1`, [message]);
-      console.log(`faults[probes] probes=${await probes()} attemptsBefore=${before.attempts} attemptsAfter=${after.attempts} deliveredAfterResumeMs=${deliveredMs}`);
+      console.log(
+        `faults[probes] probes=${await probes()} attemptsBefore=${before.attempts} attemptsAfter=${after.attempts} deliveredAfterResumeMs=${deliveredMs}`,
+      );
       expect(after.attempts).toBeLessThanOrEqual(3);
       expect((await world.query(`SELECT 1 FROM deliveries WHERE state = 'dead'`)).length).toBe(0);
       const last = world.fake.requests.filter((r) => r.path === '/statuses').at(-1)!;
@@ -226,7 +240,11 @@ describe("faults: Market's steps through its rate limit and its refusals", () =>
       const state = new Map<string, string>();
       const refusedSkips: string[] = [];
       const limited = new Map<string, number>();
-      const next: Record<string, string> = { 'PROCESSING/STARTED': 'PROCESSING/READY_TO_SHIP', 'PROCESSING/READY_TO_SHIP': 'DELIVERY/', 'DELIVERY/': 'DELIVERED/' };
+      const next: Record<string, string> = {
+        'PROCESSING/STARTED': 'PROCESSING/READY_TO_SHIP',
+        'PROCESSING/READY_TO_SHIP': 'DELIVERY/',
+        'DELIVERY/': 'DELIVERED/',
+      };
       const marketAnswer = (req: ReceivedRequest) => {
         const match = /\/orders\/(\d+)\/status$/.exec(req.path);
         if (!match) return { status: 404, body: {} };
@@ -246,27 +264,42 @@ describe("faults: Market's steps through its rate limit and its refusals", () =>
       };
       world.fake.respond((req) => (req.path.startsWith('/v2/') ? marketAnswer(req) : { status: 200, body: { success: true } }));
       await world.startApp(port, { MARKET_API_URL: world.fake.url, MARKET_API_KEY: 'faults-market-key-0123456789' });
-      const notify = (body: string) => httpRequest(port, 'POST', '/market/notification', { headers: { 'Content-Type': 'application/json' }, json: JSON.parse(body) });
+      const notify = (body: string) =>
+        httpRequest(port, 'POST', '/market/notification', { headers: { 'Content-Type': 'application/json' }, json: JSON.parse(body) });
       const admin = (path: string, json: object) => httpRequest(port, 'POST', path, { headers: { 'X-Api-Key': ADMIN_KEY }, json });
       const base = 600_000_000 + Math.floor(Math.random() * 1_000_000);
       const orders = Array.from({ length: 12 }, (_, i) => String(base + i));
       let clock = Date.parse('2026-12-01T10:00:00Z');
       for (const orderId of orders) {
-        expect((await notify(`{"notificationType":"ORDER_CREATED","campaignId":${campaign},"orderId":${orderId},"items":[{"offerId":"SKU-1","count":1}],"createdAt":"${new Date((clock += 1000)).toISOString()}"}`)).status).toBe(200);
         expect(
-          (await notify(`{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${campaign},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${new Date((clock += 1000)).toISOString()}"}`)).status,
+          (
+            await notify(
+              `{"notificationType":"ORDER_CREATED","campaignId":${campaign},"orderId":${orderId},"items":[{"offerId":"SKU-1","count":1}],"createdAt":"${new Date((clock += 1000)).toISOString()}"}`,
+            )
+          ).status,
+        ).toBe(200);
+        expect(
+          (
+            await notify(
+              `{"notificationType":"ORDER_STATUS_UPDATED","campaignId":${campaign},"orderId":${orderId},"status":"PROCESSING","substatus":"STARTED","updatedAt":"${new Date((clock += 1000)).toISOString()}"}`,
+            )
+          ).status,
         ).toBe(200);
       }
       const ids = new Map(
-        (await world.query<{ id: string; market_order_id: string }>(`SELECT id, market_order_id::text FROM orders WHERE market_campaign_id = $1`, [campaign])).map((o) => [o.market_order_id, o.id]),
+        (
+          await world.query<{ id: string; market_order_id: string }>(`SELECT id, market_order_id::text FROM orders WHERE market_campaign_id = $1`, [campaign])
+        ).map((o) => [o.market_order_id, o.id]),
       );
       // Half are assembled, then shipped a moment later (READY_TO_SHIP is still waiting out its 420s);
       // the other half are shipped straight from assembly (the path must send READY_TO_SHIP first).
       for (const [i, orderId] of orders.entries()) {
-        if (i % 2 === 0) expect((await admin(`/admin/orders/${ids.get(orderId)}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' })).status).toBeLessThan(300);
+        if (i % 2 === 0)
+          expect((await admin(`/admin/orders/${ids.get(orderId)}/status`, { status: 'READY_TO_SHIP', reason: 'assembled' })).status).toBeLessThan(300);
       }
       await sleep(300);
-      for (const orderId of orders) expect((await admin(`/admin/orders/${ids.get(orderId)}/status`, { status: 'SHIPPED', reason: 'the courier took it' })).status).toBeLessThan(300);
+      for (const orderId of orders)
+        expect((await admin(`/admin/orders/${ids.get(orderId)}/status`, { status: 'SHIPPED', reason: 'the courier took it' })).status).toBeLessThan(300);
       await until(
         async () => (await world.query(`SELECT 1 FROM deliveries WHERE target = 'market' AND state IN ('pending', 'retrying', 'in_flight')`)).length === 0,
         60_000,
@@ -275,7 +308,9 @@ describe("faults: Market's steps through its rate limit and its refusals", () =>
       );
       const steps = await world.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM deliveries WHERE target = 'market' GROUP BY state`);
       const calls = world.fake.requests.filter((r) => r.path.startsWith('/v2/')).length;
-      console.log(`faults[market-steps] calls=${calls} 420s=${[...limited.values()].reduce((a, b) => a + b, 0)} deliveries=${JSON.stringify(steps)} refused=${refusedSkips.length}`);
+      console.log(
+        `faults[market-steps] calls=${calls} 420s=${[...limited.values()].reduce((a, b) => a + b, 0)} deliveries=${JSON.stringify(steps)} refused=${refusedSkips.length}`,
+      );
       expect(refusedSkips).toEqual([]);
       expect(steps).toEqual([{ state: 'sent', n: orders.length * 2 }]);
       for (const orderId of orders) expect(state.get(orderId)).toBe('DELIVERY/');
@@ -302,7 +337,8 @@ describe('faults: ticket creation through an unreadable 2xx and a reset socket',
       let resetNext = false;
       world.fake.respond((req) => {
         if (req.path !== '/tickets') return { status: 200, body: { success: true } };
-        if (req.body.orderId === 'UNREADABLE') return { status: 200, raw: '<html><body>OK from a proxy</body></html>', headers: { 'content-type': 'text/html' } };
+        if (req.body.orderId === 'UNREADABLE')
+          return { status: 200, raw: '<html><body>OK from a proxy</body></html>', headers: { 'content-type': 'text/html' } };
         if (resetNext) {
           resetNext = false;
           return { drop: true };
@@ -311,7 +347,10 @@ describe('faults: ticket creation through an unreadable 2xx and a reset socket',
         return { status: 200, body: { success: true, status: 'created', ticketId: `rsp-${tickets.length}` } };
       });
       const create = (orderId: string, key: string) =>
-        httpRequest(port, 'POST', '/tickets', { headers: { 'X-Api-Key': ADMIN_KEY, 'Idempotency-Key': key }, json: { type: 'receive', orderId, storeId: '1456' } });
+        httpRequest(port, 'POST', '/tickets', {
+          headers: { 'X-Api-Key': ADMIN_KEY, 'Idempotency-Key': key },
+          json: { type: 'receive', orderId, storeId: '1456' },
+        });
       const posts = (orderId: string) => world.fake.requests.filter((r) => r.path === '/tickets' && r.body.orderId === orderId).length;
 
       // An unreadable 2xx: IMSHOP may have created the ticket. Neither the repeat nor a third try sends it again.

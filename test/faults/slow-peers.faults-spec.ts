@@ -37,7 +37,10 @@ describe('faults: a slow and strange IMSHOP under load', () => {
         ['huge', () => ({ status: 200, raw: huge })],
         ['nul', () => ({ status: 200, raw: '{"success":true,"note":"\\u0000"}' })],
         ['notUtf8', () => ({ status: 200, raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) })],
-        ['errorPage', () => ({ status: 503, raw: `<html><body>${'Service Unavailable '.repeat(10_000)}</body></html>`, headers: { 'content-type': 'text/html' } })],
+        [
+          'errorPage',
+          () => ({ status: 503, raw: `<html><body>${'Service Unavailable '.repeat(10_000)}</body></html>`, headers: { 'content-type': 'text/html' } }),
+        ],
         ['late', () => ({ status: 200, body: { success: true }, delayMs: 2500 })],
       ];
       const seen: Record<string, number> = Object.fromEntries(kinds.map(([name]) => [name, 0]));

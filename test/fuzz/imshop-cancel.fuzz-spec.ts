@@ -18,9 +18,18 @@ describe('fuzz: POST /imshop/orders/cancel', () => {
   let fake: FakeImshop;
   beforeAll(async () => {
     fake = await startFakeImshop();
-    t = await startFuzzApp({ IMSHOP_API_KEY: IMSHOP_KEY, IMSHOP_TICKETS_URL: `${fake.url}/tickets`, IMSHOP_STATUS_URL: `${fake.url}/statuses`, ADMIN_RATE_LIMIT: '1000000' });
+    t = await startFuzzApp({
+      IMSHOP_API_KEY: IMSHOP_KEY,
+      IMSHOP_TICKETS_URL: `${fake.url}/tickets`,
+      IMSHOP_STATUS_URL: `${fake.url}/statuses`,
+      ADMIN_RATE_LIMIT: '1000000',
+    });
     // Orders the examples name, still in the store (cancellable), one with an open ticket to withdraw.
-    for (const [number, uuid] of [['12345', 'f5315818-cccc-4444-aaaa-31b6aebceb54'], ['12346', null], ['12347', 'f5315818-cccc-4444-aaaa-31b6aebceb55']]) {
+    for (const [number, uuid] of [
+      ['12345', 'f5315818-cccc-4444-aaaa-31b6aebceb54'],
+      ['12346', null],
+      ['12347', 'f5315818-cccc-4444-aaaa-31b6aebceb55'],
+    ]) {
       await t.db.query(`INSERT INTO orders (oms_order_number, imshop_uuid, status, version) VALUES ($1, $2, 'PROCESSING', 1)`, [number, uuid]);
     }
     const res = await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ type: 'prepare', orderId: '12345', storeId: '1456' });

@@ -18,10 +18,18 @@ describe('fuzz: POST /imshop/tickets/status', () => {
   let fake: FakeImshop;
   beforeAll(async () => {
     fake = await startFakeImshop();
-    t = await startFuzzApp({ IMSHOP_API_KEY: IMSHOP_KEY, IMSHOP_TICKETS_URL: `${fake.url}/tickets`, IMSHOP_STATUS_URL: `${fake.url}/statuses`, ADMIN_RATE_LIMIT: '1000000' });
+    t = await startFuzzApp({
+      IMSHOP_API_KEY: IMSHOP_KEY,
+      IMSHOP_TICKETS_URL: `${fake.url}/tickets`,
+      IMSHOP_STATUS_URL: `${fake.url}/statuses`,
+      ADMIN_RATE_LIMIT: '1000000',
+    });
     // The examples' tickets exist (prepare rsp-12345, ship rsp-12346), so statuses are judged against their type.
     await t.db.query(`INSERT INTO orders (oms_order_number, status, version) VALUES ('a7878969', 'PROCESSING', 1)`);
-    for (const [type, ticketId] of [['prepare', 'rsp-12345'], ['ship', 'rsp-12346']]) {
+    for (const [type, ticketId] of [
+      ['prepare', 'rsp-12345'],
+      ['ship', 'rsp-12346'],
+    ]) {
       fake.respond((request) => (request.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId } } : undefined));
       const res = await t.http().post('/tickets').set('X-Api-Key', ADMIN_KEY).send({ type, orderId: 'a7878969', storeId: '1456' });
       expect(res.status).toBe(201);

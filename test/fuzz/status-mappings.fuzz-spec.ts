@@ -18,7 +18,14 @@ const keys = ['source', 'target', 'ticketType', 'externalCode', 'externalSubstat
 const actorArb = fc.oneof(
   fc.constant({}),
   fc
-    .string({ unit: fc.oneof(fc.constantFrom(...' @._-<>"\'%$;'), fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c))), maxLength: 100 })
+    .string({
+      unit: fc.oneof(
+        fc.constantFrom(...' @._-<>"\'%$;'),
+        fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+        fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c)),
+      ),
+      maxLength: 100,
+    })
     .map((actor) => ({ 'X-Actor': actor })),
   fc.constant({ 'X-Actor': 'a'.repeat(5000) }),
 );

@@ -21,23 +21,41 @@ describe('Market flow (MarketModule + MarketApiModule only)', () => {
   const timeline = marketTimeline(700_000);
   const notify = (body: Record<string, unknown>) => intake.receive({ campaignId: Number(campaignId), ...body });
   const orderOf = async (orderId: string) =>
-    ((await ctx.db.query('SELECT id, status FROM orders WHERE market_campaign_id = $1 AND market_order_id = $2', [campaignId, orderId])) as { id: string; status: string }[])[0];
+    (
+      (await ctx.db.query('SELECT id, status FROM orders WHERE market_campaign_id = $1 AND market_order_id = $2', [campaignId, orderId])) as {
+        id: string;
+        status: string;
+      }[]
+    )[0];
   const stepsOf = async (orderId: string) => {
     const order = await orderOf(orderId);
-    const rows = (await ctx.db.query('SELECT target, payload FROM deliveries WHERE order_id = $1 ORDER BY id', [order.id])) as { target: string; payload: Record<string, unknown> }[];
+    const rows = (await ctx.db.query('SELECT target, payload FROM deliveries WHERE order_id = $1 ORDER BY id', [order.id])) as {
+      target: string;
+      payload: Record<string, unknown>;
+    }[];
     return rows.map(({ target, payload }) => (target === 'market' ? `market ${payload.status}/${payload.substatus ?? ''}` : target));
   };
 
   beforeAll(async () => {
     // An address nothing answers: no sender runs here, and one that did would fail the row, not reach a peer.
     ctx = await startServices(
-      { MARKET_API_URL: 'http://127.0.0.1:9/', MARKET_API_KEY: MARKET_KEY, IMSHOP_API_KEY: 'imshop-test-key-0123456789', IMSHOP_TICKETS_URL: 'http://127.0.0.1:9/tickets' },
+      {
+        MARKET_API_URL: 'http://127.0.0.1:9/',
+        MARKET_API_KEY: MARKET_KEY,
+        IMSHOP_API_KEY: 'imshop-test-key-0123456789',
+        IMSHOP_TICKETS_URL: 'http://127.0.0.1:9/tickets',
+      },
       { modules: [MarketModule, MarketApiModule] },
     );
     intake = ctx.get(MarketNotificationService);
     await ctx.get(MarketAutomationService).put(
       campaignId,
-      { businessId: BUSINESS, storeId: STORE, orderNumberPrefix: 'YM-', rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true } },
+      {
+        businessId: BUSINESS,
+        storeId: STORE,
+        orderNumberPrefix: 'YM-',
+        rules: { fetchDetails: true, prepareTicket: true, pushStatuses: true, answerCancellations: true },
+      },
       'market-flow test',
     );
   });
@@ -60,7 +78,9 @@ describe('Market flow (MarketModule + MarketApiModule only)', () => {
     await notify({ notificationType: 'ORDER_STATUS_UPDATED', orderId: Number(orderId), status: 'PROCESSING', substatus: 'STARTED', updatedAt: timeline.at() });
     const before = await stepsOf(orderId);
     const order = await orderOf(orderId);
-    const events = (await ctx.db.query('SELECT id FROM market_events WHERE campaign_id = $1 AND order_id = $2 ORDER BY id', [campaignId, orderId])) as { id: string }[];
+    const events = (await ctx.db.query('SELECT id FROM market_events WHERE campaign_id = $1 AND order_id = $2 ORDER BY id', [campaignId, orderId])) as {
+      id: string;
+    }[];
     expect(events).toHaveLength(2);
     for (const { id } of events) await intake.reprocess(id, 'replay-1:');
     expect(await stepsOf(orderId)).toEqual(before);
@@ -71,7 +91,9 @@ describe('Market flow (MarketModule + MarketApiModule only)', () => {
     const orderId = timeline.newOrderId();
     await notify({ notificationType: 'ORDER_STATUS_UPDATED', orderId: Number(orderId), status: 'PROCESSING', substatus: 'STARTED', updatedAt: timeline.at() });
     const order = await orderOf(orderId);
-    const result = await ctx.get(OrdersService).applyStatus({ source: 'admin', identity: { id: order.id }, internalStatus: 'SHIPPED', note: 'test: shipped without saying it was ready' });
+    const result = await ctx
+      .get(OrdersService)
+      .applyStatus({ source: 'admin', identity: { id: order.id }, internalStatus: 'SHIPPED', note: 'test: shipped without saying it was ready' });
     expect(result.outcome).toBe('applied');
     const pushes = (await stepsOf(orderId)).filter((step) => step.startsWith('market '));
     expect(pushes).toEqual(['market PROCESSING/READY_TO_SHIP', 'market DELIVERY/']);
@@ -89,7 +111,13 @@ describe('Market flow (MarketModule + MarketApiModule only)', () => {
       return logQuery(query, parameters, runner);
     };
     try {
-      await notify({ notificationType: 'ORDER_STATUS_UPDATED', orderId: Number(orderId), status: 'PROCESSING', substatus: 'STARTED', updatedAt: timeline.at() });
+      await notify({
+        notificationType: 'ORDER_STATUS_UPDATED',
+        orderId: Number(orderId),
+        status: 'PROCESSING',
+        substatus: 'STARTED',
+        updatedAt: timeline.at(),
+      });
     } finally {
       logger.logQuery = logQuery;
     }

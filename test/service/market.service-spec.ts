@@ -10,9 +10,18 @@ describe('Market inbox services', () => {
   let intake: MarketNotificationService;
   let inbox: MarketEventsService;
   const campaignId = 31337;
-  const statusUpdate = (orderId: number, status: string, updatedAt: string) => ({ notificationType: 'ORDER_STATUS_UPDATED', campaignId, orderId, status, substatus: 'STARTED', updatedAt });
+  const statusUpdate = (orderId: number, status: string, updatedAt: string) => ({
+    notificationType: 'ORDER_STATUS_UPDATED',
+    campaignId,
+    orderId,
+    status,
+    substatus: 'STARTED',
+    updatedAt,
+  });
   const idsOf = async (orderId: number) =>
-    ((await ctx.db.query('SELECT id FROM market_events WHERE campaign_id = $1 AND order_id = $2 ORDER BY id', [campaignId, orderId])) as { id: string }[]).map(({ id }) => id);
+    ((await ctx.db.query('SELECT id FROM market_events WHERE campaign_id = $1 AND order_id = $2 ORDER BY id', [campaignId, orderId])) as { id: string }[]).map(
+      ({ id }) => id,
+    );
 
   beforeAll(async () => {
     ctx = await startServices();
@@ -26,7 +35,10 @@ describe('Market inbox services', () => {
     const [first, again] = [await intake.receive(event), await intake.receive(event)];
     expect(first).toEqual(expect.objectContaining({ type: 'ORDER_STATUS_UPDATED', duplicate: false, outcome: 'applied' }));
     expect(again).toEqual(expect.objectContaining({ duplicate: true, outcome: 'duplicate' }));
-    const [row] = (await ctx.db.query('SELECT outcome, duplicate_count FROM market_events WHERE campaign_id = $1 AND order_id = 1', [campaignId])) as Record<string, unknown>[];
+    const [row] = (await ctx.db.query('SELECT outcome, duplicate_count FROM market_events WHERE campaign_id = $1 AND order_id = 1', [campaignId])) as Record<
+      string,
+      unknown
+    >[];
     expect(row).toEqual({ outcome: 'applied', duplicate_count: 1 });
   });
 
@@ -71,6 +83,8 @@ describe('Market inbox services', () => {
     expect(await inbox.deleteReceivedBefore(before, 2)).toBe(1);
     expect(await inbox.deleteReceivedBefore(before, 2)).toBe(0);
     expect(await idsOf(4)).toEqual([kept]);
-    expect((await ctx.db.query(`SELECT status FROM orders WHERE market_campaign_id = $1 AND market_order_id = 3`, [campaignId]))[0].status).toBe('READY_FOR_PICKUP');
+    expect((await ctx.db.query(`SELECT status FROM orders WHERE market_campaign_id = $1 AND market_order_id = 3`, [campaignId]))[0].status).toBe(
+      'READY_FOR_PICKUP',
+    );
   });
 });

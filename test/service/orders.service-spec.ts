@@ -22,7 +22,9 @@ describe('OrdersService', () => {
       [number],
     )) as Record<string, any>[];
   const deliveriesOf = async (number: string) =>
-    (await ctx.db.query(`SELECT d.target, d.payload FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [number])) as Record<string, any>[];
+    (await ctx.db.query(`SELECT d.target, d.payload FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [
+      number,
+    ])) as Record<string, any>[];
 
   beforeAll(async () => {
     imshop = await startFakePeer();
@@ -43,7 +45,9 @@ describe('OrdersService', () => {
     expect(result).toEqual(expect.objectContaining({ created: true, duplicate: false, outcome: 'applied', statusChanged: true, fromStatus: null }));
     expect(result.order.id).toEqual(expect.any(String));
     expect(await orderRow(number)).toEqual(expect.objectContaining({ id: result.order.id, status: 'PROCESSING', source_status: 'processing', version: 1 }));
-    expect(await historyOf(number)).toEqual([expect.objectContaining({ outcome: 'applied', from_status: null, to_status: 'PROCESSING', dedupe_key: `${number}:1` })]);
+    expect(await historyOf(number)).toEqual([
+      expect.objectContaining({ outcome: 'applied', from_status: null, to_status: 'PROCESSING', dedupe_key: `${number}:1` }),
+    ]);
   });
 
   it('keeps a stale event in history without moving the order', async () => {
@@ -120,7 +124,7 @@ describe('OrdersService', () => {
     ).rejects.toThrow('changed its mind');
     expect(await deliveriesOf(kept)).toEqual([{ target: 'imshop', payload: { id: kept, code: 'processing' } }]);
     expect(await orderRow(dropped)).toBeUndefined();
-    expect((await ctx.db.query('SELECT count(*)::int AS n FROM deliveries d WHERE d.payload->>\'id\' = $1', [dropped]))[0].n).toBe(0);
+    expect((await ctx.db.query("SELECT count(*)::int AS n FROM deliveries d WHERE d.payload->>'id' = $1", [dropped]))[0].n).toBe(0);
   });
 
   it('raises NotFoundError for an event naming an order by an id that does not exist, and writes nothing', async () => {

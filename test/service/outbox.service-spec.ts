@@ -13,11 +13,19 @@ describe('OutboxService', () => {
   let n = 0;
   const orderNumber = () => `SVC-${++n}-${Date.now()}`;
   const deliveriesOf = async (number: string) =>
-    (await ctx.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [number])) as Record<string, any>[];
+    (await ctx.db.query(`SELECT d.* FROM deliveries d JOIN orders o ON o.id = d.order_id WHERE o.oms_order_number = $1 ORDER BY d.id`, [number])) as Record<
+      string,
+      any
+    >[];
 
   beforeAll(async () => {
     imshop = await startFakePeer();
-    ctx = await startServices({ IMSHOP_API_KEY: 'svc-imshop-key-0123456789', IMSHOP_STATUS_URL: `${imshop.url}/statuses`, DELIVERY_BACKOFF_MS: '40', DELIVERY_TIMEOUT_MS: '500' });
+    ctx = await startServices({
+      IMSHOP_API_KEY: 'svc-imshop-key-0123456789',
+      IMSHOP_STATUS_URL: `${imshop.url}/statuses`,
+      DELIVERY_BACKOFF_MS: '40',
+      DELIVERY_TIMEOUT_MS: '500',
+    });
   });
   afterAll(async () => {
     await ctx.close();
@@ -30,10 +38,14 @@ describe('OutboxService', () => {
     try {
       const kept = orderNumber();
       const dropped = orderNumber();
-      await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: kept }, externalCode: 'processing', relay: { code: 'processing' } });
+      await ctx
+        .get(OrdersService)
+        .applyStatus({ source: 'oms', identity: { omsOrderNumber: kept }, externalCode: 'processing', relay: { code: 'processing' } });
       await expect(
         runInTransaction(ctx.db, async (tx) => {
-          await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: dropped }, externalCode: 'processing', relay: { code: 'processing' } }, tx);
+          await ctx
+            .get(OrdersService)
+            .applyStatus({ source: 'oms', identity: { omsOrderNumber: dropped }, externalCode: 'processing', relay: { code: 'processing' } }, tx);
           throw new Error('the caller changed its mind');
         }),
       ).rejects.toThrow('changed its mind');
@@ -50,7 +62,9 @@ describe('OutboxService', () => {
     await worker.pause();
     let id: string;
     try {
-      await ctx.get(OrdersService).applyStatus({ source: 'oms', identity: { omsOrderNumber: number }, externalCode: 'ready_for_pickup', relay: { code: 'ready_for_pickup' } });
+      await ctx
+        .get(OrdersService)
+        .applyStatus({ source: 'oms', identity: { omsOrderNumber: number }, externalCode: 'ready_for_pickup', relay: { code: 'ready_for_pickup' } });
       [{ id }] = await deliveriesOf(number);
       const outbox = ctx.get(DeliveryAttemptsService);
       const [first, duplicate] = await Promise.all([outbox.deliver(id), outbox.deliver(id)]);

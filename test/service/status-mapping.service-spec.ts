@@ -16,7 +16,9 @@ describe('StatusMappingService', () => {
   afterAll(() => ctx.close());
 
   it('raises typed errors: invalid rows, a duplicate key, a missing row', async () => {
-    await expect(mappings.create({ source: 'oms', target: 'imshop', externalCode: 'x', internalStatus: 'NEW' } as never, 'svc')).rejects.toThrow(InvalidInputError);
+    await expect(mappings.create({ source: 'oms', target: 'imshop', externalCode: 'x', internalStatus: 'NEW' } as never, 'svc')).rejects.toThrow(
+      InvalidInputError,
+    );
     const invalid = await mappings.create({ source: 'nowhere', externalCode: ' ', internalStatus: 'NEW' } as never, 'svc').catch((error: unknown) => error);
     expect((invalid as InvalidInputError).messages).toEqual([expect.stringContaining('source must be one of'), 'externalCode must not be empty']);
     await expect(mappings.create({ source: 'market', externalCode: 'DELIVERY', internalStatus: 'DELIVERED' } as never, 'svc')).rejects.toThrow(ConflictError);

@@ -9,8 +9,19 @@ const T0 = 1_780_000_000;
 describe('TicketEventsService', () => {
   let ctx: ServiceContext;
   const number = `SVC-EVENTS-${Date.now()}`;
-  const webhook = (ticketId: string, status: string, at: number) => ({ ticketId, orderId: number, storeId: '1456', status, metadata: { timestamp: String(at) } });
-  const eventIds = async () => ((await ctx.db.query(`SELECT e.id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.oms_order_number = $1 ORDER BY e.id`, [number])) as { id: string }[]).map((r) => r.id);
+  const webhook = (ticketId: string, status: string, at: number) => ({
+    ticketId,
+    orderId: number,
+    storeId: '1456',
+    status,
+    metadata: { timestamp: String(at) },
+  });
+  const eventIds = async () =>
+    (
+      (await ctx.db.query(`SELECT e.id FROM imshop_ticket_events e JOIN imshop_tickets t ON t.id = e.ticket_id WHERE t.oms_order_number = $1 ORDER BY e.id`, [
+        number,
+      ])) as { id: string }[]
+    ).map((r) => r.id);
 
   beforeAll(async () => {
     ctx = await startServices();
@@ -30,7 +41,10 @@ describe('TicketEventsService', () => {
     expect(await events.reprocess(done, 'replay:1:')).toBe('unchanged');
     expect(await events.reprocess(done, 'replay:1:')).toBe('duplicate');
     await expect(events.reprocess('999999999', 'replay:1:')).rejects.toThrow('IMSHOP ticket event 999999999 does not exist');
-    const history = await ctx.db.query(`SELECT h.dedupe_key, h.outcome FROM order_history h JOIN orders o ON o.id = h.order_id WHERE o.oms_order_number = $1 ORDER BY h.id`, [number]);
+    const history = await ctx.db.query(
+      `SELECT h.dedupe_key, h.outcome FROM order_history h JOIN orders o ON o.id = h.order_id WHERE o.oms_order_number = $1 ORDER BY h.id`,
+      [number],
+    );
     expect(history.map((h: any) => [h.dedupe_key.replace(`${number}-t`, 'T'), h.outcome])).toEqual([
       [`imshop_ticket:T|done|${(T0 + 10) * 1000}`, 'applied'],
       [`replay:1:imshop_ticket:T|failed|${T0 * 1000}`, 'stale'],

@@ -50,14 +50,25 @@ describe('TicketIntakeService', () => {
     await imshop.close();
   });
 
-  it("stores the status with its effect on the ticket, its event and the order, before it answers", async () => {
+  it('stores the status with its effect on the ticket, its event and the order, before it answers', async () => {
     const order = await newOrder();
     const ticketId = await ourTicket('prepare', order.number);
 
     const receipt = await ctx.get(TicketIntakeService).receiveStatus({ key: 'never-stored', ...ticketStatusEvent(ticketId, order.number, 'done', T0) });
 
-    expect(receipt).toMatchObject({ duplicate: false, outcome: 'applied', ticket: { imshopTicketId: ticketId, type: 'prepare', status: 'done', closed: true, orderId: order.id } });
-    expect(await ticketRow(ticketId)).toMatchObject({ type: 'prepare', status: 'done', status_at: new Date(T0 * 1000), closed: true, order_id: order.id, created_by_us: true });
+    expect(receipt).toMatchObject({
+      duplicate: false,
+      outcome: 'applied',
+      ticket: { imshopTicketId: ticketId, type: 'prepare', status: 'done', closed: true, orderId: order.id },
+    });
+    expect(await ticketRow(ticketId)).toMatchObject({
+      type: 'prepare',
+      status: 'done',
+      status_at: new Date(T0 * 1000),
+      closed: true,
+      order_id: order.id,
+      created_by_us: true,
+    });
     const key = `imshop_ticket:${ticketId}|done|${T0 * 1000}`;
     const [event] = await eventsOf(ticketId);
     expect(event).toMatchObject({ status: 'done', outcome: 'applied', dedupe_key: key });
@@ -87,13 +98,23 @@ describe('TicketIntakeService', () => {
     const intake = ctx.get(TicketIntakeService);
     const body = ticketStatusEvent(ticketId, order.number, 'shipped', T0, { metadata: { deliveryTrackingNumber: 'TRK-1' } });
     expect(await intake.receiveStatus(body)).toMatchObject({ duplicate: false, outcome: 'applied' });
-    const before = { ticket: await ticketRow(ticketId), events: await eventsOf(ticketId), order: await orderOf(order.number), history: await historyOf(order.number) };
+    const before = {
+      ticket: await ticketRow(ticketId),
+      events: await eventsOf(ticketId),
+      order: await orderOf(order.number),
+      history: await historyOf(order.number),
+    };
 
     expect(await intake.receiveStatus(body)).toMatchObject({ duplicate: true, outcome: 'duplicate', ticket: { status: 'shipped', trackingNumber: 'TRK-1' } });
     // The same event with the timestamp as a number, and in milliseconds, is the same event.
     expect(await intake.receiveStatus({ ...body, metadata: { ...body.metadata, timestamp: T0 * 1000 } })).toMatchObject({ duplicate: true });
 
-    expect({ ticket: await ticketRow(ticketId), events: await eventsOf(ticketId), order: await orderOf(order.number), history: await historyOf(order.number) }).toEqual(before);
+    expect({
+      ticket: await ticketRow(ticketId),
+      events: await eventsOf(ticketId),
+      order: await orderOf(order.number),
+      history: await historyOf(order.number),
+    }).toEqual(before);
     expect(before.order).toMatchObject({ status: 'SHIPPED', version: 2 });
   });
 
@@ -108,7 +129,9 @@ describe('TicketIntakeService', () => {
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(TicketStatusInvalidForType);
     expect(refusal).toMatchObject({ kind: 'invalid', status: 'shipped', type: 'prepare', ticketId });
-    expect((refusal as Error).message).toBe(`status "shipped" is not valid for ticket ${ticketId} of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)`);
+    expect((refusal as Error).message).toBe(
+      `status "shipped" is not valid for ticket ${ticketId} of type prepare (valid for prepare: done, failed, partiallyDone, not-accepted, timeout, advance)`,
+    );
 
     // A body that does not validate is refused before anything is looked at, naming its fields.
     const invalid = await ctx

@@ -52,7 +52,10 @@ export function controllerRoutes(app: INestApplication): Route[] {
         const method = RequestMethod[Reflect.getMetadata('method', handler) as number].toLowerCase();
         for (const base of asList(Reflect.getMetadata('path', controller))) {
           for (const path of asList(Reflect.getMetadata('path', handler))) {
-            const full = `/${[base, path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+            const full = `/${[base, path]
+              .map((part) => part.replace(/^\/+|\/+$/g, ''))
+              .filter(Boolean)
+              .join('/')}`;
             const pattern = new RegExp(`^${full.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`);
             routes.push({ method, pattern, label: `${method.toUpperCase()} ${full} (${controller.name}.${name})` });
           }
@@ -114,7 +117,8 @@ export async function answerChecker(document: OpenApiDocument, routes: Route[] =
       else if (answer.status >= 400 && mediaType(answer.contentType) === 'application/json' && errorSchemas.length) {
         // An unknown path: the framework's 404 (Market's 400 under /market), in one of the document's error shapes.
         const parsed = parseJson(answer.text);
-        if (errorSchemas.every((pointer) => contract.validate(pointer, parsed, { closed: true }).length > 0)) report(`the error body ${answer.text.slice(0, 200)} matches none of the document's error schemas`);
+        if (errorSchemas.every((pointer) => contract.validate(pointer, parsed, { closed: true }).length > 0))
+          report(`the error body ${answer.text.slice(0, 200)} matches none of the document's error schemas`);
       }
     }
     // 403 answers a caller outside MARKET_ALLOWED_CIDRS, which is not Market: its spec does not apply.
@@ -123,7 +127,13 @@ export async function answerChecker(document: OpenApiDocument, routes: Route[] =
       market.answerProblems(operation, answer, { closed: true }).forEach((problem) => report(`Market's notification spec: ${problem}`));
     }
     if (partner && path.startsWith(`${SANDBOX_MARKET_PREFIX}/`)) {
-      const raw = Buffer.isBuffer(asked.body) ? asked.body.toString('utf8') : typeof asked.body === 'string' ? asked.body : asked.body === undefined ? '' : JSON.stringify(asked.body);
+      const raw = Buffer.isBuffer(asked.body)
+        ? asked.body.toString('utf8')
+        : typeof asked.body === 'string'
+          ? asked.body
+          : asked.body === undefined
+            ? ''
+            : JSON.stringify(asked.body);
       partnerApiRequestProblems(partner, { method, url: url.slice(SANDBOX_MARKET_PREFIX.length), headers: asked.headers, raw }, undefined).forEach((problem) =>
         report(`the app's request to the sandbox Market leaves the partner API spec: ${problem}`),
       );
@@ -154,13 +164,19 @@ export async function checkAnswers(app: INestApplication, config: AppConfig): Pr
   if (fetched.status !== 200 && config.role !== 'worker') throw new Error(`GET /docs-json answered ${fetched.status}`);
   const document: OpenApiDocument = fetched.status === 200 ? fetched.body : (buildApiDocument(app, config) as unknown as OpenApiDocument);
   document.paths = Object.fromEntries(Object.entries(document.paths).filter(([template]) => served(template.replace(/\{[^}]+\}/g, 'x'))));
-  const checker = await answerChecker(document, controllerRoutes(app).filter((route) => served(route.label.split(' ')[1])));
+  const checker = await answerChecker(
+    document,
+    controllerRoutes(app).filter((route) => served(route.label.split(' ')[1])),
+  );
   const server = app.getHttpServer() as Server;
   server.prependListener('request', (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
     const url = req.url ?? '/';
     const text = captureBody(res);
     res.once('finish', () =>
-      checker.check({ method: req.method ?? 'GET', url, headers: req.headers, body: req.body }, { status: res.statusCode, contentType: res.getHeader('content-type') as string | undefined, text: text() }),
+      checker.check(
+        { method: req.method ?? 'GET', url, headers: req.headers, body: req.body },
+        { status: res.statusCode, contentType: res.getHeader('content-type') as string | undefined, text: text() },
+      ),
     );
   });
   return checker;

@@ -225,13 +225,16 @@ export async function startApp(options: StartOptions): Promise<AppProcess> {
   const port = await freePort();
   const pgPort = await freePort();
   const started = Date.now();
-  const app = spawnApp({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: options.dataDir,
-    EMBEDDED_PG_PORT: String(pgPort),
-    ...options.env,
-  }, options.nodeArgs);
+  const app = spawnApp(
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: options.dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      ...options.env,
+    },
+    options.nodeArgs,
+  );
   const deadline = started + (options.healthTimeoutMs ?? 60_000);
   let last = 'no answer yet';
   while (Date.now() < deadline) {

@@ -20,7 +20,10 @@ export class ConsoleClient {
     return new URL(this.base).origin;
   }
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; cookie?: string | null } = {}): Promise<ConsoleVisit> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; cookie?: string | null } = {},
+  ): Promise<ConsoleVisit> {
     const headers: Record<string, string> = { ...init.headers };
     const cookie = init.cookie === null ? undefined : (init.cookie ?? this.cookie);
     if (cookie) headers.cookie = cookie;
@@ -30,7 +33,13 @@ export class ConsoleClient {
       body = new URLSearchParams(init.form).toString();
     }
     const response = await fetch(`${this.base}${path}`, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
-    return { status: response.status, location: response.headers.get('location'), setCookie: response.headers.getSetCookie(), headers: response.headers, html: await response.text() };
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      setCookie: response.headers.getSetCookie(),
+      headers: response.headers,
+      html: await response.text(),
+    };
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<ConsoleVisit> {

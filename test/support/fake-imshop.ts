@@ -51,7 +51,9 @@ export async function startFakeImshop(): Promise<FakeImshop> {
   let responder: FakeImshopResponder = () => undefined;
   const tickets: FakeImshopTicket[] = [];
   const defaultAnswer = (request: FakeImshopRequest): FakeImshopAnswer =>
-    request.path === '/tickets' ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-fake-${++ticketCounter}` } } : { status: 200, body: { success: true } };
+    request.path === '/tickets'
+      ? { status: 200, body: { success: true, status: 'created', ticketId: `rsp-fake-${++ticketCounter}` } }
+      : { status: 200, body: { success: true } };
   const answer = (request: FakeImshopRequest): FakeImshopAnswer => {
     try {
       return responder(request) ?? defaultAnswer(request);

@@ -14,7 +14,10 @@ let partnerApiContract: Promise<OpenApiContract> | undefined;
 export function partnerApi(): Promise<OpenApiContract> {
   partnerApiContract ??= OpenApiContract.fromFile(PARTNER_API_ENTRY).then((spec) => {
     // Ajv takes the spec in on first use (about a second): here, not while the app waits for an answer.
-    spec.requestProblems({ method: 'PUT', url: '/v2/campaigns/1/orders/1/status', headers: { 'content-type': 'application/json' }, body: { order: { status: 'PROCESSING' } } }, { closed: true });
+    spec.requestProblems(
+      { method: 'PUT', url: '/v2/campaigns/1/orders/1/status', headers: { 'content-type': 'application/json' }, body: { order: { status: 'PROCESSING' } } },
+      { closed: true },
+    );
     return spec;
   });
   return partnerApiContract;
@@ -128,7 +131,11 @@ export async function startFakeMarketApi(apiKey: string) {
     },
     /** Requests of one operation, optionally for one order id. */
     calls(operationId: string, orderId?: string) {
-      return requests.filter((r) => r.operationId === operationId && (orderId === undefined || r.params.orderId === orderId || (Array.isArray(r.body?.orderIds) && r.body.orderIds.map(String).includes(orderId))));
+      return requests.filter(
+        (r) =>
+          r.operationId === operationId &&
+          (orderId === undefined || r.params.orderId === orderId || (Array.isArray(r.body?.orderIds) && r.body.orderIds.map(String).includes(orderId))),
+      );
     },
     get maxInFlight() {
       return maxInFlight;

@@ -58,7 +58,11 @@ export function businessOrder(campaignId: string, orderId: string) {
       },
       { id: 1002, offerId: 'SKU-SOCKS', offerName: 'Носки', count: 1, prices: { payment: { value: 490, currencyId: 'RUR' } } },
     ],
-    prices: { payment: { value: 9840, currencyId: 'RUR' }, cashback: { value: 998, currencyId: 'RUR' }, delivery: { payment: { value: 350, currencyId: 'RUR' } } },
+    prices: {
+      payment: { value: 9840, currencyId: 'RUR' },
+      cashback: { value: 998, currencyId: 'RUR' },
+      delivery: { payment: { value: 350, currencyId: 'RUR' } },
+    },
     delivery: {
       type: 'DELIVERY',
       serviceName: 'Своя курьерская служба',

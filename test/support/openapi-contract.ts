@@ -117,7 +117,8 @@ function toJsonSchema(node: unknown, closed: boolean, inAllOf = false): unknown 
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'allOf' && Array.isArray(value)) out.allOf = value.map((item) => toJsonSchema(item, closed, true));
-    else if (key === 'properties' && isObject(value)) out.properties = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, toJsonSchema(schema, closed)]));
+    else if (key === 'properties' && isObject(value))
+      out.properties = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, toJsonSchema(schema, closed)]));
     else if (key === 'example' || key === 'examples' || key === 'discriminator') continue;
     else out[key] = toJsonSchema(value, closed);
   }
@@ -142,7 +143,8 @@ function toJsonSchema(node: unknown, closed: boolean, inAllOf = false): unknown 
 function describeErrors(errors: ErrorObject[] | null | undefined, at: string): string[] {
   return (errors ?? []).slice(0, 10).map((error) => {
     const where = `${at}${error.instancePath.replace(/\//g, '.')}`;
-    if (error.keyword === 'unevaluatedProperties') return `${where}.${(error.params as { unevaluatedProperty: string }).unevaluatedProperty}: not in the schema`;
+    if (error.keyword === 'unevaluatedProperties')
+      return `${where}.${(error.params as { unevaluatedProperty: string }).unevaluatedProperty}: not in the schema`;
     return `${where}: ${error.message}${error.keyword === 'enum' ? ` (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`;
   });
 }
@@ -225,7 +227,10 @@ export class OpenApiContract {
     let real: string[] = [];
     const follow = () => {
       for (let hops = 0; isObject(node) && typeof node.$ref === 'string' && node.$ref.startsWith('#/') && hops < 20; hops++) {
-        real = node.$ref.slice(2).split('/').map((segment) => decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~'));
+        real = node.$ref
+          .slice(2)
+          .split('/')
+          .map((segment) => decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~'));
         node = real.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], this.document);
       }
     };
@@ -240,7 +245,13 @@ export class OpenApiContract {
 
   /** The value at a `#/a/b` JSON pointer of the document (following $refs on the way). */
   resolve<T>(pointer: string): T {
-    return this.locate<T>(pointer.replace(/^#\//, '').split('/').filter(Boolean).map((segment) => decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~'))).node;
+    return this.locate<T>(
+      pointer
+        .replace(/^#\//, '')
+        .split('/')
+        .filter(Boolean)
+        .map((segment) => decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~')),
+    ).node;
   }
 
   /** The operation a request is for (path without query string), or undefined. */
@@ -297,7 +308,9 @@ export class OpenApiContract {
           parameter.in === 'path'
             ? matched.params[parameter.name]
             : parameter.in === 'query'
-              ? values.length > 1 ? values : values[0]
+              ? values.length > 1
+                ? values
+                : values[0]
               : parameter.in === 'header'
                 ? request.headers[parameter.name.toLowerCase()]
                 : undefined;
@@ -377,14 +390,18 @@ export class OpenApiContract {
       return property !== undefined && isObject(request.body) && typeof request.body[property] === 'string' && this.declaresProperty(bodySchema, property);
     };
     if (requirements.some((requirement) => Object.keys(requirement).every(carried))) return [];
-    return [`${matched.method.toUpperCase()} ${matched.template} let in a request whose credential none of its security requirements (${requirements.map((r) => Object.keys(r).join('+') || '{}').join(', ')}) describes`];
+    return [
+      `${matched.method.toUpperCase()} ${matched.template} let in a request whose credential none of its security requirements (${requirements.map((r) => Object.keys(r).join('+') || '{}').join(', ')}) describes`,
+    ];
   }
 
   private declaresProperty(schema: unknown, property: string): boolean {
     if (!isObject(schema)) return false;
     if (typeof schema.$ref === 'string') return this.declaresProperty(this.resolve(schema.$ref), property);
     if (isObject(schema.properties) && property in schema.properties) return true;
-    return ['allOf', 'oneOf', 'anyOf'].some((key) => Array.isArray(schema[key]) && (schema[key] as unknown[]).some((part) => this.declaresProperty(part, property)));
+    return ['allOf', 'oneOf', 'anyOf'].some(
+      (key) => Array.isArray(schema[key]) && (schema[key] as unknown[]).some((part) => this.declaresProperty(part, property)),
+    );
   }
 
   /** Path, query and header values are strings: coerced to the schema's type first, as a server would. */

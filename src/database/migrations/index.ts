@@ -15,4 +15,20 @@ import { DeliveryOrdering1795650000000 } from './1795650000000-DeliveryOrdering'
 import { ConsoleSessions1795660000000 } from './1795660000000-ConsoleSessions';
 
 /** In order. Listed explicitly (no glob) so the app, the CLI and Jest's ESM loader see the same set. */
-export const MIGRATIONS = [InitialSchema1795577910132, SeedDefaultStatusMappings1795577910200, MarketInbox1795578564034, Outbox1795579016703, ImshopTickets1795590000000, MarketLoop1795600000000, Operations1795610000000, MarketReconcile1795620000000, Sandbox1795630000000, DeliveryLeases1795640000000, BoundFutureEventTimes1795641000000, ImshopTicketRequests1795642000000, ReconcileStops1795643000000, DeliveryOrdering1795650000000, ConsoleSessions1795660000000];
+export const MIGRATIONS = [
+  InitialSchema1795577910132,
+  SeedDefaultStatusMappings1795577910200,
+  MarketInbox1795578564034,
+  Outbox1795579016703,
+  ImshopTickets1795590000000,
+  MarketLoop1795600000000,
+  Operations1795610000000,
+  MarketReconcile1795620000000,
+  Sandbox1795630000000,
+  DeliveryLeases1795640000000,
+  BoundFutureEventTimes1795641000000,
+  ImshopTicketRequests1795642000000,
+  ReconcileStops1795643000000,
+  DeliveryOrdering1795650000000,
+  ConsoleSessions1795660000000,
+];

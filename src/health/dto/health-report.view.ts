@@ -26,7 +26,11 @@ export class HealthChecksView {
 
 /** GET /health: 200 with ok or degraded, 503 with error (the database is down). */
 export class HealthReportView {
-  @ApiProperty({ enum: ['ok', 'degraded', 'error'], example: 'ok', description: 'error: the database is down (503); degraded: the queue is down or a target is paused (still 200)' })
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'error'],
+    example: 'ok',
+    description: 'error: the database is down (503); degraded: the queue is down or a target is paused (still 200)',
+  })
   status: 'ok' | 'degraded' | 'error';
   @ApiProperty({ type: HealthChecksView }) checks: HealthChecksView;
 }

@@ -44,7 +44,10 @@ describe('normaliseCancellation', () => {
   });
 
   it('names mistyped fields', () => {
-    expect(normaliseCancellation({ id: { x: 1 }, status: 'canceled' })).toMatchObject({ ok: false, message: expect.stringMatching(/^id must be a non-empty string/) });
+    expect(normaliseCancellation({ id: { x: 1 }, status: 'canceled' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^id must be a non-empty string/),
+    });
     expect(normaliseCancellation({ uuid: 'u', reason: 5 })).toEqual({ ok: false, message: 'reason must be a string' });
     expect(normaliseCancellation('cancel')).toMatchObject({ ok: false, message: expect.stringMatching(/^body must be a JSON object/) });
   });
@@ -54,7 +57,10 @@ describe('normaliseCancellation', () => {
       ok: false,
       message: 'status must be "canceled" (this endpoint only cancels orders), got "done"',
     });
-    expect(normaliseCancellation({ id: '1', internalId: '2' })).toMatchObject({ ok: false, message: expect.stringMatching(/^id and internalId name different orders/) });
+    expect(normaliseCancellation({ id: '1', internalId: '2' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^id and internalId name different orders/),
+    });
   });
 });
 

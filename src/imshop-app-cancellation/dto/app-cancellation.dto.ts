@@ -16,7 +16,12 @@ import { validateDto } from '../../common/validate-dto';
  * cross-field rules (at least one order reference, a cancel status, no contradicting ids).
  */
 export class AppCancellationDto {
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'f5315818-cccc-4444-aaaa-31b6aebceb54', description: 'Seed shape: идентификатор заказа в IMSHOP.IO.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    example: 'f5315818-cccc-4444-aaaa-31b6aebceb54',
+    description: 'Seed shape: идентификатор заказа в IMSHOP.IO.',
+  })
   @IsOptional()
   @ToIdString()
   @IsIdString()
@@ -34,13 +39,23 @@ export class AppCancellationDto {
   @IsIdString()
   id?: string | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'canceled', description: 'Newer shape: статус заказа в системе IMSHOP; only `canceled` (or `cancelled`) is accepted.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    example: 'canceled',
+    description: 'Newer shape: статус заказа в системе IMSHOP; only `canceled` (or `cancelled`) is accepted.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   status?: string | null;
 
-  @ApiPropertyOptional({ type: 'string', example: 'Не дозвонились, купил в другом магазине', nullable: true, description: 'Причина отмены, если пользователь предоставил.' })
+  @ApiPropertyOptional({
+    type: 'string',
+    example: 'Не дозвонились, купил в другом магазине',
+    nullable: true,
+    description: 'Причина отмены, если пользователь предоставил.',
+  })
   @IsOptional()
   @IsString()
   reason?: string | null;
@@ -61,9 +76,7 @@ export interface CancellationOrderRef {
   omsOrderNumber?: string;
 }
 
-export type NormalisedCancellation =
-  | { ok: true; shape: 'seed' | 'current'; orderRef: CancellationOrderRef; reason?: string }
-  | { ok: false; message: string };
+export type NormalisedCancellation = { ok: true; shape: 'seed' | 'current'; orderRef: CancellationOrderRef; reason?: string } | { ok: false; message: string };
 
 /**
  * Reads either request shape into one order reference. Failures name the field, e.g.

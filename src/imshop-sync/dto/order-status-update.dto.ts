@@ -58,10 +58,7 @@ export class OrderStatusUpdateDto {
   @IsOptional()
   @IsString()
   @MaxLength(2048)
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_valid_protocol: true },
-    { message: '$property must be an http(s) URL' },
-  )
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_valid_protocol: true }, { message: '$property must be an http(s) URL' })
   trackingUrl?: string;
 
   @ApiPropertyOptional({
@@ -105,9 +102,18 @@ export class OrderStatusUpdateResponse {
 
 /** Our answer to the OMS: IMSHOP's answer shape, and what the status did to the order. */
 export class OmsStatusAnswer extends OrderStatusUpdateResponse {
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'Готов к выдаче', description: 'The message of the request, as sent (null when it was null).' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    example: 'Готов к выдаче',
+    description: 'The message of the request, as sent (null when it was null).',
+  })
   declare message?: string;
 
-  @ApiProperty({ enum: APPLY_OUTCOMES, example: 'applied', description: 'What the status did to the order; duplicate: a repeat under the same Idempotency-Key (nothing changed or relayed)' })
+  @ApiProperty({
+    enum: APPLY_OUTCOMES,
+    example: 'applied',
+    description: 'What the status did to the order; duplicate: a repeat under the same Idempotency-Key (nothing changed or relayed)',
+  })
   outcome: ApplyOutcome;
 }

@@ -80,9 +80,7 @@ describe('CreateTicketDto', () => {
   });
 
   it('requires ticketId exactly when type is cancel', () => {
-    expect(messages({ ...MINIMAL, type: 'cancel' })).toEqual([
-      'ticketId is required when type is cancel (the id of the ticket to cancel, a non-empty string)',
-    ]);
+    expect(messages({ ...MINIMAL, type: 'cancel' })).toEqual(['ticketId is required when type is cancel (the id of the ticket to cancel, a non-empty string)']);
     expect(messages({ ...MINIMAL, type: 'cancel', ticketId: '' })[0]).toMatch(/^ticketId is required when type is cancel/);
     expect(messages({ ...MINIMAL, type: 'prepare', ticketId: 'rsp-1' })).toEqual(['ticketId must be omitted unless type is cancel']);
   });
@@ -104,7 +102,15 @@ describe('CreateTicketDto', () => {
   });
 
   it('checks step ids are unique', () => {
-    expect(messages({ ...MINIMAL, steps: [{ id: 'a', title: 'A' }, { id: 'a', title: 'B' }] })).toEqual(['steps must have unique ids']);
+    expect(
+      messages({
+        ...MINIMAL,
+        steps: [
+          { id: 'a', title: 'A' },
+          { id: 'a', title: 'B' },
+        ],
+      }),
+    ).toEqual(['steps must have unique ids']);
   });
 
   it('only allows delivery on prepare and ship tickets, and checks its conditional fields', () => {

@@ -140,31 +140,58 @@ export class TicketBuyerDto {
 
 export class TicketAddressDto {
   @ApiPropertyOptional({ type: 'string', example: 'Москва', nullable: true, description: 'Регион / область.' })
-  @IsOptional() @IsString() @MaxLength(255) region?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  region?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: 'Москва', nullable: true })
-  @IsOptional() @IsString() @MaxLength(255) city?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  city?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true, description: 'Поселение.' })
-  @IsOptional() @IsString() @MaxLength(255) settlement?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  settlement?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: '125080', nullable: true })
-  @IsOptional() @IsString() @MaxLength(32) postalCode?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  postalCode?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: 'Волоколамское шоссе', nullable: true })
-  @IsOptional() @IsString() @MaxLength(255) street?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  street?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: '2', nullable: true })
-  @IsOptional() @IsString() @MaxLength(64) house?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  house?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true, description: 'Корпус / строение.' })
-  @IsOptional() @IsString() @MaxLength(64) block?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  block?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true, description: 'Квартира.' })
-  @IsOptional() @IsString() @MaxLength(64) apt?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  apt?: string | null;
 
   @ApiPropertyOptional({ type: 'string', example: '6cd79dbd-375d-4aaa-ad66-75200adac327', nullable: true, description: 'Идентификатор из ФИАС.' })
-  @IsOptional() @IsString() @MaxLength(64) fiasId?: string | null;
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  fiasId?: string | null;
 }
 
 export class TicketDeliveryDto {
@@ -173,7 +200,7 @@ export class TicketDeliveryDto {
   @IsIn(DELIVERY_TYPES)
   type: DeliveryType;
 
-  @ApiPropertyOptional({ type: 'string', description: 'Required when type is custom: the retailer\'s own delivery type id.' })
+  @ApiPropertyOptional({ type: 'string', description: "Required when type is custom: the retailer's own delivery type id." })
   @ValidateIf((o: TicketDeliveryDto) => o.type === 'custom' || (o.customType !== undefined && o.customType !== null))
   @IsDefined({ message: '$property is required when type is custom' })
   @IsString()
@@ -255,13 +282,22 @@ export class TicketCartLineDto {
 
 export class TicketBonusesDto {
   @ApiPropertyOptional({ example: 500, minimum: 0, description: 'Можно потратить на заказ.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) canSpend?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  canSpend?: number;
 
   @ApiPropertyOptional({ example: 300, minimum: 0, description: 'Будет списано при выдаче заказа.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) willBeSpent?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  willBeSpent?: number;
 
   @ApiPropertyOptional({ example: 90, minimum: 0, description: 'Будет начислено.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) willEarn?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  willEarn?: number;
 }
 
 export class TicketPaymentDto {
@@ -348,8 +384,7 @@ export class CreateTicketDto {
   @ValidateBy({
     name: 'deliveryAllowedForType',
     validator: {
-      validate: (_value: unknown, args?: ValidationArguments) =>
-        TICKET_TYPES_WITH_DELIVERY.includes((args?.object as CreateTicketDto).type),
+      validate: (_value: unknown, args?: ValidationArguments) => TICKET_TYPES_WITH_DELIVERY.includes((args?.object as CreateTicketDto).type),
       defaultMessage: () => '$property is only allowed when type is prepare or ship',
     },
   })
@@ -393,16 +428,28 @@ export class CreateTicketDto {
   promocode?: string;
 
   @ApiPropertyOptional({ example: 9998, minimum: 0, description: 'Цена.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) price?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  price?: number;
 
   @ApiPropertyOptional({ example: 1000, minimum: 0, description: 'Применённая скидка на заказ.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) discount?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  discount?: number;
 
   @ApiPropertyOptional({ example: 0, minimum: 0, description: 'Оплачиваемая покупателем стоимость доставки.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) deliveryPrice?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  deliveryPrice?: number;
 
   @ApiPropertyOptional({ example: 8998, minimum: 0, description: 'Цена итого.' })
-  @IsOptional() @IsNumber(MONEY) @Min(0) finalPrice?: number;
+  @IsOptional()
+  @IsNumber(MONEY)
+  @Min(0)
+  finalPrice?: number;
 
   @ApiPropertyOptional({ type: () => TicketPaymentDto })
   @IsOptional()

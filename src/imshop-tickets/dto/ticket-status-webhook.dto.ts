@@ -1,17 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsDefined,
-  IsNotEmpty,
-  IsNumber,
-  IsObject,
-  IsOptional,
-  IsString,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsDefined, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsIdString, IsUnixTimestamp, REQUIRED, ToIdString, ToNumberIfNumeric } from '../../imshop-client/imshop-validators';
 
 /**
@@ -56,11 +45,13 @@ export class TicketUnavailableItemDto {
 
 export class TicketStatusMetadataDto {
   @ApiProperty({
-    oneOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?$' }, { type: 'number', minimum: 0 }],
+    oneOf: [
+      { type: 'string', pattern: '^\\d+(\\.\\d+)?$' },
+      { type: 'number', minimum: 0 },
+    ],
     example: '1591207746',
     description:
-      'Unix таймштамп смены статуса, в секундах. IMSHOP sends it as a string; a JSON number is accepted too. ' +
-      'Values ≥ 1e12 are read as milliseconds.',
+      'Unix таймштамп смены статуса, в секундах. IMSHOP sends it as a string; a JSON number is accepted too. ' + 'Values ≥ 1e12 are read as milliseconds.',
   })
   @IsDefined(REQUIRED)
   @IsUnixTimestamp()

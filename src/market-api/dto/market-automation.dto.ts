@@ -20,7 +20,10 @@ export class MarketAutomationRulesDto {
   @IsBoolean()
   pushStatuses?: boolean;
 
-  @ApiPropertyOptional({ example: true, description: 'Accept a buyer cancellation request before shipping (cancel the ticket, set CANCELLED); refuse it after.' })
+  @ApiPropertyOptional({
+    example: true,
+    description: 'Accept a buyer cancellation request before shipping (cancel the ticket, set CANCELLED); refuse it after.',
+  })
   @IsOptional()
   @IsBoolean()
   answerCancellations?: boolean;
@@ -78,11 +81,18 @@ export class MarketOrderDetailsView {
   @ApiProperty({ type: 'string', nullable: true, example: 'PREPAID' }) paymentType: string | null;
   @ApiProperty({ type: 'string', nullable: true, example: 'YANDEX' }) paymentMethod: string | null;
   @ApiProperty({ type: 'boolean', nullable: true, example: false, description: "Market's test order" }) fake: boolean | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'getOrderBuyerInfo as Market gave it (null: not asked, or refused)', example: { type: 'PERSON', firstName: 'Пётр' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'getOrderBuyerInfo as Market gave it (null: not asked, or refused)',
+    example: { type: 'PERSON', firstName: 'Пётр' },
+  })
   buyer: unknown;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The order's delivery as Market gave it" }) delivery: unknown;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The order's prices as Market gave them" }) prices: unknown;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, nullable: true, description: "The order's items as Market gave them" }) items: unknown;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, nullable: true, description: "The order's items as Market gave them" })
+  items: unknown;
   @ApiProperty({ type: 'string', nullable: true, example: null }) notes: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-24T12:00:01.000Z' }) fetchedAt: Date;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: null }) buyerFetchedAt: Date | null;

@@ -12,7 +12,8 @@ export class ReconcileDto {
 
   @ApiPropertyOptional({
     example: '2026-11-24T00:00:00+03:00',
-    description: 'Pull orders Market updated at or after this time (a recovery window; the stored cursor is left alone). Left out: from the stored cursor, advancing it',
+    description:
+      'Pull orders Market updated at or after this time (a recovery window; the stored cursor is left alone). Left out: from the stored cursor, advancing it',
   })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
@@ -31,7 +32,11 @@ export class ReconcileWindowView {
 }
 
 export class ReconcileStopView {
-  @ApiProperty({ enum: RECONCILE_STOP_REASONS, example: 'page_limit', description: 'page_limit: MAX_PAGES_PER_RUN pages read, the next run goes on; page_token_repeated: Market repeated a page token' })
+  @ApiProperty({
+    enum: RECONCILE_STOP_REASONS,
+    example: 'page_limit',
+    description: 'page_limit: MAX_PAGES_PER_RUN pages read, the next run goes on; page_token_repeated: Market repeated a page token',
+  })
   reason: string;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T10:05:03.000Z' }) at: string;
 }
@@ -40,16 +45,31 @@ export class ReconcileStopView {
 export class ReconcileCampaignView {
   @ApiProperty({ example: '21546980' }) campaignId: string;
   @ApiProperty({ example: '675789' }) businessId: string;
-  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, example: '2026-11-24T09:55:00.000Z', description: 'Every order Market changed before it has been pulled' })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-24T09:55:00.000Z',
+    description: 'Every order Market changed before it has been pulled',
+  })
   cursorAt: string | null;
   @ApiPropertyOptional({ type: () => ReconcileWindowView, nullable: true, description: 'A window not read to its end yet (the next run goes on with it)' })
   unfinished: ReconcileWindowView | null;
   @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) lastRunAt: string | null;
   @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true }) lastSuccessAt: string | null;
   @ApiPropertyOptional({ type: 'string', nullable: true, example: null }) lastError: string | null;
-  @ApiPropertyOptional({ type: () => ReconcileStopView, nullable: true, description: 'Why the last run stopped before the end of its window, until a run finishes one' })
+  @ApiPropertyOptional({
+    type: () => ReconcileStopView,
+    nullable: true,
+    description: 'Why the last run stopped before the end of its window, until a run finishes one',
+  })
   lastStop: ReconcileStopView | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer' }, nullable: true, example: { seen: 124, changed: 2, created: 1, unchanged: 121, pages: 3 } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    nullable: true,
+    example: { seen: 124, changed: 2, created: 1, unchanged: 121, pages: 3 },
+  })
   lastCounts: Record<string, number> | null;
 }
 
@@ -68,7 +88,12 @@ export class ReconcileRunStopView {
 export class ReconcileReportView {
   @ApiProperty({ example: '21546980' }) campaignId: string;
   @ApiProperty({ example: '675789' }) businessId: string;
-  @ApiProperty({ enum: ['cursor', 'window'], example: 'cursor', description: 'cursor: from the stored cursor, advancing it; window: the given since/until, the cursor untouched' }) mode: 'cursor' | 'window';
+  @ApiProperty({
+    enum: ['cursor', 'window'],
+    example: 'cursor',
+    description: 'cursor: from the stored cursor, advancing it; window: the given since/until, the cursor untouched',
+  })
+  mode: 'cursor' | 'window';
   @ApiProperty({ example: '2026-11-24T12:00:00+03:00', description: "The window's start, in Market's time zone" }) since: string;
   @ApiProperty({ example: '2026-11-24T12:10:00+03:00' }) until: string;
   @ApiProperty({ type: 'integer', example: 1 }) pages: number;

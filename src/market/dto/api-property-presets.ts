@@ -18,14 +18,9 @@ const DATE_TIME_FORMAT_NOTE =
   'Формат: ISO 8601 со смещением относительно UTC (например, `2022-12-31T00:00:00+03:00` или `2022-12-29T18:02:01Z`); ' +
   'до 9 знаков дробной части секунд. Значение без смещения отклоняется.';
 
-const INT64_NOTE =
-  'int64. В разобранном уведомлении нормализуется в строку из цифр, чтобы не терять точность выше 2^53.';
+const INT64_NOTE = 'int64. В разобранном уведомлении нормализуется в строку из цифр, чтобы не терять точность выше 2^53.';
 
-export function int64Property(
-  description: string,
-  example: number,
-  options: { minimum?: number } = {},
-): ApiPropertyOptions {
+export function int64Property(description: string, example: number, options: { minimum?: number } = {}): ApiPropertyOptions {
   return {
     type: 'integer',
     format: 'int64',
@@ -43,17 +38,11 @@ export function dateTimeProperty(description: string, example: string = EXAMPLE_
  * No `enum` keyword on purpose: generated clients and validators would then reject values Market adds
  * later. Known values are listed in the description instead.
  */
-export function tolerantEnumProperty(
-  description: string,
-  knownValues: readonly string[],
-  example: string,
-): ApiPropertyOptions {
+export function tolerantEnumProperty(description: string, knownValues: readonly string[], example: string): ApiPropertyOptions {
   return {
     type: 'string',
     minLength: 1,
-    description:
-      `${description} Известные значения: ${knownValues.join(', ')}. ` +
-      'Маркет может присылать и другие значения — они принимаются и сохраняются.',
+    description: `${description} Известные значения: ${knownValues.join(', ')}. ` + 'Маркет может присылать и другие значения — они принимаются и сохраняются.',
     example,
   };
 }
@@ -64,8 +53,7 @@ export function notificationTypeProperty(type: MarketNotificationType): ApiPrope
 
 export const BUSINESS_ID_DESCRIPTION = 'Идентификатор кабинета.';
 export const CAMPAIGN_ID_DESCRIPTION =
-  'Идентификатор кампании (магазина) — технический идентификатор магазина в API Маркета. ' +
-  'Не путайте с идентификатором магазина из кабинета продавца.';
+  'Идентификатор кампании (магазина) — технический идентификатор магазина в API Маркета. ' + 'Не путайте с идентификатором магазина из кабинета продавца.';
 export const ORDER_ID_DESCRIPTION = 'Идентификатор заказа.';
 export const CHAT_ID_DESCRIPTION = 'Идентификатор чата.';
 

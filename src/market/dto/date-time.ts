@@ -7,8 +7,7 @@
  * rejected because the instant would be ambiguous — the whole point of Market's time fields is ordering.
  */
 
-const OFFSET_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+const OFFSET_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 export interface ParsedOffsetDateTime {
   /** Milliseconds since the Unix epoch (sub-millisecond digits are dropped). */
@@ -48,10 +47,9 @@ export function parseOffsetDateTime(value: unknown): ParsedOffsetDateTime | null
   const epochMilliseconds = localAsUtc.getTime() - offsetMilliseconds;
 
   // Offsets are whole minutes, so the fractional digits are the same in UTC as in the sent zone.
-  const wholeSecondsUtc = new Date(epochMilliseconds - (epochMilliseconds % 1000 + 1000) % 1000);
+  const wholeSecondsUtc = new Date(epochMilliseconds - (((epochMilliseconds % 1000) + 1000) % 1000));
   const significantFraction = fraction.replace(/0+$/, '');
-  const canonicalUtc =
-    wholeSecondsUtc.toISOString().slice(0, -5) + (significantFraction ? `.${significantFraction}` : '') + 'Z';
+  const canonicalUtc = wholeSecondsUtc.toISOString().slice(0, -5) + (significantFraction ? `.${significantFraction}` : '') + 'Z';
   return { epochMilliseconds, canonicalUtc };
 }
 

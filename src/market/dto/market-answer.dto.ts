@@ -34,14 +34,19 @@ export class MarketEventView {
   @ApiProperty({ example: 'market:ORDER_STATUS_UPDATED:46830651:PROCESSING:STARTED:2022-12-29T18:02:01Z' }) dedupeKey: string;
   @ApiProperty({ example: 'ORDER_STATUS_UPDATED', description: 'As Market sent it, known or not' }) notificationType: string;
   @ApiProperty({ example: true, description: 'A type this version knows (an unknown one is stored and answered 200)' }) known: boolean;
-  @ApiProperty({ example: 'applied', description: "Its effect on the order: applied, stale, unmapped, ..., or stored (no order)" }) outcome: string;
+  @ApiProperty({ example: 'applied', description: 'Its effect on the order: applied, stale, unmapped, ..., or stored (no order)' }) outcome: string;
   @ApiProperty({ type: 'string', nullable: true, example: '21683701' }) campaignId: string | null;
   @ApiProperty({ type: 'string', nullable: true, example: '46830651' }) orderId: string | null;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: '2022-12-29T18:02:01.000Z' }) eventAt: Date | null;
   @ApiProperty({ format: 'date-time', example: '2022-12-29T18:02:02.000Z' }) receivedAt: Date;
   @ApiProperty({ type: 'integer', example: 0, description: 'How often Market delivered it again' }) duplicateCount: number;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: null }) lastDuplicateAt: Date | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The notification as received', example: { notificationType: 'ORDER_STATUS_UPDATED', orderId: 46830651 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The notification as received',
+    example: { notificationType: 'ORDER_STATUS_UPDATED', orderId: 46830651 },
+  })
   payload: unknown;
 }
 
@@ -54,7 +59,8 @@ export class MarketReturnView {
   @ApiProperty({ example: '46830651' }) orderId: string;
   @ApiProperty({ example: '10437821' }) returnId: string;
   @ApiProperty({ type: 'string', nullable: true, example: 'RETURN' }) returnType: string | null;
-  @ApiProperty({ type: 'array', nullable: true, items: { type: 'object', additionalProperties: true }, example: [{ offerId: 'SKU-12345', count: 1 }] }) items: unknown;
+  @ApiProperty({ type: 'array', nullable: true, items: { type: 'object', additionalProperties: true }, example: [{ offerId: 'SKU-12345', count: 1 }] })
+  items: unknown;
   @ApiProperty({ type: 'string', nullable: true, example: 'REFUND_IN_PROGRESS' }) refundStatus: string | null;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: '2022-12-29T18:02:01.000Z' }) refundStatusAt: Date | null;
   @ApiProperty({ type: 'string', nullable: true, example: null }) shipmentStatus: string | null;

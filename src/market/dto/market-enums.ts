@@ -177,19 +177,12 @@ export type MarketOrderSubstatus = (typeof MARKET_ORDER_SUBSTATUSES)[number];
 export type MarketOrderSubstatusValue = MarketOrderSubstatus | (string & {});
 
 /** What changed in an ORDER_UPDATED notification. Source: `OrderUpdateType.yaml`. */
-export const MARKET_ORDER_UPDATE_TYPES = [
-  'SHIPMENT_DATE_UPDATED',
-  'DELIVERY_DATE_UPDATED',
-  'UNKNOWN',
-] as const;
+export const MARKET_ORDER_UPDATE_TYPES = ['SHIPMENT_DATE_UPDATED', 'DELIVERY_DATE_UPDATED', 'UNKNOWN'] as const;
 export type MarketOrderUpdateType = (typeof MARKET_ORDER_UPDATE_TYPES)[number];
 export type MarketOrderUpdateTypeValue = MarketOrderUpdateType | (string & {});
 
 /** UNREDEEMED = the buyer never collected the order (невыкуп); RETURN = a return after receipt. Source: `ReturnType.yaml`. */
-export const MARKET_RETURN_TYPES = [
-  'UNREDEEMED',
-  'RETURN',
-] as const;
+export const MARKET_RETURN_TYPES = ['UNREDEEMED', 'RETURN'] as const;
 export type MarketReturnType = (typeof MARKET_RETURN_TYPES)[number];
 export type MarketReturnTypeValue = MarketReturnType | (string & {});
 
@@ -237,9 +230,5 @@ export type MarketReturnShipmentStatus = (typeof MARKET_RETURN_SHIPMENT_STATUSES
 export type MarketReturnShipmentStatusValue = MarketReturnShipmentStatus | (string & {});
 
 /** Error types our 400/500 answers may carry. Source: `NotificationApiErrorType.yaml`. */
-export const MARKET_NOTIFICATION_ERROR_TYPES = [
-  'UNKNOWN',
-  'WRONG_EVENT_FORMAT',
-  'DUPLICATED_EVENT',
-] as const;
+export const MARKET_NOTIFICATION_ERROR_TYPES = ['UNKNOWN', 'WRONG_EVENT_FORMAT', 'DUPLICATED_EVENT'] as const;
 export type MarketNotificationErrorType = (typeof MARKET_NOTIFICATION_ERROR_TYPES)[number];

@@ -1,12 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { tolerantEnumProperty } from './api-property-presets';
-import {
-  MARKET_REFUND_STATUSES,
-  MARKET_RETURN_SHIPMENT_STATUSES,
-  type MarketRefundStatusValue,
-  type MarketReturnShipmentStatusValue,
-} from './market-enums';
+import { MARKET_REFUND_STATUSES, MARKET_RETURN_SHIPMENT_STATUSES, type MarketRefundStatusValue, type MarketReturnShipmentStatusValue } from './market-enums';
 import { IsTolerantEnumValue } from './validators';
 
 /**
@@ -20,9 +15,7 @@ export class NotificationUpdatedReturnStatusesDTO {
   @IsTolerantEnumValue()
   refundStatus?: MarketRefundStatusValue;
 
-  @ApiPropertyOptional(
-    tolerantEnumProperty('Статус передачи возврата или невыкупа.', MARKET_RETURN_SHIPMENT_STATUSES, 'IN_TRANSIT'),
-  )
+  @ApiPropertyOptional(tolerantEnumProperty('Статус передачи возврата или невыкупа.', MARKET_RETURN_SHIPMENT_STATUSES, 'IN_TRANSIT'))
   @IsOptional()
   @IsTolerantEnumValue()
   shipmentStatus?: MarketReturnShipmentStatusValue;

@@ -1,10 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Equals, IsDefined, IsOptional } from 'class-validator';
-import {
-  REQUIRED,
-  dateTimeProperty,
-  notificationTypeProperty,
-} from './api-property-presets';
+import { REQUIRED, dateTimeProperty, notificationTypeProperty } from './api-property-presets';
 import { IsOffsetDateTime } from './validators';
 
 /** Проверочное уведомление (`PingNotificationDTO.yaml`). Market expects the answer within 1 second. */

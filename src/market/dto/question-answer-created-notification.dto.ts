@@ -1,13 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Equals, IsDefined } from 'class-validator';
-import {
-  BUSINESS_ID_DESCRIPTION,
-  EXAMPLE_IDS,
-  REQUIRED,
-  dateTimeProperty,
-  int64Property,
-  notificationTypeProperty,
-} from './api-property-presets';
+import { BUSINESS_ID_DESCRIPTION, EXAMPLE_IDS, REQUIRED, dateTimeProperty, int64Property, notificationTypeProperty } from './api-property-presets';
 import { IsInt64, IsOffsetDateTime, ToInt64String } from './validators';
 
 /** Уведомление о создании нового ответа на вопрос (`QuestionAnswerCreatedNotificationDTO.yaml`; official spec only). */

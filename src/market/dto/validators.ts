@@ -53,10 +53,7 @@ export function IsInt64(constraints: Int64Constraints = {}, validationOptions?: 
           const value: unknown = args?.value;
           const suffix = minimum === undefined ? '' : ` not less than ${minimum}`;
           // A well-formed integer that still failed is out of range: say so instead of blaming its type.
-          const received =
-            typeof value === 'string' && CANONICAL_INTEGER.test(value)
-              ? `${value}, which is out of range`
-              : describeReceived(value);
+          const received = typeof value === 'string' && CANONICAL_INTEGER.test(value) ? `${value}, which is out of range` : describeReceived(value);
           return `$property must be an int64 integer${suffix} (a JSON integer or a string of digits), got ${received}`;
         },
       },
@@ -101,8 +98,7 @@ export function IsShopSku(validationOptions?: ValidationOptions): PropertyDecora
       validator: {
         validate: (value: unknown): boolean => isShopSku(value),
         defaultMessage: (args?: ValidationArguments): string =>
-          '$property must be a SKU string of 1-255 characters, not blank, without control characters, ' +
-          `got ${describeReceived(args?.value)}`,
+          '$property must be a SKU string of 1-255 characters, not blank, without control characters, ' + `got ${describeReceived(args?.value)}`,
       },
     },
     validationOptions,
@@ -125,8 +121,7 @@ export function IsTolerantEnumValue(validationOptions?: ValidationOptions): Prop
     {
       name: 'isTolerantEnumValue',
       validator: {
-        validate: (value: unknown): boolean =>
-          typeof value === 'string' && value.trim().length > 0 && value.length <= MAX_TOLERANT_ENUM_LENGTH,
+        validate: (value: unknown): boolean => typeof value === 'string' && value.trim().length > 0 && value.length <= MAX_TOLERANT_ENUM_LENGTH,
         defaultMessage: (args?: ValidationArguments): string =>
           `$property must be a non-empty string of at most ${MAX_TOLERANT_ENUM_LENGTH} characters, got ${describeReceived(args?.value)}`,
       },

@@ -22,7 +22,6 @@ export class ListOrdersQuery extends PageQuery {
   @IsString()
   @MaxLength(128)
   externalId?: string;
-
 }
 
 export class AdminStatusChangeDto {
@@ -47,7 +46,8 @@ export class OrderItemView {
   @ApiProperty({ example: 'SKU-12345', description: "The retailer's SKU (Market's offerId)" }) sku: string;
   @ApiProperty({ type: 'string', nullable: true, example: 'Кружка белая 0,3 л' }) name: string | null;
   @ApiProperty({ type: 'integer', example: 2 }) count: number;
-  @ApiProperty({ type: 'number', nullable: true, example: 1490, description: "What the buyer pays for one unit, when a source said (Market's details)" }) price: number | null;
+  @ApiProperty({ type: 'number', nullable: true, example: 1490, description: "What the buyer pays for one unit, when a source said (Market's details)" })
+  price: number | null;
   @ApiProperty({ type: 'number', nullable: true, example: 2980, description: 'What the buyer pays for the line, when a source said' }) total: number | null;
 }
 
@@ -66,7 +66,13 @@ export class OrderView {
   @ApiPropertyOptional({ type: 'string', example: 'https://www.cdek.ru/ru/tracking?order_id=1234567890', nullable: true }) trackingUrl: string | null;
   @ApiProperty({ type: () => OrderItemView, isArray: true, description: "The order's lines, as far as a source told them" })
   items: readonly OrderItemView[];
-  @ApiPropertyOptional({ type: 'string', format: 'date-time', example: null, nullable: true, description: "The buyer asked to cancel (Market's ORDER_CANCELLATION_REQUEST); the order is not cancelled by it" })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    example: null,
+    nullable: true,
+    description: "The buyer asked to cancel (Market's ORDER_CANCELLATION_REQUEST); the order is not cancelled by it",
+  })
   cancellationRequestedAt: Date | null;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T11:58:00.000Z' }) createdAt: Date;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) updatedAt: Date;
@@ -78,7 +84,8 @@ export class OrderHistoryView {
   @ApiProperty({ example: '118' }) id: string;
   @ApiProperty({ format: 'uuid', example: '0b1f3c52-1d8e-4a57-9d1c-6d1f2b8e9a10' }) orderId: string;
   @ApiProperty({ example: 'market', description: 'market, imshop_ticket, imshop_app, oms, admin, market_reconcile, ...' }) source: string;
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'market:ORDER_STATUS_UPDATED:46830651:PROCESSING:STARTED:2022-12-29T18:02:01Z' }) dedupeKey: string | null;
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'market:ORDER_STATUS_UPDATED:46830651:PROCESSING:STARTED:2022-12-29T18:02:01Z' }) dedupeKey:
+    string | null;
   @ApiProperty({ enum: HISTORY_OUTCOMES, example: 'applied' }) outcome: string;
   @ApiPropertyOptional({ enum: ORDER_STATUSES, nullable: true, example: 'NEW' }) fromStatus: OrderStatus | null;
   @ApiPropertyOptional({ enum: ORDER_STATUSES, nullable: true, example: 'PROCESSING' }) toStatus: OrderStatus | null;
@@ -87,7 +94,13 @@ export class OrderHistoryView {
   @ApiProperty({ type: 'string', format: 'date-time', example: '2022-12-29T18:02:01.000Z' }) eventAt: Date;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2022-12-29T18:02:02.000Z' }) receivedAt: Date;
   @ApiPropertyOptional({ type: 'string', nullable: true, example: null }) note: string | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'The source payload, as received (keys removed)', example: { notificationType: 'ORDER_STATUS_UPDATED', orderId: 46830651 } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The source payload, as received (keys removed)',
+    example: { notificationType: 'ORDER_STATUS_UPDATED', orderId: 46830651 },
+  })
   payload: unknown;
 }
 
@@ -97,7 +110,11 @@ export class OrderHistoryView {
  */
 export class OrderDetailView extends OrderView {
   @ApiProperty({ type: OrderHistoryView, isArray: true, description: 'Every status event, oldest first' }) history: OrderHistoryView[];
-  @ApiPropertyOptional({ allOf: [{ $ref: getSchemaPath('MarketOrderDetailsView') }], nullable: true, description: 'What Market told us of the order (null: not fetched)' })
+  @ApiPropertyOptional({
+    allOf: [{ $ref: getSchemaPath('MarketOrderDetailsView') }],
+    nullable: true,
+    description: 'What Market told us of the order (null: not fetched)',
+  })
   marketDetails: unknown;
   @ApiProperty({ type: 'array', items: { $ref: getSchemaPath('ImshopTicketView') }, description: "The order's IMSHOP tickets" }) imshopTickets: unknown[];
   @ApiProperty({ type: 'array', items: { $ref: getSchemaPath('MarketReturnView') }, description: "The order's Market returns" }) marketReturns: unknown[];

@@ -7,7 +7,11 @@ export class ReplayEventsDto {
   @IsIn(REPLAY_SOURCES, { message: `source must be one of ${REPLAY_SOURCES.join(', ')}` })
   source: ReplaySource;
 
-  @ApiPropertyOptional({ type: [String], example: ['1', '2'], description: 'Event ids of that inbox (GET /admin/market/events, GET /admin/tickets/:id); instead of since/until' })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['1', '2'],
+    description: 'Event ids of that inbox (GET /admin/market/events, GET /admin/tickets/:id); instead of since/until',
+  })
   @IsOptional()
   @IsArray({ message: 'ids must be an array of event ids' })
   @ArrayMinSize(1, { message: 'ids must not be empty' })
@@ -42,7 +46,13 @@ export class ReplayRunView {
   @ApiProperty({ type: 'integer', example: 1 }) applied: number;
   @ApiProperty({ type: 'integer', example: 1 }) unchanged: number;
   @ApiProperty({ type: 'integer', example: 0 }) failed: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { stale: 1 }, description: 'unchanged, broken down: stale, duplicate, ...' }) outcomes: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { stale: 1 },
+    description: 'unchanged, broken down: stale, duplicate, ...',
+  })
+  outcomes: Record<string, number>;
   @ApiProperty({ type: 'string', nullable: true, example: '2' }) lastEventId: string | null;
   @ApiProperty({
     type: 'array',

@@ -29,7 +29,10 @@ export class ImshopStatusSyncDto {
   @IsString()
   trackingUrl?: string;
 
-  @ApiPropertyOptional({ example: 'imshop-api-key', description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.' })
+  @ApiPropertyOptional({
+    example: 'imshop-api-key',
+    description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.',
+  })
   @IsOptional()
   @IsString()
   key?: string;
@@ -60,7 +63,10 @@ export class ImshopTicketRequestDto {
   @MaxLength(64)
   ticketId?: string;
 
-  @ApiPropertyOptional({ example: 'imshop-api-key', description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.' })
+  @ApiPropertyOptional({
+    example: 'imshop-api-key',
+    description: 'The key, when sent in the body instead of `Authorization: Bearer` (IMSHOP takes either). Masked when recorded.',
+  })
   @IsOptional()
   @IsString()
   key?: string;

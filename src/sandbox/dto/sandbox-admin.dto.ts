@@ -18,7 +18,13 @@ export class SandboxFaultDto {
   @IsIn(SANDBOX_PEERS)
   peer: SandboxPeer;
 
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 1000, example: 3, description: 'How many of its next requests get the fault; a new fault replaces the one waiting.' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: 1000,
+    example: 3,
+    description: 'How many of its next requests get the fault; a new fault replaces the one waiting.',
+  })
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -31,7 +37,13 @@ export class SandboxFaultDto {
   @Max(599)
   status?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 120000, example: 0, description: 'Wait this long before answering (with `status`, or normally).' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 120000,
+    example: 0,
+    description: 'Wait this long before answering (with `status`, or normally).',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -65,9 +77,20 @@ export class SandboxRequestView {
   @ApiProperty({ enum: SANDBOX_PEERS, example: 'imshop' }) peer: string;
   @ApiProperty({ example: 'POST' }) method: string;
   @ApiProperty({ example: '/tickets', description: "Path under the peer's base URL (/sandbox/imshop or /sandbox/market), with the query." }) path: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { 'content-type': 'application/json', authorization: 'Bearer [masked]' }, description: 'Authentication headers masked.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'content-type': 'application/json', authorization: 'Bearer [masked]' },
+    description: 'Authentication headers masked.',
+  })
   headers: Record<string, string>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { type: 'prepare', orderId: 'YM-46830651', storeId: '1456' }, nullable: true, description: 'Keys in the body masked.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { type: 'prepare', orderId: 'YM-46830651', storeId: '1456' },
+    nullable: true,
+    description: 'Keys in the body masked.',
+  })
   body: unknown;
   @ApiProperty({ type: () => SandboxAnswerView }) answer: SandboxAnswerView;
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true, description: 'The fault that shaped the answer, if any.' }) fault: string | null;
@@ -81,7 +104,6 @@ export class SandboxRequestPage {
   @ApiProperty({ example: 1 }) page: number;
   @ApiProperty({ example: 50 }) limit: number;
 }
-
 
 /** The sandbox IMSHOP's error answers (IMSHOP's documented shape). */
 export class SandboxImshopErrorBody {

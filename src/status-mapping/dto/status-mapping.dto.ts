@@ -30,7 +30,13 @@ export class CreateStatusMappingDto {
   @MaxLength(128)
   externalCode?: string;
 
-  @ApiPropertyOptional({ type: 'string', example: 'READY_TO_SHIP', nullable: true, description: 'Inbound, Market only: substatus; omitted = any. Outbound, target market only: the Market substatus sent with `code` (PROCESSING needs READY_TO_SHIP, CANCELLED a reason such as SHOP_FAILED).' })
+  @ApiPropertyOptional({
+    type: 'string',
+    example: 'READY_TO_SHIP',
+    nullable: true,
+    description:
+      'Inbound, Market only: substatus; omitted = any. Outbound, target market only: the Market substatus sent with `code` (PROCESSING needs READY_TO_SHIP, CANCELLED a reason such as SHOP_FAILED).',
+  })
   @ValidateIf((o: CreateStatusMappingDto) => given(o.externalSubstatus))
   @IsString()
   @IsNotEmpty()
@@ -156,7 +162,8 @@ export class StatusMappingView {
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) code: string | null;
   @ApiPropertyOptional({ type: 'string', example: null, nullable: true }) message: string | null;
   @ApiProperty({ example: false }) attention: boolean;
-  @ApiProperty({ example: 'inbound|market||PROCESSING|STARTED', description: 'The normalised key of the row, unique: a second row with it is a 409' }) matchKey: string;
+  @ApiProperty({ example: 'inbound|market||PROCESSING|STARTED', description: 'The normalised key of the row, unique: a second row with it is a 409' })
+  matchKey: string;
   @ApiProperty({ example: 1 }) version: number;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) createdAt: Date;
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-24T12:00:00.000Z' }) updatedAt: Date;

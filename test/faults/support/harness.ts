@@ -133,10 +133,14 @@ export async function settle(world: World, timeoutMs = 100_000): Promise<void> {
   let quietSince = Date.now();
   await until(
     async () => {
-      const [{ waiting }] = await world.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight')");
+      const [{ waiting }] = await world.query<{ waiting: number }>(
+        "SELECT count(*)::int AS waiting FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight')",
+      );
       const count = world.fake.requests.length;
       if (process.env.FAULTS_DEBUG && waiting > 0) {
-        const rows = await world.query("SELECT id, state, attempts, next_attempt_at, now() AS now, last_error FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') LIMIT 3");
+        const rows = await world.query(
+          "SELECT id, state, attempts, next_attempt_at, now() AS now, last_error FROM deliveries WHERE state IN ('pending', 'retrying', 'in_flight') LIMIT 3",
+        );
         console.log(new Date().toISOString(), waiting, JSON.stringify(rows));
       }
       if (count !== lastCount || waiting > 0) {
@@ -290,9 +294,15 @@ export async function reconcile(name: string, world: World, workload: Workload, 
   }
 
   // ------------------------------------------------------------ (c) pushes
-  const deliveries = await world.query<{ id: string; order_id: string; state: string; change_seq: string; payload: any; internal_status: string | null; attempts: number }>(
-    `SELECT id, order_id, state, change_seq::text, payload, internal_status, attempts FROM deliveries WHERE target = 'imshop' ORDER BY change_seq::bigint`,
-  );
+  const deliveries = await world.query<{
+    id: string;
+    order_id: string;
+    state: string;
+    change_seq: string;
+    payload: any;
+    internal_status: string | null;
+    attempts: number;
+  }>(`SELECT id, order_id, state, change_seq::text, payload, internal_status, attempts FROM deliveries WHERE target = 'imshop' ORDER BY change_seq::bigint`);
   const attemptRows = await world.query<{ delivery_id: string; outcome: string; n: number }>(
     `SELECT delivery_id::text, outcome, count(*)::int AS n FROM delivery_attempts GROUP BY delivery_id, outcome`,
   );
@@ -388,7 +398,9 @@ export async function reconcile(name: string, world: World, workload: Workload, 
     ...options.extra,
   };
   if (options.wallMs !== undefined) counts.wall = `${(options.wallMs / 1000).toFixed(1)}s`;
-  const line = `faults[${name}] ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(' ')}${problems.length ? ` PROBLEMS=${problems.length}` : ''}`;
+  const line = `faults[${name}] ${Object.entries(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}${problems.length ? ` PROBLEMS=${problems.length}` : ''}`;
   console.log(line);
   return { line, problems, counts };
 }

@@ -101,7 +101,22 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     const child = spawn(
       `${PG_BIN}/postgres`,
       // fsync off: the tests crash processes, not the machine, so the page cache keeps every commit.
-      ['-D', dataDir, '-p', String(port), '-k', base, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=64MB'],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-k',
+        base,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=64MB',
+      ],
       { uid, gid, cwd: base, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     server = own(child, 'postgres');
@@ -169,9 +184,13 @@ export async function startTestRedis(): Promise<TestRedis> {
   let server: Owned | undefined;
   const start = async () => {
     if (server?.running) return;
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     server = own(child, 'redis-server');
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {

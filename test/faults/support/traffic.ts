@@ -181,9 +181,31 @@ export function makeWorkload(options: WorkloadOptions): Workload {
       const time = random() < 0.3 ? moscow(at) : new Date(at).toISOString();
       const body =
         step.type === 'ORDER_CREATED'
-          ? { notificationType: 'ORDER_CREATED', campaignId: Number(campaignId), orderId: Number(orderId), items: [{ offerId: `SKU-${i}`, count: 1 }], createdAt: time }
-          : { notificationType: 'ORDER_STATUS_UPDATED', campaignId: Number(campaignId), orderId: Number(orderId), status: step.status, substatus: step.substatus, updatedAt: time };
-      const n: Notification = { kind: 'market', key: `market:${orderId}:${at}`, order: orderId, path: '/market/notification', headers: {}, body, eventAtMs: at, internal: step.internal };
+          ? {
+              notificationType: 'ORDER_CREATED',
+              campaignId: Number(campaignId),
+              orderId: Number(orderId),
+              items: [{ offerId: `SKU-${i}`, count: 1 }],
+              createdAt: time,
+            }
+          : {
+              notificationType: 'ORDER_STATUS_UPDATED',
+              campaignId: Number(campaignId),
+              orderId: Number(orderId),
+              status: step.status,
+              substatus: step.substatus,
+              updatedAt: time,
+            };
+      const n: Notification = {
+        kind: 'market',
+        key: `market:${orderId}:${at}`,
+        order: orderId,
+        path: '/market/notification',
+        headers: {},
+        body,
+        eventAtMs: at,
+        internal: step.internal,
+      };
       events.push(n);
       tasks.push(...copies(n));
       made++;
@@ -249,7 +271,15 @@ export function makeWorkload(options: WorkloadOptions): Workload {
   }
 
   shuffle(tasks, random);
-  return { events, tasks, total: tasks.reduce((sum, t) => sum + t.items.length * (t.fanOut?.length ?? 1), 0), marketOrders, ticketOrders, omsOrders, campaignId };
+  return {
+    events,
+    tasks,
+    total: tasks.reduce((sum, t) => sum + t.items.length * (t.fanOut?.length ?? 1), 0),
+    marketOrders,
+    ticketOrders,
+    omsOrders,
+    campaignId,
+  };
 }
 
 function moscow(ms: number): string {
@@ -336,9 +366,7 @@ export function startBurst(tasks: Task[], options: BurstOptions = {}): Burst {
     while (next < tasks.length) {
       const task = tasks[next++];
       for (const item of task.items) {
-        const sentAll = task.fanOut
-          ? (await Promise.all(task.fanOut.map((port) => sendOne(item, () => port)))).every(Boolean)
-          : await sendOne(item, task.port);
+        const sentAll = task.fanOut ? (await Promise.all(task.fanOut.map((port) => sendOne(item, () => port)))).every(Boolean) : await sendOne(item, task.port);
         if (!sentAll) break;
       }
     }

@@ -65,7 +65,43 @@ export const hugeStringArb = fc
 
 export const stringArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: shortStringArb },
-  { weight: 2, arbitrary: fc.constantFrom('', ' ', '   ', '\t\n', 'null', 'undefined', 'true', '0', '-1', '1e999', 'NaN', '__proto__', 'canceled', 'cancelled', 'done', 'PROCESSING', 'NEW', 'market', 'imshop', 'oms', 'prepare', '2026-11-24T10:00:00+03:00', '2026-13-45T99:99:99Z', '1591207746', '00000000-0000-0000-0000-000000000000', 'javascript:alert(1)', 'http://', 'https://x', "'; DROP TABLE orders; --", '${jndi:ldap://x}', '{{7*7}}', '../../etc/passwd') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      '   ',
+      '\t\n',
+      'null',
+      'undefined',
+      'true',
+      '0',
+      '-1',
+      '1e999',
+      'NaN',
+      '__proto__',
+      'canceled',
+      'cancelled',
+      'done',
+      'PROCESSING',
+      'NEW',
+      'market',
+      'imshop',
+      'oms',
+      'prepare',
+      '2026-11-24T10:00:00+03:00',
+      '2026-13-45T99:99:99Z',
+      '1591207746',
+      '00000000-0000-0000-0000-000000000000',
+      'javascript:alert(1)',
+      'http://',
+      'https://x',
+      "'; DROP TABLE orders; --",
+      '${jndi:ldap://x}',
+      '{{7*7}}',
+      '../../etc/passwd',
+    ),
+  },
   { weight: 1, arbitrary: hugeStringArb },
 );
 
@@ -136,15 +172,35 @@ export const HOSTILE_KEYS = [
 
 /** Prototype pollution attempts, as a value for any field (or as the whole body). */
 export const pollutionArb: fc.Arbitrary<JsonText> = fc.constantFrom(
-  obj([['__proto__', obj([['polluted', str('yes')], ['isAdmin', lit('true')]])]]),
+  obj([
+    [
+      '__proto__',
+      obj([
+        ['polluted', str('yes')],
+        ['isAdmin', lit('true')],
+      ]),
+    ],
+  ]),
   obj([['constructor', obj([['prototype', obj([['polluted', str('yes')]])]])]]),
   obj([['prototype', obj([['polluted', str('yes')]])]]),
   obj([['__proto__', lit('null')]]),
   obj([['__proto__', arr([])]]),
   obj([['__proto__', str('x')]]),
   obj([['constructor', str('Object')]]),
-  obj([['toString', str('boom')], ['valueOf', lit('1')], ['hasOwnProperty', lit('null')]]),
-  obj([['__proto__', obj([['toString', str('boom')], ['then', str('x')]])]]),
+  obj([
+    ['toString', str('boom')],
+    ['valueOf', lit('1')],
+    ['hasOwnProperty', lit('null')],
+  ]),
+  obj([
+    [
+      '__proto__',
+      obj([
+        ['toString', str('boom')],
+        ['then', str('x')],
+      ]),
+    ],
+  ]),
 );
 
 /** Deep nesting, written as literal text so the tree helpers never recurse into it. */
@@ -403,7 +459,10 @@ export function randomJsonArb(options: CaseOptions): fc.Arbitrary<FuzzCase> {
   const keyArb = fc.oneof(fc.constantFrom(...options.keys), fc.constantFrom(...HOSTILE_KEYS), shortStringArb);
   const randomObject = fc.array(fc.tuple(keyArb, value), { minLength: 1, maxLength: 8 }).map(obj);
   return fc.oneof(
-    { weight: 2, arbitrary: fc.tuple(randomObject, styleArb, fc.constantFrom(...JSON_TYPES)).map(([doc, style, ct]) => jsonCase('random object', doc, style, ct)) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(randomObject, styleArb, fc.constantFrom(...JSON_TYPES)).map(([doc, style, ct]) => jsonCase('random object', doc, style, ct)),
+    },
     { weight: 1, arbitrary: fc.tuple(value, styleArb).map(([doc, style]) => jsonCase('random JSON value', doc, style, 'application/json')) },
   );
 }
@@ -435,7 +494,9 @@ export function wrongTransportArb(options: CaseOptions): fc.Arbitrary<FuzzCase> 
     },
     {
       weight: 2,
-      arbitrary: fc.nat().map((i) => ({ kind: 'gzip example', body: gzipSync(exampleText(i)), contentType: 'application/json', headers: { 'Content-Encoding': 'gzip' } })),
+      arbitrary: fc
+        .nat()
+        .map((i) => ({ kind: 'gzip example', body: gzipSync(exampleText(i)), contentType: 'application/json', headers: { 'Content-Encoding': 'gzip' } })),
     },
   );
 }
@@ -447,11 +508,23 @@ export function malformedCaseArb(options: CaseOptions): fc.Arbitrary<FuzzCase> {
   return fc.oneof(
     { weight: 4, arbitrary: pollutionArb.map((doc) => jsonCase('prototype pollution body', doc, 'json', 'application/json')) },
     { weight: 2, arbitrary: fc.oneof(deepArb, hugeArrayArb).map((doc) => jsonCase('deep or huge body', doc, 'json', 'application/json')) },
-    { weight: 2, arbitrary: hugeStringArb.map((text) => jsonCase('huge string body', obj([[options.keys[text.length % options.keys.length], str(text)]]), 'json', 'application/json')) },
+    {
+      weight: 2,
+      arbitrary: hugeStringArb.map((text) =>
+        jsonCase('huge string body', obj([[options.keys[text.length % options.keys.length], str(text)]]), 'json', 'application/json'),
+      ),
+    },
     {
       weight: 8,
       arbitrary: fc
-        .tuple(fc.oneof(fc.constantFrom(...RAW_BODIES), shortStringArb, fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes))), fc.constantFrom(...JSON_TYPES, ...WRONG_TYPES))
+        .tuple(
+          fc.oneof(
+            fc.constantFrom(...RAW_BODIES),
+            shortStringArb,
+            fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+          ),
+          fc.constantFrom(...JSON_TYPES, ...WRONG_TYPES),
+        )
         .map(([body, ct]) => ({ kind: 'raw non-JSON body', body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'), contentType: ct, headers: {} })),
     },
     {
@@ -468,7 +541,9 @@ export function malformedCaseArb(options: CaseOptions): fc.Arbitrary<FuzzCase> {
     },
     {
       weight: 1,
-      arbitrary: fc.constantFrom(...OVERSIZED).map(({ n, body }) => ({ kind: `oversized body (${n} bytes of string)`, body, contentType: 'application/json', headers: {} })),
+      arbitrary: fc
+        .constantFrom(...OVERSIZED)
+        .map(({ n, body }) => ({ kind: `oversized body (${n} bytes of string)`, body, contentType: 'application/json', headers: {} })),
     },
   );
 }

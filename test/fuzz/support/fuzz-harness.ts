@@ -146,9 +146,7 @@ function snapshotDiff(before: Snapshot, after: Snapshot): string | null {
 const PROTOTYPE_BASELINE = protoShape();
 
 function protoShape(): string {
-  return [Object.prototype, Array.prototype, Function.prototype, String.prototype]
-    .map((proto) => Object.getOwnPropertyNames(proto).sort().join(','))
-    .join('|');
+  return [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((proto) => Object.getOwnPropertyNames(proto).sort().join(',')).join('|');
 }
 
 /** Throws when anything was added to a built-in prototype (or `{}` suddenly has a property). */
@@ -179,7 +177,12 @@ function record(kind: string, started: number): void {
 /** Sends one case exactly as generated (bytes untouched) and reads the answer as raw text, whatever its type. */
 async function send(t: TestApp, path: string, sent: Sent): Promise<Answer> {
   const started = PROFILE ? performance.now() : 0;
-  const request = t.http().post(path).agent(agent).ok(() => true).serialize((body: unknown) => body as string);
+  const request = t
+    .http()
+    .post(path)
+    .agent(agent)
+    .ok(() => true)
+    .serialize((body: unknown) => body as string);
   for (const [name, value] of Object.entries(sent.headers)) request.set(name, value);
   if (sent.c.contentType !== null) request.set('Content-Type', sent.c.contentType);
   request.buffer(true).parse((res, done) => {
@@ -189,11 +192,24 @@ async function send(t: TestApp, path: string, sent: Sent): Promise<Answer> {
   });
   const res = await request.send(sent.c.body as unknown as string);
   if (PROFILE) record(sent.c.kind.replace(/ #\d+.*$/, ''), started);
-  return { status: res.status, contentType: String(res.headers['content-type'] ?? ''), text: res.body as string, requestId: String(res.headers['x-request-id'] ?? '') };
+  return {
+    status: res.status,
+    contentType: String(res.headers['content-type'] ?? ''),
+    text: res.body as string,
+    requestId: String(res.headers['x-request-id'] ?? ''),
+  };
 }
 
 /** Reason phrases alone do not name the problem. */
-const GENERIC_MESSAGES = new Set(['bad request', 'bad request exception', 'payload too large', 'unsupported media type', 'unauthorized', 'internal server error', 'error']);
+const GENERIC_MESSAGES = new Set([
+  'bad request',
+  'bad request exception',
+  'payload too large',
+  'unsupported media type',
+  'unauthorized',
+  'internal server error',
+  'error',
+]);
 
 function isNonEmptyMessage(message: unknown): boolean {
   const names = (m: unknown) => typeof m === 'string' && m.trim() !== '' && !GENERIC_MESSAGES.has(m.trim().toLowerCase());
@@ -322,14 +338,12 @@ function withHeaders(endpoint: FuzzEndpoint, cases: fc.Arbitrary<FuzzCase>): fc.
   const credentials = endpoint.badHeaders?.length
     ? fc.oneof({ weight: 24, arbitrary: fc.constant(endpoint.headers) }, { weight: 1, arbitrary: fc.constantFrom(...endpoint.badHeaders) })
     : fc.constant(endpoint.headers);
-  return fc
-    .tuple(cases, credentials, endpoint.extraHeaders ?? fc.constant({}))
-    .map(([c, auth, extra]) => {
-      const sent: Sent = { c, headers: { ...auth, ...extra, ...c.headers } };
-      // fast-check prints counterexamples with this: short, instead of every byte of a 1 MB body.
-      Object.defineProperty(sent, fc.toStringMethod, { value: () => `\n${describeSent(sent)}`, enumerable: false });
-      return sent;
-    });
+  return fc.tuple(cases, credentials, endpoint.extraHeaders ?? fc.constant({})).map(([c, auth, extra]) => {
+    const sent: Sent = { c, headers: { ...auth, ...extra, ...c.headers } };
+    // fast-check prints counterexamples with this: short, instead of every byte of a 1 MB body.
+    Object.defineProperty(sent, fc.toStringMethod, { value: () => `\n${describeSent(sent)}`, enumerable: false });
+    return sent;
+  });
 }
 
 /**
@@ -371,11 +385,16 @@ export async function fuzzEndpoint(t: TestApp, endpoint: FuzzEndpoint): Promise<
       { numRuns: Math.ceil(FUZZ_RUNS / BATCH), seed: FUZZ_SEED, path: FUZZ_PATH, endOnFailure: !SHRINK },
     );
   } finally {
-    await snapshotClients.get(t)?.end().catch(() => undefined);
+    await snapshotClients
+      .get(t)
+      ?.end()
+      .catch(() => undefined);
     snapshotClients.delete(t);
   }
   if (PROFILE) {
-    const rows = [...profile].sort((a, b) => b[1].ms - a[1].ms).map(([kind, { n, ms }]) => `  ${kind}: ${n} × ${(ms / n).toFixed(1)} ms = ${(ms / 1000).toFixed(1)} s`);
+    const rows = [...profile]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .map(([kind, { n, ms }]) => `  ${kind}: ${n} × ${(ms / n).toFixed(1)} ms = ${(ms / 1000).toFixed(1)} s`);
     process.stdout.write(`${rows.join('\n')}\n`);
     profile.clear();
   }
@@ -385,7 +404,9 @@ export async function fuzzEndpoint(t: TestApp, endpoint: FuzzEndpoint): Promise<
     collected.clear();
     throw new Error(`${endpoint.name}: violations found\n\n${report}`);
   }
-  const statuses = Object.entries(stats.byStatus).map(([status, n]) => `${status}×${n}`).join(' ');
+  const statuses = Object.entries(stats.byStatus)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(' ');
   process.stdout.write(
     `fuzz ${endpoint.name}: ${stats.sent} payloads (+${stats.replayed} re-sent for exact row checks) in ${stats.seconds.toFixed(1)} s, seed ${FUZZ_SEED}; answers ${statuses}\n`,
   );
