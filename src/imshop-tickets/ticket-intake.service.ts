@@ -11,10 +11,11 @@ import { currentRequestId, withRequestId } from '../logging/request-context';
 import { OrdersService, type ApplyResult, type StatusEvent } from '../orders/orders.service';
 import { TicketStatusWebhookDto } from './dto/ticket-status-webhook.dto';
 import { TicketStatusInvalidForType } from './ticket-errors';
-import { storedEventKey, ticketEventTime, withdrawalRecord } from './ticket-rules';
+import { storedEventKey, ticketEventTime, withdrawalRecord, withoutKey } from './ticket-rules';
 import { decideTicketStatus, orderChangeOf, RECORDED_NOTE } from './ticket-status-decision';
 import { ImshopTicket } from './ticket.entity';
 import { isNewTicketRace, TicketsRepository, type TicketEventRow } from './tickets.repository';
+import { lockOrder } from '../common/lock-order';
 
 /** imshop_ticket_events.note's length. */
 const NOTE_COLUMN = 512;
@@ -131,9 +132,12 @@ export class TicketIntakeService {
 
   private storeBatchOnce(batch: IncomingStatus[]): Promise<(TicketReceipt | TicketStatusInvalidForType)[]> {
     const order = batch.map((item, index) => ({ item, index }));
-    order.sort((a, b) => compare(a.item.dto.orderId, b.item.dto.orderId) || compare(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
+    order.sort((a, b) => lockOrder(a.item.dto.orderId, b.item.dto.orderId) || lockOrder(a.item.dto.ticketId, b.item.dto.ticketId) || a.index - b.index);
     return this.tickets.transaction(async (tx) => {
-      const { tickets, created, now } = await this.lockTickets(tx, order.map(({ item }) => item.dto));
+      const { tickets, created, now } = await this.lockTickets(
+        tx,
+        order.map(({ item }) => item.dto),
+      );
       // A dedupe key names its ticket, which this transaction holds locked: the keys stored now, with those
       // the batch stores as it goes, tell every repeat, so the new events can be inserted at the end, in one
       // statement and with their outcomes (not inserted, then updated: half the dead rows for vacuum). A
@@ -151,7 +155,10 @@ export class TicketIntakeService {
       }
 
       const changes = staged.filter((s) => s.change !== null);
-      const applied = await this.orders.applyStatusBatch(changes.map((s) => s.change!), tx);
+      const applied = await this.orders.applyStatusBatch(
+        changes.map((s) => s.change!),
+        tx,
+      );
       changes.forEach((s, i) => (s.result = applied[i]));
 
       // A webhook whose ticket type is unknown links the ticket to the order of its number as it was at its
@@ -182,7 +189,7 @@ export class TicketIntakeService {
       }
       if (events.length > 0) {
         const written = [...new Set(staged.filter((s) => s.isNew).map((s) => s.ticket))];
-        const fresh = written.filter((ticket) => created.has(ticket)).sort((a, b) => compare(a.imshopTicketId, b.imshopTicketId));
+        const fresh = written.filter((ticket) => created.has(ticket)).sort((a, b) => lockOrder(a.imshopTicketId, b.imshopTicketId));
         await this.tickets.writeBatch(tx.manager, written, fresh, events);
       }
       return answers;
@@ -215,12 +222,16 @@ export class TicketIntakeService {
     // A cancel ticket succeeded: the ticket it withdrew is closed. Done before the order is locked, so two
     // webhooks never take the ticket and order locks in opposite orders. The batch writes its locked tickets
     // from memory, so the one closed here must say so.
-    if (decision.withdraws && (await this.tickets.closeWithdrawn(tx.manager, decision.withdraws, eventAt, withdrawalRecord(decision.withdraws, ticket.imshopTicketId)))) {
+    if (
+      decision.withdraws &&
+      (await this.tickets.closeWithdrawn(tx.manager, decision.withdraws, eventAt, withdrawalRecord(decision.withdraws, ticket.imshopTicketId)))
+    ) {
       const kept = tickets.get(decision.withdraws);
       if (kept) kept.closed = true;
     }
     const change = orderChangeOf({ dto, decision, eventAt, eventTimeNote: item.eventTimeNote, dedupeKey, payload });
-    const orderBefore = change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, tx))?.id ?? null) : null;
+    const orderBefore =
+      change === null && ticket.orderId === null ? ((await this.orders.findByIdentity({ omsOrderNumber: dto.orderId }, tx))?.id ?? null) : null;
 
     // The ticket keeps its latest status by event time; a final status closes it whenever it arrives.
     if (ticket.type === null && decision.type !== null) ticket.type = decision.type;
@@ -279,16 +290,6 @@ export class TicketIntakeService {
     }
     return { tickets, created, now };
   }
-}
-
-/** The webhook body as stored: never with the auth key. */
-function withoutKey(body: Record<string, unknown>): Record<string, unknown> {
-  const { key: _key, ...rest } = body;
-  return rest;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function copyOf(ticket: ImshopTicket): ImshopTicket {

@@ -24,9 +24,10 @@ const OWN_STATUSES: Record<TicketType, readonly string[]> = {
 
 /** Every status valid for each ticket type: the seed's list plus `not-accepted`, `timeout`, `advance`. */
 export const TICKET_STATUSES_BY_TYPE: Readonly<Record<TicketType, readonly string[]>> = Object.freeze(
-  Object.fromEntries(
-    TICKET_TYPES.map((type) => [type, Object.freeze([...OWN_STATUSES[type], ...ALL_TYPE_TICKET_STATUSES])]),
-  ) as Record<TicketType, readonly string[]>,
+  Object.fromEntries(TICKET_TYPES.map((type) => [type, Object.freeze([...OWN_STATUSES[type], ...ALL_TYPE_TICKET_STATUSES])])) as Record<
+    TicketType,
+    readonly string[]
+  >,
 );
 
 /**
@@ -126,7 +127,12 @@ export function withdrawalRecord(targetImshopId: string, byImshopId: string): { 
   };
 }
 
-
 function escapeKeyPart(part: string): string {
   return part.replace(/%/g, '%25').replace(/\|/g, '%7C');
+}
+
+/** The webhook body as stored: never with the auth key. */
+export function withoutKey(body: Record<string, unknown>): Record<string, unknown> {
+  const { key: _key, ...rest } = body;
+  return rest;
 }

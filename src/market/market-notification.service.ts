@@ -12,9 +12,17 @@ import type { MarketSuccessBody } from './market-answer';
 import type { OrderItem } from '../orders/order-view';
 import type { NotificationOrderItemDTO } from './dto';
 import { MarketNotificationNotStored, MarketNotificationRefused } from './market-errors';
-import { marketDedupeKey, marketEventTime, marketOrderRef, parseMarketNotification, type KnownMarketNotification, type MarketNotification } from './market-notification.parser';
+import {
+  marketDedupeKey,
+  marketEventTime,
+  marketOrderRef,
+  parseMarketNotification,
+  type KnownMarketNotification,
+  type MarketNotification,
+} from './market-notification.parser';
 import { MARKET_ORDER_NOTIFIED, type MarketOrderNotice } from './market-order-notice';
 import { MarketRepository } from './market.repository';
+import { lockOrder } from '../common/lock-order';
 
 /** What a known notification does: a status event for its order with Market's notice of it, or nothing to apply. */
 type Effect = { event: StatusEvent; notice: MarketOrderNotice } | 'stored';
@@ -93,7 +101,7 @@ export class MarketNotificationService {
     return this.repository.transaction(async (tx) => {
       const firstOfKey = new Map<string, IncomingNotification>();
       for (const item of batch) if (!firstOfKey.has(item.dedupeKey)) firstOfKey.set(item.dedupeKey, item);
-      const rows = [...firstOfKey.values()].sort((a, b) => compare(a.dedupeKey, b.dedupeKey));
+      const rows = [...firstOfKey.values()].sort((a, b) => lockOrder(a.dedupeKey, b.dedupeKey));
       const newIds = await this.repository.insertNew(
         tx.manager,
         rows.map((item) => ({
@@ -110,7 +118,7 @@ export class MarketNotificationService {
 
       const outcomes = new Map<IncomingNotification, string>();
       const toApply = [...firstOfKey.values()].filter((item) => newIds.has(item.dedupeKey));
-      toApply.sort((a, b) => compare(orderLockKey(a), orderLockKey(b)));
+      toApply.sort((a, b) => lockOrder(orderLockKey(a), orderLockKey(b)));
       const orderEvents: { item: IncomingNotification; event: StatusEvent; notice: MarketOrderNotice }[] = [];
       for (const item of toApply) {
         const { notification } = item;
@@ -118,7 +126,12 @@ export class MarketNotificationService {
           ? await withRequestId(item.requestId, () => this.effect(tx, notification, item.dedupeKey, item.eventAt, item.body))
           : 'unhandled';
         if (typeof effect === 'string') outcomes.set(item, effect);
-        else orderEvents.push({ item, notice: effect.notice, event: { ...effect.event, note: withNote(effect.event.note, item.eventTimeNote), requestId: item.requestId } });
+        else
+          orderEvents.push({
+            item,
+            notice: effect.notice,
+            event: { ...effect.event, note: withNote(effect.event.note, item.eventTimeNote), requestId: item.requestId },
+          });
       }
       // All of the batch's order changes in one applyStatusBatch: two statements, not two per notification.
       const applied = await this.orders.applyStatusBatch(
@@ -151,7 +164,8 @@ export class MarketNotificationService {
 
   /** Who acts on what Market says (the Market loop) hears of a notice that changed its order, in the same transaction. */
   private async tellWhatMarketSaid(tx: Tx, notice: MarketOrderNotice, at: Date | null, applied: ApplyResult): Promise<void> {
-    if (applied.change) await this.channels.publish(MARKET_ORDER_NOTIFIED, { notified: { notice, via: 'notification', at: at ?? new Date(), change: applied.change }, tx });
+    if (applied.change)
+      await this.channels.publish(MARKET_ORDER_NOTIFIED, { notified: { notice, via: 'notification', at: at ?? new Date(), change: applied.change }, tx });
   }
 
   /**
@@ -189,7 +203,14 @@ export class MarketNotificationService {
    * (chats, feedback, questions are kept in the inbox and listed by type). A return's own record is written here,
    * before its order is locked (as for every event in a batch).
    */
-  private async effect(tx: Tx, notification: KnownMarketNotification, dedupeKey: string, eventAt: Date | null, payload: unknown, historyKeyPrefix = ''): Promise<Effect> {
+  private async effect(
+    tx: Tx,
+    notification: KnownMarketNotification,
+    dedupeKey: string,
+    eventAt: Date | null,
+    payload: unknown,
+    historyKeyPrefix = '',
+  ): Promise<Effect> {
     const ref = marketOrderRef(notification);
     const base = (): StatusEvent => ({
       source: 'market',
@@ -200,7 +221,10 @@ export class MarketNotificationService {
     });
     switch (notification.type) {
       case 'ORDER_CREATED':
-        return { event: { ...base(), internalStatus: 'NEW', items: orderItemsFromNotification(notification.dto.items), note: 'order created on Market' }, notice: { kind: 'created' } };
+        return {
+          event: { ...base(), internalStatus: 'NEW', items: orderItemsFromNotification(notification.dto.items), note: 'order created on Market' },
+          notice: { kind: 'created' },
+        };
       case 'ORDER_STATUS_UPDATED': {
         const { status, substatus } = notification.dto;
         return { event: { ...base(), externalCode: status, externalSubstatus: substatus }, notice: { kind: 'status', status, substatus } };
@@ -211,19 +235,27 @@ export class MarketNotificationService {
           notice: { kind: 'cancelled' },
         };
       case 'ORDER_CANCELLATION_REQUEST':
-        return { event: { ...base(), internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' }, notice: { kind: 'cancellation_requested' } };
+        return {
+          event: { ...base(), internalStatus: null, cancellationRequestedAt: eventAt ?? new Date(), note: 'buyer asked to cancel' },
+          notice: { kind: 'cancellation_requested' },
+        };
       case 'ORDER_UPDATED':
         return { event: { ...base(), internalStatus: null, note: `order updated on Market: ${notification.dto.updateType}` }, notice: { kind: 'updated' } };
       case 'ORDER_RETURN_CREATED':
         await this.repository.ensureReturn(tx.manager, notification.dto);
-        await this.repository.setReturnCreated(tx.manager, notification.dto, { returnType: notification.dto.returnType, items: notification.dto.items, createdAtMarket: eventAt });
+        await this.repository.setReturnCreated(tx.manager, notification.dto, {
+          returnType: notification.dto.returnType,
+          items: notification.dto.items,
+          createdAtMarket: eventAt,
+        });
         return { event: { ...base(), internalStatus: null, note: `return ${notification.dto.returnId}: ${notification.type}` }, notice: { kind: 'return' } };
       case 'ORDER_RETURN_STATUS_UPDATED': {
         // One row per return keeps its latest statuses; an older status update never overwrites a newer one.
         const { statuses } = notification.dto;
         await this.repository.ensureReturn(tx.manager, notification.dto);
         if (statuses.refundStatus !== undefined) await this.repository.setReturnStatus(tx.manager, notification.dto, 'refund', statuses.refundStatus, eventAt);
-        if (statuses.shipmentStatus !== undefined) await this.repository.setReturnStatus(tx.manager, notification.dto, 'shipment', statuses.shipmentStatus, eventAt);
+        if (statuses.shipmentStatus !== undefined)
+          await this.repository.setReturnStatus(tx.manager, notification.dto, 'shipment', statuses.shipmentStatus, eventAt);
         return { event: { ...base(), internalStatus: null, note: `return ${notification.dto.returnId}: ${notification.type}` }, notice: { kind: 'return' } };
       }
       case 'PING':
@@ -250,10 +282,6 @@ interface IncomingNotification {
   /** Why eventAt is not Market's time (its clock ran ahead), for the order history. */
   eventTimeNote: string | undefined;
   requestId: string | undefined;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Orders are locked in this order within a batch (events without an order sort first and lock none). */
