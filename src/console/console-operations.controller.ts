@@ -222,17 +222,14 @@ function recoverForm(context: PageContext, target: string, dead: number, since: 
     'targets',
     `Recover dead deliveries of ${target}`,
     html`<p><a href="${CONSOLE_PATH}/targets">← Targets</a></p>
-      <h1>Recover dead deliveries of ${target}?</h1>
-      <p>
-        ${badge(`${dead} dead`, dead ? 'bad' : 'ok')} Dead deliveries of ${target} created in the range get a fresh set of attempts; those whose order has a
-        newer delivery to ${target} stay dead (the newer status replaces them).
-      </p>
-      ${problems(messages)}
-      <form method="post" action="${CONSOLE_PATH}/targets/${target}/recover" class="stack">
-        ${csrfField(context.user)}
-        <label>Created at or after (ISO 8601, UTC)<input type="text" name="since" value="${since}" required /></label>
-        <label>Created before (empty: now)<input type="text" name="until" value="${until}" /></label>
-        <div class="actions"><button type="submit" class="primary">Recover them</button><a class="button" href="${CONSOLE_PATH}/targets">Cancel</a></div>
-      </form>`,
+<h1>Recover dead deliveries of ${target}?</h1>
+<p>${badge(`${dead} dead`, dead ? 'bad' : 'ok')} Dead deliveries of ${target} created in the range get a fresh set of attempts; those whose order has a newer delivery to ${target} stay dead (the newer status replaces them).</p>
+${problems(messages)}
+<form method="post" action="${CONSOLE_PATH}/targets/${target}/recover" class="stack">
+  ${csrfField(context.user)}
+  <label>Created at or after (ISO 8601, UTC)<input type="text" name="since" value="${since}" required></label>
+  <label>Created before (empty: now)<input type="text" name="until" value="${until}"></label>
+  <div class="actions"><button type="submit" class="primary">Recover them</button><a class="button" href="${CONSOLE_PATH}/targets">Cancel</a></div>
+</form>`,
   );
 }

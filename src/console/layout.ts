@@ -21,45 +21,47 @@ const SECTIONS: { id: Section; href: string; title: string; sandboxOnly?: boolea
 
 /** The hidden field every change carries (see ConsoleSessionGuard). */
 export function csrfField(user: ConsoleUser | null): Html {
-  return html`<input type="hidden" name="_csrf" value="${user?.csrfToken ?? ''}" />`;
+  return html`<input type="hidden" name="_csrf" value="${user?.csrfToken ?? ''}">`;
 }
 
 /** A whole page: header with the navigation, who is signed in, the theme button and sign-out; then `body`. */
 export function page(context: PageContext, section: Section, title: string, body: Html): string {
   const { user } = context;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <title>${title} · order-sync console</title>
-        <link rel="stylesheet" href="${CONSOLE_PATH}/assets/${CONSOLE_ASSETS.css.name}" />
-        <script src="${CONSOLE_PATH}/assets/${CONSOLE_ASSETS.js.name}"></script>
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="top">
-          <a class="brand" href="${CONSOLE_PATH}/orders">order-sync console</a>
-          ${
-            user &&
-            html`<nav aria-label="Console">
-              <ul>
-                ${SECTIONS.filter((s) => !s.sandboxOnly || context.sandbox).map(
-                  (s) => html`<li><a href="${s.href}" ${s.id === section ? html` aria-current="page"` : ''}>${s.title}</a></li>`,
-                )}
-              </ul>
-            </nav>`
-          }
-          <div class="who">
-            ${user && html`<span class="muted">Signed in as <strong>${user.actor}</strong></span>`}
-            <button type="button" id="theme">Theme: system</button>
-            ${user && html`<form method="post" action="${CONSOLE_PATH}/sign-out">${csrfField(user)}<button type="submit">Sign out</button></form>`}
-          </div>
-        </header>
-        <main id="main" tabindex="-1">${body}</main>
-      </body>
-    </html>`.text;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${title} · order-sync console</title>
+<link rel="stylesheet" href="${CONSOLE_PATH}/assets/${CONSOLE_ASSETS.css.name}">
+<script src="${CONSOLE_PATH}/assets/${CONSOLE_ASSETS.js.name}"></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="${CONSOLE_PATH}/orders">order-sync console</a>
+  ${
+    user &&
+    html`<nav aria-label="Console">
+    <ul>
+      ${SECTIONS.filter((s) => !s.sandboxOnly || context.sandbox).map(
+        (s) => html`<li><a href="${s.href}"${s.id === section ? html` aria-current="page"` : ''}>${s.title}</a></li>`,
+      )}
+    </ul>
+  </nav>`
+  }
+  <div class="who">
+    ${user && html`<span class="muted">Signed in as <strong>${user.actor}</strong></span>`}
+    <button type="button" id="theme">Theme: system</button>
+    ${user && html`<form method="post" action="${CONSOLE_PATH}/sign-out">${csrfField(user)}<button type="submit">Sign out</button></form>`}
+  </div>
+</header>
+<main id="main" tabindex="-1">
+${body}
+</main>
+</body>
+</html>`.text;
 }
 
 /** A badge for a state or outcome, coloured by what it means for the person reading. */
@@ -122,10 +124,5 @@ export function pager(base: string, params: Record<string, string | number | und
 
 /** A filter's choice among `options`, or "any". */
 export function filterSelect(name: string, label: string, options: readonly string[], value: string | undefined): Html {
-  return html`<label
-    >${label}<select name="${name}">
-      <option value="">any</option>
-      ${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}
-    </select></label
-  >`;
+  return html`<label>${label}<select name="${name}"><option value="">any</option>${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}</select></label>`;
 }

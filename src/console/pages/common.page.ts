@@ -7,25 +7,21 @@ export function signInPage(context: PageContext, options: { next?: string; probl
     'none',
     'Sign in',
     html`<h1>Sign in to the order-sync console</h1>
-      ${options.notice ? html`<p class="banner ok" role="status">${options.notice}</p>` : ''}
-      ${options.problem ? html`<p class="banner bad" role="alert">${options.problem}</p>` : ''}
-      <form method="post" action="${CONSOLE_PATH}/sign-in" class="stack">
-        <input type="hidden" name="next" value="${options.next ?? ''}" />
-        <label
-          >Admin key
-          <input type="password" name="key" required autocomplete="current-password" autofocus />
-        </label>
-        <label
-          >Your name (optional; your changes are audited under it)
-          <input type="text" name="name" maxlength="64" autocomplete="name" />
-        </label>
-        <div><button type="submit" class="primary">Sign in</button></div>
-      </form>
-      <p class="muted">
-        The admin key is ADMIN_API_KEY, or the key generated into the data directory when it is
-        unset${options.sandbox ? html` (in the sandbox: <code>cat data/admin-api-key</code>)` : ''}. You stay signed in for a while (CONSOLE_SESSION_HOURS),
-        until you sign out, or until the key changes.
-      </p>`,
+${options.notice ? html`<p class="banner ok" role="status">${options.notice}</p>` : ''}
+${options.problem ? html`<p class="banner bad" role="alert">${options.problem}</p>` : ''}
+<form method="post" action="${CONSOLE_PATH}/sign-in" class="stack">
+  <input type="hidden" name="next" value="${options.next ?? ''}">
+  <label>Admin key
+    <input type="password" name="key" required autocomplete="current-password" autofocus>
+  </label>
+  <label>Your name (optional; your changes are audited under it)
+    <input type="text" name="name" maxlength="64" autocomplete="name">
+  </label>
+  <div><button type="submit" class="primary">Sign in</button></div>
+</form>
+<p class="muted">The admin key is ADMIN_API_KEY, or the key generated into the data directory when it is unset${
+      options.sandbox ? html` (in the sandbox: <code>cat data/admin-api-key</code>)` : ''
+    }. You stay signed in for a while (CONSOLE_SESSION_HOURS), until you sign out, or until the key changes.</p>`,
   );
 }
 
@@ -48,13 +44,14 @@ export function confirmPage(context: PageContext, options: ConfirmOptions): stri
     options.section,
     options.title,
     html`<h1>${options.title}</h1>
-      <p>${options.question}</p>
-      ${options.details ?? ''}
-      <form method="post" action="${options.action}" class="actions">
-        ${csrfField(context.user)} ${Object.entries(options.fields ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
-        <button type="submit" class="${options.danger ? 'danger' : 'primary'}">${options.button}</button>
-        <a class="button" href="${options.cancel}">Cancel</a>
-      </form>`,
+<p>${options.question}</p>
+${options.details ?? ''}
+<form method="post" action="${options.action}" class="actions">
+  ${csrfField(context.user)}
+  ${Object.entries(options.fields ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+  <button type="submit" class="${options.danger ? 'danger' : 'primary'}">${options.button}</button>
+  <a class="button" href="${options.cancel}">Cancel</a>
+</form>`,
   );
 }
 
@@ -69,9 +66,9 @@ export function resultPage(
     section,
     options.title,
     html`<h1>${options.title}</h1>
-      <p class="banner ${options.ok ? 'ok' : 'bad'}" role="${options.ok ? 'status' : 'alert'}">${options.message}</p>
-      ${options.details ?? ''}
-      <p><a href="${options.back}">${options.backText}</a></p>`,
+<p class="banner ${options.ok ? 'ok' : 'bad'}" role="${options.ok ? 'status' : 'alert'}">${options.message}</p>
+${options.details ?? ''}
+<p><a href="${options.back}">${options.backText}</a></p>`,
   );
 }
 
@@ -93,18 +90,13 @@ export function errorPage(context: PageContext, status: number, message: string)
     'none',
     title,
     html`<h1>${title}</h1>
-      <p class="banner bad" role="alert">${message}</p>
-      <p><a href="${CONSOLE_PATH}/${context.user ? 'orders' : 'sign-in'}">${context.user ? 'Back to the orders' : 'Sign in'}</a></p>`,
+<p class="banner bad" role="alert">${message}</p>
+<p><a href="${CONSOLE_PATH}/${context.user ? 'orders' : 'sign-in'}">${context.user ? 'Back to the orders' : 'Sign in'}</a></p>`,
   );
 }
 
 /** Validation problems of a form or a filter, one line each. */
 export function problems(messages: string[]): Html {
   if (!messages.length) return html``;
-  return html`<div class="banner bad" role="alert">
-    <p>Please check:</p>
-    <ul>
-      ${messages.map((m) => html`<li>${m}</li>`)}
-    </ul>
-  </div>`;
+  return html`<div class="banner bad" role="alert"><p>Please check:</p><ul>${messages.map((m) => html`<li>${m}</li>`)}</ul></div>`;
 }

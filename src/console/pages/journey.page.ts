@@ -90,13 +90,11 @@ function journeyGrid(rows: JourneyRow[], selectedId: string | null): Html {
     body += `<div class="jrow"><div class="t"><time datetime="${iso}">${showDay ? `${day}<br>` : ''}${iso.slice(11, 19)}<span class="ms">${iso.slice(19, 23)}</span></time></div>${arrowText(row, row.detailId === selectedId && row.kind !== 'status')}</div>\n`;
   }
   return html`<div class="journey">
-    <div class="jrow head" aria-hidden="true">
-      <div class="lane-head time">time (UTC)</div>
-      ${LANES.map((lane, i) => html`<div class="lane-head l${i + 1}">${lane.title}</div>`)}
-      <div class="lane-head events">what happened</div>
-    </div>
-    ${raw(body)}
-  </div>`;
+  <div class="jrow head" aria-hidden="true"><div class="lane-head time">time (UTC)</div>
+  ${LANES.map((lane, i) => html`<div class="lane-head l${i + 1}">${lane.title}</div>`)}
+  <div class="lane-head events">what happened</div></div>
+  ${raw(body)}
+</div>`;
 }
 
 /** The status history beside the picture, one line an event, as text. */
@@ -114,53 +112,28 @@ function statusHistory(lines: StatusLine[]): Html {
 /** One event's details: what the panel beside the picture shows when its arrow is selected. */
 export function eventDetail(row: JourneyRow): Html {
   return html`<section class="detail" id="event-${row.detailId}" aria-labelledby="event-${row.detailId}-title">
-    <h3 id="event-${row.detailId}-title">${row.label}</h3>
-    <p class="muted">${route(row.from, row.to)} · ${when(row.at, true)}</p>
-    <dl>
-      ${row.facts().map(
-        ([name, value]) =>
-          html`<dt>${name}</dt>
-            <dd>${value}</dd>`,
-      )}
-    </dl>
-    ${
-      row.attempts.length
-        ? html`<h4>Attempts</h4>
-            <ol class="history-text">
-              ${row.attempts.map(
-                (a) =>
-                  html`<li>
-                    ${attemptChip(a)} ${a.outcome} at ${timeTag(a.startedAt, true)}${a.error ? html`<br />${a.error}` : ''}
-                    ${
-                      a.response
-                        ? html`<details>
-                            <summary>answer</summary>
-                            <pre tabindex="0">${maskedText(a.response)}</pre>
-                          </details>`
-                        : ''
-                    }
-                  </li>`,
-              )}
-            </ol>`
-        : ''
-    }
-    <h4>${row.bodyTitle}</h4>
-    ${row.body === null || row.body === undefined ? html`<p class="muted">No body was stored for this event.</p>` : html`<pre class="body" tabindex="0">${maskedJson(row.body)}</pre>`}
-    ${
-      row.answer !== undefined && row.answer !== null && JSON.stringify(row.answer) !== '{}'
-        ? html`<h4>What order-sync kept of the answer</h4>
-            <pre tabindex="0">${maskedJson(row.answer)}</pre>`
-        : ''
-    }
-    <h4>Headers</h4>
-    <p class="muted">
-      ${
-        row.kind === 'outbound'
-          ? 'Not kept: a delivery stores the body it sends and each answer. In the sandbox, the Sandbox page lists every request the stand-in peers received, headers included (credentials masked).'
-          : 'Not kept: an inbound event stores its body (credentials masked here).'
-      }
-    </p>
-  </section>`;
+  <h3 id="event-${row.detailId}-title">${row.label}</h3>
+  <p class="muted">${route(row.from, row.to)} · ${when(row.at, true)}</p>
+  <dl>${row.facts().map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
+  ${
+    row.attempts.length
+      ? html`<h4>Attempts</h4>
+  <ol class="history-text">${row.attempts.map(
+    (a) => html`<li>${attemptChip(a)} ${a.outcome} at ${timeTag(a.startedAt, true)}${a.error ? html`<br>${a.error}` : ''}
+      ${a.response ? html`<details><summary>answer</summary><pre tabindex="0">${maskedText(a.response)}</pre></details>` : ''}</li>`,
+  )}</ol>`
+      : ''
+  }
+  <h4>${row.bodyTitle}</h4>
+  ${row.body === null || row.body === undefined ? html`<p class="muted">No body was stored for this event.</p>` : html`<pre class="body" tabindex="0">${maskedJson(row.body)}</pre>`}
+  ${row.answer !== undefined && row.answer !== null && JSON.stringify(row.answer) !== '{}' ? html`<h4>What order-sync kept of the answer</h4><pre tabindex="0">${maskedJson(row.answer)}</pre>` : ''}
+  <h4>Headers</h4>
+  <p class="muted">${
+    row.kind === 'outbound'
+      ? 'Not kept: a delivery stores the body it sends and each answer. In the sandbox, the Sandbox page lists every request the stand-in peers received, headers included (credentials masked).'
+      : 'Not kept: an inbound event stores its body (credentials masked here).'
+  }</p>
+</section>`;
 }
 
 function facts(order: JourneyOrder): Html {
@@ -172,15 +145,7 @@ function facts(order: JourneyOrder): Html {
     items.push([`${ticket.type ?? ''} ticket`.trim(), `${ticket.imshopTicketId} (${ticket.status ?? 'no status'}, store ${ticket.storeId})`]);
   items.push(['internal id', order.id]);
   items.push(['last change', when(order.updatedAt)]);
-  return html`<dl class="order-facts">
-    ${items.map(
-      ([name, value]) =>
-        html`<div>
-          <dt>${name}</dt>
-          <dd>${value}</dd>
-        </div>`,
-    )}
-  </dl>`;
+  return html`<dl class="order-facts">${items.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>`;
 }
 
 export function journeyPage(
@@ -197,31 +162,25 @@ export function journeyPage(
     'orders',
     title,
     html`<p><a href="${CONSOLE_PATH}/orders">← Orders</a></p>
-      <h1>${title}: its journey</h1>
-      ${facts(order)} ${limited ? html`<p class="banner">${limited}</p>` : ''}
-      <div class="journey-page">
-        <section aria-labelledby="picture-title">
-          <h2 id="picture-title">What happened, time flowing down</h2>
-          <p class="legend">
-            <span>Solid arrow: received by order-sync.</span><span>Dashed arrow: sent by order-sync, with each attempt (HTTP status · latency).</span
-            ><span>Select an arrow for its body; ↑ and ↓ move between arrows.</span>
-          </p>
-          ${rows.length ? journeyGrid(rows, selected?.detailId ?? null) : html`<p class="muted">Nothing has happened to this order yet.</p>`}
-        </section>
-        <aside class="side" aria-label="Details">
-          <section class="panel" aria-labelledby="selected-title">
-            <h2 id="selected-title">Selected event</h2>
-            <div id="selected-event">
-              ${selected ? eventDetail(selected) : html`<p class="muted">Select an arrow to see its body and headers (credentials masked).</p>`}
-            </div>
-          </section>
-          <section class="panel" aria-labelledby="history-title">
-            <h2 id="history-title">Status history</h2>
-            <ol class="history-text">
-              ${statusHistory(statusLines)}
-            </ol>
-          </section>
-        </aside>
-      </div>`,
+<h1>${title}: its journey</h1>
+${facts(order)}
+${limited ? html`<p class="banner">${limited}</p>` : ''}
+<div class="journey-page">
+  <section aria-labelledby="picture-title">
+    <h2 id="picture-title">What happened, time flowing down</h2>
+    <p class="legend"><span>Solid arrow: received by order-sync.</span><span>Dashed arrow: sent by order-sync, with each attempt (HTTP status · latency).</span><span>Select an arrow for its body; ↑ and ↓ move between arrows.</span></p>
+    ${rows.length ? journeyGrid(rows, selected?.detailId ?? null) : html`<p class="muted">Nothing has happened to this order yet.</p>`}
+  </section>
+  <aside class="side" aria-label="Details">
+    <section class="panel" aria-labelledby="selected-title">
+      <h2 id="selected-title">Selected event</h2>
+      <div id="selected-event">${selected ? eventDetail(selected) : html`<p class="muted">Select an arrow to see its body and headers (credentials masked).</p>`}</div>
+    </section>
+    <section class="panel" aria-labelledby="history-title">
+      <h2 id="history-title">Status history</h2>
+      <ol class="history-text">${statusHistory(statusLines)}</ol>
+    </section>
+  </aside>
+</div>`,
   );
 }
