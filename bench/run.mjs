@@ -339,10 +339,10 @@ async function fakeImshop(onPush) {
 // One socket per in-flight request: a request queued inside the agent would not really have been sent.
 const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
 
-/** POST /orders/status as an OMS sends it; resolves with the HTTP status (0: no answer within 30 s). */
-function postOms(base, id) {
+/** POST /orders/status as an OMS sends it (`code`: one of its codes); resolves with the HTTP status (0: no answer within 30 s). */
+function postOms(base, id, code = 'processing') {
   return new Promise((resolve) => {
-    const body = JSON.stringify({ id, code: 'processing' });
+    const body = JSON.stringify({ id, code });
     const req = http.request(
       `${base}/orders/status`,
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': ADMIN_KEY } },
@@ -532,7 +532,7 @@ async function consoleJourney() {
     log(`console: an order with ${CONSOLE_EVENTS} events`);
     const codes = ['processing', 'packed', 'ready_to_dispatch', 'dispatched'];
     for (let i = 0; i < CONSOLE_EVENTS; i++) {
-      const status = await postOmsCode(app.url, 'BENCH-JOURNEY', codes[i % codes.length]);
+      const status = await postOms(app.url, 'BENCH-JOURNEY', codes[i % codes.length]);
       if (status !== 200) throw new Error(`OMS status ${i} answered ${status}`);
     }
     const deadline = Date.now() + 60_000;
@@ -585,23 +585,6 @@ function cpuSecondsOf(pid) {
   } catch {
     return NaN;
   }
-}
-
-/** POST /orders/status with a code of the OMS's; resolves with the HTTP status. */
-function postOmsCode(base, id, code) {
-  return new Promise((resolve) => {
-    const body = JSON.stringify({ id, code });
-    const req = http.request(
-      `${base}/orders/status`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': ADMIN_KEY } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end(body);
-  });
 }
 
 // ---------------------------------------------------------------- cleanup, also on Ctrl-C

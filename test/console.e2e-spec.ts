@@ -341,6 +341,13 @@ describe('the console: orders, deliveries, targets and the mapping table', () =>
   it('retries a dead delivery after asking, and says what it did', async () => {
     const b = await orderIdOf('CONSOLE-B');
     const [dead] = (await t.http().get(`/admin/deliveries?orderId=${b}&state=dead`).set('X-Api-Key', ADMIN_KEY)).body.items;
+    // The arrow's details as the journey's script fetches them: the delivery alone, and only under its own order.
+    const fragment = await visitor.get(`/console/orders/${b}/events/d${dead.id}`);
+    expect(fragment.status).toBe(200);
+    expect(textOf(fragment.html)).toContain('unknown order');
+    expect((await visitor.get(`/console/orders/${await orderIdOf('CONSOLE-A')}/events/d${dead.id}`)).status).toBe(404);
+    expect((await visitor.get(`/console/orders/${b}/events/d99999999999`)).status).toBe(404);
+    expect((await visitor.get(`/console/orders/${b}/events/d99999999999999999999`)).status).toBe(404);
     const page = await visitor.get(`/console/deliveries/${dead.id}`);
     expect(textOf(page.html)).toContain('unknown order');
     expect(page.html).toContain(`href="/console/deliveries/${dead.id}/retry"`);
@@ -358,6 +365,19 @@ describe('the console: orders, deliveries, targets and the mapping table', () =>
     expect((await visitor.get('/console/deliveries?state=sent')).html).toContain(`/console/deliveries/${dead.id}"`);
     const recovered = await visitor.post('/console/targets/imshop/recover', { since: '2020-01-01T00:00:00Z', until: '' });
     expect(textOf(recovered.html)).toContain('0 of 0 dead deliveries got a fresh set of attempts');
+    // A delivery IMSHOP refuses dies; recovering the target's dead deliveries sends it again.
+    imshop.respond((request) => (request.body?.id === 'CONSOLE-R' ? { status: 400, body: { success: false, message: 'not yet' } } : undefined));
+    expect((await oms('CONSOLE-R', 'processing')).status).toBe(200);
+    const r = await orderIdOf('CONSOLE-R');
+    let refused: { id: string; state: string } | undefined;
+    await eventually(async () => {
+      [refused] = (await t.http().get(`/admin/deliveries?orderId=${r}`).set('X-Api-Key', ADMIN_KEY)).body.items;
+      return refused?.state === 'dead';
+    });
+    imshop.respond(() => undefined);
+    const revived = await visitor.post('/console/targets/imshop/recover', { since: '2020-01-01T00:00:00Z', until: '' });
+    expect(textOf(revived.html)).toContain('1 of 1 dead deliveries got a fresh set of attempts');
+    await eventually(async () => (await t.http().get(`/admin/deliveries/${refused!.id}`).set('X-Api-Key', ADMIN_KEY)).body.state === 'sent');
     const badRange = await visitor.post('/console/targets/imshop/recover', { since: 'yesterday' });
     expect(badRange.status).toBe(400);
     expect(textOf(badRange.html)).toContain('since must be an ISO 8601 date-time');

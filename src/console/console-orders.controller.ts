@@ -49,14 +49,17 @@ export class ConsoleOrdersController {
   /** One event's details, for the page's script to show beside the picture without reloading it (an HTML fragment). */
   @Get(':id/events/:event')
   async event(@Param('id', ORDER_ID) id: string, @Param('event') event: string, @Res() response: Response): Promise<void> {
-    const row = selectedRow((await this.reads.journey(id)).rows, event);
+    const row = EVENT_ID.test(event) ? selectedRow(await this.reads.journeyRowsOf(id, event), event) : null;
     if (!row) throw new NotFoundException(`order ${id} has no event ${event.slice(0, 24)}`);
     sendPage(response, eventDetail(row).text);
   }
 }
 
-/** The row an `?event=` names: `h<history id>` or `d<delivery id>`. */
+/** An event of a journey: `h<history id>` or `d<delivery id>`, a bigserial id. */
+const EVENT_ID = /^[hd][1-9]\d{0,17}$/;
+
+/** The row an `?event=` names. */
 function selectedRow(rows: JourneyRow[], event: unknown): JourneyRow | null {
-  if (typeof event !== 'string' || !/^[hd]\d{1,19}$/.test(event)) return null;
+  if (typeof event !== 'string' || !EVENT_ID.test(event)) return null;
   return rows.find((row) => row.detailId === event && row.kind !== 'status') ?? null;
 }

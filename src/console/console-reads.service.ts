@@ -6,7 +6,7 @@ import { OrderReadsService } from '../orders/order-reads.service';
 import type { OrderStatus } from '../orders/order-status';
 import { DeliveriesService } from '../outbox/deliveries.service';
 import { TargetHealthService } from '../outbox/target-health.service';
-import { buildJourney, type JourneyRow } from './journey';
+import { buildJourney, type JourneyInput, type JourneyRow } from './journey';
 import type { JourneyOrder, StatusLine } from './pages/journey.page';
 import type { OrderRow } from './pages/orders.page';
 
@@ -50,7 +50,8 @@ export class ConsoleReadsService {
     if (search.stuck) {
       const stuck = await this.deliveries.stuckOrderIds(STUCK_ORDERS);
       if (stuck.length === STUCK_ORDERS) notes.push(`More than ${STUCK_ORDERS} orders are stuck: the ${STUCK_ORDERS} most recently changed are searched.`);
-      among = among ? among.filter((id) => stuck.includes(id)) : stuck;
+      const isStuck = new Set(stuck);
+      among = among ? among.filter((id) => isStuck.has(id)) : stuck;
     }
     const query = { status: search.status, source: search.source, page: search.page, limit: search.limit };
     const found = among && among.length === 0 ? { items: [], total: 0, page: search.page, limit: search.limit } : await this.orders.list(query, among);
@@ -59,7 +60,7 @@ export class ConsoleReadsService {
       stuckOf.set(row.orderId, [...(stuckOf.get(row.orderId) ?? []), { target: row.target, state: row.state, paused: row.paused }]);
     }
     return {
-      items: found.items.map((order) => ({ ...order, stuck: dedupe(stuckOf.get(order.id) ?? []) })),
+      items: found.items.map((order) => ({ ...order, stuck: stuckOf.get(order.id) ?? [] })),
       total: found.total,
       page: found.page,
       limit: found.limit,
@@ -70,9 +71,8 @@ export class ConsoleReadsService {
   private async idsNamedBy(q: string): Promise<string[]> {
     const ids = new Set<string>();
     for (const order of (await this.orders.list({ externalId: q, page: 1, limit: 100 })).items) ids.add(order.id);
-    if (UUID.test(q)) {
-      if ((await this.orders.list({ page: 1, limit: 1 }, [q])).items.length) ids.add(q);
-    }
+    // The internal id: an id that names no order is dropped by the search itself (OrderReadsService.list among ids).
+    if (UUID.test(q)) ids.add(q);
     try {
       const ticket = await this.tickets.get(q);
       if (ticket.orderId) ids.add(ticket.orderId);
@@ -84,27 +84,13 @@ export class ConsoleReadsService {
 
   /** The journey of one order: its facts, the rows of the picture, and its status history as text. */
   async journey(orderId: string): Promise<{ order: JourneyOrder; rows: JourneyRow[]; statusLines: StatusLine[]; limited: string | null }> {
-    const [order, deliveries, targets] = await Promise.all([
+    const [order, deliveries, pausedTargets] = await Promise.all([
       this.orders.withHistory(orderId),
       this.deliveries.ofOrder(orderId, JOURNEY_DELIVERIES),
-      this.health.states(),
+      this.pausedTargets(),
     ]);
-    const [tickets, repeats] = await Promise.all([
-      this.tickets.ofOrder(order),
-      order.marketOrderId
-        ? this.marketEvents.list({ campaignId: order.marketCampaignId ?? undefined, orderId: order.marketOrderId, page: 1, limit: 500 })
-        : null,
-    ]);
-    const marketRepeats = new Map<string, { count: number; lastAt: Date | null }>();
-    for (const event of repeats?.items ?? []) {
-      if (event.duplicateCount > 0) marketRepeats.set(`market:${event.dedupeKey}`, { count: event.duplicateCount, lastAt: event.lastDuplicateAt });
-    }
-    const rows = buildJourney({
-      history: order.history,
-      deliveries,
-      marketRepeats,
-      pausedTargets: new Set(targets.filter((target) => target.paused).map((target) => target.target)),
-    });
+    const [tickets, marketRepeats] = await Promise.all([this.tickets.ofOrder(order), this.marketRepeatsOf(order)]);
+    const rows = buildJourney({ history: order.history, deliveries, marketRepeats, pausedTargets });
     return {
       order: { ...order, tickets },
       rows,
@@ -123,14 +109,36 @@ export class ConsoleReadsService {
           : null,
     };
   }
-}
 
-function dedupe(stuck: OrderRow['stuck']): OrderRow['stuck'] {
-  const seen = new Set<string>();
-  return stuck.filter((s) => {
-    const key = `${s.target}:${s.state}:${s.paused}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  /**
+   * The rows of one event of an order's journey (`h<history id>` or `d<delivery id>`), read on their own: what a
+   * click on an arrow shows, without reading the whole journey again. None when the order has no such event.
+   */
+  async journeyRowsOf(orderId: string, detailId: string): Promise<JourneyRow[]> {
+    const id = detailId.slice(1);
+    if (detailId.startsWith('d')) {
+      const delivery = await this.deliveries.get(id).catch((error: unknown) => (error instanceof NotFoundError ? null : Promise.reject(error)));
+      if (!delivery || delivery.orderId !== orderId) return [];
+      return buildJourney({ history: [], deliveries: [delivery], marketRepeats: new Map(), pausedTargets: await this.pausedTargets() });
+    }
+    const order = await this.orders.withHistory(orderId);
+    const history = order.history.filter((row) => row.id === id);
+    const marketRepeats = history.some((row) => row.source === 'market') ? await this.marketRepeatsOf(order) : new Map();
+    return buildJourney({ history, deliveries: [], marketRepeats, pausedTargets: new Set() });
+  }
+
+  private async pausedTargets(): Promise<Set<string>> {
+    return new Set((await this.health.paused()).map((target) => target.target));
+  }
+
+  /** Market's inbox: how often Market sent each of the order's events again, by the history row's dedupe key. */
+  private async marketRepeatsOf(order: { marketOrderId: string | null; marketCampaignId: string | null }): Promise<JourneyInput['marketRepeats']> {
+    const repeats: JourneyInput['marketRepeats'] = new Map();
+    if (!order.marketOrderId) return repeats;
+    const events = await this.marketEvents.list({ campaignId: order.marketCampaignId ?? undefined, orderId: order.marketOrderId, page: 1, limit: 500 });
+    for (const event of events.items) {
+      if (event.duplicateCount > 0) repeats.set(`market:${event.dedupeKey}`, { count: event.duplicateCount, lastAt: event.lastDuplicateAt });
+    }
+    return repeats;
+  }
 }

@@ -14,10 +14,9 @@ export interface ConsoleUser {
   readonly actor: string;
   /** What every change they make must carry (a form field): derived from the cookie's token, so a page of another site cannot know it. */
   readonly csrfToken: string;
-  readonly expiresAt: Date;
 }
 
-export type SignInResult = { outcome: 'signed-in'; token: string; user: ConsoleUser } | { outcome: 'refused' } | { outcome: 'limited'; retryAfter: number };
+export type SignInResult = { outcome: 'signed-in'; token: string } | { outcome: 'refused' } | { outcome: 'limited'; retryAfter: number };
 
 /**
  * Sessions of the web console: the admin key once, then a random token in a cookie. Wrong keys count as failed
@@ -46,7 +45,7 @@ export class ConsoleSessionsService {
     const expiresAt = new Date(now.getTime() + this.config.consoleSessionMs);
     const tokenHash = this.hashOf(token);
     await this.repository.insert({ tokenHash, actor, expiresAt });
-    return { outcome: 'signed-in', token, user: { sessionKey: tokenHash, actor, csrfToken: csrfTokenOf(token), expiresAt } };
+    return { outcome: 'signed-in', token };
   }
 
   /** The person the cookie's token belongs to, while the session lasts and the admin key is the one it was opened with. */
@@ -54,7 +53,7 @@ export class ConsoleSessionsService {
     if (!token || token.length > 100) return null;
     const session = await this.repository.findLive(this.hashOf(token), new Date());
     if (!session) return null;
-    return { sessionKey: session.tokenHash, actor: session.actor, csrfToken: csrfTokenOf(token), expiresAt: session.expiresAt };
+    return { sessionKey: session.tokenHash, actor: session.actor, csrfToken: csrfTokenOf(token) };
   }
 
   async signOut(user: ConsoleUser): Promise<void> {

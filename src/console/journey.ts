@@ -99,7 +99,6 @@ export interface JourneyRow {
   /** Why (the history row's note, the delivery's last error). */
   reason: string | null;
   repeats: number;
-  statusChange: { from: string | null; to: string } | null;
   attempts: JourneyAttempt[];
   /** A delivery still waiting: when its next attempt is due, or that its target is paused. */
   nextAttemptAt: Date | null;
@@ -219,7 +218,6 @@ function historyRows(row: HistoryInput, repeats: JourneyInput['marketRepeats']):
     outcome,
     reason: row.note,
     repeats: repeat?.count ?? 0,
-    statusChange: changed ? { from: row.fromStatus, to: row.toStatus! } : null,
     attempts: [],
     nextAttemptAt: null,
     targetPaused: false,
@@ -272,7 +270,6 @@ function deliveryRow(delivery: DeliveryInput, pausedTargets: Set<string>): Journ
     outcome: delivery.state,
     reason: delivery.lastError,
     repeats: 0,
-    statusChange: null,
     attempts,
     nextAttemptAt: waiting && !paused ? delivery.nextAttemptAt : null,
     targetPaused: paused,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { runInTransaction } from '../database/transaction';
 import { MarketAutomation } from './market-automation.entity';
 
 /** The SQL of the per-campaign automation rules (market_automation). */
@@ -29,7 +30,7 @@ export class MarketAutomationRepository {
    * first save makes it 1); `change` may refuse by throwing, and nothing is written.
    */
   update(campaignId: string, change: (row: MarketAutomation) => void): Promise<MarketAutomation> {
-    return this.dataSource.transaction(async (manager) => {
+    return runInTransaction(this.dataSource, async ({ manager }) => {
       const repo = manager.getRepository(MarketAutomation);
       await manager.query('INSERT INTO market_automation (campaign_id, version) VALUES ($1, 0) ON CONFLICT (campaign_id) DO NOTHING', [campaignId]);
       const row = await repo.findOneOrFail({ where: { campaignId }, lock: { mode: 'pessimistic_write' } });

@@ -94,7 +94,7 @@ export class DeliveriesService {
     return this.repository.stuckOrderIds(limit);
   }
 
-  /** What is stuck of each of the orders: target, state, and whether the target is paused. */
+  /** What is stuck of each of the orders: target, state, and whether the target is paused, each once per order. */
   stuckDeliveriesOf(orderIds: string[]) {
     return this.repository.stuckDeliveriesOf(orderIds);
   }

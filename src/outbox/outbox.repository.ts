@@ -493,7 +493,8 @@ export class OutboxRepository {
        FROM deliveries d LEFT JOIN delivery_targets t ON t.target = d.target
        WHERE d.order_id = ANY($1::uuid[])
          AND (d.state IN ('retrying', 'dead') OR (d.state IN ('pending', 'in_flight') AND coalesce(t.paused, false)))
-       ORDER BY d.id`,
+       GROUP BY d.order_id, d.target, d.state, coalesce(t.paused, false)
+       ORDER BY min(d.id)`,
       [orderIds],
     )) as { order_id: string; target: string; state: string; paused: boolean }[];
     return rows.map((row) => ({ orderId: row.order_id, target: row.target, state: row.state, paused: row.paused }));

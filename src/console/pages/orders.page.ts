@@ -1,4 +1,5 @@
 import { html } from '../html';
+import { ORDER_SOURCES } from '../../orders/order-source';
 import { badge, CONSOLE_PATH, filterSelect, page, pager, toneOf, when, type PageContext } from '../layout';
 import { problems } from './common.page';
 
@@ -20,8 +21,6 @@ export interface OrdersFilter {
   source?: string;
   stuck?: boolean;
 }
-
-export const ORDER_SOURCES = ['market', 'market_poll', 'market_api', 'imshop_ticket', 'imshop_app', 'oms', 'admin'];
 
 export function ordersPage(
   context: PageContext,
